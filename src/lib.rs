@@ -1,0 +1,15 @@
+//! orgsim: an agent-based simulator of how top-down hierarchies, leader-leader
+//! hierarchies and peer (distributed leadership) organizations behave when
+//! leaders leave and shocks hit.
+//!
+//! The simulation core (`model`, `org`, `rng`, `params`, `analysis`) knows
+//! nothing of files, terminals or charts. `scenario` turns text into a
+//! validated run description; `engine` runs it in parallel and hands rows to a
+//! sink; `output`, `stats` and the CLI are layers around them. See
+//! `ARCHITECTURE.md`.
+
+pub mod model;
+pub mod org;
+pub mod params;
+pub mod rng;
+pub mod stats;

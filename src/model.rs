@@ -1,0 +1,100 @@
+//! The interface between the engine and any simulation model, and the
+//! registry of model kinds a scenario can name (`model = "..."`).
+
+use crate::org;
+use crate::params::{ParamSet, ParamSpec};
+use crate::rng::Stream;
+
+/// A simulation the engine can step. Implementations own all their state and
+/// their random stream; `step` must not allocate.
+pub trait Model: Send {
+    /// Number of members simulated (for member-steps per second).
+    fn members(&self) -> usize;
+    /// Advances one step and writes one value per metric (in the order of
+    /// [`ModelKind::metric_names`]) into `out`.
+    fn step(&mut self, out: &mut [f64]);
+}
+
+/// What a scenario's `model` key selects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ModelKind {
+    /// The main organization model (hierarchy, leader-leader, peer).
+    Org,
+}
+
+impl ModelKind {
+    pub const ALL: &'static [ModelKind] = &[ModelKind::Org];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ModelKind::Org => "organization",
+        }
+    }
+
+    pub fn from_name(s: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|k| k.name() == s)
+    }
+
+    pub fn specs(self) -> &'static [ParamSpec] {
+        match self {
+            ModelKind::Org => org::OrgParams::SPECS,
+        }
+    }
+
+    /// Values the `structure` key may take (empty: the key is not used).
+    pub fn structures(self) -> &'static [&'static str] {
+        match self {
+            ModelKind::Org => org::Structure::NAMES,
+        }
+    }
+
+    /// Parameter values a structure sets before the variant's own overrides.
+    pub fn preset(self, structure: &str) -> &'static [(&'static str, f64)] {
+        match self {
+            ModelKind::Org => org::Structure::from_name(structure).map_or(&[], |s| s.preset()),
+        }
+    }
+
+    pub fn metric_names(self) -> &'static [&'static str] {
+        match self {
+            ModelKind::Org => org::METRICS,
+        }
+    }
+
+    /// The metric that events' dips and recoveries are measured on.
+    pub fn primary_metric(self) -> usize {
+        match self {
+            ModelKind::Org => org::THROUGHPUT,
+        }
+    }
+
+    /// Whether this model accepts `[[event]]` entries.
+    pub fn takes_events(self) -> bool {
+        matches!(self, ModelKind::Org)
+    }
+
+    /// Checks constraints between parameters; the error names the parameter.
+    pub fn check(self, values: &[f64]) -> Result<(), (&'static str, String)> {
+        match self {
+            ModelKind::Org => org::OrgParams::from_values(values).check(),
+        }
+    }
+
+    /// Builds one replication.
+    pub fn build(
+        self,
+        values: &[f64],
+        structure: &str,
+        events: &[org::Event],
+        rng: Stream,
+    ) -> Box<dyn Model> {
+        match self {
+            ModelKind::Org => Box::new(org::Organization::new(
+                org::OrgParams::from_values(values),
+                org::Structure::from_name(structure).unwrap_or(org::Structure::Hierarchy),
+                events,
+                rng,
+            )),
+        }
+    }
+}
