@@ -253,3 +253,30 @@ mod tests {
         assert_eq!(cst.estimate(), 4.0);
     }
 }
+
+#[cfg(test)]
+mod paper_example {
+    use super::P2Quantile;
+
+    /// The worked example of Jain & Chlamtac (1985), Table I: 20
+    /// observations, p = 0.5. The paper's final marker heights are
+    /// 0.02, 0.49, 4.44, 17.20, 38.62 at positions 1, 6, 10, 16, 20; other
+    /// implementations print the median as 4.4406343532603376.
+    #[test]
+    fn jain_chlamtac_table_1() {
+        let data = [
+            0.02, 0.15, 0.74, 3.39, 0.83, 22.37, 10.15, 15.43, 38.62, 15.92, 34.60, 10.28, 1.47,
+            0.40, 0.05, 11.39, 0.27, 0.42, 0.09, 11.37,
+        ];
+        let mut est = P2Quantile::new(0.5);
+        for x in data {
+            est.push(x);
+        }
+        let want = [0.02, 0.49, 4.44, 17.20, 38.62];
+        for (q, w) in est.q.iter().zip(want) {
+            assert!((q - w).abs() < 0.006, "{:?}", est.q);
+        }
+        assert_eq!(est.pos, [1.0, 6.0, 10.0, 16.0, 20.0]);
+        assert!((est.estimate() - 4.440_634_353_260_338).abs() < 1e-12);
+    }
+}
