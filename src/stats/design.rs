@@ -21,20 +21,19 @@ pub fn latin_hypercube(
     ranges: &[(f64, f64)],
     rng: &mut impl rand::Rng,
 ) -> Vec<Vec<f64>> {
-    let mut points = vec![Vec::with_capacity(ranges.len()); n_points];
+    let mut points: Vec<Vec<f64>> = (0..n_points)
+        .map(|_| Vec::with_capacity(ranges.len()))
+        .collect();
     let mut strata: Vec<usize> = (0..n_points).collect();
     for &(lo, hi) in ranges {
+        let edge = |j: usize| lo + (hi - lo) * j as f64 / n_points as f64;
         shuffle(&mut strata, rng);
         for (point, &s) in points.iter_mut().zip(&strata) {
-            let u: f64 = rng.random();
-            // Stay inside the stratum even if rounding reaches its top edge.
-            let x = lo + (hi - lo) * (s as f64 + u) / n_points as f64;
-            let top = lo + (hi - lo) * (s as f64 + 1.0) / n_points as f64;
-            point.push(if x >= top && s + 1 < n_points {
-                lo + (hi - lo) * (s as f64) / n_points as f64
-            } else {
-                x
-            });
+            let (a, b) = (edge(s), edge(s + 1));
+            let x = a + (b - a) * rng.random::<f64>();
+            // Rounding could land exactly on the upper edge, i.e. in the
+            // next stratum; fall back to the lower edge then.
+            point.push(if x != b { x } else { a });
         }
     }
     points
