@@ -1065,17 +1065,25 @@ impl Organization {
                 }
             }
             Target::Leaders { share, level } => {
+                // Count leadership *units* (a team's domain roles count once), so
+                // "a third of leaders" removes the same number of people whatever
+                // the structure.
+                let mut units = 0usize;
                 for (i, p) in self.posts.iter().enumerate() {
                     let at_level = level.is_none_or(|l| p.level == l);
-                    if i as u32 != self.top && at_level && p.holder != NONE {
+                    if i as u32 == self.top || !at_level {
+                        continue;
+                    }
+                    if p.domain == NONE || p.domain == 0 {
+                        units += 1;
+                    }
+                    if p.holder != NONE && !picked.iter().any(|&(_, s)| s == p.holder) {
                         let key: f32 = self.rng.random();
-                        if !picked.iter().any(|&(_, s)| s == p.holder) {
-                            picked.push((key, p.holder));
-                        }
+                        picked.push((key, p.holder));
                     }
                 }
                 picked.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-                picked.truncate((share * picked.len() as f64).round() as usize);
+                picked.truncate(((share * units as f64).round() as usize).min(picked.len()));
             }
             Target::MostSkilled { share } | Target::Random { share } => {
                 let by_skill = matches!(target, Target::MostSkilled { .. });
@@ -1111,7 +1119,9 @@ impl Organization {
     fn work_members(&mut self, acc: &mut MemberSums) {
         let p = &self.p;
         let d = self.d;
-        let lam = p.arrival_rate * self.demand;
+        // Demand belongs to the organization (per head of its headcount), shared
+        // over whoever does the work, so equal-sized structures face equal demand.
+        let lam = p.arrival_rate * self.demand * p.members as f64 / self.n_workers.max(1) as f64;
         let (lam_whole, lam_frac) = (lam.floor() as u32, lam.fract());
         let tournament = p.tournament as f32;
         let effort_gain = p.effort_gain as f32;
