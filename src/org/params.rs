@@ -111,6 +111,8 @@ define_params! {
         quit_sensitivity: f64 = 4, [0, 20], "1/engagement";
         /// Steps from a departure until a replacement starts.
         hiring_delay: u32 = 8, [0, 100000], "steps";
+        /// Decision time an acting leader spends per decision of a vacant post below (they lack its context).
+        acting_cost: f64 = 2, [1, 20], "decisions";
         // --- succession -------------------------------------------------
         /// Steps a vacant leadership post stays empty when no ready successor exists (tournament, search).
         promotion_delay: u32 = 6, [0, 100000], "steps";

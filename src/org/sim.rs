@@ -727,6 +727,8 @@ impl Organization {
         seat.shared = person.shared;
         seat.blocked = 0.0;
         seat.hire_at = NONE;
+        // Winning a promotion restores engagement.
+        seat.engagement = seat.engagement.max(self.p.initial_engagement as f32);
         // A promotion moves a person: headcount is unchanged, the old seat empties.
         self.totals.promotions += 1;
         self.vacate_seat(from, true);
@@ -885,17 +887,9 @@ impl Organization {
         {
             post = self.posts[post as usize].parent;
         }
-        // A vacant post's decisions go to the nearest leader above (acting);
-        // with nobody above, they wait for the vacancy to be filled.
-        let mut target = post;
-        while self.posts[target as usize].holder == NONE
-            && self.posts[target as usize].parent != NONE
-        {
-            target = self.posts[target as usize].parent;
-        }
-        if self.posts[target as usize].holder == NONE {
-            target = post;
-        }
+        // A vacant post's decisions wait in its queue; the leader above works
+        // through them with time left after their own queue (acting cover).
+        let target = post;
         if self.posts[target as usize].holder == s as u32 {
             // A role holder decides their own work in their role.
             let bad = self.rework_draw(own_skill);
@@ -917,6 +911,7 @@ impl Organization {
         let growth = self.p.leadership_growth as f32;
         let coaching = self.p.coaching;
         let cap_full = self.p.decision_capacity;
+        let acting_cost = self.p.acting_cost as f32;
         for i in 0..self.posts.len() {
             if self.posts[i].vacant_until != NONE && self.step >= self.posts[i].vacant_until {
                 self.fill_post(i as u32);
@@ -938,15 +933,23 @@ impl Organization {
             let mut served = 0u32;
             while credit >= 1.0 && self.posts[i].queue_len > 0 {
                 credit -= 1.0;
-                let s = self.dequeue(i as u32) as usize;
-                let dom = self.seats[s].domain as usize;
-                let q = self.skill[h * self.d + dom] - self.p.distance_penalty as f32 * distance;
-                let bad = self.rework_draw(q);
-                self.start_work(s, bad);
-                let latency = (self.step - self.seats[s].wait_since) as f64;
-                let team = self.seats[s].team;
-                self.record_decision(team, latency);
+                self.serve_one(i as u32, h, distance);
                 served += 1;
+            }
+            // Acting cover: time left goes to vacant posts just below.
+            if self.posts[i].queue_len == 0 && credit >= acting_cost {
+                let (lo, hi) = self.posts[i].children;
+                for c in lo..hi {
+                    let child = self.children[c as usize];
+                    if self.posts[child as usize].holder != NONE {
+                        continue;
+                    }
+                    while credit >= acting_cost && self.posts[child as usize].queue_len > 0 {
+                        credit -= acting_cost;
+                        self.serve_one(child, h, distance + 1.0);
+                        served += 1;
+                    }
+                }
             }
             let l = &mut self.seats[h].leadership;
             *l += growth * (1.0 - *l) * (served as f32).min(1.0);
@@ -971,6 +974,18 @@ impl Organization {
                 self.seats[h].role_time += time_used / cap_full as f32;
             }
         }
+    }
+
+    /// `holder` takes the first decision waiting at `post`.
+    fn serve_one(&mut self, post: u32, holder: usize, distance: f32) {
+        let s = self.dequeue(post) as usize;
+        let dom = self.seats[s].domain as usize;
+        let q = self.skill[holder * self.d + dom] - self.p.distance_penalty as f32 * distance;
+        let bad = self.rework_draw(q);
+        self.start_work(s, bad);
+        let latency = (self.step - self.seats[s].wait_since) as f64;
+        let team = self.seats[s].team;
+        self.record_decision(team, latency);
     }
 
     /// One coaching session: someone under the post moves toward the coach's
