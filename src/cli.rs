@@ -332,7 +332,7 @@ fn params(model: &str, markdown: bool) -> Result<(), String> {
                 fmt_num(p.default),
                 p.range_text(),
                 p.unit,
-                p.doc
+                p.doc.trim()
             );
         } else {
             println!(
@@ -341,7 +341,7 @@ fn params(model: &str, markdown: bool) -> Result<(), String> {
                 fmt_num(p.default),
                 p.range_text(),
                 p.unit,
-                p.doc
+                p.doc.trim()
             );
         }
     }

@@ -161,7 +161,12 @@ impl Cx<'_> {
                         spec.range_text(),
                         describe(other)
                     ),
-                    Some(format!("{}: {} ({})", spec.name, spec.doc, spec.unit)),
+                    Some(format!(
+                        "{}: {} ({})",
+                        spec.name,
+                        spec.doc.trim(),
+                        spec.unit
+                    )),
                 );
                 return None;
             }
@@ -180,7 +185,12 @@ impl Cx<'_> {
                 v.span(),
                 key,
                 msg,
-                Some(format!("{}: {} ({})", spec.name, spec.doc, spec.unit)),
+                Some(format!(
+                    "{}: {} ({})",
+                    spec.name,
+                    spec.doc.trim(),
+                    spec.unit
+                )),
             );
             return None;
         }
