@@ -106,7 +106,7 @@ fn results_have_the_promised_shape() {
             "timeseries.csv lacks {col}"
         );
     }
-    assert_eq!(ts.lines().count(), 1 + 3 * 6 * 120);
+    assert_eq!(ts.lines().count(), 1 + 4 * 6 * 120);
     let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
     let header: Vec<&str> = summary.lines().next().unwrap().split(',').collect();
     for col in [
@@ -118,7 +118,7 @@ fn results_have_the_promised_shape() {
     ] {
         assert!(header.contains(&col), "summary.csv lacks {col}");
     }
-    assert_eq!(summary.lines().count(), 1 + 3 * 6);
+    assert_eq!(summary.lines().count(), 1 + 4 * 6);
     let run: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
     assert_eq!(run["seed"], 2026);

@@ -205,11 +205,11 @@ fn vacant_manager_post_raises_latency_in_its_team_until_filled() {
                     org.step(&mut row);
                     for t in 0..org.teams() as u32 {
                         let mine = t == 0;
-                        if team.is_some() == mine || (team.is_none() && !mine) {
-                            if let Some(l) = org.team_latency(t) {
-                                sum.0 += l;
-                                sum.1 += 1;
-                            }
+                        if team.is_some() == mine
+                            && let Some(l) = org.team_latency(t)
+                        {
+                            sum.0 += l;
+                            sum.1 += 1;
                         }
                     }
                 }

@@ -1119,8 +1119,7 @@ impl Organization {
                 picked.truncate(n);
             }
         }
-        for k in 0..picked.len() {
-            let s = picked[k].1;
+        for &(_, s) in picked.iter() {
             self.depart(s, refill);
             if !refill && reopen_after > 0 && self.seats[s as usize].post == NONE {
                 self.seats[s as usize].hire_at = self.step + reopen_after;
