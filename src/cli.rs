@@ -8,10 +8,12 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 
-use crate::engine;
-use crate::output::{ResultsWriter, RunRecord};
+use crate::engine::{self, Outcome};
+use crate::manifest::{self, Manifest, RunDir, Source};
+use crate::output::{self, RunRecord};
 use crate::params::fmt_num;
 use crate::scenario::{self, Scenario};
+use crate::shard;
 use crate::stats::OnlineStats;
 
 #[derive(Parser)]
@@ -29,6 +31,9 @@ struct Cli {
 enum Command {
     /// Run a scenario file and write results/<name>/.
     Run(RunArgs),
+    /// Combine the folders of a run split with `run --shard I/N` into one
+    /// results folder, identical to a run on one machine.
+    Merge(MergeArgs),
     /// Check a scenario file without running it.
     Validate {
         /// The scenario file.
@@ -78,6 +83,29 @@ struct RunArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
+    /// Continue an interrupted run from its manifest (same file and flags).
+    #[arg(long)]
+    resume: bool,
+    /// Run only shard I of N (e.g. 2/8) into its own folder; combine the
+    /// shards with `orgsim merge`.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<crate::manifest::Shard>,
+}
+
+#[derive(clap::Args)]
+struct MergeArgs {
+    /// The shard folders (written by `orgsim run FILE --shard I/N`).
+    #[arg(required = true)]
+    dirs: Vec<PathBuf>,
+    /// Results folder (default: results/<name>).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Replace existing results.
+    #[arg(long)]
+    force: bool,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 /// Runs the CLI; returns the process exit code.
@@ -91,6 +119,7 @@ pub fn main() -> i32 {
     };
     let result = match cli.command {
         Command::Run(args) => run(args),
+        Command::Merge(args) => merge(args),
         Command::Validate { file } => load(&file, None).map(|s| {
             println!(
                 "{}: ok: {} variant(s) × {} replications × {} steps, {} event(s)",
@@ -119,57 +148,130 @@ fn load(file: &Path, args: Option<&RunArgs>) -> Result<Scenario, String> {
         std::fs::read(file).map_err(|e| format!("error: cannot read {}: {e}", file.display()))?;
     let mut s = scenario::parse(&file.display().to_string(), &bytes).map_err(|e| e.to_string())?;
     if let Some(a) = args {
-        if let Some(r) = a.replications {
-            if r == 0 {
-                return Err("error: --replications must be at least 1".into());
-            }
-            s.replications = r;
-        }
-        if let Some(seed) = a.seed {
-            s.seed = seed;
-        }
-        if let Some(steps) = a.steps {
-            if steps == 0 {
-                return Err("error: --steps must be at least 1".into());
-            }
-            if let Some(e) = s.events.iter().find(|e| e.event.start >= steps) {
-                return Err(format!(
-                    "error: --steps {steps} ends before the event \"{}\" at step {}\n  help: use --steps {} or more",
-                    e.label,
-                    e.event.start,
-                    e.event.start + 1
-                ));
-            }
-            s.steps = steps;
-        }
+        apply_overrides(&mut s, a.replications, a.seed, a.steps)?;
     }
     Ok(s)
 }
 
+/// Applies `--replications`, `--seed` and `--steps` to a scenario.
+fn apply_overrides(
+    s: &mut Scenario,
+    replications: Option<u32>,
+    seed: Option<u64>,
+    steps: Option<u32>,
+) -> Result<(), String> {
+    if let Some(r) = replications {
+        if r == 0 {
+            return Err("error: --replications must be at least 1".into());
+        }
+        s.replications = r;
+    }
+    if let Some(seed) = seed {
+        s.seed = seed;
+    }
+    if let Some(steps) = steps {
+        if steps == 0 {
+            return Err("error: --steps must be at least 1".into());
+        }
+        if let Some(e) = s.events.iter().find(|e| e.event.start >= steps) {
+            return Err(format!(
+                "error: --steps {steps} ends before the event \"{}\" at step {}\n  help: use --steps {} or more",
+                e.label,
+                e.event.start,
+                e.event.start + 1
+            ));
+        }
+        s.steps = steps;
+    }
+    Ok(())
+}
+
+/// Refuses a run whose estimated memory exceeds what the machine has free.
+fn check_memory(s: &Scenario, threads: usize) -> Result<(), String> {
+    let need = engine::memory_estimate(s, threads);
+    match engine::memory_available() {
+        Some(have) if need > have => Err(format!(
+            "error: this run needs an estimated {} of memory but only {} is available ({} variant(s) × {} replications × {} steps, {threads} in flight)\n  help: lower replications, steps, members or the sweep, use fewer --threads, split it with --shard I/N, or pass --force to try anyway",
+            gib(need),
+            gib(have),
+            s.variants.len(),
+            s.replications,
+            s.steps
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn gib(bytes: u64) -> String {
+    format!("{:.1} GiB", bytes as f64 / (1u64 << 30) as f64)
+}
+
 fn run(args: RunArgs) -> Result<(), String> {
     let s = load(&args.file, Some(&args))?;
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| Path::new("results").join(&s.name));
+    let shard = args.shard;
+    let out = args.out.clone().unwrap_or_else(|| match shard {
+        None => Path::new("results").join(&s.name),
+        Some(sh) => {
+            Path::new("results").join(format!("{}.shard-{}-of-{}", s.name, sh.index, sh.count))
+        }
+    });
     let threads = if args.threads == 0 {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     } else {
         args.threads
     };
-    let mut writer =
-        ResultsWriter::create(&s, &out, args.force).map_err(|e| format!("error: {e}"))?;
+    if !args.force {
+        check_memory(&s, threads)?;
+    }
+    let source = Source {
+        file: args.file.display().to_string(),
+        text: String::from_utf8_lossy(&std::fs::read(&args.file).unwrap_or_default()).into_owned(),
+        replications: args.replications,
+        seed: args.seed,
+        steps: args.steps,
+    };
+    let expected = Manifest::new(&s, source, shard);
+    let staging = output::staging_dir(&out).map_err(|e| format!("error: {e}"))?;
+    let mut rd = if args.resume {
+        if !staging.join("manifest.json").exists() {
+            return Err(if out.join("manifest.json").exists() {
+                format!(
+                    "error: {} is already complete: nothing to resume\n  help: pass --force (without --resume) to run it again",
+                    out.display()
+                )
+            } else {
+                format!(
+                    "error: nothing to resume: no interrupted run in {}\n  help: drop --resume to start the run",
+                    staging.display()
+                )
+            });
+        }
+        RunDir::resume(&staging, expected).map_err(|e| format!("error: {e}"))?
+    } else {
+        if out.exists() && !args.force {
+            return Err(format!("error: {}", output::exists_message(&out)));
+        }
+        RunDir::fresh(&staging, expected).map_err(|e| format!("error: {e}"))?
+    };
+    let reps = s.replications as usize;
+    let share = shard::shard_jobs(&s, shard);
+    let total = share.len() as u64;
+    let todo: Vec<usize> = share
+        .into_iter()
+        .filter(|&j| !rd.is_done(j / reps, (j % reps) as u32))
+        .collect();
 
     let cancel = Arc::new(AtomicBool::new(false));
     {
         let cancel = cancel.clone();
-        // A second Ctrl-C while shutting down is ignored; stopping takes at most one replication.
+        // Ctrl-C or SIGTERM: every running job stops within a step; finished
+        // jobs stay in the manifest for --resume.
         let _ = ctrlc::set_handler(move || cancel.store(true, Ordering::Relaxed));
     }
     let show_progress =
         !args.quiet && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
     let bar = if show_progress {
-        let b = indicatif::ProgressBar::new(s.total_jobs());
+        let b = indicatif::ProgressBar::new(total);
         b.set_style(
             indicatif::ProgressStyle::with_template(
                 "{spinner} {msg} [{bar:30}] {pos}/{len} runs, {elapsed} elapsed, ~{eta} left",
@@ -178,35 +280,72 @@ fn run(args: RunArgs) -> Result<(), String> {
             .progress_chars("=> "),
         );
         b.set_message(s.name.clone());
+        b.set_position(total - todo.len() as u64);
         b
     } else {
         indicatif::ProgressBar::hidden()
     };
 
     let start = Instant::now();
-    let k = s.model.metric_names().len();
-    let mut per_variant: Vec<Vec<OnlineStats>> =
-        vec![vec![OnlineStats::new(); k + 1]; s.variants.len()];
-    let stats = engine::run(&s, threads, &cancel, |r| {
-        let acc = &mut per_variant[r.variant];
-        acc[0].push(r.summary.total);
-        for (a, x) in acc[1..].iter_mut().zip(&r.summary.means) {
-            a.push(*x);
-        }
+    let stats = engine::execute(&s, &todo, threads, &cancel, |o| {
         bar.inc(1);
-        writer.write(&s, &r)
+        match o {
+            Outcome::Done(r) => rd.record(&r),
+            Outcome::Failed(f) => {
+                bar.suspend(|| {
+                    eprintln!(
+                        "warning: variant {} (\"{}\"), replication {}, seed {} failed: {}",
+                        f.variant, s.variants[f.variant].name, f.replication, f.seed, f.reason
+                    )
+                });
+                rd.record_failure(&s, &f)
+            }
+        }
     })
     .map_err(|e| format!("error: {e}"))?;
+    rd.save().map_err(|e| format!("error: {e}"))?;
     bar.finish_and_clear();
     let wall = start.elapsed().as_secs_f64();
     if stats.cancelled {
+        let mut again = format!("orgsim run {} --resume", args.file.display());
+        for (flag, v) in [
+            ("--replications", args.replications.map(|x| x.to_string())),
+            ("--seed", args.seed.map(|x| x.to_string())),
+            ("--steps", args.steps.map(|x| x.to_string())),
+            ("--out", args.out.as_ref().map(|x| x.display().to_string())),
+            ("--shard", shard.map(|x| format!("{}/{}", x.index, x.count))),
+        ] {
+            if let Some(v) = v {
+                again.push_str(&format!(" {flag} {v}"));
+            }
+        }
         return Err(format!(
-            "interrupted after {} of {} runs; nothing was written to {} (partial files are in {})",
-            stats.jobs_done,
-            s.total_jobs(),
+            "interrupted: {} of {} runs are finished and kept in {} (listed in its manifest.json); nothing was written to {}\n  help: continue with: {again}",
+            rd.manifest.jobs.len(),
+            total,
+            staging.display(),
             out.display(),
-            writer.staging_dir().display()
         ));
+    }
+    let failures =
+        (!rd.manifest.failed.is_empty()).then(|| manifest::failure_list(&rd.manifest.failed));
+    let member_steps: u64 = rd.manifest.jobs.iter().map(|e| e.member_steps).sum();
+    if let Some(sh) = shard {
+        std::fs::write(staging.join("scenario.resolved.toml"), s.resolved_toml())
+            .map_err(|e| format!("error: cannot write in {}: {e}", staging.display()))?;
+        rd.manifest.complete = rd.manifest.failed.is_empty();
+        rd.save().map_err(|e| format!("error: {e}"))?;
+        output::publish(&staging, &out).map_err(|e| format!("error: {e}"))?;
+        if !args.quiet {
+            println!(
+                "shard {}/{}: {} runs in {wall:.2} s; kept in {}\ncombine all shards with: orgsim merge DIR... --out DIR",
+                sh.index,
+                sh.count,
+                rd.manifest.jobs.len(),
+                out.display()
+            );
+        }
+        return failures.map_or(Ok(()), |f| Err(format!("error: {f}")));
     }
     let record = RunRecord {
         orgsim_version: env!("CARGO_PKG_VERSION"),
@@ -218,13 +357,24 @@ fn run(args: RunArgs) -> Result<(), String> {
         variants: s.variants.len(),
         threads,
         wall_seconds: wall,
-        member_steps: stats.member_steps,
+        member_steps,
         member_steps_per_second: stats.member_steps as f64 / wall.max(1e-9),
-        complete: true,
+        complete: failures.is_none(),
     };
-    let (dir, comparison) = writer
-        .finish(&s, &record)
-        .map_err(|e| format!("error: {e}"))?;
+    let k = s.model.metric_names().len();
+    let mut per_variant: Vec<Vec<OnlineStats>> =
+        vec![vec![OnlineStats::new(); k + 1]; s.variants.len()];
+    let dir = staging.clone();
+    let comparison = output::assemble(
+        &s,
+        &staging,
+        &out,
+        &mut rd.manifest,
+        &|_| dir.clone(),
+        &record,
+        |r| accumulate(&mut per_variant, r),
+    )
+    .map_err(|e| format!("error: {e}"))?;
     if !args.quiet {
         print_summary(&s, &per_variant);
         print_comparison(&s, &comparison);
@@ -235,9 +385,176 @@ fn run(args: RunArgs) -> Result<(), String> {
             wall,
             record.member_steps_per_second / 1e6
         );
-        println!("results: {}", dir.display());
+        println!("results: {}", out.display());
     }
-    Ok(())
+    failures.map_or(Ok(()), |f| {
+        Err(format!(
+            "error: {f}\nthe other runs are in {} (manifest.json lists the failures)",
+            out.display()
+        ))
+    })
+}
+
+fn accumulate(per_variant: &mut [Vec<OnlineStats>], r: &engine::JobResult) {
+    let acc = &mut per_variant[r.variant];
+    acc[0].push(r.summary.total);
+    for (a, x) in acc[1..].iter_mut().zip(&r.summary.means) {
+        a.push(*x);
+    }
+}
+
+/// `orgsim merge`: combines shard folders into one results folder.
+fn merge(args: MergeArgs) -> Result<(), String> {
+    let mut manifests = Vec::new();
+    for d in &args.dirs {
+        let m = Manifest::read(d).map_err(|e| format!("error: {e}"))?;
+        if m.shard.is_none() {
+            return Err(format!(
+                "error: {} is not a shard (it was not run with --shard I/N)",
+                d.display()
+            ));
+        }
+        if let Some((d0, m0)) = args.dirs.iter().zip(&manifests).next() {
+            let m0: &Manifest = m0;
+            if let Some(why) = m0.mismatch(&m) {
+                return Err(format!(
+                    "error: cannot merge {} and {}: they come from {why}\n  help: merge only the shards of one run (same scenario file, seed, flags and orgsim version)",
+                    d0.display(),
+                    d.display()
+                ));
+            }
+        }
+        manifests.push(m);
+    }
+    let first = manifests[0].clone();
+    let src = &first.source;
+    let mut s = scenario::parse(&src.file, src.text.as_bytes()).map_err(|e| e.to_string())?;
+    apply_overrides(&mut s, src.replications, src.seed, src.steps)?;
+    if manifest::checksum(s.resolved_toml().as_bytes()) != first.scenario_checksum {
+        return Err(
+            "error: the scenario stored in the shards' manifests no longer gives the same run"
+                .into(),
+        );
+    }
+    let reps = s.replications as usize;
+    let n_jobs = s.variants.len() * reps;
+    let mut from: Vec<Option<(usize, manifest::JobEntry)>> = vec![None; n_jobs];
+    let mut failed = Vec::new();
+    for (i, m) in manifests.iter().enumerate() {
+        for e in &m.jobs {
+            let j = e.variant * reps + e.replication as usize;
+            if j >= n_jobs || e.replication as usize >= reps {
+                return Err(format!(
+                    "error: {} lists a run outside the scenario",
+                    args.dirs[i].display()
+                ));
+            }
+            match &from[j] {
+                Some((k, prev)) if prev.checksum != e.checksum => {
+                    return Err(format!(
+                        "error: {} and {} hold different results for variant {} replication {}",
+                        args.dirs[*k].display(),
+                        args.dirs[i].display(),
+                        e.variant,
+                        e.replication
+                    ));
+                }
+                Some(_) => {}
+                None => from[j] = Some((i, e.clone())),
+            }
+        }
+        failed.extend(m.failed.iter().cloned());
+    }
+    failed.sort_by_key(|f| (f.variant, f.replication));
+    failed.dedup_by_key(|f| (f.variant, f.replication));
+    let missing: Vec<usize> = (0..n_jobs)
+        .filter(|&j| {
+            from[j].is_none()
+                && !failed
+                    .iter()
+                    .any(|f| f.variant * reps + f.replication as usize == j)
+        })
+        .collect();
+    if let Some(&j) = missing.first() {
+        let count = first.shard.map_or(1, |sh| sh.count);
+        let present: Vec<u32> = manifests
+            .iter()
+            .filter_map(|m| m.shard.map(|s| s.index))
+            .collect();
+        let absent: Vec<String> = (1..=count)
+            .filter(|i| !present.contains(i))
+            .map(|i| format!("{i}/{count}"))
+            .collect();
+        return Err(format!(
+            "error: {} of {n_jobs} runs are missing (the first: variant {} replication {}){}\n  help: finish interrupted shards with `orgsim run FILE --shard I/N --resume` and pass every shard folder",
+            missing.len(),
+            j / reps,
+            j % reps,
+            if absent.is_empty() {
+                String::new()
+            } else {
+                format!("; shards not given: {}", absent.join(", "))
+            }
+        ));
+    }
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("results").join(&s.name));
+    if out.exists() && !args.force {
+        return Err(format!("error: {}", output::exists_message(&out)));
+    }
+    let staging = output::staging_dir(&out).map_err(|e| format!("error: {e}"))?;
+    let mut m = Manifest::new(&s, first.source.clone(), None);
+    let mut dir_of = std::collections::HashMap::new();
+    for (i, e) in from.into_iter().flatten() {
+        dir_of.insert((e.variant, e.replication), args.dirs[i].clone());
+        m.jobs.push(e);
+    }
+    m.failed = failed;
+    RunDir::fresh(&staging, m.clone()).map_err(|e| format!("error: {e}"))?;
+    let record = RunRecord {
+        orgsim_version: env!("CARGO_PKG_VERSION"),
+        scenario: s.name.clone(),
+        model: s.model.name(),
+        seed: s.seed,
+        steps: s.steps,
+        replications: s.replications,
+        variants: s.variants.len(),
+        threads: 0,
+        wall_seconds: 0.0,
+        member_steps: m.jobs.iter().map(|e| e.member_steps).sum(),
+        member_steps_per_second: 0.0,
+        complete: m.failed.is_empty(),
+    };
+    let k = s.model.metric_names().len();
+    let mut per_variant: Vec<Vec<OnlineStats>> =
+        vec![vec![OnlineStats::new(); k + 1]; s.variants.len()];
+    let comparison = output::assemble(
+        &s,
+        &staging,
+        &out,
+        &mut m,
+        &|e| dir_of[&(e.variant, e.replication)].clone(),
+        &record,
+        |r| accumulate(&mut per_variant, r),
+    )
+    .map_err(|e| format!("error: {e}"))?;
+    if !args.quiet {
+        print_summary(&s, &per_variant);
+        print_comparison(&s, &comparison);
+        println!(
+            "\nmerged {} shard folder(s), {} runs: {}",
+            args.dirs.len(),
+            m.jobs.len(),
+            out.display()
+        );
+    }
+    if m.failed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("error: {}", manifest::failure_list(&m.failed)))
+    }
 }
 
 /// A short table of means ± 95% CI per variant for the key metrics.

@@ -3,10 +3,8 @@
 //! the thread count. Knows nothing of files: the caller's sink writes.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
-
-use rayon::prelude::*;
 
 use crate::analysis::{self, EventImpact};
 use crate::rng;
@@ -40,7 +38,41 @@ pub struct RunSummary {
 pub struct RunStats {
     pub jobs_done: u64,
     pub member_steps: u64,
+    /// Jobs that panicked or blew up (delivered as [`Outcome::Failed`]).
+    pub jobs_failed: u64,
     pub cancelled: bool,
+}
+
+/// A replication that did not finish: it panicked or a metric became
+/// infinite or NaN. The rest of the run goes on without it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct JobFailure {
+    pub variant: usize,
+    pub replication: u32,
+    /// The scenario's seed (the job's stream is derived from seed, variant, replication).
+    pub seed: u64,
+    pub reason: String,
+}
+
+/// What one job gave.
+pub enum Outcome {
+    Done(JobResult),
+    Failed(JobFailure),
+}
+
+/// How often (in steps) a running job looks at the cancel flag. Loading a
+/// relaxed atomic costs nothing next to a step, so every step.
+pub const CANCEL_CHECK_STEPS: usize = 1;
+
+/// Test-only hook: `ORGSIM_TEST_PANIC_JOB=V:R` makes replication R of
+/// variant V panic halfway (and `V:R:nan` makes its metrics NaN), so tests
+/// can check that one failing replication is isolated. Not for users.
+fn test_poison() -> Option<(usize, u32, bool)> {
+    let v = std::env::var("ORGSIM_TEST_PANIC_JOB").ok()?;
+    let mut it = v.split(':');
+    let var = it.next()?.trim().parse().ok()?;
+    let rep = it.next()?.trim().parse().ok()?;
+    Some((var, rep, it.next() == Some("nan")))
 }
 
 /// Runs one replication of one variant.
@@ -50,22 +82,95 @@ pub fn run_job(
     replication: u32,
     events: &[crate::org::Event],
 ) -> JobResult {
+    let never = AtomicBool::new(false);
+    run_job_until(s, variant, replication, events, &never, None).expect("not cancelled")
+}
+
+/// Runs one replication, returning `None` as soon as `cancel` is set.
+fn run_job_until(
+    s: &Scenario,
+    variant: usize,
+    replication: u32,
+    events: &[crate::org::Event],
+    cancel: &AtomicBool,
+    poison: Option<(usize, u32, bool)>,
+) -> Option<JobResult> {
     let v = &s.variants[variant];
     let stream = rng::stream(s.seed, variant as u64, replication as u64);
     let mut model = s.model.build(&v.values, &v.structure, events, stream);
     let k = s.model.metric_names().len();
     let steps = s.steps as usize;
     let mut series = vec![0.0; steps * k];
-    for row in series.chunks_exact_mut(k) {
+    let poisoned = poison.filter(|&(pv, pr, _)| pv == variant && pr == replication);
+    for (t, row) in series.chunks_exact_mut(k).enumerate() {
+        if t % CANCEL_CHECK_STEPS == 0 && cancel.load(Ordering::Relaxed) {
+            return None;
+        }
         model.step(row);
+        if let Some((_, _, nan)) = poisoned {
+            if t == steps / 2 {
+                if nan {
+                    row[0] = f64::NAN;
+                } else {
+                    panic!("test hook ORGSIM_TEST_PANIC_JOB");
+                }
+            }
+        }
     }
     let summary = summarize(s, &series, k);
-    JobResult {
+    Some(JobResult {
         variant,
         replication,
         series,
         summary,
         member_steps: model.members() as u64 * steps as u64,
+    })
+}
+
+/// Runs one job, catching a panic and checking the metrics are finite.
+/// `None`: cancelled.
+pub fn run_job_checked(
+    s: &Scenario,
+    variant: usize,
+    replication: u32,
+    events: &[crate::org::Event],
+    cancel: &AtomicBool,
+) -> Option<Outcome> {
+    let poison = test_poison();
+    let fail = |reason: String| {
+        Some(Outcome::Failed(JobFailure {
+            variant,
+            replication,
+            seed: s.seed,
+            reason,
+        }))
+    };
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        run_job_until(s, variant, replication, events, cancel, poison)
+    }));
+    match r {
+        Ok(None) => None,
+        Ok(Some(r)) => {
+            let names = s.model.metric_names();
+            let k = names.len();
+            if let Some(i) = r.series.iter().position(|x| !x.is_finite()) {
+                return fail(format!(
+                    "metric `{}` became {} at step {}",
+                    names[i % k],
+                    r.series[i],
+                    i / k
+                ));
+            }
+            Some(Outcome::Done(r))
+        }
+        Err(payload) => {
+            let msg = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            fail(format!("panicked: {msg}"))
+        }
     }
 }
 
@@ -115,57 +220,137 @@ pub fn summarize(s: &Scenario, series: &[f64], k: usize) -> RunSummary {
 
 /// Runs all jobs on `threads` threads (0: all cores). `deliver` receives
 /// results in job order (variant-major, then replication); an error from it
-/// stops the run. Setting `cancel` stops scheduling new jobs.
+/// stops the run. Setting `cancel` stops the run within a step of each
+/// running job. Failed jobs are skipped (counted in `jobs_failed`).
 pub fn run<E: Send>(
     s: &Scenario,
     threads: usize,
     cancel: &AtomicBool,
     mut deliver: impl FnMut(JobResult) -> Result<(), E>,
 ) -> Result<RunStats, E> {
+    let n_jobs = s.variants.len() * s.replications as usize;
+    let schedule: Vec<usize> = (0..n_jobs).collect();
+    // Reorder: hold results that arrive early until their turn.
+    let mut pending: BTreeMap<usize, Option<JobResult>> = BTreeMap::new();
+    let mut next = 0usize;
     let reps = s.replications as usize;
-    let n_jobs = s.variants.len() * reps;
+    execute(s, &schedule, threads, cancel, |o| {
+        let (j, r) = match o {
+            Outcome::Done(r) => (r.variant * reps + r.replication as usize, Some(r)),
+            Outcome::Failed(f) => (f.variant * reps + f.replication as usize, None),
+        };
+        pending.insert(j, r);
+        while let Some(r) = pending.remove(&next) {
+            next += 1;
+            if let Some(r) = r {
+                deliver(r)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Runs the jobs listed in `schedule` (job index = variant × replications +
+/// replication), started in that order on `threads` threads (0: all cores).
+/// `on` receives each outcome as it finishes (not in order); an error from
+/// it stops the run. Setting `cancel` stops every running job within a step.
+pub fn execute<E: Send>(
+    s: &Scenario,
+    schedule: &[usize],
+    threads: usize,
+    cancel: &AtomicBool,
+    mut on: impl FnMut(Outcome) -> Result<(), E>,
+) -> Result<RunStats, E> {
+    let reps = s.replications as usize;
+    let threads = if threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        threads
+    }
+    .clamp(1, schedule.len().max(1));
     let events = s.model_events();
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .expect("thread pool");
-    let (tx, rx) = mpsc::channel::<JobResult>();
+    let (tx, rx) = mpsc::channel::<Outcome>();
     let stop = AtomicBool::new(false);
+    let next = AtomicUsize::new(0);
     let mut stats = RunStats::default();
     let mut outcome = Ok(());
     std::thread::scope(|scope| {
-        let stop = &stop;
-        let events = &events;
-        scope.spawn(move || {
-            pool.install(|| {
-                (0..n_jobs).into_par_iter().for_each_with(tx, |tx, j| {
+        for _ in 0..threads {
+            let tx = tx.clone();
+            let (stop, next, events) = (&stop, &next, &events);
+            scope.spawn(move || {
+                loop {
                     if cancel.load(Ordering::Relaxed) || stop.load(Ordering::Relaxed) {
                         return;
                     }
-                    let r = run_job(s, j / reps, (j % reps) as u32, events);
-                    let _ = tx.send(r);
-                });
-            });
-        });
-        // Reorder: hold results that arrive early until their turn.
-        let mut pending: BTreeMap<usize, JobResult> = BTreeMap::new();
-        let mut next = 0usize;
-        for r in rx {
-            let j = r.variant * reps + r.replication as usize;
-            pending.insert(j, r);
-            while let Some(r) = pending.remove(&next) {
-                if outcome.is_ok() {
-                    stats.member_steps += r.member_steps;
-                    stats.jobs_done += 1;
-                    if let Err(e) = deliver(r) {
-                        outcome = Err(e);
-                        stop.store(true, Ordering::Relaxed);
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(&j) = schedule.get(i) else { return };
+                    let Some(o) = run_job_checked(s, j / reps, (j % reps) as u32, events, cancel)
+                    else {
+                        return;
+                    };
+                    if tx.send(o).is_err() {
+                        return;
                     }
                 }
-                next += 1;
+            });
+        }
+        drop(tx);
+        for o in rx {
+            if outcome.is_err() {
+                continue;
+            }
+            match &o {
+                Outcome::Done(r) => {
+                    stats.member_steps += r.member_steps;
+                    stats.jobs_done += 1;
+                }
+                Outcome::Failed(_) => stats.jobs_failed += 1,
+            }
+            if let Err(e) = on(o) {
+                outcome = Err(e);
+                stop.store(true, Ordering::Relaxed);
             }
         }
     });
-    stats.cancelled = (stats.jobs_done as usize) < n_jobs;
+    stats.cancelled = ((stats.jobs_done + stats.jobs_failed) as usize) < schedule.len();
     outcome.map(|_| stats)
+}
+
+/// A rough upper estimate of the memory a run needs, in bytes: the
+/// organizations and series of the jobs in flight (`threads` at a time),
+/// the per-step statistics of one variant while the files are written, and
+/// the per-replication summary measures kept for the comparison table.
+pub fn memory_estimate(s: &Scenario, threads: usize) -> u64 {
+    const PER_MEMBER: u64 = 256;
+    const PER_AGGREGATE_CELL: u64 = 512;
+    let k = s.model.metric_names().len() as u64;
+    let steps = u64::from(s.steps);
+    let jobs = s.total_jobs();
+    let in_flight = (threads.max(1) as u64).min(jobs.max(1));
+    let members_at = s.model.specs().iter().position(|p| p.name == "members");
+    let members = s
+        .variants
+        .iter()
+        .map(|v| members_at.map_or(1000.0, |i| v.values[i]) as u64)
+        .max()
+        .unwrap_or(0);
+    // A series, its fragment and the text of its rows.
+    let per_job = members
+        .saturating_mul(PER_MEMBER)
+        .saturating_add(steps.saturating_mul(k).saturating_mul(16 + 24));
+    let compared = k + 2 + 3 * s.scheduled_events().count() as u64;
+    in_flight
+        .saturating_mul(per_job)
+        .saturating_add(steps.saturating_mul(k).saturating_mul(PER_AGGREGATE_CELL))
+        .saturating_add(jobs.saturating_mul(compared).saturating_mul(8))
+        .saturating_add(16 << 20)
+}
+
+/// `MemAvailable` from `/proc/meminfo`, in bytes (None where unknown).
+pub fn memory_available() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
 }

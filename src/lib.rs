@@ -11,10 +11,12 @@
 pub mod analysis;
 pub mod cli;
 pub mod engine;
+pub mod manifest;
 pub mod model;
 pub mod org;
 pub mod output;
 pub mod params;
 pub mod rng;
 pub mod scenario;
+pub mod shard;
 pub mod stats;

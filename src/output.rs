@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::engine::JobResult;
+use crate::manifest::{JobEntry, Manifest, checksum, read_fragment};
 use crate::model::ModelKind;
 use crate::org::{OrgNode, OrgParams, Organization, Structure};
 use crate::params::{ParamSet, fmt_num};
@@ -142,28 +143,22 @@ impl ResultsWriter {
     /// Prepares `out_dir` (refusing to replace existing results unless `force`).
     pub fn create(s: &Scenario, out_dir: &Path, force: bool) -> Result<Self, String> {
         if out_dir.exists() && !force {
-            return Err(format!(
-                "{} already exists; results are never overwritten silently.\n  help: pass --force to replace them, or --out DIR to write elsewhere",
-                out_dir.display()
-            ));
+            return Err(exists_message(out_dir));
         }
-        let parent = out_dir
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        fs::create_dir_all(parent)
-            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
-        let leaf = out_dir
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("results");
-        let staging = parent.join(format!(".{leaf}.partial"));
+        let staging = staging_dir(out_dir)?;
         if staging.exists() {
             fs::remove_dir_all(&staging)
                 .map_err(|e| format!("cannot clear {}: {e}", staging.display()))?;
         }
         fs::create_dir_all(&staging)
             .map_err(|e| format!("cannot create {}: {e}", staging.display()))?;
+        Self::in_staging(s, &staging, out_dir)
+    }
+
+    /// Writes the result files into an existing staging folder, to be moved
+    /// to `out_dir` by [`ResultsWriter::finish`].
+    pub fn in_staging(s: &Scenario, staging: &Path, out_dir: &Path) -> Result<Self, String> {
+        let staging = staging.to_path_buf();
         let metrics = s.model.metric_names();
         let mut timeseries =
             CsvFile::create(&staging, "timeseries.csv").map_err(|e| e.to_string())?;
@@ -320,6 +315,18 @@ impl ResultsWriter {
         s: &Scenario,
         record: &RunRecord,
     ) -> Result<(PathBuf, Vec<ComparisonRow>), OutputError> {
+        let (staging, final_dir, comparison) = self.finish_files(s, record)?;
+        publish(&staging, &final_dir)?;
+        Ok((final_dir, comparison))
+    }
+
+    /// Closes the CSVs and writes the descriptive files and `run.json`, all
+    /// still in the staging folder. Returns (staging, final folder, comparisons).
+    pub fn finish_files(
+        self,
+        s: &Scenario,
+        record: &RunRecord,
+    ) -> Result<(PathBuf, PathBuf, Vec<ComparisonRow>), OutputError> {
         let mut this = self;
         this.flush_aggregate(s)?;
         let comparison = this.comparison(s);
@@ -346,23 +353,95 @@ impl ResultsWriter {
         }
         let json = serde_json::to_string_pretty(record).unwrap_or_default();
         write_atomic(&dir.join("run.json"), json.as_bytes())?;
-        if final_dir.exists() {
-            let old = dir.with_file_name(format!(
-                ".{}.old",
-                final_dir
-                    .file_name()
-                    .and_then(|n| n.to_str())
-                    .unwrap_or("results")
-            ));
-            let _ = fs::remove_dir_all(&old);
-            fs::rename(&final_dir, &old).at(&final_dir)?;
-            fs::rename(&dir, &final_dir).at(&final_dir)?;
-            let _ = fs::remove_dir_all(&old);
-        } else {
-            fs::rename(&dir, &final_dir).at(&final_dir)?;
-        }
-        Ok((final_dir, comparison))
+        Ok((dir, final_dir, comparison))
     }
+}
+
+/// The message for results that are already there.
+pub fn exists_message(out_dir: &Path) -> String {
+    format!(
+        "{} already exists; results are never overwritten silently.\n  help: pass --force to replace them, or --out DIR to write elsewhere",
+        out_dir.display()
+    )
+}
+
+/// The staging folder of a results folder: `<parent>/.<leaf>.partial`
+/// (the parent is created).
+pub fn staging_dir(out_dir: &Path) -> Result<PathBuf, String> {
+    let parent = out_dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+    let leaf = out_dir
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("results");
+    Ok(parent.join(format!(".{leaf}.partial")))
+}
+
+/// Moves a finished staging folder into place, replacing `final_dir`.
+pub fn publish(dir: &Path, final_dir: &Path) -> Result<(), OutputError> {
+    if final_dir.exists() {
+        let old = dir.with_file_name(format!(
+            ".{}.old",
+            final_dir
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("results")
+        ));
+        let _ = fs::remove_dir_all(&old);
+        fs::rename(final_dir, &old).at(final_dir)?;
+        fs::rename(dir, final_dir).at(final_dir)?;
+        let _ = fs::remove_dir_all(&old);
+    } else {
+        fs::rename(dir, final_dir).at(final_dir)?;
+    }
+    Ok(())
+}
+
+/// Builds the result files from job fragments, in canonical job order
+/// (whatever order the jobs ran in), into `staging`, then records the
+/// files' checksums in the manifest and moves the folder to `final_dir`.
+/// `fragment_dir` says in which folder each job's fragment lies (the
+/// staging folder for a run, the shard folders for a merge); fragments in
+/// `staging` are removed once assembled. `on_result` sees every job.
+pub fn assemble(
+    s: &Scenario,
+    staging: &Path,
+    final_dir: &Path,
+    manifest: &mut Manifest,
+    fragment_dir: &dyn Fn(&JobEntry) -> PathBuf,
+    record: &RunRecord,
+    mut on_result: impl FnMut(&JobResult),
+) -> Result<Vec<ComparisonRow>, String> {
+    let mut writer = ResultsWriter::in_staging(s, staging, final_dir)?;
+    for e in &manifest.jobs {
+        let r = read_fragment(&fragment_dir(e), e)?;
+        on_result(&r);
+        writer.write(s, &r).map_err(|e| e.to_string())?;
+    }
+    let (dir, final_dir, comparison) = writer.finish_files(s, record).map_err(|e| e.to_string())?;
+    let jobs = dir.join("jobs");
+    if jobs.exists() {
+        fs::remove_dir_all(&jobs).map_err(|e| format!("cannot remove {}: {e}", jobs.display()))?;
+    }
+    manifest.files.clear();
+    let mut names: Vec<String> = fs::read_dir(&dir)
+        .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n != "manifest.json" && !n.ends_with(".partial"))
+        .collect();
+    names.sort();
+    for n in names {
+        let bytes = fs::read(dir.join(&n)).map_err(|e| format!("cannot read {n}: {e}"))?;
+        manifest.files.insert(n, checksum(&bytes));
+    }
+    manifest.complete = manifest.failed.is_empty()
+        && manifest.jobs.len() == s.variants.len() * s.replications as usize;
+    manifest.write(&dir)?;
+    publish(&dir, &final_dir).map_err(|e| e.to_string())?;
+    Ok(comparison)
 }
 
 /// Column names of `summary.csv`.

@@ -1,0 +1,445 @@
+//! The manifest of a run (`manifest.json`) and its per-job fragments.
+//!
+//! While a run is in flight, every finished variant × replication job is
+//! written to `jobs/v<V>-r<R>.bin` in the staging folder (temporary name,
+//! then renamed) and listed in the manifest with a checksum of its bytes.
+//! The result files are assembled from the fragments in canonical order at
+//! the end, so a run can be interrupted, resumed, or split into shards and
+//! merged, and still give byte-identical files. An entry whose fragment is
+//! missing or does not match its checksum is simply run again.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use crate::analysis::EventImpact;
+use crate::engine::{JobFailure, JobResult, RunSummary};
+use crate::output::write_atomic;
+use crate::scenario::Scenario;
+
+/// Version of the manifest and fragment formats.
+pub const FORMAT: u32 = 1;
+const MAGIC: &[u8; 8] = b"ORGSIMJ1";
+
+/// 64-bit FNV-1a of some bytes, as 16 hex digits.
+pub fn checksum(bytes: &[u8]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
+/// Where a scenario came from, so a merge can rebuild it exactly.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Source {
+    /// File name as given on the command line (used in messages).
+    pub file: String,
+    /// The file's text.
+    pub text: String,
+    /// Command-line overrides.
+    pub replications: Option<u32>,
+    pub seed: Option<u64>,
+    pub steps: Option<u32>,
+}
+
+/// One share of a run split across machines: shard `index` (1-based) of `count`.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u32,
+    pub count: u32,
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+    fn from_str(t: &str) -> Result<Self, String> {
+        let bad = || format!("`{t}` is not a shard: write I/N with 1 <= I <= N, e.g. --shard 2/8");
+        let (i, n) = t.split_once('/').ok_or_else(bad)?;
+        let (index, count): (u32, u32) = (
+            i.trim().parse().map_err(|_| bad())?,
+            n.trim().parse().map_err(|_| bad())?,
+        );
+        if index == 0 || index > count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+/// A finished job as listed in the manifest.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct JobEntry {
+    pub variant: usize,
+    pub replication: u32,
+    /// Fragment file, relative to the run folder (removed once assembled).
+    pub file: String,
+    /// [`checksum`] of the fragment's bytes (series and summary, exactly).
+    pub checksum: String,
+    pub member_steps: u64,
+}
+
+/// A job that failed (panic or non-finite metric).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct FailedEntry {
+    pub variant: usize,
+    pub variant_name: String,
+    pub replication: u32,
+    pub seed: u64,
+    pub reason: String,
+}
+
+/// `manifest.json`: what this folder holds and how far the run got.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Manifest {
+    pub format: u32,
+    pub orgsim_version: String,
+    pub scenario: String,
+    /// [`checksum`] of the resolved scenario (every default, seed included).
+    pub scenario_checksum: String,
+    pub seed: u64,
+    pub variants: usize,
+    pub replications: u32,
+    pub steps: u32,
+    /// Set when this folder is one shard of a split run.
+    pub shard: Option<Shard>,
+    /// True only when every job of the run (or shard) was attempted and the
+    /// result files were written.
+    pub complete: bool,
+    pub source: Source,
+    /// Finished jobs, sorted by variant then replication.
+    pub jobs: Vec<JobEntry>,
+    pub failed: Vec<FailedEntry>,
+    /// Checksums of the result files, once written.
+    pub files: std::collections::BTreeMap<String, String>,
+}
+
+impl Manifest {
+    pub fn new(s: &Scenario, source: Source, shard: Option<Shard>) -> Self {
+        Manifest {
+            format: FORMAT,
+            orgsim_version: env!("CARGO_PKG_VERSION").to_string(),
+            scenario: s.name.clone(),
+            scenario_checksum: checksum(s.resolved_toml().as_bytes()),
+            seed: s.seed,
+            variants: s.variants.len(),
+            replications: s.replications,
+            steps: s.steps,
+            shard,
+            complete: false,
+            source,
+            jobs: Vec::new(),
+            failed: Vec::new(),
+            files: Default::default(),
+        }
+    }
+
+    pub fn read(dir: &Path) -> Result<Manifest, String> {
+        let path = dir.join("manifest.json");
+        let text = fs::read_to_string(&path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let m: Manifest = serde_json::from_str(&text)
+            .map_err(|e| format!("{} is not an orgsim manifest: {e}", path.display()))?;
+        if m.format != FORMAT {
+            return Err(format!(
+                "{} has manifest format {}, this orgsim reads format {FORMAT}",
+                path.display(),
+                m.format
+            ));
+        }
+        Ok(m)
+    }
+
+    pub fn write(&self, dir: &Path) -> Result<(), String> {
+        let json = serde_json::to_string_pretty(self).map_err(|e| e.to_string())?;
+        write_atomic(&dir.join("manifest.json"), json.as_bytes()).map_err(|e| e.to_string())
+    }
+
+    /// Why `other` (another run folder) cannot be combined with or continue
+    /// this one, if it cannot.
+    pub fn mismatch(&self, other: &Manifest) -> Option<String> {
+        if self.orgsim_version != other.orgsim_version {
+            return Some(format!(
+                "different orgsim versions ({} and {})",
+                self.orgsim_version, other.orgsim_version
+            ));
+        }
+        if self.scenario != other.scenario {
+            return Some(format!(
+                "different scenarios (`{}` and `{}`)",
+                self.scenario, other.scenario
+            ));
+        }
+        if self.seed != other.seed {
+            return Some(format!(
+                "different seeds ({} and {})",
+                self.seed, other.seed
+            ));
+        }
+        if self.scenario_checksum != other.scenario_checksum {
+            return Some(format!(
+                "different settings of scenario `{}` (variants, replications, steps or parameters differ)",
+                self.scenario
+            ));
+        }
+        None
+    }
+}
+
+/// Serializes one job's result exactly (f64 bits, little-endian).
+pub fn encode(r: &JobResult) -> Vec<u8> {
+    let mut b = Vec::with_capacity(64 + 8 * (r.series.len() + r.summary.means.len()));
+    b.extend_from_slice(MAGIC);
+    b.extend_from_slice(&(r.variant as u64).to_le_bytes());
+    b.extend_from_slice(&r.replication.to_le_bytes());
+    b.extend_from_slice(&r.member_steps.to_le_bytes());
+    let f = |b: &mut Vec<u8>, x: f64| b.extend_from_slice(&x.to_le_bytes());
+    let n = |b: &mut Vec<u8>, x: usize| b.extend_from_slice(&(x as u64).to_le_bytes());
+    n(&mut b, r.series.len());
+    for x in &r.series {
+        f(&mut b, *x);
+    }
+    let sm = &r.summary;
+    f(&mut b, sm.stability);
+    f(&mut b, sm.total);
+    n(&mut b, sm.means.len());
+    for x in &sm.means {
+        f(&mut b, *x);
+    }
+    n(&mut b, sm.events.len());
+    for e in &sm.events {
+        f(&mut b, e.baseline);
+        f(&mut b, e.dip);
+        b.extend_from_slice(&e.recovery.map_or(-1i64, i64::from).to_le_bytes());
+        f(&mut b, e.resilience_loss);
+    }
+    b
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl Reader<'_> {
+    fn take(&mut self, n: usize) -> Option<&[u8]> {
+        let s = self.bytes.get(self.at..self.at.checked_add(n)?)?;
+        self.at += n;
+        Some(s)
+    }
+    fn u64(&mut self) -> Option<u64> {
+        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
+    }
+    fn f64(&mut self) -> Option<f64> {
+        Some(f64::from_le_bytes(self.take(8)?.try_into().ok()?))
+    }
+    fn f64s(&mut self) -> Option<Vec<f64>> {
+        let n = usize::try_from(self.u64()?).ok()?;
+        let raw = self.take(n.checked_mul(8)?)?;
+        Some(
+            raw.chunks_exact(8)
+                .map(|c| f64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
+                .collect(),
+        )
+    }
+}
+
+/// Reads back what [`encode`] wrote.
+pub fn decode(bytes: &[u8]) -> Option<JobResult> {
+    let mut r = Reader { bytes, at: 0 };
+    if r.take(8)? != MAGIC {
+        return None;
+    }
+    let variant = usize::try_from(r.u64()?).ok()?;
+    let replication = u32::from_le_bytes(r.take(4)?.try_into().ok()?);
+    let member_steps = r.u64()?;
+    let series = r.f64s()?;
+    let stability = r.f64()?;
+    let total = r.f64()?;
+    let means = r.f64s()?;
+    let n_events = r.u64()?;
+    let mut events = Vec::new();
+    for _ in 0..n_events {
+        let baseline = r.f64()?;
+        let dip = r.f64()?;
+        let rec = r.u64()? as i64;
+        let resilience_loss = r.f64()?;
+        events.push(EventImpact {
+            baseline,
+            dip,
+            recovery: u32::try_from(rec).ok(),
+            resilience_loss,
+        });
+    }
+    if r.at != bytes.len() {
+        return None;
+    }
+    Some(JobResult {
+        variant,
+        replication,
+        series,
+        summary: RunSummary {
+            stability,
+            total,
+            means,
+            events,
+        },
+        member_steps,
+    })
+}
+
+/// Fragment file name of a job, relative to the run folder.
+pub fn fragment_name(variant: usize, replication: u32) -> String {
+    format!("jobs/v{variant}-r{replication}.bin")
+}
+
+/// Reads a fragment and checks it against its manifest entry.
+pub fn read_fragment(dir: &Path, e: &JobEntry) -> Result<JobResult, String> {
+    let path = dir.join(&e.file);
+    let bytes = fs::read(&path).map_err(|err| format!("cannot read {}: {err}", path.display()))?;
+    if checksum(&bytes) != e.checksum {
+        return Err(format!(
+            "{} does not match its checksum in manifest.json (damaged or changed)",
+            path.display()
+        ));
+    }
+    match decode(&bytes) {
+        Some(r) if r.variant == e.variant && r.replication == e.replication => Ok(r),
+        _ => Err(format!("{} is not a valid result fragment", path.display())),
+    }
+}
+
+/// A run folder being filled: the staging folder with its manifest.
+pub struct RunDir {
+    pub dir: PathBuf,
+    pub manifest: Manifest,
+    last_save: Instant,
+}
+
+impl RunDir {
+    /// Starts a fresh staging folder `dir` (clearing what was there).
+    pub fn fresh(dir: &Path, manifest: Manifest) -> Result<RunDir, String> {
+        if dir.exists() {
+            fs::remove_dir_all(dir).map_err(|e| format!("cannot clear {}: {e}", dir.display()))?;
+        }
+        fs::create_dir_all(dir.join("jobs"))
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        manifest.write(dir)?;
+        Ok(RunDir {
+            dir: dir.to_path_buf(),
+            manifest,
+            last_save: Instant::now(),
+        })
+    }
+
+    /// Reopens an interrupted staging folder whose manifest must describe
+    /// the same run as `expected`. Entries whose fragments are missing or
+    /// damaged are dropped (those jobs run again), as are failures (retried).
+    pub fn resume(dir: &Path, expected: Manifest) -> Result<RunDir, String> {
+        let mut m = Manifest::read(dir)?;
+        if let Some(why) = expected.mismatch(&m) {
+            return Err(format!(
+                "cannot resume: the interrupted run in {} and this one come from {why}\n  help: pass the same scenario file and --replications/--seed/--steps as the interrupted run, or drop --resume to start afresh",
+                dir.display(),
+            ));
+        }
+        if m.shard != expected.shard {
+            return Err(format!(
+                "cannot resume: the interrupted run in {} was {}, not {}\n  help: pass the same --shard as the interrupted run",
+                dir.display(),
+                shard_words(m.shard),
+                shard_words(expected.shard)
+            ));
+        }
+        fs::create_dir_all(dir.join("jobs"))
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        m.jobs.retain(|e| read_fragment(dir, e).is_ok());
+        m.failed.clear();
+        m.complete = false;
+        m.files.clear();
+        m.source = expected.source;
+        let rd = RunDir {
+            dir: dir.to_path_buf(),
+            manifest: m,
+            last_save: Instant::now(),
+        };
+        rd.manifest.write(dir)?;
+        Ok(rd)
+    }
+
+    /// Whether a job is already done.
+    pub fn is_done(&self, variant: usize, replication: u32) -> bool {
+        self.manifest
+            .jobs
+            .binary_search_by(|e| (e.variant, e.replication).cmp(&(variant, replication)))
+            .is_ok()
+    }
+
+    /// Keeps one finished job: fragment first (renamed into place), then its
+    /// manifest entry (the manifest is rewritten at most twice a second, and
+    /// always by [`RunDir::save`]).
+    pub fn record(&mut self, r: &JobResult) -> Result<(), String> {
+        let bytes = encode(r);
+        let file = fragment_name(r.variant, r.replication);
+        write_atomic(&self.dir.join(&file), &bytes).map_err(|e| e.to_string())?;
+        let e = JobEntry {
+            variant: r.variant,
+            replication: r.replication,
+            file,
+            checksum: checksum(&bytes),
+            member_steps: r.member_steps,
+        };
+        let key = (e.variant, e.replication);
+        match self
+            .manifest
+            .jobs
+            .binary_search_by(|x| (x.variant, x.replication).cmp(&key))
+        {
+            Ok(i) => self.manifest.jobs[i] = e,
+            Err(i) => self.manifest.jobs.insert(i, e),
+        }
+        if self.last_save.elapsed().as_millis() >= 500 {
+            self.save()?;
+        }
+        Ok(())
+    }
+
+    pub fn record_failure(&mut self, s: &Scenario, f: &JobFailure) -> Result<(), String> {
+        self.manifest.failed.push(FailedEntry {
+            variant: f.variant,
+            variant_name: s.variants[f.variant].name.clone(),
+            replication: f.replication,
+            seed: f.seed,
+            reason: f.reason.clone(),
+        });
+        self.manifest
+            .failed
+            .sort_by_key(|x| (x.variant, x.replication));
+        self.save()
+    }
+
+    pub fn save(&mut self) -> Result<(), String> {
+        self.last_save = Instant::now();
+        self.manifest.write(&self.dir)
+    }
+}
+
+fn shard_words(s: Option<Shard>) -> String {
+    s.map_or("a whole run".into(), |s| {
+        format!("shard {}/{}", s.index, s.count)
+    })
+}
+
+/// One line per failed job, for the terminal.
+pub fn failure_list(failed: &[FailedEntry]) -> String {
+    let mut out = format!("{} replication(s) failed:", failed.len());
+    for f in failed {
+        out.push_str(&format!(
+            "\n  variant {} (\"{}\"), replication {}, seed {}: {}",
+            f.variant, f.variant_name, f.replication, f.seed, f.reason
+        ));
+    }
+    out
+}
