@@ -163,12 +163,7 @@ impl Cx<'_> {
                         spec.range_text(),
                         describe(other)
                     ),
-                    Some(format!(
-                        "{}: {} ({})",
-                        spec.name,
-                        spec.doc.trim(),
-                        spec.unit
-                    )),
+                    Some(spec_help(spec)),
                 );
                 return None;
             }
@@ -183,17 +178,7 @@ impl Cx<'_> {
             return None;
         };
         if let Err(msg) = spec.check(x) {
-            self.error(
-                v.span(),
-                key,
-                msg,
-                Some(format!(
-                    "{}: {} ({})",
-                    spec.name,
-                    spec.doc.trim(),
-                    spec.unit
-                )),
-            );
+            self.error(v.span(), key, msg, Some(spec_help(spec)));
             return None;
         }
         Some(x)
@@ -298,7 +283,7 @@ impl Cx<'_> {
                             self.error(
                                 v.span(),
                                 "seed",
-                                "expected a whole number 0 or more".into(),
+                                format!("expected a whole number from 0 to {}", u64::MAX),
                                 None,
                             );
                             1
@@ -334,7 +319,9 @@ impl Cx<'_> {
                 format!(
                     "{} variants × {} sweep points is more than {MAX_VARIANTS} variants",
                     drafts.len(),
-                    grid.len()
+                    sweep
+                        .iter()
+                        .fold(1usize, |n, (_, v)| n.saturating_mul(v.len()))
                 ),
                 Some("sweep fewer values, or split the sweep across several files".into()),
             );
@@ -789,7 +776,13 @@ impl Cx<'_> {
         let at = self.number(
             at_v,
             &join(path, "at"),
-            &spec("at", 1.0, 0.0, f64::MAX, "step at which the event happens"),
+            &spec(
+                "at",
+                1.0,
+                0.0,
+                1_000_000.0,
+                "step at which the event happens",
+            ),
         );
         let at = match at {
             Some(a) if a > last => {
@@ -1025,6 +1018,15 @@ fn target_words(t: &Target) -> String {
         Target::MostSkilled { share } => format!("most skilled {}", pct(*share)),
         Target::Random { share } => format!("{} of members", pct(*share)),
         Target::Post(p) => format!("holder of post {p}"),
+    }
+}
+
+/// What a setting means, for a help line (the unit only when it has one).
+fn spec_help(spec: &ParamSpec) -> String {
+    if spec.unit.is_empty() {
+        format!("{}: {}", spec.name, spec.doc.trim())
+    } else {
+        format!("{}: {} ({})", spec.name, spec.doc.trim(), spec.unit)
     }
 }
 

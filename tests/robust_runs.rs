@@ -1,0 +1,423 @@
+//! Nothing lost, nothing crashes: kill and resume, shards and merge, a
+//! poisoned replication, runs too big for the machine. All through the
+//! real binary.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_orgsim");
+
+fn orgsim(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut c = Command::new(BIN);
+    c.args(args)
+        .env("CI", "true")
+        .env_remove("ORGSIM_TEST_PANIC_JOB");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().unwrap()
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("orgsim-robust-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn ok(o: &Output) {
+    assert!(
+        o.status.success(),
+        "exit {:?}\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A small sweep: 2 structures × 3 delegation values, an event.
+const SWEEP: &str = r#"name = "robust-sweep"
+steps = 150
+replications = 4
+seed = 77
+[defaults]
+members = 60
+[[variant]]
+name = "h"
+structure = "hierarchy"
+[[variant]]
+name = "p"
+structure = "peer"
+[[event]]
+kind = "departure"
+target = "top"
+at = 80
+[sweep]
+delegation = [0.1, 0.4, 0.8]
+"#;
+
+fn write_scenario(dir: &Path) -> String {
+    let f = dir.join("sweep.toml");
+    std::fs::write(&f, SWEEP).unwrap();
+    f.to_str().unwrap().to_string()
+}
+
+/// Every file but run.json (wall time, threads) and manifest.json.
+fn assert_same_results(a: &Path, b: &Path) {
+    let mut names: Vec<String> = std::fs::read_dir(a)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n != "run.json" && n != "manifest.json")
+        .collect();
+    names.sort();
+    for must in [
+        "timeseries.csv",
+        "summary.csv",
+        "aggregate.csv",
+        "comparison.csv",
+        "sweep.csv",
+    ] {
+        assert!(names.iter().any(|n| n == must), "{must} missing in {a:?}");
+    }
+    for n in &names {
+        let (x, y) = (
+            std::fs::read(a.join(n)).unwrap(),
+            std::fs::read(b.join(n)).unwrap_or_default(),
+        );
+        assert!(x == y, "{n} differs between {a:?} and {b:?}");
+    }
+    // The manifests agree on the jobs and the files.
+    let ma: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(a.join("manifest.json")).unwrap()).unwrap();
+    let mb: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(b.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(ma["jobs"], mb["jobs"]);
+    assert_eq!(ma["complete"], true);
+    assert_eq!(mb["complete"], true);
+    let mut fa = ma["files"].clone();
+    let mut fb = mb["files"].clone();
+    fa.as_object_mut().unwrap().remove("run.json");
+    fb.as_object_mut().unwrap().remove("run.json");
+    assert_eq!(fa, fb);
+}
+
+/// Starts a long run, stops it (SIGTERM or SIGKILL) once some jobs are
+/// done, resumes it, and compares every file with an uninterrupted run.
+fn kill_and_resume(signal: &str) {
+    let base = tmp(&format!("resume-{signal}"));
+    let common = [
+        "run",
+        "scenarios/delegation-sweep.toml",
+        "--replications",
+        "40",
+        "--steps",
+        "1000",
+        "--threads",
+        "2",
+        "--quiet",
+    ];
+    let whole = base.join("whole");
+    let mut args: Vec<&str> = common.to_vec();
+    let w = whole.to_str().unwrap().to_string();
+    args.extend(["--out", &w]);
+    ok(&orgsim(&args, &[]));
+
+    let cut = base.join("cut");
+    let c = cut.to_str().unwrap().to_string();
+    let mut args: Vec<&str> = common.to_vec();
+    args.extend(["--out", &c]);
+    let mut child = Command::new(BIN)
+        .args(&args)
+        .env("CI", "true")
+        .env_remove("ORGSIM_TEST_PANIC_JOB")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let jobs = base.join(".cut.partial").join("jobs");
+    let t0 = Instant::now();
+    loop {
+        let n = std::fs::read_dir(&jobs).map_or(0, |d| d.count());
+        if n >= 6 {
+            break;
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run finished before it could be interrupted"
+        );
+        assert!(t0.elapsed() < Duration::from_secs(60));
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let stopped = Instant::now();
+    let st = Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    if signal == "-TERM" {
+        assert!(
+            stopped.elapsed() < Duration::from_millis(1500),
+            "took {:?} to stop",
+            stopped.elapsed()
+        );
+        let err = stderr(&out);
+        assert!(
+            err.contains("interrupted") && err.contains("--resume"),
+            "{err}"
+        );
+        let m: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(base.join(".cut.partial").join("manifest.json")).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(m["complete"], false);
+        assert!(!m["jobs"].as_array().unwrap().is_empty());
+    }
+    // Nothing half-written looks complete.
+    assert!(!cut.exists(), "an interrupted run must not publish results");
+
+    let mut args: Vec<&str> = common.to_vec();
+    args.extend(["--out", &c, "--resume"]);
+    ok(&orgsim(&args, &[]));
+    assert_same_results(&whole, &cut);
+    // Resuming a finished run says so.
+    let o = orgsim(&args, &[]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("nothing to resume"), "{}", stderr(&o));
+    let _ = std::fs::remove_dir_all(base);
+}
+
+#[test]
+fn sigterm_stops_within_a_second_and_resume_gives_identical_files() {
+    kill_and_resume("-TERM");
+}
+
+#[test]
+fn sigkill_then_resume_gives_identical_files() {
+    kill_and_resume("-KILL");
+}
+
+#[test]
+fn shards_merge_into_the_single_machine_results() {
+    let base = tmp("shards");
+    let file = write_scenario(&base);
+    let whole = base.join("whole");
+    ok(&orgsim(
+        &["run", &file, "--out", whole.to_str().unwrap(), "--quiet"],
+        &[],
+    ));
+    let mut dirs = Vec::new();
+    for i in 1..=3 {
+        let d = base.join(format!("s{i}"));
+        ok(&orgsim(
+            &[
+                "run",
+                &file,
+                "--shard",
+                &format!("{i}/3"),
+                "--out",
+                d.to_str().unwrap(),
+                "--quiet",
+                "--threads",
+                "1",
+            ],
+            &[],
+        ));
+        dirs.push(d.to_str().unwrap().to_string());
+    }
+    let merged = base.join("merged");
+    let mut args = vec!["merge"];
+    // Order of the shard folders does not matter.
+    args.extend([dirs[2].as_str(), dirs[0].as_str(), dirs[1].as_str()]);
+    let m = merged.to_str().unwrap().to_string();
+    args.extend(["--out", &m, "--quiet"]);
+    ok(&orgsim(&args, &[]));
+    assert_same_results(&whole, &merged);
+
+    // A missing shard is named.
+    let o = orgsim(
+        &["merge", &dirs[0], &dirs[1], "--out", &format!("{m}2")],
+        &[],
+    );
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("shards not given: 3/3"),
+        "{}",
+        stderr(&o)
+    );
+    let _ = std::fs::remove_dir_all(base);
+}
+
+#[test]
+fn merge_refuses_shards_of_other_runs() {
+    let base = tmp("mismatch");
+    let file = write_scenario(&base);
+    let shard = |name: &str, extra: &[&str], i: u32| {
+        let d = base.join(name);
+        let mut args = vec![
+            "run".to_string(),
+            file.clone(),
+            "--shard".into(),
+            format!("{i}/2"),
+            "--out".into(),
+            d.to_str().unwrap().into(),
+            "--quiet".into(),
+            "--replications".into(),
+            "2".into(),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let a: Vec<&str> = args.iter().map(String::as_str).collect();
+        ok(&orgsim(&a, &[]));
+        d.to_str().unwrap().to_string()
+    };
+    let a = shard("a", &[], 1);
+    let other_seed = shard("b", &["--seed", "5"], 2);
+    let other_steps = shard("c", &["--steps", "120"], 2);
+    let out = base.join("out");
+    let o = orgsim(
+        &["merge", &a, &other_seed, "--out", out.to_str().unwrap()],
+        &[],
+    );
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("different seeds (77 and 5)"),
+        "{}",
+        stderr(&o)
+    );
+    let o = orgsim(
+        &["merge", &a, &other_steps, "--out", out.to_str().unwrap()],
+        &[],
+    );
+    assert!(
+        stderr(&o).contains("different settings of scenario `robust-sweep`"),
+        "{}",
+        stderr(&o)
+    );
+    // Another scenario, and another orgsim version.
+    let other = base.join("other.toml");
+    std::fs::write(&other, SWEEP.replace("robust-sweep", "other-one")).unwrap();
+    let d = base.join("d");
+    ok(&orgsim(
+        &[
+            "run",
+            other.to_str().unwrap(),
+            "--shard",
+            "2/2",
+            "--out",
+            d.to_str().unwrap(),
+            "--quiet",
+            "--replications",
+            "2",
+        ],
+        &[],
+    ));
+    let o = orgsim(
+        &[
+            "merge",
+            &a,
+            d.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(
+        stderr(&o).contains("different scenarios (`robust-sweep` and `other-one`)"),
+        "{}",
+        stderr(&o)
+    );
+    let mpath = d.join("manifest.json");
+    let text = std::fs::read_to_string(&mpath)
+        .unwrap()
+        .replace(env!("CARGO_PKG_VERSION"), "9.9.9");
+    std::fs::write(&mpath, text).unwrap();
+    let o = orgsim(
+        &[
+            "merge",
+            &a,
+            d.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(
+        stderr(&o).contains("different orgsim versions"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!out.exists());
+    let _ = std::fs::remove_dir_all(base);
+}
+
+#[test]
+fn a_poisoned_replication_is_isolated_and_reported() {
+    let base = tmp("poison");
+    let file = write_scenario(&base);
+    for (hook, why) in [("3:1", "panicked"), ("4:2:nan", "became NaN")] {
+        let out = base.join(hook.replace(':', "-"));
+        let o = orgsim(
+            &["run", &file, "--out", out.to_str().unwrap(), "--quiet"],
+            &[("ORGSIM_TEST_PANIC_JOB", hook), ("RUST_BACKTRACE", "0")],
+        );
+        assert_eq!(o.status.code(), Some(1));
+        let err = stderr(&o);
+        let (v, r) = {
+            let mut it = hook.split(':');
+            (it.next().unwrap(), it.next().unwrap())
+        };
+        assert!(
+            err.contains(&format!("variant {v} ("))
+                && err.contains(&format!("replication {r}, seed 77"))
+                && err.contains(why),
+            "{err}"
+        );
+        // The other 23 replications are all there.
+        let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+        assert_eq!(summary.lines().count(), 1 + 6 * 4 - 1);
+        let m: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+        assert_eq!(m["complete"], false);
+        assert_eq!(m["jobs"].as_array().unwrap().len(), 23);
+        assert_eq!(
+            m["failed"][0]["replication"].as_u64().unwrap().to_string(),
+            r
+        );
+    }
+    let _ = std::fs::remove_dir_all(base);
+}
+
+#[test]
+fn a_run_too_big_for_the_machine_is_refused_with_its_estimate() {
+    let base = tmp("memory");
+    let f = base.join("huge.toml");
+    let text = SWEEP
+        .replace("replications = 4", "replications = 1000000")
+        .replace("steps = 150", "steps = 1000000")
+        .replace(
+            "delegation = [0.1, 0.4, 0.8]",
+            "delegation = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]\n\
+             competence = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]\n\
+             lateral = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]",
+        );
+    std::fs::write(&f, text).unwrap();
+    let out = base.join("out");
+    let o = orgsim(&["validate", f.to_str().unwrap()], &[]);
+    ok(&o);
+    let o = orgsim(
+        &["run", f.to_str().unwrap(), "--out", out.to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("needs an estimated") && err.contains("GiB") && err.contains("--force"),
+        "{err}"
+    );
+    assert!(!out.exists());
+    let _ = std::fs::remove_dir_all(base);
+}
