@@ -17,4 +17,5 @@ pub mod output;
 pub mod params;
 pub mod rng;
 pub mod scenario;
+pub mod sensitivity;
 pub mod stats;
