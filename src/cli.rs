@@ -425,7 +425,7 @@ fn sensitivity(args: SensitivityArgs) -> Result<(), String> {
     if let Some(r) = args.replications {
         s.replications = r.max(1);
     }
-    if args.levels < 2 || args.levels % 2 != 0 {
+    if args.levels < 2 || !args.levels.is_multiple_of(2) {
         return Err("error: --levels must be an even number of 2 or more".into());
     }
     if args.trajectories < 2 {
