@@ -11,5 +11,6 @@
 pub mod model;
 pub mod org;
 pub mod params;
+pub mod reference;
 pub mod rng;
 pub mod stats;
