@@ -252,10 +252,12 @@ fn miller() {
     for radius in [1, 25] {
         for tacit in [0.0, 0.3] {
             for p3 in [0.0, 0.05, 0.1, 0.3, 0.9] {
-                let mut p = MillerParams::default();
-                p.p3 = p3;
-                p.radius = radius;
-                p.tacit = tacit;
+                let p = MillerParams {
+                    p3,
+                    radius,
+                    tacit,
+                    ..MillerParams::default()
+                };
                 let c = replicate(
                     ModelKind::Miller2006,
                     &p.values(),

@@ -48,7 +48,7 @@ impl CarleyParams {
             return Err(("window", format!("must be at most bits ({})", self.bits)));
         }
         if self.hierarchy == 1 {
-            if self.analysts % self.span != 0 {
+            if !self.analysts.is_multiple_of(self.span) {
                 return Err(("span", format!("must divide analysts ({})", self.analysts)));
             }
             if self.analysts / self.span > 16 {
