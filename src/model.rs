@@ -79,7 +79,7 @@ impl ModelKind {
 
     pub fn metric_names(self) -> &'static [&'static str] {
         match self {
-            ModelKind::Org => org::METRICS,
+            ModelKind::Org => &org::METRICS,
             ModelKind::March1991 => march::METRICS,
             ModelKind::Miller2006 => miller::METRICS,
             ModelKind::Carley1992 => carley::METRICS,
@@ -102,7 +102,7 @@ impl ModelKind {
     }
 
     /// Checks constraints between parameters; the error names the parameter.
-    pub fn check(self, values: &[f64]) -> Result<(), (&'static str, String)> {
+    pub fn check(self, values: &[f64], _structure: &str) -> Result<(), (&'static str, String)> {
         match self {
             ModelKind::Org => org::OrgParams::from_values(values).check(),
             ModelKind::March1991 => march::MarchParams::from_values(values).check(),
