@@ -214,3 +214,79 @@ impl Model for Carley {
         out[ANALYST_ACCURACY] = analysts_right as f64 / (self.p.problems * self.p.analysts) as f64;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::params::ParamSet;
+    use crate::rng::stream;
+
+    fn accuracy(p: &CarleyParams, seed: u64, steps: usize) -> Vec<f64> {
+        let mut model = Carley::new(p.clone(), stream(seed, 0, 0));
+        let mut out = [0.0; 2];
+        (0..steps)
+            .map(|_| {
+                model.step(&mut out);
+                assert!(out.iter().all(|v| (0.0..=1.0).contains(v)));
+                out[ACCURACY]
+            })
+            .collect()
+    }
+
+    #[test]
+    fn same_seed_same_decisions() {
+        for hierarchy in [0, 1] {
+            let p = CarleyParams {
+                hierarchy,
+                turnover: 0.05,
+                ..CarleyParams::default()
+            };
+            assert_eq!(accuracy(&p, 1, 100), accuracy(&p, 1, 100));
+            assert_ne!(accuracy(&p, 1, 100), accuracy(&p, 2, 100));
+        }
+    }
+
+    #[test]
+    fn experience_makes_both_structures_better_than_chance() {
+        for hierarchy in [0, 1] {
+            let p = CarleyParams {
+                hierarchy,
+                ..CarleyParams::default()
+            };
+            let acc = accuracy(&p, 3, 200);
+            let late = acc[150..].iter().sum::<f64>() / 50.0;
+            assert!(late > 0.8, "hierarchy={hierarchy}: {late}");
+        }
+    }
+
+    #[test]
+    fn total_turnover_keeps_analysts_guessing() {
+        // Every analyst replaced every period: only the first problems of a
+        // period are decided by analysts with any memory.
+        let p = CarleyParams {
+            turnover: 1.0,
+            problems: 1,
+            ..CarleyParams::default()
+        };
+        let acc = accuracy(&p, 4, 2000);
+        let mean = acc.iter().sum::<f64>() / acc.len() as f64;
+        assert!((mean - 0.5).abs() < 0.05, "{mean}");
+    }
+
+    #[test]
+    fn structures_preset_the_flag_and_bad_shapes_are_refused() {
+        let mut p = CarleyParams::default();
+        for (k, v) in preset("hierarchy") {
+            assert!(p.set(k, *v));
+        }
+        assert_eq!(p.hierarchy, 1);
+        assert!(p.check().is_ok());
+        p.span = 4;
+        assert_eq!(p.check().unwrap_err().0, "span");
+        let p = CarleyParams {
+            window: 10,
+            ..CarleyParams::default()
+        };
+        assert_eq!(p.check().unwrap_err().0, "window");
+    }
+}

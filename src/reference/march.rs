@@ -419,3 +419,140 @@ impl Model for March {
         self.core.measure(out);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::stream;
+
+    fn run(p: &MarchParams, seed: u64, steps: usize) -> (March, Vec<f64>) {
+        let mut model = March::new(p.clone(), stream(seed, 0, 0));
+        let mut out = vec![0.0; METRICS.len()];
+        for _ in 0..steps {
+            model.step(&mut out);
+        }
+        (model, out)
+    }
+
+    #[test]
+    fn same_seed_same_history() {
+        let p = MarchParams {
+            p3: 0.05,
+            p4: 0.01,
+            fast_share: 0.3,
+            ..MarchParams::default()
+        };
+        let (a, oa) = run(&p, 7, 120);
+        let (b, ob) = run(&p, 7, 120);
+        assert_eq!(oa, ob);
+        assert_eq!(a.core.beliefs, b.core.beliefs);
+        assert_eq!(a.core.code, b.core.code);
+        let (c, _) = run(&p, 8, 120);
+        assert_ne!(a.core.beliefs, c.core.beliefs);
+    }
+
+    #[test]
+    fn states_and_metrics_stay_in_range() {
+        for literal in [0, 1] {
+            let p = MarchParams {
+                p3: 0.1,
+                p4: 0.05,
+                literal,
+                ..MarchParams::default()
+            };
+            let mut model = March::new(p, stream(1, 0, 0));
+            let mut out = vec![0.0; METRICS.len()];
+            for _ in 0..200 {
+                model.step(&mut out);
+                assert!(model.core.beliefs.iter().all(|b| (-1..=1).contains(b)));
+                assert!(model.core.code.iter().all(|c| (-1..=1).contains(c)));
+                assert!(model.core.reality.iter().all(|r| *r == 1 || *r == -1));
+                for (k, v) in out.iter().enumerate() {
+                    let lo = if k == CODE_SCORE { -1.0 } else { 0.0 };
+                    assert!((lo..=1.0).contains(v), "{} = {v}", METRICS[k]);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn code_that_cannot_learn_stays_neutral() {
+        let p = MarchParams {
+            p2: 0.0,
+            ..MarchParams::default()
+        };
+        let (model, out) = run(&p, 3, 100);
+        assert!(model.core.code.iter().all(|&c| c == 0));
+        assert_eq!(out[CODE_KNOWLEDGE], 0.0);
+    }
+
+    #[test]
+    fn members_who_cannot_be_socialized_keep_their_beliefs() {
+        let p = MarchParams {
+            p1: 0.0,
+            ..MarchParams::default()
+        };
+        let start = March::new(p.clone(), stream(4, 0, 0)).core.beliefs;
+        let (model, _) = run(&p, 4, 100);
+        assert_eq!(model.core.beliefs, start);
+    }
+
+    #[test]
+    fn closed_system_converges_to_a_shared_belief() {
+        // March (1991: 75): "An equilibrium is reached at which all
+        // individuals and the code share the same ... belief."
+        let p = MarchParams {
+            p1: 0.5,
+            p2: 0.5,
+            ..MarchParams::default()
+        };
+        let (model, out) = run(&p, 5, 1000);
+        assert!(
+            out[BELIEF_DIVERSITY] < 0.02,
+            "diversity {}",
+            out[BELIEF_DIVERSITY]
+        );
+        assert!((out[MEMBER_KNOWLEDGE] - out[CODE_KNOWLEDGE]).abs() < 0.02);
+        let m = model.core.m;
+        let agree = (0..model.core.n)
+            .filter(|i| model.core.beliefs[i * m..(i + 1) * m] == model.core.code[..])
+            .count();
+        assert!(agree > model.core.n * 9 / 10);
+    }
+
+    #[test]
+    fn full_turbulence_flips_every_dimension() {
+        let p = MarchParams {
+            p4: 1.0,
+            ..MarchParams::default()
+        };
+        let mut model = March::new(p, stream(6, 0, 0));
+        let before = model.core.reality.clone();
+        model.step(&mut [0.0; 6]);
+        assert!(
+            model
+                .core
+                .reality
+                .iter()
+                .zip(&before)
+                .all(|(a, b)| *a == -*b)
+        );
+    }
+
+    #[test]
+    fn fast_learners_are_counted_from_the_share() {
+        let rates = socialization_rates(50, 0.1, 0.2, 0.9);
+        assert_eq!(rates.iter().filter(|&&r| r == 0.9).count(), 10);
+        assert_eq!(rates.iter().filter(|&&r| r == 0.1).count(), 40);
+    }
+
+    #[test]
+    fn literal_flag_selects_the_literal_rules() {
+        assert_eq!(MarchParams::default().rules(), Rules::ORIGINAL);
+        let p = MarchParams {
+            literal: 1,
+            ..MarchParams::default()
+        };
+        assert_eq!(p.rules(), Rules::LITERAL);
+    }
+}

@@ -154,3 +154,69 @@ impl Model for Miller {
         };
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reference::march::{March, MarchParams};
+    use crate::rng::stream;
+
+    #[test]
+    fn without_peers_or_tacit_knowledge_it_is_march() {
+        // Same rules, same draws in the same order: the extension adds
+        // nothing when switched off.
+        let mp = MillerParams {
+            p3: 0.0,
+            tacit: 0.0,
+            p1: 0.3,
+            p2: 0.7,
+            ..MillerParams::default()
+        };
+        let kp = MarchParams {
+            p1: 0.3,
+            p2: 0.7,
+            ..MarchParams::default()
+        };
+        let mut a = Miller::new(mp, stream(9, 0, 0));
+        let mut b = March::new(kp, stream(9, 0, 0));
+        let (mut oa, mut ob) = (vec![0.0; METRICS.len()], vec![0.0; march::METRICS.len()]);
+        for _ in 0..100 {
+            a.step(&mut oa);
+            b.step(&mut ob);
+            assert_eq!(oa[..ob.len()], ob[..]);
+        }
+    }
+
+    #[test]
+    fn same_seed_same_history_and_tacit_dimensions_stay_uncoded() {
+        let p = MillerParams {
+            tacit: 0.3,
+            p4: 0.02,
+            radius: 3,
+            ..MillerParams::default()
+        };
+        let mut a = Miller::new(p.clone(), stream(2, 0, 0));
+        let mut b = Miller::new(p, stream(2, 0, 0));
+        let (mut oa, mut ob) = (vec![0.0; METRICS.len()], vec![0.0; METRICS.len()]);
+        for _ in 0..200 {
+            a.step(&mut oa);
+            b.step(&mut ob);
+            assert_eq!(oa, ob);
+            assert!(oa.iter().all(|v| (-1.0..=1.0).contains(v)));
+        }
+        let m = a.core.m;
+        assert_eq!(a.core.tacit, 9);
+        assert!(a.core.code[m - 9..].iter().all(|&c| c == 0));
+        assert!(oa[TACIT_KNOWLEDGE] > 0.5, "peers teach tacit knowledge");
+    }
+
+    #[test]
+    fn radius_is_clamped_to_half_the_ring() {
+        let p = MillerParams {
+            n: 10,
+            radius: 1000,
+            ..MillerParams::default()
+        };
+        assert_eq!(Miller::new(p, stream(1, 0, 0)).radius, 5);
+    }
+}
