@@ -53,7 +53,7 @@ fn march(f: impl FnOnce(&mut MarchParams)) -> Vec<f64> {
 fn march_fig1(literal: u32) {
     let (steps, reps) = (500, 80);
     println!(
-        "## March Figure 1 (literal = {literal}; {reps} replications, code knowledge at period {steps})"
+        "## March Figure 1 (literal = {literal}; {reps} replications, code knowledge (code score) at period {steps})"
     );
     println!("| p1 | p2 = 0.1 | p2 = 0.5 | p2 = 0.9 |\n|---|---|---|---|");
     for (i, p1) in [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
@@ -76,7 +76,11 @@ fn march_fig1(literal: u32) {
                 SEED,
                 (i * 3 + j) as u64,
             );
-            row += &format!(" {} |", fmt(&c.last(march::CODE_KNOWLEDGE)));
+            row += &format!(
+                " {} ({}) |",
+                fmt(&c.last(march::CODE_KNOWLEDGE)),
+                fmt(&c.last(march::CODE_SCORE))
+            );
         }
         println!("{row}");
     }
@@ -87,7 +91,7 @@ fn march_fig1(literal: u32) {
 fn march_rules() {
     let (steps, reps) = (500, 80);
     println!(
-        "## March: one rule at a time ({reps} replications, code knowledge at period {steps})"
+        "## March: one rule at a time ({reps} replications, code knowledge (code score) at period {steps})"
     );
     println!("| rules | p1=0.1, p2=0.9 | p1=0.9, p2=0.9 | p1=0.1, p2=0.1 |\n|---|---|---|---|");
     let o = Rules::ORIGINAL;
@@ -186,7 +190,7 @@ fn march_mixed() {
 fn march_turnover() {
     let (steps, reps) = (200, 80);
     println!(
-        "## March: turnover p3, p1 = 0.5, p2 = 0.5 ({reps} replications, code knowledge at period {steps})"
+        "## March: turnover p3, p1 = 0.5, p2 = 0.5 ({reps} replications, code knowledge (code score) at period {steps})"
     );
     println!("| p3 | code knowledge | member knowledge |\n|---|---|---|");
     for (i, p3) in [0.0, 0.01, 0.02, 0.05, 0.1, 0.2].iter().enumerate() {
@@ -306,17 +310,7 @@ fn carley() {
                 variant,
             );
             variant += 1;
-            let window = |a: usize, b: usize| {
-                let mut s = orgsim::stats::OnlineStats::new();
-                // Mean over the window per replication is not kept; the mean of
-                // per-step means equals the mean of per-replication means.
-                let mean = (a..b)
-                    .map(|t| c.at(carley::ACCURACY, t).mean())
-                    .sum::<f64>()
-                    / (b - a) as f64;
-                s.push(mean);
-                format!("{:.3}", s.mean())
-            };
+            let window = |a: usize, b: usize| fmt(&c.window(carley::ACCURACY, a..b));
             println!(
                 "| {structure} | {turnover} | {} | {} | {} | {} |",
                 window(0, 10),

@@ -13,6 +13,9 @@ use rayon::prelude::*;
 /// Per metric, per step: statistics across replications.
 pub struct Curves {
     pub stats: Vec<Vec<OnlineStats>>,
+    /// Per replication, the metrics of every step (step-major).
+    runs: Vec<Vec<f64>>,
+    metrics: usize,
 }
 
 impl Curves {
@@ -24,6 +27,21 @@ impl Curves {
     /// Statistics of `metric` at step `t` (0-based).
     pub fn at(&self, metric: usize, t: usize) -> OnlineStats {
         self.stats[metric][t]
+    }
+
+    /// Statistics across replications of each replication's mean of
+    /// `metric` over the steps in `steps` (0-based).
+    pub fn window(&self, metric: usize, steps: std::ops::Range<usize>) -> OnlineStats {
+        let mut s = OnlineStats::new();
+        let len = steps.len() as f64;
+        for trace in &self.runs {
+            let sum: f64 = steps
+                .clone()
+                .map(|t| trace[t * self.metrics + metric])
+                .sum();
+            s.push(sum / len);
+        }
+        s
     }
 }
 
@@ -76,7 +94,11 @@ where
             }
         }
     }
-    Curves { stats }
+    Curves {
+        stats,
+        runs,
+        metrics,
+    }
 }
 
 /// `mean ± half-width` of a 95% CI, for tables.
