@@ -26,6 +26,9 @@ fn main() {
     if want("march-rules") {
         march_rules();
     }
+    if want("march-rules") {
+        march_rules_fast();
+    }
     if want("march-mixed") {
         march_mixed();
     }
@@ -155,6 +158,66 @@ fn march_rules() {
             row += &format!(" {} |", fmt(&curves.last(march::CODE_KNOWLEDGE)));
         }
         println!("{row}");
+    }
+    println!();
+}
+
+/// The rules whose effect is small, at fast socialization with 400 replications
+/// (as in tests/reference_docking.rs).
+fn march_rules_fast() {
+    let (steps, reps) = (200, 400);
+    println!(
+        "## March: one rule at a time, p1 = 0.9, p2 = 0.9 ({reps} replications, code knowledge (code score) at period {steps})"
+    );
+    println!("| rules | code knowledge |\n|---|---|");
+    let o = Rules::ORIGINAL;
+    let cases = [
+        ("original program", o),
+        (
+            "superior by knowledge",
+            Rules {
+                superior_by_score: false,
+                ..o
+            },
+        ),
+        (
+            "socialization jumps",
+            Rules {
+                gradual_socialization: false,
+                ..o
+            },
+        ),
+        (
+            "k = differ - agree",
+            Rules {
+                k_is_majority_margin: false,
+                ..o
+            },
+        ),
+        (
+            "sequential",
+            Rules {
+                sequential: true,
+                ..o
+            },
+        ),
+    ];
+    for (c, (name, rules)) in cases.iter().enumerate() {
+        let params = MarchParams {
+            p1: 0.9,
+            p2: 0.9,
+            ..MarchParams::default()
+        };
+        let build = |s| Box::new(March::with_rules(params.clone(), *rules, s)) as Box<dyn Model>;
+        let curves = replicate_with(
+            build,
+            march::METRICS.len(),
+            steps,
+            reps,
+            SEED,
+            1010 + c as u64,
+        );
+        println!("| {name} | {} |", fmt(&curves.last(march::CODE_KNOWLEDGE)));
     }
     println!();
 }
