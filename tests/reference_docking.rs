@@ -1,6 +1,6 @@
 //! Docking: the reference models held to the published results. Run in
-//! release mode (`cargo test --release --test reference_docking`); the whole
-//! file takes well under a minute on 2 cores.
+//! release mode (`cargo test --release --test reference_docking`, about 15 s
+//! on 2 cores); in debug builds they are ignored, as they would take minutes.
 //!
 //! Every comparison is "mean A exceeds mean B by more than the 95% half-width
 //! of the difference" (plus, where stated, a minimum size), with 80
@@ -80,6 +80,10 @@ const WORKIEWICZ: [[f64; 3]; 9] = [
 ];
 
 #[test]
+#[cfg_attr(
+    debug_assertions,
+    ignore = "docking is heavy: run with cargo test --release"
+)]
 fn march_figure1_slow_socialization_and_fast_code_learning_know_more() {
     let k = |p1, p2| fig1_cell(p1, p2, 0).last(march::CODE_KNOWLEDGE);
     let (k19, k59, k99) = (k(0.1, 0.9), k(0.5, 0.9), k(0.9, 0.9));
@@ -102,6 +106,10 @@ fn march_figure1_slow_socialization_and_fast_code_learning_know_more() {
 }
 
 #[test]
+#[cfg_attr(
+    debug_assertions,
+    ignore = "docking is heavy: run with cargo test --release"
+)]
 fn march_figure1_matches_the_original_program_replication() {
     // Every cell's mean code score against Workiewicz's 10,000-iteration
     // values: with 80 replications about 1 cell in 20 may fall outside its
@@ -129,6 +137,10 @@ fn march_figure1_matches_the_original_program_replication() {
 }
 
 #[test]
+#[cfg_attr(
+    debug_assertions,
+    ignore = "docking is heavy: run with cargo test --release"
+)]
 fn march_literal_reading_misses_the_figure1_peak() {
     let original = fig1_cell(0.1, 0.9, 0);
     let literal = fig1_cell(0.1, 0.9, 1);
@@ -168,6 +180,10 @@ fn with_rules(
 }
 
 #[test]
+#[cfg_attr(
+    debug_assertions,
+    ignore = "docking is heavy: run with cargo test --release"
+)]
 fn march_each_documented_rule_is_load_bearing() {
     let o = Rules::ORIGINAL;
     // Members who believe 0 act at random (Christensen 2015): without it the
@@ -228,6 +244,10 @@ fn march_each_documented_rule_is_load_bearing() {
 }
 
 #[test]
+#[cfg_attr(
+    debug_assertions,
+    ignore = "docking is heavy: run with cargo test --release"
+)]
 fn march_mixed_fast_and_slow_learners_beat_uniform_learners() {
     // Half fast (p1 = 0.9), half slow (p1 = 0.1) against everyone at the same
     // mean rate (p1 = 0.5) and against everyone fast; p2 = 0.5.
@@ -248,6 +268,10 @@ fn march_mixed_fast_and_slow_learners_beat_uniform_learners() {
 }
 
 #[test]
+#[cfg_attr(
+    debug_assertions,
+    ignore = "docking is heavy: run with cargo test --release"
+)]
 fn march_moderate_turnover_raises_code_knowledge() {
     let run = |p3, v| {
         let p = MarchParams {
@@ -264,6 +288,10 @@ fn march_moderate_turnover_raises_code_knowledge() {
 }
 
 #[test]
+#[cfg_attr(
+    debug_assertions,
+    ignore = "docking is heavy: run with cargo test --release"
+)]
 fn march_turbulence_erodes_knowledge_unless_members_turn_over() {
     let run = |p3, v| {
         let p = MarchParams {
@@ -307,6 +335,10 @@ fn miller_run(p: MillerParams, variant: u64) -> OnlineStats {
 }
 
 #[test]
+#[cfg_attr(
+    debug_assertions,
+    ignore = "docking is heavy: run with cargo test --release"
+)]
 fn miller_interpersonal_learning_carries_tacit_knowledge() {
     let code_only = miller_run(
         MillerParams {
@@ -334,6 +366,10 @@ fn miller_interpersonal_learning_carries_tacit_knowledge() {
 }
 
 #[test]
+#[cfg_attr(
+    debug_assertions,
+    ignore = "docking is heavy: run with cargo test --release"
+)]
 fn miller_fast_learning_from_distant_peers_lowers_knowledge() {
     let none = miller_run(
         MillerParams {
@@ -382,6 +418,10 @@ fn carley_run(structure: &str, turnover: f64, variant: u64) -> Curves {
 }
 
 #[test]
+#[cfg_attr(
+    debug_assertions,
+    ignore = "docking is heavy: run with cargo test --release"
+)]
 fn carley_teams_learn_faster_and_better_hierarchies_suffer_less_from_turnover() {
     let acc = carley::ACCURACY;
     let team = carley_run("team", 0.0, 6000);
