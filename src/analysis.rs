@@ -92,6 +92,7 @@ mod tests {
 
     fn a(smoothing: u32) -> Analysis {
         Analysis {
+            warmup: 0,
             baseline: 5,
             smoothing,
             threshold: 0.95,

@@ -222,11 +222,12 @@ fn run(args: RunArgs) -> Result<(), String> {
         member_steps_per_second: stats.member_steps as f64 / wall.max(1e-9),
         complete: true,
     };
-    let dir = writer
+    let (dir, comparison) = writer
         .finish(&s, &record)
         .map_err(|e| format!("error: {e}"))?;
     if !args.quiet {
         print_summary(&s, &per_variant);
+        print_comparison(&s, &comparison);
         println!(
             "\n{} runs ({} member-steps) in {:.2} s on {threads} thread(s): {:.1} M member-steps/s",
             stats.jobs_done,
@@ -296,6 +297,47 @@ fn print_summary(s: &Scenario, per_variant: &[Vec<OnlineStats>]) {
     println!("(mean over replications ± 95% confidence half-width; per-step means over the run)");
 }
 
+/// Which variant is better on the headline measures, with significance.
+fn print_comparison(s: &Scenario, rows: &[crate::stats::ComparisonRow]) {
+    if s.variants.len() < 2 {
+        return;
+    }
+    if s.variants.len() > 6 {
+        println!(
+            "\n{} variants: every pairwise comparison is in comparison.csv",
+            s.variants.len()
+        );
+        return;
+    }
+    let primary = s.model.metric_names()[s.model.primary_metric()];
+    let headline = [
+        format!("total_{primary}"),
+        "stability".to_string(),
+        "mean_decision_latency".into(),
+        "mean_engagement".into(),
+        "mean_sharing".into(),
+        "event1_dip".into(),
+        "event1_recovery_steps".into(),
+        "event1_resilience_loss".into(),
+    ];
+    println!(
+        "\ncomparisons (difference of means a − b with 95% CI; Welch p adjusted by Holm; all in comparison.csv):"
+    );
+    for r in rows.iter().filter(|r| headline.contains(&r.metric)) {
+        println!(
+            "  {:24} {} vs {}: {:+.3} [{:+.3}, {:+.3}], g = {:+.2}: {}",
+            r.metric,
+            r.variant_a,
+            r.variant_b,
+            r.diff,
+            r.diff_ci_low,
+            r.diff_ci_high,
+            r.hedges_g,
+            r.verdict
+        );
+    }
+}
+
 fn init(name: &str, force: bool) -> Result<(), String> {
     let path = PathBuf::from(format!("{name}.toml"));
     if path.exists() && !force {
@@ -332,7 +374,7 @@ fn params(model: &str, markdown: bool) -> Result<(), String> {
                 fmt_num(p.default),
                 p.range_text(),
                 p.unit,
-                p.doc
+                p.doc.trim()
             );
         } else {
             println!(
@@ -341,7 +383,7 @@ fn params(model: &str, markdown: bool) -> Result<(), String> {
                 fmt_num(p.default),
                 p.range_text(),
                 p.unit,
-                p.doc
+                p.doc.trim()
             );
         }
     }

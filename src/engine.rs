@@ -73,9 +73,17 @@ pub fn run_job(
 pub fn summarize(s: &Scenario, series: &[f64], k: usize) -> RunSummary {
     let primary_idx = s.model.primary_metric();
     let primary: Vec<f64> = series.chunks_exact(k).map(|r| r[primary_idx]).collect();
-    let n = (series.len() / k).max(1) as f64;
+    // Totals, means and stability leave out the warm-up (when it leaves steps).
+    let steps = series.len() / k;
+    let warmup = if (s.analysis.warmup as usize) < steps {
+        s.analysis.warmup as usize
+    } else {
+        0
+    };
+    let settled = &series[warmup * k..];
+    let n = (settled.len() / k).max(1) as f64;
     let mut means = vec![0.0; k];
-    for row in series.chunks_exact(k) {
+    for row in settled.chunks_exact(k) {
         for (m, x) in means.iter_mut().zip(row) {
             *m += x / n;
         }
@@ -96,9 +104,10 @@ pub fn summarize(s: &Scenario, series: &[f64], k: usize) -> RunSummary {
             analysis::event_impact(&primary, start, end, &s.analysis)
         })
         .collect();
+    let settled_primary = &primary[warmup..];
     RunSummary {
-        stability: analysis::stability(&primary),
-        total: primary.iter().sum(),
+        stability: analysis::stability(settled_primary),
+        total: settled_primary.iter().sum(),
         means,
         events,
     }

@@ -15,6 +15,7 @@ use crate::org::{OrgNode, OrgParams, Organization, Structure};
 use crate::params::{ParamSet, fmt_num};
 use crate::rng;
 use crate::scenario::Scenario;
+use crate::stats::{Better, ComparisonRow, StepAggregator, compare_variants};
 
 /// An error with the path it concerns.
 #[derive(Debug)]
@@ -111,6 +112,12 @@ pub struct ResultsWriter {
     staging: PathBuf,
     timeseries: CsvFile,
     summary: CsvFile,
+    aggregate: CsvFile,
+    /// Per-step statistics of the variant being delivered; results arrive in
+    /// variant order, so only one is alive at a time whatever the sweep size.
+    current: Option<(usize, StepAggregator)>,
+    /// Summary measures per variant, per compared metric, per replication.
+    samples: Vec<Vec<Vec<f64>>>,
     metrics: &'static [&'static str],
 }
 
@@ -172,11 +179,31 @@ impl ResultsWriter {
                     .collect::<Vec<_>>(),
             )
             .map_err(|e| e.to_string())?;
+        let mut aggregate =
+            CsvFile::create(&staging, "aggregate.csv").map_err(|e| e.to_string())?;
+        aggregate
+            .line(&[
+                "variant",
+                "step",
+                "metric",
+                "n",
+                "mean",
+                "sd",
+                "ci95_low",
+                "ci95_high",
+                "median",
+                "q1",
+                "q3",
+            ])
+            .map_err(|e| e.to_string())?;
         Ok(ResultsWriter {
             final_dir: out_dir.to_path_buf(),
             staging,
             timeseries,
             summary,
+            aggregate,
+            current: None,
+            samples: vec![vec![Vec::new(); compared_metrics(s).len()]; s.variants.len()],
             metrics,
         })
     }
@@ -222,15 +249,92 @@ impl ResultsWriter {
         }
         self.summary
             .line(&fields.iter().map(String::as_str).collect::<Vec<_>>())?;
+        for (sample, (_, _, pick)) in self.samples[r.variant].iter_mut().zip(compared_metrics(s)) {
+            sample.push(pick(sm));
+        }
+        if self.current.as_ref().is_some_and(|(v, _)| *v != r.variant) {
+            self.flush_aggregate(s)?;
+        }
+        let agg = &mut self
+            .current
+            .get_or_insert_with(|| (r.variant, StepAggregator::new(s.steps as usize, k)))
+            .1;
+        for (step, row) in r.series.chunks_exact(k).enumerate() {
+            agg.push(step, row);
+        }
         Ok(())
+    }
+
+    fn flush_aggregate(&mut self, s: &Scenario) -> Result<(), OutputError> {
+        let Some((v, agg)) = self.current.take() else {
+            return Ok(());
+        };
+        let name = csv_field(&s.variants[v].name);
+        let mut buf = String::new();
+        for step in 0..agg.n_steps() {
+            for (m, metric) in self.metrics.iter().enumerate() {
+                let (mean, h) = (agg.mean(step, m), agg.ci95_half_width(step, m));
+                let cells = [
+                    agg.n(step, m) as f64,
+                    mean,
+                    agg.sd(step, m),
+                    mean - h,
+                    mean + h,
+                    agg.median(step, m),
+                    agg.q1(step, m),
+                    agg.q3(step, m),
+                ];
+                buf.push_str(&format!("{name},{step},{metric}"));
+                for c in cells {
+                    buf.push(',');
+                    buf.push_str(&cell(c));
+                }
+                buf.push('\n');
+            }
+        }
+        self.aggregate
+            .out
+            .write_all(buf.as_bytes())
+            .at(&self.aggregate.tmp)
+    }
+
+    /// Pairwise comparisons of the variants on the summary measures.
+    pub fn comparison(&self, s: &Scenario) -> Vec<ComparisonRow> {
+        let metrics: Vec<(String, Better)> = compared_metrics(s)
+            .into_iter()
+            .map(|(n, b, _)| (n, b))
+            .collect();
+        let samples: Vec<(String, Vec<Vec<f64>>)> = s
+            .variants
+            .iter()
+            .zip(&self.samples)
+            .map(|(v, x)| (v.name.clone(), x.clone()))
+            .collect();
+        compare_variants(&metrics, &samples)
     }
 
     /// Completes the run: closes the CSVs, writes the descriptive files and
     /// `run.json` last, then moves the folder into place.
-    pub fn finish(self, s: &Scenario, record: &RunRecord) -> Result<PathBuf, OutputError> {
-        let dir = self.staging.clone();
-        self.timeseries.finish()?;
-        self.summary.finish()?;
+    pub fn finish(
+        self,
+        s: &Scenario,
+        record: &RunRecord,
+    ) -> Result<(PathBuf, Vec<ComparisonRow>), OutputError> {
+        let mut this = self;
+        this.flush_aggregate(s)?;
+        let comparison = this.comparison(s);
+        let dir = this.staging.clone();
+        let ResultsWriter {
+            final_dir,
+            timeseries,
+            summary,
+            aggregate,
+            ..
+        } = this;
+        timeseries.finish()?;
+        summary.finish()?;
+        aggregate.finish()?;
+        write_comparison(&dir, &comparison)?;
         write_atomic(
             &dir.join("scenario.resolved.toml"),
             s.resolved_toml().as_bytes(),
@@ -242,22 +346,22 @@ impl ResultsWriter {
         }
         let json = serde_json::to_string_pretty(record).unwrap_or_default();
         write_atomic(&dir.join("run.json"), json.as_bytes())?;
-        if self.final_dir.exists() {
+        if final_dir.exists() {
             let old = dir.with_file_name(format!(
                 ".{}.old",
-                self.final_dir
+                final_dir
                     .file_name()
                     .and_then(|n| n.to_str())
                     .unwrap_or("results")
             ));
             let _ = fs::remove_dir_all(&old);
-            fs::rename(&self.final_dir, &old).at(&self.final_dir)?;
-            fs::rename(&dir, &self.final_dir).at(&self.final_dir)?;
+            fs::rename(&final_dir, &old).at(&final_dir)?;
+            fs::rename(&dir, &final_dir).at(&final_dir)?;
             let _ = fs::remove_dir_all(&old);
         } else {
-            fs::rename(&dir, &self.final_dir).at(&self.final_dir)?;
+            fs::rename(&dir, &final_dir).at(&final_dir)?;
         }
-        Ok(self.final_dir)
+        Ok((final_dir, comparison))
     }
 }
 
@@ -384,6 +488,106 @@ fn write_organization(s: &Scenario, dir: &Path) -> Result<(), OutputError> {
             };
             f.line(&row.iter().map(String::as_str).collect::<Vec<_>>())?;
         }
+    }
+    f.finish()
+}
+
+/// Reads one summary measure from a run.
+type Pick = Box<dyn Fn(&crate::engine::RunSummary) -> f64>;
+/// A compared measure: name, which direction is better, how to read it.
+pub type Compared = (String, Better, Pick);
+
+/// The summary measures compared between variants, with which direction is
+/// better and how to read each from a run's summary.
+pub fn compared_metrics(s: &Scenario) -> Vec<Compared> {
+    let names = s.model.metric_names();
+    let primary = names[s.model.primary_metric()];
+    let mut out: Vec<Compared> = vec![
+        (
+            format!("total_{primary}"),
+            Better::Higher,
+            Box::new(|r| r.total),
+        ),
+        ("stability".into(), Better::Lower, Box::new(|r| r.stability)),
+    ];
+    let direction = |m: &str| match m {
+        "throughput" | "mean_skill" | "engagement" | "sharing" | "leadership_coverage" => {
+            Better::Higher
+        }
+        "backlog" | "decision_latency" | "decisions_pending" | "rework" | "blocked"
+        | "turnover" | "hoarding" | "coordination" => Better::Lower,
+        _ => Better::Neither,
+    };
+    for (i, m) in names.iter().enumerate() {
+        if i != s.model.primary_metric() {
+            out.push((
+                format!("mean_{m}"),
+                direction(m),
+                Box::new(move |r| r.means[i]),
+            ));
+        }
+    }
+    for k in 0..s.scheduled_events().count() {
+        let n = k + 1;
+        out.push((
+            format!("event{n}_dip"),
+            Better::Lower,
+            Box::new(move |r| r.events[k].dip),
+        ));
+        out.push((
+            format!("event{n}_recovery_steps"),
+            Better::Lower,
+            Box::new(move |r| r.events[k].recovery.map_or(f64::NAN, f64::from)),
+        ));
+        out.push((
+            format!("event{n}_resilience_loss"),
+            Better::Lower,
+            Box::new(move |r| r.events[k].resilience_loss),
+        ));
+    }
+    out
+}
+
+fn write_comparison(dir: &Path, rows: &[ComparisonRow]) -> Result<(), OutputError> {
+    let mut f = CsvFile::create(dir, "comparison.csv")?;
+    f.line(&[
+        "metric",
+        "variant_a",
+        "variant_b",
+        "n_a",
+        "n_b",
+        "mean_a",
+        "mean_b",
+        "diff",
+        "diff_ci_low",
+        "diff_ci_high",
+        "welch_p",
+        "mann_whitney_p",
+        "hedges_g",
+        "p_holm",
+        "better",
+        "verdict",
+    ])?;
+    for r in rows {
+        let cells = [
+            r.metric.clone(),
+            r.variant_a.clone(),
+            r.variant_b.clone(),
+            r.n_a.to_string(),
+            r.n_b.to_string(),
+            cell(r.mean_a),
+            cell(r.mean_b),
+            cell(r.diff),
+            cell(r.diff_ci_low),
+            cell(r.diff_ci_high),
+            cell(r.welch_p),
+            cell(r.mann_whitney_p),
+            cell(r.hedges_g),
+            cell(r.p_holm),
+            r.better.clone().unwrap_or_default(),
+            r.verdict.clone(),
+        ];
+        f.line(&cells.iter().map(String::as_str).collect::<Vec<_>>())?;
     }
     f.finish()
 }

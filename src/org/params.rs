@@ -28,7 +28,7 @@ define_params! {
         /// Chance that a decision sent to a leader must go one level further up (repeated per level).
         escalation: f64 = 0.3, [0, 0.95], "per level";
         /// Decisions a full-time leader takes per step (role holders get `role_time` of it).
-        decision_capacity: f64 = 6, [0.1, 10000], "decisions/step";
+        decision_capacity: f64 = 3, [0.1, 10000], "decisions/step";
         /// Share of a role holder's week available for the role's decisions (peer roles).
         role_time: f64 = 0.3, [0, 1], "share";
         /// Quality lost per level between the decider and the work.
@@ -42,12 +42,12 @@ define_params! {
         /// How much of the gap between the team's mean and best skill a consensus gains (diverse perspectives).
         consensus_bonus: f64 = 0.5, [0, 1], "share";
         // --- work ------------------------------------------------------
-        /// Tasks arriving per working member per step.
+        /// Demand: tasks arriving per step per head of the headcount, shared over the working members.
         arrival_rate: f64 = 0.25, [0, 100], "tasks/member/step";
         /// Mean work in a task; each task draws 0.5..1.5 times this.
         difficulty: f64 = 1.0, [0.01, 1000], "work units";
         /// Work a fully skilled, fully engaged member does per step.
-        productivity: f64 = 0.5, [0.001, 1000], "work units/step";
+        productivity: f64 = 0.9, [0.001, 1000], "work units/step";
         /// Share of a member's time each coordination link costs.
         coordination_cost: f64 = 0.02, [0, 0.5], "share/link";
         /// Share of team-mates each member coordinates with directly (0: only through the leader, 1: everyone).
@@ -111,6 +111,8 @@ define_params! {
         quit_sensitivity: f64 = 4, [0, 20], "1/engagement";
         /// Steps from a departure until a replacement starts.
         hiring_delay: u32 = 8, [0, 100000], "steps";
+        /// Decision time an acting leader spends per decision of a vacant post below (they lack its context).
+        acting_cost: f64 = 2, [1, 20], "decisions";
         // --- succession -------------------------------------------------
         /// Steps a vacant leadership post stays empty when no ready successor exists (tournament, search).
         promotion_delay: u32 = 6, [0, 100000], "steps";

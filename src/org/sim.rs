@@ -727,6 +727,8 @@ impl Organization {
         seat.shared = person.shared;
         seat.blocked = 0.0;
         seat.hire_at = NONE;
+        // Winning a promotion restores engagement.
+        seat.engagement = seat.engagement.max(self.p.initial_engagement as f32);
         // A promotion moves a person: headcount is unchanged, the old seat empties.
         self.totals.promotions += 1;
         self.vacate_seat(from, true);
@@ -885,17 +887,9 @@ impl Organization {
         {
             post = self.posts[post as usize].parent;
         }
-        // A vacant post's decisions go to the nearest leader above (acting);
-        // with nobody above, they wait for the vacancy to be filled.
-        let mut target = post;
-        while self.posts[target as usize].holder == NONE
-            && self.posts[target as usize].parent != NONE
-        {
-            target = self.posts[target as usize].parent;
-        }
-        if self.posts[target as usize].holder == NONE {
-            target = post;
-        }
+        // A vacant post's decisions wait in its queue; the leader above works
+        // through them with time left after their own queue (acting cover).
+        let target = post;
         if self.posts[target as usize].holder == s as u32 {
             // A role holder decides their own work in their role.
             let bad = self.rework_draw(own_skill);
@@ -917,6 +911,7 @@ impl Organization {
         let growth = self.p.leadership_growth as f32;
         let coaching = self.p.coaching;
         let cap_full = self.p.decision_capacity;
+        let acting_cost = self.p.acting_cost as f32;
         for i in 0..self.posts.len() {
             if self.posts[i].vacant_until != NONE && self.step >= self.posts[i].vacant_until {
                 self.fill_post(i as u32);
@@ -938,15 +933,23 @@ impl Organization {
             let mut served = 0u32;
             while credit >= 1.0 && self.posts[i].queue_len > 0 {
                 credit -= 1.0;
-                let s = self.dequeue(i as u32) as usize;
-                let dom = self.seats[s].domain as usize;
-                let q = self.skill[h * self.d + dom] - self.p.distance_penalty as f32 * distance;
-                let bad = self.rework_draw(q);
-                self.start_work(s, bad);
-                let latency = (self.step - self.seats[s].wait_since) as f64;
-                let team = self.seats[s].team;
-                self.record_decision(team, latency);
+                self.serve_one(i as u32, h, distance);
                 served += 1;
+            }
+            // Acting cover: time left goes to vacant posts just below.
+            if self.posts[i].queue_len == 0 && credit >= acting_cost {
+                let (lo, hi) = self.posts[i].children;
+                for c in lo..hi {
+                    let child = self.children[c as usize];
+                    if self.posts[child as usize].holder != NONE {
+                        continue;
+                    }
+                    while credit >= acting_cost && self.posts[child as usize].queue_len > 0 {
+                        credit -= acting_cost;
+                        self.serve_one(child, h, distance + 1.0);
+                        served += 1;
+                    }
+                }
             }
             let l = &mut self.seats[h].leadership;
             *l += growth * (1.0 - *l) * (served as f32).min(1.0);
@@ -971,6 +974,18 @@ impl Organization {
                 self.seats[h].role_time += time_used / cap_full as f32;
             }
         }
+    }
+
+    /// `holder` takes the first decision waiting at `post`.
+    fn serve_one(&mut self, post: u32, holder: usize, distance: f32) {
+        let s = self.dequeue(post) as usize;
+        let dom = self.seats[s].domain as usize;
+        let q = self.skill[holder * self.d + dom] - self.p.distance_penalty as f32 * distance;
+        let bad = self.rework_draw(q);
+        self.start_work(s, bad);
+        let latency = (self.step - self.seats[s].wait_since) as f64;
+        let team = self.seats[s].team;
+        self.record_decision(team, latency);
     }
 
     /// One coaching session: someone under the post moves toward the coach's
@@ -1065,17 +1080,25 @@ impl Organization {
                 }
             }
             Target::Leaders { share, level } => {
+                // Count leadership *units* (a team's domain roles count once), so
+                // "a third of leaders" removes the same number of people whatever
+                // the structure.
+                let mut units = 0usize;
                 for (i, p) in self.posts.iter().enumerate() {
                     let at_level = level.is_none_or(|l| p.level == l);
-                    if i as u32 != self.top && at_level && p.holder != NONE {
+                    if i as u32 == self.top || !at_level {
+                        continue;
+                    }
+                    if p.domain == NONE || p.domain == 0 {
+                        units += 1;
+                    }
+                    if p.holder != NONE && !picked.iter().any(|&(_, s)| s == p.holder) {
                         let key: f32 = self.rng.random();
-                        if !picked.iter().any(|&(_, s)| s == p.holder) {
-                            picked.push((key, p.holder));
-                        }
+                        picked.push((key, p.holder));
                     }
                 }
                 picked.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-                picked.truncate((share * picked.len() as f64).round() as usize);
+                picked.truncate(((share * units as f64).round() as usize).min(picked.len()));
             }
             Target::MostSkilled { share } | Target::Random { share } => {
                 let by_skill = matches!(target, Target::MostSkilled { .. });
@@ -1096,8 +1119,7 @@ impl Organization {
                 picked.truncate(n);
             }
         }
-        for k in 0..picked.len() {
-            let s = picked[k].1;
+        for &(_, s) in picked.iter() {
             self.depart(s, refill);
             if !refill && reopen_after > 0 && self.seats[s as usize].post == NONE {
                 self.seats[s as usize].hire_at = self.step + reopen_after;
@@ -1111,7 +1133,9 @@ impl Organization {
     fn work_members(&mut self, acc: &mut MemberSums) {
         let p = &self.p;
         let d = self.d;
-        let lam = p.arrival_rate * self.demand;
+        // Demand belongs to the organization (per head of its headcount), shared
+        // over whoever does the work, so equal-sized structures face equal demand.
+        let lam = p.arrival_rate * self.demand * p.members as f64 / self.n_workers.max(1) as f64;
         let (lam_whole, lam_frac) = (lam.floor() as u32, lam.fract());
         let tournament = p.tournament as f32;
         let effort_gain = p.effort_gain as f32;

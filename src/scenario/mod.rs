@@ -35,6 +35,9 @@ pub struct Scenario {
 /// How events' dips and recoveries are measured.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Analysis {
+    /// Steps at the start left out of per-run totals, means and stability
+    /// (the organization starts with empty queues).
+    pub warmup: u32,
     /// Steps before an event averaged as its pre-event level.
     pub baseline: u32,
     /// Steps in the trailing moving average the recovery is judged on.
@@ -46,6 +49,7 @@ pub struct Analysis {
 impl Default for Analysis {
     fn default() -> Self {
         Analysis {
+            warmup: 20,
             baseline: 20,
             smoothing: 8,
             threshold: 0.95,

@@ -12,6 +12,8 @@ use crate::org::{Event, EventKind, Target};
 use crate::params::{ParamSpec, did_you_mean, fmt_num};
 
 type Spanned<T> = toml::Spanned<T>;
+/// A string value with where it stands in the file.
+type Located = Option<(String, Range<usize>)>;
 
 const TOP_KEYS: &[&str] = &[
     "name",
@@ -27,7 +29,7 @@ const TOP_KEYS: &[&str] = &[
     "event",
     "sweep",
 ];
-const ANALYSIS_KEYS: &[&str] = &["baseline", "smoothing", "threshold"];
+const ANALYSIS_KEYS: &[&str] = &["warmup", "baseline", "smoothing", "threshold"];
 const EVENT_KINDS: &[&str] = &["departure", "layoff", "demand", "turbulence", "outage"];
 const TARGETS: &[&str] = &["top", "leaders", "most-skilled", "random", "post"];
 /// Largest number of variants a sweep may expand to.
@@ -161,7 +163,12 @@ impl Cx<'_> {
                         spec.range_text(),
                         describe(other)
                     ),
-                    Some(format!("{}: {} ({})", spec.name, spec.doc, spec.unit)),
+                    Some(format!(
+                        "{}: {} ({})",
+                        spec.name,
+                        spec.doc.trim(),
+                        spec.unit
+                    )),
                 );
                 return None;
             }
@@ -180,7 +187,12 @@ impl Cx<'_> {
                 v.span(),
                 key,
                 msg,
-                Some(format!("{}: {} ({})", spec.name, spec.doc, spec.unit)),
+                Some(format!(
+                    "{}: {} ({})",
+                    spec.name,
+                    spec.doc.trim(),
+                    spec.unit
+                )),
             );
             return None;
         }
@@ -454,7 +466,7 @@ impl Cx<'_> {
         path: &str,
         specs: &[ParamSpec],
         allow_structure: bool,
-    ) -> (Vec<(usize, f64)>, Option<(String, Range<usize>)>) {
+    ) -> (Vec<(usize, f64)>, Located) {
         let mut out = Vec::new();
         let mut structure = None;
         for (k, v) in t.iter() {

@@ -44,7 +44,8 @@ pub fn write(s: &Scenario) -> String {
     let a = s.analysis;
     let _ = writeln!(
         o,
-        "\n[analysis]\nbaseline = {}\nsmoothing = {}\nthreshold = {}",
+        "\n[analysis]\nwarmup = {}\nbaseline = {}\nsmoothing = {}\nthreshold = {}",
+        a.warmup,
         a.baseline,
         a.smoothing,
         value(a.threshold, false)
