@@ -15,6 +15,7 @@ pub mod model;
 pub mod org;
 pub mod output;
 pub mod params;
+pub mod reference;
 pub mod rng;
 pub mod scenario;
 pub mod sensitivity;
