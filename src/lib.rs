@@ -11,5 +11,7 @@
 pub mod model;
 pub mod org;
 pub mod params;
+pub mod plot;
+pub mod report;
 pub mod rng;
 pub mod stats;
