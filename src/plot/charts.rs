@@ -244,18 +244,14 @@ fn line_panel(area: &Area, p: &Panel, lines: &[Line], look: &Look) -> DResult<()
             SUBTLE.stroke_width(2),
         ))?;
     }
-    if let Some((y, label)) = &p.hline {
+    // The threshold line is explained in the legend, not labelled in the
+    // plot, where a label could cover data.
+    if let Some((y, _)) = &p.hline {
         chart.draw_series(DashedLineSeries::new(
             vec![(p.x_range.start, *y), (p.x_range.end, *y)],
             12,
             6,
             INK.stroke_width(2),
-        ))?;
-        let (px, py) = chart.backend_coord(&(p.x_range.end, *y));
-        area.draw(&Text::new(
-            label.clone(),
-            (px - 6, py + 6),
-            anchored(font_c(tick, INK), HPos::Right, VPos::Top),
         ))?;
     }
     for l in lines {
@@ -283,7 +279,7 @@ fn line_panel(area: &Area, p: &Panel, lines: &[Line], look: &Look) -> DResult<()
     // Event labels on their rows, at the real positions.
     for (j, &i) in order.iter().enumerate() {
         let (x, label) = &p.labels[i];
-        let (px, ptop) = chart.backend_coord(&(clamp_x(*x), y1));
+        let (px, ptop) = rel(area, chart.backend_coord(&(clamp_x(*x), y1)));
         let ly = band_top as i32 + rows[j] as i32 * (tick as i32 + 10);
         let lw = text_w(label, tick) as i32;
         let right_edge = (w as i32) - 4;
@@ -586,10 +582,22 @@ fn hbar_panel(area: &Area, title: &str, x_desc: &str, bars: &[Bar], look: &Look,
     if hi - lo < 1e-12 {
         hi = lo + 1.0;
     }
-    let span = hi - lo;
-    // Room for the value labels beyond the bar ends.
-    let hi = if hi > 0.0 { hi + span * 0.42 } else { hi };
-    let lo = if lo < 0.0 { lo - span * 0.42 } else { lo };
+    // Room for the value labels beyond the bar ends: widen the axis so
+    // that each label fits between its bar end and the panel edge.
+    let value_size = if n > 12 { 15 } else { 18 };
+    let plot_w = w.saturating_sub(names_w + 45).max(100) as f64;
+    let (mut lo2, mut hi2) = (lo, hi);
+    for b in bars.iter().filter(|b| b.mean.is_finite()) {
+        let tw = (text_w(&bar_text(b), value_size) + 14) as f64;
+        let frac = (plot_w - tw).max(plot_w * 0.35) / plot_w;
+        let h = if b.half.is_finite() { b.half } else { 0.0 };
+        if b.mean >= 0.0 {
+            hi2 = hi2.max(lo + (b.mean + h - lo) / frac);
+        } else {
+            lo2 = lo2.min(hi - (hi - (b.mean - h)) / frac);
+        }
+    }
+    let (lo, hi) = (lo2, hi2);
     let xd = tick_decimals(lo, hi);
     let x_fmt = |v: &f64| fmt_tick(*v, xd);
     area.draw(&Text::new(
@@ -618,18 +626,17 @@ fn hbar_panel(area: &Area, title: &str, x_desc: &str, bars: &[Bar], look: &Look,
         .x_labels(6)
         .x_label_formatter(&x_fmt)
         .draw()?;
-    let value_size = if n > 12 { 15 } else { 18 };
     for (i, b) in bars.iter().enumerate() {
         let y = n as f64 - i as f64 - 0.5;
         let c = look.colors[b.v];
-        let (px, py) = chart.backend_coord(&(lo, y));
+        let (px, py) = rel(area, chart.backend_coord(&(lo, y)));
         area.draw(&Text::new(
             fit(&r.variants[b.v].name, label_size, names_w - 20),
             (px - 10, py),
             anchored(font(label_size), HPos::Right, VPos::Center),
         ))?;
         if !b.mean.is_finite() {
-            let (zx, zy) = chart.backend_coord(&(0.0, y));
+            let (zx, zy) = rel(area, chart.backend_coord(&(0.0, y)));
             area.draw(&Text::new(
                 if b.note.is_empty() { "no value".to_string() } else { b.note.clone() },
                 (zx + 8, zy),
@@ -656,16 +663,18 @@ fn hbar_panel(area: &Area, title: &str, x_desc: &str, bars: &[Bar], look: &Look,
                 )))?;
             }
         }
-        let mut text = fmt_pm(b.mean, b.half);
-        if !b.note.is_empty() {
-            text = format!("{text}  ({})", b.note);
-        }
+        let text = bar_text(b);
         let end = if b.mean >= 0.0 { b.mean + h } else { b.mean - h };
-        let (ex, ey) = chart.backend_coord(&(end, y));
+        let (ex, ey) = rel(area, chart.backend_coord(&(end, y)));
         let (tx, anchor) = if b.mean >= 0.0 { (ex + 8, HPos::Left) } else { (ex - 8, HPos::Right) };
         area.draw(&Text::new(text, (tx, ey), anchored(font(value_size), anchor, VPos::Center)))?;
     }
     Ok(())
+}
+
+fn bar_text(b: &Bar) -> String {
+    let text = fmt_pm(b.mean, b.half);
+    if b.note.is_empty() { text } else { format!("{text}  ({})", b.note) }
 }
 
 /// The variants drawn as bars: all of them up to 16, else the shown subset.
@@ -1096,7 +1105,7 @@ fn heatmap(r: &Results) -> Result<Option<Chart>, PlotError> {
             chart.draw_series(std::iter::once(Rectangle::new([(x, y), (x + 1.0, y + 1.0)], fill.filled())))?;
             chart.draw_series(std::iter::once(Rectangle::new([(x, y), (x + 1.0, y + 1.0)], WHITE.stroke_width(2))))?;
             if annotate {
-                let (px, py) = chart.backend_coord(&(x + 0.5, y + 0.5));
+                let (px, py) = rel(&main, chart.backend_coord(&(x + 0.5, y + 0.5)));
                 let ink = if norm(m) > 0.6 { INK } else { WHITE };
                 let size = if xs.len() > 9 { 15 } else { 20 };
                 main.draw(&Text::new(fmt_num(m), (px, py), anchored(font_c(size, ink), HPos::Center, VPos::Center)))?;

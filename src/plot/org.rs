@@ -76,6 +76,8 @@ struct Node {
     children: Vec<usize>,
     row: i64,
     x: f64,
+    /// Reachable from a root (collapsed subtrees are not drawn).
+    live: bool,
 }
 
 struct Org {
@@ -132,6 +134,7 @@ fn build(org: &Org) -> (Vec<Node>, Vec<usize>, Vec<(usize, usize)>) {
                 children: Vec::new(),
                 row: -p.level,
                 x: 0.0,
+                live: true,
             });
         }
     }
@@ -143,6 +146,7 @@ fn build(org: &Org) -> (Vec<Node>, Vec<usize>, Vec<(usize, usize)>) {
             children: Vec::new(),
             row: 0,
             x: 0.0,
+            live: true,
         });
     }
     let mut has_parent = vec![false; nodes.len()];
@@ -253,9 +257,12 @@ fn leaves(nodes: &[Node], roots: &[usize]) -> Vec<usize> {
 fn summarize(org: &Org, nodes: &mut [Node], roots: &[usize]) -> bool {
     let mut collapsed = false;
     while leaves(nodes, roots).len() > MAX_LEAVES {
+        // Roots are never collapsed: one box for the whole organization
+        // would say nothing.
         let candidates: Vec<usize> = (0..nodes.len())
             .filter(|&n| {
                 matches!(nodes[n].kind, Kind::Post(_))
+                    && !roots.contains(&n)
                     && !nodes[n].children.is_empty()
                     && nodes[n].children.iter().all(|&c| nodes[c].children.is_empty())
             })
@@ -304,11 +311,42 @@ fn layout(nodes: &mut [Node], roots: &[usize]) -> usize {
     lv.len()
 }
 
+/// Network layout: teams evenly spaced on the bottom row, posts of each
+/// level evenly spaced on their row. Returns the number of teams.
+fn layout_network(nodes: &mut [Node]) -> usize {
+    let teams: Vec<usize> = (0..nodes.len()).filter(|&n| matches!(nodes[n].kind, Kind::Team(_))).collect();
+    let shown = teams.len().min(MAX_DRAWN).max(1);
+    for (i, &n) in teams.iter().enumerate() {
+        nodes[n].x = i as f64;
+        nodes[n].row = 0;
+    }
+    let mut rows: Vec<i64> = nodes.iter().filter(|n| !matches!(n.kind, Kind::Team(_))).map(|n| n.row).collect();
+    rows.sort();
+    rows.dedup();
+    for row in rows {
+        let members: Vec<usize> = (0..nodes.len())
+            .filter(|&n| nodes[n].row == row && !matches!(nodes[n].kind, Kind::Team(_)))
+            .collect();
+        let k = members.len() as f64;
+        for (i, &n) in members.iter().enumerate() {
+            nodes[n].x = (i as f64 + 0.5) * shown as f64 / k - 0.5;
+        }
+    }
+    teams.len()
+}
+
 /// Draws one organization into `area`.
 fn draw_org(area: &Area, org: &Org, x0: i32, y0: i32, w: i32, h: i32) -> DResult<String> {
     let (mut nodes, roots, extra) = build(org);
-    let collapsed = summarize(org, &mut nodes, &roots);
-    let n_leaves = layout(&mut nodes, &roots).max(1);
+    // Teams reporting to several posts (e.g. one coordinator per domain)
+    // form a network, not a tree: posts in rows above, straight links.
+    let network = !extra.is_empty();
+    let (collapsed, n_leaves) = if network {
+        (false, layout_network(&mut nodes).max(1))
+    } else {
+        let c = summarize(org, &mut nodes, &roots);
+        (c, layout(&mut nodes, &roots).max(1))
+    };
     let mut note = String::new();
     if collapsed {
         note = "big organization: the lowest leadership posts are drawn with their teams collapsed into one box".into();
@@ -321,9 +359,20 @@ fn draw_org(area: &Area, org: &Org, x0: i32, y0: i32, w: i32, h: i32) -> DResult
             if note.is_empty() { "" } else { "; " }
         );
     }
+    // Only nodes still reachable from a root (collapsed subtrees are not).
+    let mut reach = vec![false; nodes.len()];
+    let mut stack = roots.clone();
+    while let Some(n) = stack.pop() {
+        if !std::mem::replace(&mut reach[n], true) {
+            stack.extend(nodes[n].children.iter().copied());
+        }
+    }
+    for (n, r) in nodes.iter_mut().zip(&reach) {
+        n.live = *r;
+    }
     let mut rows: Vec<i64> = nodes
         .iter()
-        .filter(|n| n.x < shown_leaves as f64 - 0.25)
+        .filter(|n| n.live && n.x < shown_leaves as f64 - 0.25)
         .map(|n| n.row)
         .collect();
     rows.sort();
@@ -331,7 +380,7 @@ fn draw_org(area: &Area, org: &Org, x0: i32, y0: i32, w: i32, h: i32) -> DResult
     let n_rows = rows.len().max(1);
     let slot = w as f64 / shown_leaves as f64;
     let box_w = (slot * 0.86).min(230.0);
-    let leaf_h = 118.0_f64.min(h as f64 * 0.5);
+    let leaf_h = 140.0_f64.min(h as f64 * 0.5);
     let post_h = 64.0;
     let row_gap = if n_rows > 1 {
         ((h as f64 - leaf_h - post_h * (n_rows - 1) as f64) / (n_rows - 1) as f64).clamp(20.0, 140.0)
@@ -345,13 +394,36 @@ fn draw_org(area: &Area, org: &Org, x0: i32, y0: i32, w: i32, h: i32) -> DResult
         top + k as f64 * (post_h + row_gap)
     };
     let cx = |n: &Node| x0 as f64 + (n.x + 0.5) * slot;
-    let visible = |n: &Node| n.x < shown_leaves as f64 - 0.25;
-    let is_leaf = |n: &Node| n.children.is_empty();
-    let height = |n: &Node| if is_leaf(n) { leaf_h } else { post_h };
+    let visible = |n: &Node| n.live && n.x < shown_leaves as f64 - 0.25;
+    let height = |n: &Node| if matches!(n.kind, Kind::Post(_)) { post_h } else { leaf_h };
     let fs = if box_w < 110.0 { 13 } else if box_w < 160.0 { 15 } else { 18 };
 
-    // Edges first (elbow connectors), then extra network edges.
-    for n in nodes.iter().filter(|n| visible(n)) {
+    // Edges first: straight links in a network, coloured by domain;
+    // elbow connectors in a tree.
+    if network {
+        let mut links: Vec<(usize, usize)> = extra.clone();
+        for (i, n) in nodes.iter().enumerate() {
+            links.extend(n.children.iter().map(|&c| (i, c)));
+        }
+        for (p, c) in links {
+            let (pn, cn) = (&nodes[p], &nodes[c]);
+            if !(visible(pn) && visible(cn)) {
+                continue;
+            }
+            let colour = match pn.kind {
+                Kind::Post(i) => org.posts[i].domain.map_or(SUBTLE, |d| OKABE_ITO[d.unsigned_abs() as usize % OKABE_ITO.len()]),
+                _ => SUBTLE,
+            };
+            area.draw(&PathElement::new(
+                vec![
+                    (cx(pn) as i32, (row_y(pn.row) + height(pn)) as i32),
+                    (cx(cn) as i32, row_y(cn.row) as i32),
+                ],
+                colour.mix(0.7).stroke_width(2),
+            ))?;
+        }
+    }
+    for n in nodes.iter().filter(|n| visible(n) && !network) {
         let (px, py) = (cx(n), row_y(n.row) + height(n));
         for &c in &n.children {
             let cn = &nodes[c];
@@ -371,19 +443,6 @@ fn draw_org(area: &Area, org: &Org, x0: i32, y0: i32, w: i32, h: i32) -> DResult
             ))?;
         }
     }
-    for &(p, c) in &extra {
-        let (pn, cn) = (&nodes[p], &nodes[c]);
-        if !(visible(pn) && visible(cn)) {
-            continue;
-        }
-        area.draw(&PathElement::new(
-            vec![
-                (cx(pn) as i32, (row_y(pn.row) + height(pn)) as i32),
-                (cx(cn) as i32, row_y(cn.row) as i32),
-            ],
-            SUBTLE.mix(0.45).stroke_width(1),
-        ))?;
-    }
     for n in nodes.iter().filter(|n| visible(n)) {
         let (x, y) = (cx(n) - box_w / 2.0, row_y(n.row));
         let r = [(x as i32, y as i32), ((x + box_w) as i32, (y + height(n)) as i32)];
@@ -400,8 +459,16 @@ fn draw_org(area: &Area, org: &Org, x0: i32, y0: i32, w: i32, h: i32) -> DResult
                     if p.vacant() { VACANT.stroke_width(3) } else { DEDICATED.stroke_width(2) },
                 ))?;
                 let who = if p.vacant() { "VACANT".to_string() } else { p.holder.clone() };
+                let head = if box_w >= 170.0 {
+                    format!("{} · {}", p.id, p.scope())
+                } else {
+                    match p.domain {
+                        Some(d) => format!("{} · D{d}", p.id),
+                        None => p.id.clone(),
+                    }
+                };
                 area.draw(&Text::new(
-                    fit(&format!("{} · {}", p.id, p.scope()), fs, maxw),
+                    fit(&head, fs, maxw),
                     (mid, y as i32 + 8),
                     anchored(font_c(fs, ink), HPos::Center, VPos::Top),
                 ))?;
@@ -411,16 +478,20 @@ fn draw_org(area: &Area, org: &Org, x0: i32, y0: i32, w: i32, h: i32) -> DResult
                     anchored(font_c(fs, if p.vacant() { VACANT } else { ink }), HPos::Center, VPos::Top),
                 ))?;
                 if let Kind::Cluster(_, a) = n.kind {
-                    let lines = [
-                        format!("{} teams", a.teams),
-                        format!("{} members", a.members),
-                        format!("{} posts, {} vacant", a.posts, a.vacant),
+                    let mut lines = vec![
+                        (format!("{} teams", a.teams), INK),
+                        (format!("{} members", a.members), INK),
+                        (format!("{} posts", a.posts), INK),
                     ];
-                    for (k, l) in lines.iter().enumerate() {
+                    if a.vacant > 0 {
+                        lines.push((format!("{} vacant", a.vacant), VACANT));
+                    }
+                    let lh = ((leaf_h - post_h - 6.0) / lines.len() as f64).min(fs as f64 + 4.0) as i32;
+                    for (k, (l, c)) in lines.iter().enumerate() {
                         area.draw(&Text::new(
                             fit(l, fs, maxw),
-                            (mid, y as i32 + post_h as i32 + 4 + k as i32 * (fs as i32 + 4)),
-                            anchored(font(fs), HPos::Center, VPos::Top),
+                            (mid, y as i32 + post_h as i32 + 3 + k as i32 * lh),
+                            anchored(font_c(fs, *c), HPos::Center, VPos::Top),
                         ))?;
                     }
                 }
@@ -576,8 +647,9 @@ pub fn charts(r: &Results) -> Result<Vec<Chart>, PlotError> {
                 "Badges inside a team:",
                 "L = team lead (all domains)",
                 "D2 = lead for domain 2 only",
-                "Thin lines: a team that",
-                "also reports elsewhere",
+                "Lines: who reports to whom",
+                "(coloured by domain when",
+                "teams report to several)",
             ]
             .iter()
             .enumerate()

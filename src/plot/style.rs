@@ -150,10 +150,15 @@ pub fn draw_title(area: &Area, title: &str, subtitle: &str) -> DResult<i32> {
     Ok(98)
 }
 
+/// A backend (absolute) pixel position made relative to `area`.
+pub fn rel(area: &Area, p: (i32, i32)) -> (i32, i32) {
+    let (bx, by) = area.get_base_pixel();
+    (p.0 - bx, p.1 - by)
+}
+
 /// What a legend swatch looks like.
 #[derive(Clone, Copy, Debug)]
 pub enum Swatch {
-    Line(RGBColor),
     LineBand(RGBColor),
     Dashed(RGBColor),
     Box(RGBColor),
@@ -179,9 +184,6 @@ pub fn draw_legend(area: &Area, x: i32, y: i32, heading: &str, items: &[(String,
     for (label, sw) in items {
         let cy = y + 13;
         match *sw {
-            Swatch::Line(c) => {
-                area.draw(&PathElement::new(vec![(x, cy), (x + 40, cy)], c.stroke_width(4)))?;
-            }
             Swatch::LineBand(c) => {
                 area.draw(&Rectangle::new([(x, cy - 10), (x + 40, cy + 10)], c.mix(0.2).filled()))?;
                 area.draw(&PathElement::new(vec![(x, cy), (x + 40, cy)], c.stroke_width(4)))?;
@@ -233,13 +235,13 @@ pub fn decimals_for(x: f64) -> usize {
     }
 }
 
-/// A number for people: about three significant digits, thousands
-/// separated by a thin space never (plain digits keep CSV equality easy).
+/// A number for people: about three significant digits (whole numbers
+/// without decimals), no thousands separators.
 pub fn fmt_num(x: f64) -> String {
     if !x.is_finite() {
         return "–".to_string();
     }
-    let d = decimals_for(x);
+    let d = if x.fract() == 0.0 { 0 } else { decimals_for(x) };
     let s = format!("{x:.d$}");
     if s == "-0" { "0".into() } else { s }
 }
@@ -252,7 +254,14 @@ pub fn fmt_pm(mean: f64, half: f64) -> String {
     if !half.is_finite() {
         return fmt_num(mean);
     }
-    let d = decimals_for(mean).max(decimals_for(half).min(decimals_for(mean) + 1));
+    // The mean's three significant digits, or more when the half-width
+    // needs them to show one significant digit.
+    let half_d = if half > 0.0 && half < 1.0 {
+        ((-half.log10()).ceil() as usize).min(6)
+    } else {
+        0
+    };
+    let d = decimals_for(mean).max(half_d);
     format!("{mean:.d$} ± {half:.d$}")
 }
 
