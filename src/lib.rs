@@ -8,10 +8,15 @@
 //! sink; `output`, `stats` and the CLI are layers around them. See
 //! `ARCHITECTURE.md`.
 
+pub mod analysis;
+pub mod cli;
+pub mod engine;
 pub mod model;
 pub mod org;
+pub mod output;
 pub mod params;
 pub mod plot;
 pub mod report;
 pub mod rng;
+pub mod scenario;
 pub mod stats;

@@ -57,7 +57,7 @@ impl ModelKind {
 
     pub fn metric_names(self) -> &'static [&'static str] {
         match self {
-            ModelKind::Org => org::METRICS,
+            ModelKind::Org => &org::METRICS,
         }
     }
 
@@ -74,7 +74,7 @@ impl ModelKind {
     }
 
     /// Checks constraints between parameters; the error names the parameter.
-    pub fn check(self, values: &[f64]) -> Result<(), (&'static str, String)> {
+    pub fn check(self, values: &[f64], _structure: &str) -> Result<(), (&'static str, String)> {
         match self {
             ModelKind::Org => org::OrgParams::from_values(values).check(),
         }

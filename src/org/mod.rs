@@ -1,51 +1,13 @@
-//! The main organization model (stub while the core is being written).
-use crate::define_params;
-use crate::rng::Stream;
+//! The main organization model: members, teams, leadership posts, work,
+//! decisions, learning, competition, engagement, turnover and events.
+//! See `docs/model.md` for every parameter and the claim it stands for.
 
-define_params! {
-    pub struct OrgParams {
-        /// Headcount.
-        members: usize = 60, [2, 2_000_000], "people";
-    }
-}
-impl OrgParams {
-    pub fn check(&self) -> Result<(), (&'static str, String)> {
-        Ok(())
-    }
-}
-#[derive(Clone, Copy, Debug)]
-pub enum Structure {
-    Hierarchy,
-}
-impl Structure {
-    pub const NAMES: &'static [&'static str] = &["hierarchy"];
-    pub fn from_name(_s: &str) -> Option<Self> {
-        Some(Structure::Hierarchy)
-    }
-    pub fn preset(self) -> &'static [(&'static str, f64)] {
-        &[]
-    }
-}
-pub struct Event;
-pub const METRICS: &[&str] = &["throughput"];
-pub const THROUGHPUT: usize = 0;
-pub struct Organization {
-    n: usize,
-    _rng: Stream,
-}
-impl Organization {
-    pub fn new(p: OrgParams, _s: Structure, _e: &[Event], rng: Stream) -> Self {
-        Self {
-            n: p.members,
-            _rng: rng,
-        }
-    }
-}
-impl crate::model::Model for Organization {
-    fn members(&self) -> usize {
-        self.n
-    }
-    fn step(&mut self, out: &mut [f64]) {
-        out.fill(0.0)
-    }
-}
+mod events;
+pub mod metrics;
+mod params;
+mod sim;
+
+pub use events::{Event, EventKind, Target};
+pub use metrics::{METRICS, N_METRICS, THROUGHPUT};
+pub use params::{OrgParams, Structure, dedicated_posts, shape};
+pub use sim::{OrgNode, Organization, Totals};

@@ -1,5 +1,25 @@
 //! Statistics across replications. Streamed: memory does not grow with the
 //! number of replications.
+//!
+//! * [`OnlineStats`], [`quantile::P2Quantile`] and [`StepAggregator`]: streaming
+//!   per-step mean, sd, CI, median and quartiles.
+//! * [`Summary`]: exact summary of one plain sample.
+//! * [`compare`]: Welch / Mann–Whitney tests, Hedges' g, Holm, and the
+//!   variant comparison table.
+//! * [`design`]: grids, Latin hypercubes and Morris screening.
+//!
+//! Everything here is pure computation: no I/O, no printing.
+
+pub mod aggregate;
+pub mod compare;
+pub mod design;
+pub mod quantile;
+pub mod summary;
+
+pub use aggregate::StepAggregator;
+pub use compare::{Better, ComparisonRow, compare_variants};
+pub use quantile::P2Quantile;
+pub use summary::Summary;
 
 use statrs::distribution::{ContinuousCDF, StudentsT};
 

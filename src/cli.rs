@@ -1,0 +1,349 @@
+//! The `orgsim` command line: parse arguments, call the library, report.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+
+use crate::engine;
+use crate::output::{ResultsWriter, RunRecord};
+use crate::params::fmt_num;
+use crate::scenario::{self, Scenario};
+use crate::stats::OnlineStats;
+
+#[derive(Parser)]
+#[command(
+    name = "orgsim",
+    version,
+    about = "How do hierarchies and peer organizations behave when leaders leave and shocks hit?"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a scenario file and write results/<name>/.
+    Run(RunArgs),
+    /// Check a scenario file without running it.
+    Validate {
+        /// The scenario file.
+        file: PathBuf,
+    },
+    /// Write a commented scenario template NAME.toml to start from.
+    Init {
+        /// Scenario name (also the file name).
+        name: String,
+        /// Replace an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print every parameter of a model with its default, range and meaning.
+    Params {
+        /// Model name (organization, ...).
+        #[arg(default_value = "organization")]
+        model: String,
+        /// Print a Markdown table (as in docs/model.md).
+        #[arg(long)]
+        markdown: bool,
+    },
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    /// The scenario file.
+    file: PathBuf,
+    /// Replications per variant (overrides the file).
+    #[arg(long)]
+    replications: Option<u32>,
+    /// Random seed (overrides the file).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Steps to simulate (overrides the file).
+    #[arg(long)]
+    steps: Option<u32>,
+    /// Results folder (default: results/<name>).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Worker threads (default: all cores).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+    /// Replace existing results.
+    #[arg(long)]
+    force: bool,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// Runs the CLI; returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { 2 } else { 0 };
+        }
+    };
+    let result = match cli.command {
+        Command::Run(args) => run(args),
+        Command::Validate { file } => load(&file, None).map(|s| {
+            println!(
+                "{}: ok: {} variant(s) × {} replications × {} steps, {} event(s)",
+                file.display(),
+                s.variants.len(),
+                s.replications,
+                s.steps,
+                s.events.len()
+            );
+        }),
+        Command::Init { name, force } => init(&name, force),
+        Command::Params { model, markdown } => params(&model, markdown),
+    };
+    match result {
+        Ok(()) => 0,
+        Err(msg) => {
+            eprintln!("{msg}");
+            1
+        }
+    }
+}
+
+/// Reads and validates a scenario, applying command-line overrides.
+fn load(file: &Path, args: Option<&RunArgs>) -> Result<Scenario, String> {
+    let bytes =
+        std::fs::read(file).map_err(|e| format!("error: cannot read {}: {e}", file.display()))?;
+    let mut s = scenario::parse(&file.display().to_string(), &bytes).map_err(|e| e.to_string())?;
+    if let Some(a) = args {
+        if let Some(r) = a.replications {
+            if r == 0 {
+                return Err("error: --replications must be at least 1".into());
+            }
+            s.replications = r;
+        }
+        if let Some(seed) = a.seed {
+            s.seed = seed;
+        }
+        if let Some(steps) = a.steps {
+            if steps == 0 {
+                return Err("error: --steps must be at least 1".into());
+            }
+            if let Some(e) = s.events.iter().find(|e| e.event.start >= steps) {
+                return Err(format!(
+                    "error: --steps {steps} ends before the event \"{}\" at step {}\n  help: use --steps {} or more",
+                    e.label,
+                    e.event.start,
+                    e.event.start + 1
+                ));
+            }
+            s.steps = steps;
+        }
+    }
+    Ok(s)
+}
+
+fn run(args: RunArgs) -> Result<(), String> {
+    let s = load(&args.file, Some(&args))?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("results").join(&s.name));
+    let threads = if args.threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        args.threads
+    };
+    let mut writer =
+        ResultsWriter::create(&s, &out, args.force).map_err(|e| format!("error: {e}"))?;
+
+    let cancel = Arc::new(AtomicBool::new(false));
+    {
+        let cancel = cancel.clone();
+        // A second Ctrl-C while shutting down is ignored; stopping takes at most one replication.
+        let _ = ctrlc::set_handler(move || cancel.store(true, Ordering::Relaxed));
+    }
+    let show_progress =
+        !args.quiet && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+    let bar = if show_progress {
+        let b = indicatif::ProgressBar::new(s.total_jobs());
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} {msg} [{bar:30}] {pos}/{len} runs, {elapsed} elapsed, ~{eta} left",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        b.set_message(s.name.clone());
+        b
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+
+    let start = Instant::now();
+    let k = s.model.metric_names().len();
+    let mut per_variant: Vec<Vec<OnlineStats>> =
+        vec![vec![OnlineStats::new(); k + 1]; s.variants.len()];
+    let stats = engine::run(&s, threads, &cancel, |r| {
+        let acc = &mut per_variant[r.variant];
+        acc[0].push(r.summary.total);
+        for (a, x) in acc[1..].iter_mut().zip(&r.summary.means) {
+            a.push(*x);
+        }
+        bar.inc(1);
+        writer.write(&s, &r)
+    })
+    .map_err(|e| format!("error: {e}"))?;
+    bar.finish_and_clear();
+    let wall = start.elapsed().as_secs_f64();
+    if stats.cancelled {
+        return Err(format!(
+            "interrupted after {} of {} runs; nothing was written to {} (partial files are in {})",
+            stats.jobs_done,
+            s.total_jobs(),
+            out.display(),
+            writer.staging_dir().display()
+        ));
+    }
+    let record = RunRecord {
+        orgsim_version: env!("CARGO_PKG_VERSION"),
+        scenario: s.name.clone(),
+        model: s.model.name(),
+        seed: s.seed,
+        steps: s.steps,
+        replications: s.replications,
+        variants: s.variants.len(),
+        threads,
+        wall_seconds: wall,
+        member_steps: stats.member_steps,
+        member_steps_per_second: stats.member_steps as f64 / wall.max(1e-9),
+        complete: true,
+    };
+    let dir = writer
+        .finish(&s, &record)
+        .map_err(|e| format!("error: {e}"))?;
+    if !args.quiet {
+        print_summary(&s, &per_variant);
+        println!(
+            "\n{} runs ({} member-steps) in {:.2} s on {threads} thread(s): {:.1} M member-steps/s",
+            stats.jobs_done,
+            stats.member_steps,
+            wall,
+            record.member_steps_per_second / 1e6
+        );
+        println!("results: {}", dir.display());
+    }
+    Ok(())
+}
+
+/// A short table of means ± 95% CI per variant for the key metrics.
+fn print_summary(s: &Scenario, per_variant: &[Vec<OnlineStats>]) {
+    let names = s.model.metric_names();
+    let primary = names[s.model.primary_metric()];
+    let wanted = [
+        "decision_latency",
+        "engagement",
+        "mean_skill",
+        "sharing",
+        "turnover",
+        "leadership_coverage",
+    ];
+    let cols: Vec<usize> = names
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| wanted.contains(n))
+        .map(|(i, _)| i)
+        .collect();
+    let width = s
+        .variants
+        .iter()
+        .map(|v| v.name.len())
+        .max()
+        .unwrap_or(7)
+        .clamp(7, 40);
+    print!("\n{:width$}  {:>16}", "variant", format!("total {primary}"));
+    for &c in &cols {
+        print!("  {:>16}", names[c]);
+    }
+    println!();
+    let fmt = |a: &OnlineStats| {
+        let m = a.mean();
+        let h = a.ci95_half_width();
+        let digits = if m.abs() >= 100.0 {
+            0
+        } else if m.abs() >= 1.0 {
+            2
+        } else {
+            3
+        };
+        if h.is_finite() {
+            format!("{m:.digits$} ± {h:.digits$}")
+        } else {
+            format!("{m:.digits$}")
+        }
+    };
+    for (v, acc) in s.variants.iter().zip(per_variant) {
+        let name: String = v.name.chars().take(width).collect();
+        print!("{name:width$}  {:>16}", fmt(&acc[0]));
+        for &c in &cols {
+            print!("  {:>16}", fmt(&acc[c + 1]));
+        }
+        println!();
+    }
+    println!("(mean over replications ± 95% confidence half-width; per-step means over the run)");
+}
+
+fn init(name: &str, force: bool) -> Result<(), String> {
+    let path = PathBuf::from(format!("{name}.toml"));
+    if path.exists() && !force {
+        return Err(format!(
+            "error: {} already exists\n  help: pass --force to replace it",
+            path.display()
+        ));
+    }
+    let text = scenario::template(name);
+    // The template must itself be valid: check before writing.
+    scenario::parse(&path.display().to_string(), text.as_bytes())
+        .map_err(|e| format!("error: {e}\n  help: use letters, digits, `-` and `_` in the name"))?;
+    std::fs::write(&path, text)
+        .map_err(|e| format!("error: cannot write {}: {e}", path.display()))?;
+    println!(
+        "wrote {}; run it with: orgsim run {}",
+        path.display(),
+        path.display()
+    );
+    Ok(())
+}
+
+fn params(model: &str, markdown: bool) -> Result<(), String> {
+    let kind = crate::model::ModelKind::from_name(model)
+        .ok_or_else(|| format!("error: unknown model `{model}`"))?;
+    if markdown {
+        println!("| parameter | default | range | unit | meaning |\n|---|---|---|---|---|");
+    }
+    for p in kind.specs() {
+        if markdown {
+            println!(
+                "| `{}` | {} | {} | {} | {} |",
+                p.name,
+                fmt_num(p.default),
+                p.range_text(),
+                p.unit,
+                p.doc
+            );
+        } else {
+            println!(
+                "{:22} {:>8}  [{}] {}: {}",
+                p.name,
+                fmt_num(p.default),
+                p.range_text(),
+                p.unit,
+                p.doc
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,246 @@
+//! Parameters of the organization model, with the structure presets.
+//!
+//! A step is one working week. Rates are per step; shares are 0..1.
+
+use crate::define_params;
+
+define_params! {
+    /// Everything that shapes one organization variant.
+    pub struct OrgParams {
+        // --- shape -----------------------------------------------------
+        /// Total headcount, managers included: structures are compared at equal payroll.
+        members: usize = 60, [2, 2_000_000], "people";
+        /// Working members per team.
+        team_size: usize = 6, [2, 100], "people";
+        /// Units grouped under one leader at each level above the teams (span of control).
+        span: usize = 4, [2, 100], "units";
+        /// Number of work domains (skills).
+        domains: usize = 4, [1, 8], "domains";
+        /// 1: leadership posts are full-time manager seats (hierarchy, leader-leader); 0: roles held by working members who keep doing tasks (peer).
+        dedicated_leaders: u32 = 1, [0, 1], "flag";
+        // --- decisions -------------------------------------------------
+        /// Chance that a task needs a decision before work can proceed.
+        decision_rate: f64 = 0.5, [0, 1], "per task";
+        /// Share of decisions a competent member is allowed to take on their own work.
+        delegation: f64 = 0.1, [0, 1], "share";
+        /// Skill a member needs in the task's domain to take a delegated decision.
+        competence: f64 = 0.45, [0, 1], "skill";
+        /// Chance that a decision sent to a leader must go one level further up (repeated per level).
+        escalation: f64 = 0.3, [0, 0.95], "per level";
+        /// Decisions a full-time leader takes per step (role holders get `role_time` of it).
+        decision_capacity: f64 = 3, [0.1, 10000], "decisions/step";
+        /// Share of a role holder's week available for the role's decisions (peer roles).
+        role_time: f64 = 0.3, [0, 1], "share";
+        /// Quality lost per level between the decider and the work.
+        distance_penalty: f64 = 0.15, [0, 1], "quality/level";
+        /// Chance of rework after a decision of quality 0 (quality q gives rework_scale * (1 - q)).
+        rework_scale: f64 = 0.6, [0, 1], "probability";
+        /// Share of team-level decisions taken by consensus of the whole team.
+        consensus: f64 = 0.0, [0, 1], "share";
+        /// Time one consensus costs each team member, and delay it adds per member.
+        consensus_cost: f64 = 0.05, [0, 1], "steps/member";
+        /// How much of the gap between the team's mean and best skill a consensus gains (diverse perspectives).
+        consensus_bonus: f64 = 0.5, [0, 1], "share";
+        // --- work ------------------------------------------------------
+        /// Demand: tasks arriving per step per head of the headcount, shared over the working members.
+        arrival_rate: f64 = 0.25, [0, 100], "tasks/member/step";
+        /// Mean work in a task; each task draws 0.5..1.5 times this.
+        difficulty: f64 = 1.0, [0.01, 1000], "work units";
+        /// Work a fully skilled, fully engaged member does per step.
+        productivity: f64 = 0.9, [0.001, 1000], "work units/step";
+        /// Share of a member's time each coordination link costs.
+        coordination_cost: f64 = 0.02, [0, 0.5], "share/link";
+        /// Share of team-mates each member coordinates with directly (0: only through the leader, 1: everyone).
+        lateral: f64 = 0.0, [0, 1], "share";
+        /// Backlog above which a member counts as overloaded.
+        overload_threshold: f64 = 6, [1, 100000], "tasks";
+        // --- skills and learning ----------------------------------------
+        /// Mean starting skill of members (per domain).
+        initial_skill: f64 = 0.5, [0, 1], "skill";
+        /// Spread (half-width of the uniform draw) of starting skills.
+        skill_spread: f64 = 0.2, [0, 0.5], "skill";
+        /// Extra starting skill and leadership of full-time managers (they were promoted).
+        manager_premium: f64 = 0.15, [0, 1], "skill";
+        /// Skill of a new hire in every domain.
+        new_hire_skill: f64 = 0.2, [0, 1], "skill";
+        /// Share of the remaining gap to full skill learned per step of work in a domain.
+        learning_rate: f64 = 0.01, [0, 1], "share/step";
+        /// Chance per step that a member seeks to share knowledge with a team-mate.
+        share_rate: f64 = 0.1, [0, 1], "per step";
+        /// Share of the skill gap a learner closes in one sharing event.
+        share_strength: f64 = 0.1, [0, 1], "share";
+        /// Mentoring: the teacher's own gain as a share of the learner's (learning goes both ways).
+        mentoring: f64 = 0.0, [0, 1], "share";
+        /// Share of a leader's spare decision time spent coaching.
+        coaching: f64 = 0.1, [0, 1], "share";
+        /// Share of the skill gap to the coach closed in one coaching session.
+        coaching_strength: f64 = 0.1, [0, 1], "share";
+        /// Growth of leadership capacity per decision taken or coaching received.
+        leadership_growth: f64 = 0.01, [0, 1], "per decision";
+        // --- competition -------------------------------------------------
+        /// Intensity of promotion tournaments and relative rewards.
+        tournament: f64 = 0.3, [0, 1], "intensity";
+        /// Mean competitive (vs collaborative) orientation of members.
+        competitive_share: f64 = 0.5, [0, 1], "share";
+        /// Extra effort of a fully competitive member at full tournament intensity.
+        effort_gain: f64 = 0.2, [0, 2], "share";
+        /// How strongly tournament pressure makes a competitive member refuse to share.
+        hoarding: f64 = 0.8, [0, 1], "share";
+        /// Recognition of help given to others (raises willingness to share and engagement).
+        recognition: f64 = 0.2, [0, 1], "share";
+        /// Noise in promotion tournaments (0: the best candidate always wins).
+        tournament_noise: f64 = 0.1, [0, 1], "score";
+        /// Engagement lost by each candidate passed over in a tournament, times intensity.
+        loss_penalty: f64 = 0.15, [0, 1], "engagement";
+        // --- engagement and turnover ----------------------------------
+        /// Engagement of members at the start and of new hires.
+        initial_engagement: f64 = 0.7, [0, 1], "engagement";
+        /// Share of the gap to the engagement target closed per step.
+        engagement_rate: f64 = 0.05, [0, 1], "share/step";
+        /// Weight of autonomy (share of own decisions taken oneself) in engagement.
+        autonomy_weight: f64 = 0.3, [0, 1], "weight";
+        /// Weight of time blocked waiting for decisions in engagement.
+        blocked_weight: f64 = 0.4, [0, 1], "weight";
+        /// Weight of overload in engagement.
+        overload_weight: f64 = 0.2, [0, 1], "weight";
+        /// Weight of recognition received in engagement.
+        recognition_weight: f64 = 0.2, [0, 1], "weight";
+        /// Voluntary leaving hazard per step at engagement 0.5.
+        quit_rate: f64 = 0.003, [0, 0.5], "per step";
+        /// How steeply the hazard rises as engagement falls (hazard x e^(s*(0.5-engagement))).
+        quit_sensitivity: f64 = 4, [0, 20], "1/engagement";
+        /// Steps from a departure until a replacement starts.
+        hiring_delay: u32 = 8, [0, 100000], "steps";
+        /// Decision time an acting leader spends per decision of a vacant post below (they lack its context).
+        acting_cost: f64 = 2, [1, 20], "decisions";
+        // --- succession -------------------------------------------------
+        /// Steps a vacant leadership post stays empty when no ready successor exists (tournament, search).
+        promotion_delay: u32 = 6, [0, 100000], "steps";
+        /// Designated successors (backups) per leadership post.
+        backups: usize = 0, [0, 3], "people";
+        /// Share of a backup's time spent shadowing the post.
+        backup_cost: f64 = 0.02, [0, 1], "share";
+        /// Leadership capacity a backup needs to take over at once.
+        readiness: f64 = 0.35, [0, 1], "capacity";
+    }
+}
+
+/// The named structures. Each is a preset of the same parameters, so a sweep
+/// can move continuously from one to another.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Structure {
+    /// Top-down: managers hold decision rights; promotion tournaments fill vacancies.
+    Hierarchy,
+    /// Marquet's leader-leader: a hierarchy that delegates decisions to the work and coaches.
+    LeaderLeader,
+    /// Distributed leadership: flat teams, roles held by members with backups, consensus.
+    Peer,
+}
+
+impl Structure {
+    pub const NAMES: &'static [&'static str] = &["hierarchy", "leader-leader", "peer"];
+
+    pub fn from_name(s: &str) -> Option<Self> {
+        match s {
+            "hierarchy" => Some(Self::Hierarchy),
+            "leader-leader" => Some(Self::LeaderLeader),
+            "peer" => Some(Self::Peer),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+
+    /// Values this structure gives before a variant's own overrides.
+    pub fn preset(self) -> &'static [(&'static str, f64)] {
+        match self {
+            Self::Hierarchy => &[
+                ("dedicated_leaders", 1.0),
+                ("delegation", 0.1),
+                ("escalation", 0.3),
+                ("consensus", 0.0),
+                ("lateral", 0.0),
+                ("mentoring", 0.0),
+                ("coaching", 0.1),
+                ("tournament", 0.5),
+                ("recognition", 0.1),
+                ("backups", 0.0),
+            ],
+            Self::LeaderLeader => &[
+                ("dedicated_leaders", 1.0),
+                ("delegation", 0.7),
+                ("escalation", 0.15),
+                ("consensus", 0.0),
+                ("lateral", 0.3),
+                ("mentoring", 0.2),
+                ("coaching", 0.6),
+                ("tournament", 0.3),
+                ("recognition", 0.4),
+                ("backups", 1.0),
+            ],
+            Self::Peer => &[
+                ("dedicated_leaders", 0.0),
+                ("delegation", 0.8),
+                ("escalation", 0.1),
+                ("consensus", 0.3),
+                ("lateral", 1.0),
+                ("mentoring", 0.5),
+                ("coaching", 0.2),
+                ("tournament", 0.1),
+                ("recognition", 0.6),
+                ("backups", 2.0),
+            ],
+        }
+    }
+}
+
+/// Number of teams and working members for a headcount under a structure.
+/// With dedicated leaders, the managers are part of the headcount.
+pub fn shape(p: &OrgParams) -> Option<(usize, usize)> {
+    if p.dedicated_leaders == 0 {
+        let teams = p.members.div_ceil(p.team_size);
+        return Some((teams, p.members));
+    }
+    // Smallest team count whose workers plus leadership posts fit the headcount.
+    let mut teams = (p.members / (p.team_size + 1)).max(1);
+    loop {
+        let workers = p.members.checked_sub(dedicated_posts(teams, p.span))?;
+        if workers < teams {
+            return None;
+        }
+        if workers <= teams * p.team_size {
+            return Some((teams, workers));
+        }
+        teams += 1;
+    }
+}
+
+/// Posts of a dedicated-leader tree over `teams` teams.
+pub fn dedicated_posts(teams: usize, span: usize) -> usize {
+    let mut units = teams;
+    let mut posts = teams;
+    while units > 1 {
+        units = units.div_ceil(span);
+        posts += units;
+    }
+    posts
+}
+
+impl OrgParams {
+    /// Constraints between parameters (ranges are checked from the spec table).
+    pub fn check(&self) -> Result<(), (&'static str, String)> {
+        if self.dedicated_leaders == 1 && shape(self).is_none() {
+            return Err((
+                "members",
+                format!(
+                    "{} members cannot form a structure with full-time managers and team_size = {}: \
+                     each team needs a manager and at least one working member, so at least 2 members are needed",
+                    self.members, self.team_size
+                ),
+            ));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,1428 @@
+//! The organization model's state and step.
+//!
+//! People sit in *seats*. Working members' seats are grouped by team; under a
+//! hierarchy, full-time managers have seats of their own. Leadership *posts*
+//! (positions holding decision rights) form a tree over the teams; each post
+//! has a holder, designated backups and a FIFO queue of decisions waiting for
+//! it. A peer structure differs only in its posts: one per domain per team,
+//! held by working members part-time, plus coordinator roles above. Work and
+//! decisions stay with the seat when its person leaves, so the replacement
+//! picks them up.
+//!
+//! Everything is allocated in [`Organization::new`]; `step` allocates nothing.
+
+use rand::RngExt;
+
+use super::events::{Event, EventKind, Target};
+use super::metrics::{self as m, N_METRICS};
+use super::params::{OrgParams, Structure, shape};
+use crate::model::Model;
+use crate::rng::Stream;
+
+pub(crate) const NONE: u32 = u32::MAX;
+const MAX_DOMAINS: usize = 8;
+const MAX_BACKUPS: usize = 3;
+/// Backups are re-designated this often (and whenever a post is filled).
+const REDESIGNATE_EVERY: u32 = 8;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Task {
+    Idle,
+    /// Waiting in a post's decision queue.
+    Waiting,
+    /// Waiting for the team's consensus to conclude.
+    Consensus,
+    Working,
+}
+
+/// One seat and the person in it (if occupied).
+#[derive(Clone, Copy, Debug)]
+struct Seat {
+    occupied: bool,
+    task: Task,
+    domain: u8,
+    decision_bad: bool,
+    team: u32,
+    /// Tasks waiting to be started.
+    backlog: u32,
+    task_left: f32,
+    task_size: f32,
+    engagement: f32,
+    leadership: f32,
+    competitive: f32,
+    /// Moving average of the share of own decisions taken oneself.
+    autonomy: f32,
+    /// Moving average of time blocked.
+    blocked: f32,
+    /// Moving average of help given to others.
+    shared: f32,
+    /// Time spent on role decisions and coaching this step (peer roles).
+    role_time: f32,
+    wait_since: u32,
+    consensus_left: u32,
+    next_in_queue: u32,
+    hire_at: u32,
+    /// First post held (roles of a working member; linked through `Post::next_role`).
+    first_role: u32,
+    /// Number of posts this person is a designated backup for.
+    backup_load: u8,
+    /// For a full-time manager seat: its post.
+    post: u32,
+}
+
+impl Seat {
+    fn vacant(team: u32) -> Self {
+        Seat {
+            occupied: false,
+            task: Task::Idle,
+            domain: 0,
+            decision_bad: false,
+            team,
+            backlog: 0,
+            task_left: 0.0,
+            task_size: 0.0,
+            engagement: 0.0,
+            leadership: 0.0,
+            competitive: 0.0,
+            autonomy: 0.5,
+            blocked: 0.0,
+            shared: 0.0,
+            role_time: 0.0,
+            wait_since: 0,
+            consensus_left: 0,
+            next_in_queue: NONE,
+            hire_at: NONE,
+            first_role: NONE,
+            backup_load: 0,
+            post: NONE,
+        }
+    }
+}
+
+/// A leadership position.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Post {
+    pub level: u32,
+    /// Domain this role decides (peer team roles); `NONE`: all domains.
+    pub domain: u32,
+    pub team: u32,
+    pub parent: u32,
+    pub children: (u32, u32),
+    pub holder: u32,
+    /// Full-time seat (dedicated leaders), else `NONE`.
+    pub seat: u32,
+    backups: [u32; MAX_BACKUPS],
+    /// Step at which a vacancy is filled; `NONE` when held.
+    vacant_until: u32,
+    /// Backup chosen to take over, if any.
+    successor: u32,
+    queue_head: u32,
+    queue_tail: u32,
+    queue_len: u32,
+    /// Sum of the steps at which queued decisions were raised (for their mean age).
+    queue_raised_sum: u64,
+    credit: f32,
+    next_role: u32,
+}
+
+impl Post {
+    fn new(level: u32, domain: u32, team: u32, seat: u32) -> Self {
+        Post {
+            level,
+            domain,
+            team,
+            parent: NONE,
+            children: (0, 0),
+            holder: NONE,
+            seat,
+            backups: [NONE; MAX_BACKUPS],
+            vacant_until: NONE,
+            successor: NONE,
+            queue_head: NONE,
+            queue_tail: NONE,
+            queue_len: 0,
+            queue_raised_sum: 0,
+            credit: 0.0,
+            next_role: NONE,
+        }
+    }
+}
+
+/// One node of the starting organization, for drawing and export.
+#[derive(Clone, Debug, PartialEq)]
+pub enum OrgNode {
+    Post {
+        id: u32,
+        parent: Option<u32>,
+        level: u32,
+        team: Option<u32>,
+        domain: Option<u32>,
+        dedicated: bool,
+        holder: Option<u32>,
+    },
+    Member {
+        id: u32,
+        team: u32,
+    },
+}
+
+/// Counters for the step being simulated.
+#[derive(Default, Clone, Copy)]
+struct StepCount {
+    completed: u32,
+    rework: u32,
+    decisions: u32,
+    latency_sum: f64,
+    departures: u32,
+    hires: u32,
+    sharing: u32,
+    hoarding: u32,
+}
+
+/// One replication of the organization model.
+pub struct Organization {
+    p: OrgParams,
+    structure: Structure,
+    rng: Stream,
+    d: usize,
+    seats: Vec<Seat>,
+    /// Skill per seat and domain, `seats × d`.
+    skill: Vec<f32>,
+    n_workers: usize,
+    team_start: Vec<u32>,
+    posts: Vec<Post>,
+    children: Vec<u32>,
+    /// Post deciding domain `d` for team `t`, at `t * d + d`.
+    team_posts: Vec<u32>,
+    top: u32,
+    events: Vec<Event>,
+    event_until: Vec<u32>,
+    domain_cum: [f64; MAX_DOMAINS],
+    domain_weight: [f64; MAX_DOMAINS],
+    /// Time lost this step and next to consensus meetings, per team.
+    team_overhead: Vec<f32>,
+    team_overhead_next: Vec<f32>,
+    team_latency: Vec<(f64, u32)>,
+    /// Reused buffer for events that rank or sample people.
+    scratch: Vec<(f32, u32)>,
+    step: u32,
+    count: StepCount,
+    demand: f64,
+    outage: bool,
+    headcount: u64,
+    totals: Totals,
+}
+
+/// Running totals, for accounting checks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub initial: u64,
+    pub departures: u64,
+    pub hires: u64,
+    /// Seats filled by promotion (not hiring): they move a person, not the headcount.
+    pub promotions: u64,
+}
+
+impl Organization {
+    /// Builds the starting organization. Parameters must have passed
+    /// [`OrgParams::check`]; the scenario layer guarantees it.
+    pub fn new(p: OrgParams, structure: Structure, events: &[Event], rng: Stream) -> Self {
+        let d = p.domains.clamp(1, MAX_DOMAINS);
+        let (teams, n_workers) = shape(&p).unwrap_or((1, p.members.max(1)));
+        let dedicated = p.dedicated_leaders == 1;
+
+        let mut team_start = Vec::with_capacity(teams + 1);
+        let mut seats = Vec::new();
+        for t in 0..teams {
+            team_start.push(seats.len() as u32);
+            let size = n_workers / teams + usize::from(t < n_workers % teams);
+            seats.extend(std::iter::repeat_n(Seat::vacant(t as u32), size));
+        }
+        team_start.push(seats.len() as u32);
+
+        // The post tree: team posts, then units of `span` upward to one top.
+        let mut posts: Vec<Post> = Vec::new();
+        let mut team_posts = vec![NONE; teams * d];
+        let mut level_units: Vec<Vec<u32>> = Vec::new(); // per unit: its coordinating post
+        let mut unit_posts: Vec<u32> = Vec::with_capacity(teams);
+        for t in 0..teams {
+            if dedicated {
+                let id = posts.len() as u32;
+                posts.push(Post::new(1, NONE, t as u32, NONE));
+                team_posts[t * d..(t + 1) * d].fill(id);
+                unit_posts.push(id);
+            } else {
+                for dom in 0..d {
+                    team_posts[t * d + dom] = posts.len() as u32;
+                    posts.push(Post::new(1, dom as u32, t as u32, NONE));
+                }
+                unit_posts.push(NONE);
+            }
+        }
+        level_units.push(unit_posts);
+        let mut child_lists: Vec<Vec<u32>> = vec![Vec::new(); posts.len()];
+        let mut level = 1;
+        // Peer: always one coordinating role above the teams, even for one team.
+        while level_units.last().map_or(0, Vec::len) > 1 || (!dedicated && level == 1) {
+            level += 1;
+            let below = level_units.last().cloned().unwrap_or_default();
+            let mut units = Vec::new();
+            for (g, group) in below.chunks(p.span).enumerate() {
+                let id = posts.len() as u32;
+                posts.push(Post::new(level, NONE, NONE, NONE));
+                let mut kids = Vec::new();
+                for (i, &child) in group.iter().enumerate() {
+                    if level == 2 && !dedicated {
+                        // The team's domain roles report to the coordinator.
+                        let t = g * p.span + i;
+                        kids.extend_from_slice(&team_posts[t * d..(t + 1) * d]);
+                    } else {
+                        kids.push(child);
+                    }
+                }
+                for &k in &kids {
+                    posts[k as usize].parent = id;
+                }
+                child_lists.push(kids);
+                units.push(id);
+            }
+            level_units.push(units);
+        }
+        let top = level_units
+            .last()
+            .and_then(|u| u.first().copied())
+            .unwrap_or(0);
+        let mut children = Vec::new();
+        for (i, kids) in child_lists.iter().enumerate() {
+            let start = children.len() as u32;
+            children.extend_from_slice(kids);
+            posts[i].children = (start, children.len() as u32);
+        }
+        if dedicated {
+            for (i, post) in posts.iter_mut().enumerate() {
+                post.seat = seats.len() as u32;
+                let mut seat = Seat::vacant(post.team);
+                seat.post = i as u32;
+                seats.push(seat);
+            }
+        }
+
+        let n_seats = seats.len();
+        let mut org = Organization {
+            skill: vec![0.0; n_seats * d],
+            seats,
+            d,
+            n_workers,
+            team_start,
+            posts,
+            children,
+            team_posts,
+            top,
+            events: events.to_vec(),
+            event_until: vec![0; events.len()],
+            domain_cum: [0.0; MAX_DOMAINS],
+            domain_weight: [0.0; MAX_DOMAINS],
+            team_overhead: vec![0.0; teams],
+            team_overhead_next: vec![0.0; teams],
+            team_latency: vec![(0.0, 0); teams],
+            scratch: Vec::with_capacity(n_seats),
+            step: 0,
+            count: StepCount::default(),
+            demand: 1.0,
+            outage: false,
+            headcount: 0,
+            totals: Totals::default(),
+            structure,
+            rng,
+            p,
+        };
+        org.set_domain_mix(false);
+        for s in 0..n_seats {
+            org.populate(s, false);
+        }
+        // Initial role holders: the best suited member for each post, bottom up.
+        for i in 0..org.posts.len() {
+            if org.posts[i].seat == NONE {
+                let winner = org.best_candidate(i as u32, false, NONE);
+                org.assign_role(i as u32, winner);
+            } else {
+                org.posts[i].holder = org.posts[i].seat;
+            }
+        }
+        org.redesignate_backups();
+        org.headcount = org.seats.iter().filter(|s| s.occupied).count() as u64;
+        org.totals.initial = org.headcount;
+        org
+    }
+
+    /// Which structure this organization was built as.
+    pub fn structure(&self) -> Structure {
+        self.structure
+    }
+
+    /// Number of teams.
+    pub fn teams(&self) -> usize {
+        self.team_start.len() - 1
+    }
+
+    /// Number of leadership posts.
+    pub fn posts(&self) -> usize {
+        self.posts.len()
+    }
+
+    /// Level of a post (1 = team level) and the team it leads, if a team post.
+    pub fn post_info(&self, post: u32) -> (u32, Option<u32>) {
+        let p = &self.posts[post as usize];
+        (p.level, (p.team != NONE).then_some(p.team))
+    }
+
+    /// Whether a post has a holder.
+    pub fn post_filled(&self, post: u32) -> bool {
+        self.posts[post as usize].holder != NONE
+    }
+
+    /// Mean latency of decisions taken this step for members of `team`.
+    pub fn team_latency(&self, team: u32) -> Option<f64> {
+        let (sum, n) = self.team_latency[team as usize];
+        (n > 0).then(|| sum / n as f64)
+    }
+
+    /// Running totals of departures, hires and promotions.
+    pub fn totals(&self) -> Totals {
+        self.totals
+    }
+
+    /// People in seats now.
+    pub fn headcount(&self) -> u64 {
+        self.headcount
+    }
+
+    /// Checks the state's invariants; returns a description of the first broken one.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        let occupied = self.seats.iter().filter(|s| s.occupied).count() as u64;
+        if occupied != self.headcount {
+            return Err(format!(
+                "headcount {} but {occupied} seats occupied",
+                self.headcount
+            ));
+        }
+        let t = self.totals;
+        if t.initial + t.hires != occupied + t.departures {
+            return Err(format!("accounting: {t:?} but {occupied} occupied"));
+        }
+        for (i, s) in self.seats.iter().enumerate() {
+            for &x in &self.skill[i * self.d..(i + 1) * self.d] {
+                if !(0.0..=1.0).contains(&x) {
+                    return Err(format!("seat {i} skill {x} out of range"));
+                }
+            }
+            for x in [s.engagement, s.leadership, s.competitive] {
+                if !(0.0..=1.0).contains(&x) {
+                    return Err(format!("seat {i} attribute {x} out of range"));
+                }
+            }
+        }
+        for (i, p) in self.posts.iter().enumerate() {
+            let mut n = 0;
+            let mut cur = p.queue_head;
+            while cur != NONE {
+                n += 1;
+                if self.seats[cur as usize].task != Task::Waiting {
+                    return Err(format!("post {i} queues seat {cur} that is not waiting"));
+                }
+                cur = self.seats[cur as usize].next_in_queue;
+            }
+            if n != p.queue_len {
+                return Err(format!(
+                    "post {i} queue length {} but {n} linked",
+                    p.queue_len
+                ));
+            }
+        }
+        let waiting = self
+            .seats
+            .iter()
+            .filter(|s| s.task == Task::Waiting)
+            .count() as u32;
+        let queued: u32 = self.posts.iter().map(|p| p.queue_len).sum();
+        if waiting != queued {
+            return Err(format!("{waiting} seats waiting but {queued} queued"));
+        }
+        Ok(())
+    }
+
+    /// The starting organization's posts and members, for drawing.
+    pub fn describe(&self) -> Vec<OrgNode> {
+        let mut out = Vec::with_capacity(self.posts.len() + self.n_workers);
+        for (i, p) in self.posts.iter().enumerate() {
+            out.push(OrgNode::Post {
+                id: i as u32,
+                parent: (p.parent != NONE).then_some(p.parent),
+                level: p.level,
+                team: (p.team != NONE).then_some(p.team),
+                domain: (p.domain != NONE).then_some(p.domain),
+                dedicated: p.seat != NONE,
+                holder: (p.holder != NONE).then_some(p.holder),
+            });
+        }
+        for (s, seat) in self.seats[..self.n_workers].iter().enumerate() {
+            out.push(OrgNode::Member {
+                id: s as u32,
+                team: seat.team,
+            });
+        }
+        out
+    }
+
+    // ----- set-up helpers -----------------------------------------------
+
+    fn set_domain_mix(&mut self, redraw: bool) {
+        let mut total = 0.0;
+        for k in 0..self.d {
+            let w = if redraw {
+                0.2 + self.rng.random::<f64>()
+            } else {
+                1.0
+            };
+            self.domain_weight[k] = w;
+            total += w;
+        }
+        let mut acc = 0.0;
+        for k in 0..self.d {
+            self.domain_weight[k] /= total;
+            acc += self.domain_weight[k];
+            self.domain_cum[k] = acc;
+        }
+        self.domain_cum[self.d - 1] = 1.0;
+    }
+
+    /// Puts a person in seat `s`: a starting member, or a new hire.
+    fn populate(&mut self, s: usize, new_hire: bool) {
+        let p = &self.p;
+        let manager = self.seats[s].post != NONE;
+        let premium = if manager { p.manager_premium } else { 0.0 };
+        let base = if new_hire {
+            p.new_hire_skill
+        } else {
+            p.initial_skill + premium
+        };
+        let spread = if new_hire {
+            p.skill_spread * 0.5
+        } else {
+            p.skill_spread
+        };
+        for k in 0..self.d {
+            let u: f64 = self.rng.random();
+            self.skill[s * self.d + k] = (base + spread * (2.0 * u - 1.0)).clamp(0.0, 1.0) as f32;
+        }
+        let cs = p.competitive_share;
+        let width = cs.min(1.0 - cs);
+        let u: f64 = self.rng.random();
+        let lead_u: f64 = self.rng.random();
+        let leadership = if new_hire {
+            0.1
+        } else {
+            0.1 + 0.3 * lead_u + premium
+        };
+        let seat = &mut self.seats[s];
+        seat.occupied = true;
+        seat.engagement = p.initial_engagement as f32;
+        seat.leadership = leadership.clamp(0.0, 1.0) as f32;
+        seat.competitive = (cs + width * (2.0 * u - 1.0)).clamp(0.0, 1.0) as f32;
+        seat.autonomy = 0.5;
+        seat.blocked = 0.0;
+        seat.shared = 0.0;
+        seat.hire_at = NONE;
+        seat.first_role = NONE;
+        seat.backup_load = 0;
+    }
+
+    // ----- leadership posts -------------------------------------------------
+
+    /// Score of a candidate for a post: skill in the post's domain(s) and
+    /// leadership capacity.
+    fn candidate_score(&self, post: u32, s: u32) -> f32 {
+        let dom = self.posts[post as usize].domain;
+        let skills = &self.skill[s as usize * self.d..(s as usize + 1) * self.d];
+        let skill = if dom == NONE {
+            skills.iter().sum::<f32>() / self.d as f32
+        } else {
+            skills[dom as usize]
+        };
+        skill + self.seats[s as usize].leadership
+    }
+
+    /// Candidates for a post: the members of its team (team posts) or the
+    /// holders of the posts below it. Calls `f` for each occupied one.
+    fn for_each_candidate(&self, post: u32, mut f: impl FnMut(u32)) {
+        let p = &self.posts[post as usize];
+        if p.level == 1 {
+            let t = p.team as usize;
+            for s in self.team_start[t]..self.team_start[t + 1] {
+                if self.seats[s as usize].occupied {
+                    f(s);
+                }
+            }
+        } else {
+            for &c in &self.children[p.children.0 as usize..p.children.1 as usize] {
+                let h = self.posts[c as usize].holder;
+                if h != NONE && self.seats[h as usize].occupied {
+                    f(h);
+                }
+            }
+        }
+    }
+
+    /// The best candidate, with tournament noise when `noisy`; skips `exclude`.
+    fn best_candidate(&mut self, post: u32, noisy: bool, exclude: u32) -> u32 {
+        let noise = if noisy {
+            self.p.tournament_noise as f32
+        } else {
+            0.0
+        };
+        let mut best = (f32::NEG_INFINITY, NONE);
+        let mut cands = std::mem::take(&mut self.scratch);
+        cands.clear();
+        self.for_each_candidate(post, |s| cands.push((0.0, s)));
+        for c in cands.iter_mut() {
+            let u: f32 = if noise > 0.0 { self.rng.random() } else { 0.5 };
+            c.0 = self.candidate_score(post, c.1) + noise * (2.0 * u - 1.0);
+            if c.1 != exclude && c.0 > best.0 {
+                best = *c;
+            }
+        }
+        self.scratch = cands;
+        best.1
+    }
+
+    fn assign_role(&mut self, post: u32, s: u32) {
+        self.posts[post as usize].holder = s;
+        if s != NONE {
+            self.posts[post as usize].next_role = self.seats[s as usize].first_role;
+            self.seats[s as usize].first_role = post;
+        }
+    }
+
+    fn redesignate_backups(&mut self) {
+        for s in self.seats.iter_mut() {
+            s.backup_load = 0;
+        }
+        let k = self.p.backups.min(MAX_BACKUPS);
+        for i in 0..self.posts.len() as u32 {
+            self.designate_backups(i, k);
+        }
+    }
+
+    /// Picks the `k` best candidates (other than the holder) as backups.
+    fn designate_backups(&mut self, post: u32, k: usize) {
+        let mut chosen = [NONE; MAX_BACKUPS];
+        let holder = self.posts[post as usize].holder;
+        if k > 0 {
+            let mut best = [(f32::NEG_INFINITY, NONE); MAX_BACKUPS];
+            let mut cands = std::mem::take(&mut self.scratch);
+            cands.clear();
+            self.for_each_candidate(post, |s| cands.push((0.0, s)));
+            for &(_, s) in cands.iter() {
+                if s == holder {
+                    continue;
+                }
+                let score = self.candidate_score(post, s);
+                if score > best[k - 1].0 {
+                    best[k - 1] = (score, s);
+                    best[..k].sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
+                }
+            }
+            self.scratch = cands;
+            for (c, b) in chosen.iter_mut().zip(best.iter()).take(k) {
+                *c = b.1;
+                if b.1 != NONE {
+                    let load = &mut self.seats[b.1 as usize].backup_load;
+                    *load = load.saturating_add(1);
+                }
+            }
+        }
+        self.posts[post as usize].backups = chosen;
+    }
+
+    /// The holder of `post` is gone: start the vacancy. A ready backup takes
+    /// over after one step, an unready one after half the promotion delay,
+    /// otherwise a tournament concludes after the full delay.
+    fn vacate_post(&mut self, post: u32) {
+        let readiness = self.p.readiness as f32;
+        let mut successor = NONE;
+        let mut ready = false;
+        for &b in &self.posts[post as usize].backups {
+            if b != NONE && self.seats[b as usize].occupied && b != self.posts[post as usize].holder
+            {
+                let r = self.seats[b as usize].leadership >= readiness;
+                if successor == NONE || (r && !ready) {
+                    successor = b;
+                    ready = r;
+                }
+            }
+        }
+        let delay = match (successor != NONE, ready) {
+            (true, true) => 1,
+            (true, false) => self.p.promotion_delay.div_ceil(2).max(1),
+            _ => self.p.promotion_delay.max(1),
+        };
+        let p = &mut self.posts[post as usize];
+        p.holder = NONE;
+        p.successor = successor;
+        p.vacant_until = self.step + delay;
+    }
+
+    /// A vacancy's time is up: the successor or the tournament's winner takes the post.
+    fn fill_post(&mut self, post: u32) {
+        let successor = self.posts[post as usize].successor;
+        let tournament = successor == NONE || !self.seats[successor as usize].occupied;
+        let winner = if tournament {
+            self.best_candidate(post, true, NONE)
+        } else {
+            successor
+        };
+        if winner == NONE {
+            // Nobody left to promote yet (the whole unit is vacant): try again next step.
+            self.posts[post as usize].vacant_until = self.step + 1;
+            return;
+        }
+        if tournament {
+            let penalty = (self.p.loss_penalty * self.p.tournament) as f32;
+            let mut cands = std::mem::take(&mut self.scratch);
+            cands.clear();
+            self.for_each_candidate(post, |s| cands.push((0.0, s)));
+            for &(_, s) in cands.iter() {
+                if s != winner {
+                    let e = &mut self.seats[s as usize].engagement;
+                    *e = (*e - penalty).max(0.0);
+                }
+            }
+            self.scratch = cands;
+        }
+        let dedicated_seat = self.posts[post as usize].seat;
+        self.posts[post as usize].vacant_until = NONE;
+        self.posts[post as usize].successor = NONE;
+        if dedicated_seat != NONE {
+            self.promote_into(winner, dedicated_seat);
+            self.posts[post as usize].holder = dedicated_seat;
+        } else {
+            self.assign_role(post, winner);
+        }
+        let k = self.p.backups.min(MAX_BACKUPS);
+        self.designate_backups(post, k);
+    }
+
+    /// Moves the person in `from` into the manager seat `to`; `from` becomes vacant.
+    fn promote_into(&mut self, from: u32, to: u32) {
+        let (f, t) = (from as usize, to as usize);
+        let d = self.d;
+        self.skill.copy_within(f * d..(f + 1) * d, t * d);
+        let person = self.seats[f];
+        let seat = &mut self.seats[t];
+        seat.occupied = true;
+        seat.engagement = person.engagement;
+        seat.leadership = person.leadership;
+        seat.competitive = person.competitive;
+        seat.autonomy = person.autonomy;
+        seat.shared = person.shared;
+        seat.blocked = 0.0;
+        seat.hire_at = NONE;
+        // Winning a promotion restores engagement.
+        seat.engagement = seat.engagement.max(self.p.initial_engagement as f32);
+        // A promotion moves a person: headcount is unchanged, the old seat empties.
+        self.totals.promotions += 1;
+        self.vacate_seat(from, true);
+    }
+
+    /// Empties seat `s`: its roles pass on, a worker seat waits for a hire
+    /// (`refill`), a manager seat's post goes vacant.
+    fn vacate_seat(&mut self, s: u32, refill: bool) {
+        let seat = &mut self.seats[s as usize];
+        seat.occupied = false;
+        seat.hire_at = if !refill {
+            NONE
+        } else if seat.post == NONE {
+            self.step + self.p.hiring_delay.max(1)
+        } else {
+            NONE // filled by promotion when the post's vacancy ends
+        };
+        let own_post = seat.post;
+        let mut role = std::mem::replace(&mut seat.first_role, NONE);
+        while role != NONE {
+            let next = self.posts[role as usize].next_role;
+            self.posts[role as usize].next_role = NONE;
+            if self.posts[role as usize].holder == s {
+                self.vacate_post(role);
+            }
+            role = next;
+        }
+        if own_post != NONE && self.posts[own_post as usize].holder == s {
+            self.vacate_post(own_post);
+        }
+    }
+
+    /// A person leaves the organization.
+    fn depart(&mut self, s: u32, refill: bool) {
+        if !self.seats[s as usize].occupied {
+            return;
+        }
+        self.headcount -= 1;
+        self.totals.departures += 1;
+        self.count.departures += 1;
+        self.vacate_seat(s, refill);
+    }
+
+    /// A new hire takes seat `s`.
+    fn hire(&mut self, s: usize) {
+        self.populate(s, true);
+        self.headcount += 1;
+        self.totals.hires += 1;
+        self.count.hires += 1;
+    }
+
+    /// The holder of post `post` leaves (used by events and tests).
+    pub fn depart_post(&mut self, post: u32) {
+        let h = self.posts[post as usize].holder;
+        if h != NONE {
+            self.depart(h, true);
+        }
+    }
+
+    // ----- decisions ---------------------------------------------------------
+
+    fn enqueue(&mut self, post: u32, s: u32) {
+        let seat = &mut self.seats[s as usize];
+        seat.task = Task::Waiting;
+        seat.wait_since = self.step;
+        seat.next_in_queue = NONE;
+        let p = &mut self.posts[post as usize];
+        if p.queue_tail == NONE {
+            p.queue_head = s;
+        } else {
+            self.seats[p.queue_tail as usize].next_in_queue = s;
+        }
+        p.queue_tail = s;
+        p.queue_len += 1;
+        p.queue_raised_sum += self.step as u64;
+    }
+
+    fn dequeue(&mut self, post: u32) -> u32 {
+        let p = &mut self.posts[post as usize];
+        let s = p.queue_head;
+        if s != NONE {
+            p.queue_head = self.seats[s as usize].next_in_queue;
+            if p.queue_head == NONE {
+                p.queue_tail = NONE;
+            }
+            p.queue_len -= 1;
+            p.queue_raised_sum -= self.seats[s as usize].wait_since as u64;
+            self.seats[s as usize].next_in_queue = NONE;
+        }
+        s
+    }
+
+    /// Chance of rework from a decision of quality `q`.
+    fn rework_draw(&mut self, q: f32) -> bool {
+        let p_bad = self.p.rework_scale as f32 * (1.0 - q.clamp(0.0, 1.0));
+        self.rng.random::<f32>() < p_bad
+    }
+
+    fn record_decision(&mut self, team: u32, latency: f64) {
+        self.count.decisions += 1;
+        self.count.latency_sum += latency;
+        let t = &mut self.team_latency[team as usize];
+        t.0 += latency;
+        t.1 += 1;
+    }
+
+    /// A member's new task needs a decision: take it, call a consensus, or
+    /// send it to whoever holds the authority.
+    fn raise_decision(&mut self, s: usize) {
+        let dom = self.seats[s].domain as usize;
+        let team = self.seats[s].team;
+        let own_skill = self.skill[s * self.d + dom];
+        let delegated =
+            own_skill >= self.p.competence as f32 && self.rng.random::<f64>() < self.p.delegation;
+        let seat = &mut self.seats[s];
+        seat.autonomy += 0.1 * (f32::from(u8::from(delegated)) - seat.autonomy);
+        if delegated {
+            let growth = self.p.leadership_growth as f32;
+            let l = &mut self.seats[s].leadership;
+            *l += growth * (1.0 - *l);
+            let bad = self.rework_draw(own_skill);
+            self.start_work(s, bad);
+            self.record_decision(team, 0.0);
+            return;
+        }
+        if !self.outage && self.p.consensus > 0.0 && self.rng.random::<f64>() < self.p.consensus {
+            let (lo, hi) = (
+                self.team_start[team as usize] as usize,
+                self.team_start[team as usize + 1] as usize,
+            );
+            let (mut sum, mut best, mut n) = (0.0f32, 0.0f32, 0u32);
+            for t in lo..hi {
+                if self.seats[t].occupied {
+                    let x = self.skill[t * self.d + dom];
+                    sum += x;
+                    best = best.max(x);
+                    n += 1;
+                }
+            }
+            let mean = sum / n.max(1) as f32;
+            let q = mean + self.p.consensus_bonus as f32 * (best - mean);
+            let bad = self.rework_draw(q);
+            let cost = self.p.consensus_cost;
+            let steps = (cost * n as f64).ceil().max(1.0) as u32;
+            self.team_overhead_next[team as usize] += cost as f32;
+            let seat = &mut self.seats[s];
+            seat.task = Task::Consensus;
+            seat.decision_bad = bad;
+            seat.consensus_left = steps;
+            self.record_decision(team, steps as f64);
+            return;
+        }
+        let mut post = self.team_posts[team as usize * self.d + dom];
+        while self.posts[post as usize].parent != NONE
+            && self.rng.random::<f64>() < self.p.escalation
+        {
+            post = self.posts[post as usize].parent;
+        }
+        // A vacant post's decisions wait in its queue; the leader above works
+        // through them with time left after their own queue (acting cover).
+        let target = post;
+        if self.posts[target as usize].holder == s as u32 {
+            // A role holder decides their own work in their role.
+            let bad = self.rework_draw(own_skill);
+            self.start_work(s, bad);
+            self.record_decision(team, 0.0);
+            return;
+        }
+        self.enqueue(target, s as u32);
+    }
+
+    fn start_work(&mut self, s: usize, bad: bool) {
+        let seat = &mut self.seats[s];
+        seat.task = Task::Working;
+        seat.decision_bad = bad;
+    }
+
+    /// Leaders take the decisions waiting for them, then coach with the time left.
+    fn serve_posts(&mut self) {
+        let growth = self.p.leadership_growth as f32;
+        let coaching = self.p.coaching;
+        let cap_full = self.p.decision_capacity;
+        let acting_cost = self.p.acting_cost as f32;
+        for i in 0..self.posts.len() {
+            if self.posts[i].vacant_until != NONE && self.step >= self.posts[i].vacant_until {
+                self.fill_post(i as u32);
+            }
+            let holder = self.posts[i].holder;
+            if holder == NONE || self.outage {
+                continue;
+            }
+            let h = holder as usize;
+            let dedicated = self.posts[i].seat != NONE;
+            let share = if dedicated { 1.0 } else { self.p.role_time };
+            let cap = (cap_full * share * (0.5 + 0.5 * self.seats[h].leadership as f64)) as f32;
+            let distance = if dedicated {
+                self.posts[i].level
+            } else {
+                self.posts[i].level - 1
+            } as f32;
+            let mut credit = self.posts[i].credit + cap;
+            let mut served = 0u32;
+            while credit >= 1.0 && self.posts[i].queue_len > 0 {
+                credit -= 1.0;
+                self.serve_one(i as u32, h, distance);
+                served += 1;
+            }
+            // Acting cover: time left goes to vacant posts just below.
+            if self.posts[i].queue_len == 0 && credit >= acting_cost {
+                let (lo, hi) = self.posts[i].children;
+                for c in lo..hi {
+                    let child = self.children[c as usize];
+                    if self.posts[child as usize].holder != NONE {
+                        continue;
+                    }
+                    while credit >= acting_cost && self.posts[child as usize].queue_len > 0 {
+                        credit -= acting_cost;
+                        self.serve_one(child, h, distance + 1.0);
+                        served += 1;
+                    }
+                }
+            }
+            let l = &mut self.seats[h].leadership;
+            *l += growth * (1.0 - *l) * (served as f32).min(1.0);
+            // Credit does not bank beyond one decision: idle time is lost.
+            let spare = if self.posts[i].queue_len == 0 {
+                credit.min(cap)
+            } else {
+                0.0
+            };
+            self.posts[i].credit = credit.min(1.0f32.max(cap));
+            let mut time_used = served as f32;
+            if coaching > 0.0 && spare > 0.0 {
+                let sessions_f = spare as f64 * coaching;
+                let sessions = sessions_f.floor() as u32
+                    + u32::from(self.rng.random::<f64>() < sessions_f.fract());
+                for _ in 0..sessions {
+                    self.coach(i as u32, h);
+                }
+                time_used += sessions as f32;
+            }
+            if !dedicated {
+                self.seats[h].role_time += time_used / cap_full as f32;
+            }
+        }
+    }
+
+    /// `holder` takes the first decision waiting at `post`.
+    fn serve_one(&mut self, post: u32, holder: usize, distance: f32) {
+        let s = self.dequeue(post) as usize;
+        let dom = self.seats[s].domain as usize;
+        let q = self.skill[holder * self.d + dom] - self.p.distance_penalty as f32 * distance;
+        let bad = self.rework_draw(q);
+        self.start_work(s, bad);
+        let latency = (self.step - self.seats[s].wait_since) as f64;
+        let team = self.seats[s].team;
+        self.record_decision(team, latency);
+    }
+
+    /// One coaching session: someone under the post moves toward the coach's
+    /// skill in a domain and grows as a leader.
+    fn coach(&mut self, post: u32, coach: usize) {
+        let p = self.posts[post as usize];
+        let coachee = if p.level == 1 {
+            let t = p.team as usize;
+            let (lo, hi) = (self.team_start[t], self.team_start[t + 1]);
+            self.rng.random_range(lo..hi)
+        } else {
+            let (lo, hi) = p.children;
+            let c = self.children[self.rng.random_range(lo..hi) as usize];
+            self.posts[c as usize].holder
+        };
+        if coachee == NONE || coachee as usize == coach || !self.seats[coachee as usize].occupied {
+            return;
+        }
+        let dom = if p.domain != NONE {
+            p.domain as usize
+        } else {
+            self.rng.random_range(0..self.d)
+        };
+        let c = coachee as usize;
+        let gap = self.skill[coach * self.d + dom] - self.skill[c * self.d + dom];
+        if gap > 0.0 {
+            self.skill[c * self.d + dom] += self.p.coaching_strength as f32 * gap;
+        }
+        let l = &mut self.seats[c].leadership;
+        *l += 2.0 * self.p.leadership_growth as f32 * (1.0 - *l);
+    }
+
+    // ----- events ------------------------------------------------------------
+
+    fn apply_events(&mut self) {
+        self.demand = 1.0;
+        self.outage = false;
+        for i in 0..self.events.len() {
+            let ev = &self.events[i];
+            let fires = if ev.rate > 0.0 {
+                self.step >= ev.start && self.rng.random::<f64>() < ev.rate
+            } else {
+                self.step == ev.start
+            };
+            if fires {
+                self.event_until[i] = self.step + self.events[i].duration;
+                let kind = self.events[i].kind.clone();
+                self.fire(&kind, self.events[i].duration);
+            }
+            if self.step < self.event_until[i] {
+                match self.events[i].kind {
+                    EventKind::Demand { factor } => self.demand *= factor,
+                    EventKind::Outage => self.outage = true,
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    fn fire(&mut self, kind: &EventKind, duration: u32) {
+        match kind {
+            EventKind::Departure(target) => self.remove(target, true, 0),
+            EventKind::Layoff(target) => self.remove(target, false, duration),
+            EventKind::Turbulence { magnitude } => {
+                let keep = (1.0 - magnitude) as f32;
+                for x in self.skill.iter_mut() {
+                    *x *= keep;
+                }
+                self.set_domain_mix(true);
+            }
+            EventKind::Demand { .. } | EventKind::Outage => {}
+        }
+    }
+
+    /// Removes the people a target names. Laid-off seats reopen after
+    /// `reopen_after` steps (0: never).
+    fn remove(&mut self, target: &Target, refill: bool, reopen_after: u32) {
+        let mut picked = std::mem::take(&mut self.scratch);
+        picked.clear();
+        match *target {
+            Target::Top => {
+                let h = self.posts[self.top as usize].holder;
+                if h != NONE {
+                    picked.push((0.0, h));
+                }
+            }
+            Target::Post(i) => {
+                if let Some(p) = self.posts.get(i as usize)
+                    && p.holder != NONE
+                {
+                    picked.push((0.0, p.holder));
+                }
+            }
+            Target::Leaders { share, level } => {
+                // Count leadership *units* (a team's domain roles count once), so
+                // "a third of leaders" removes the same number of people whatever
+                // the structure.
+                let mut units = 0usize;
+                for (i, p) in self.posts.iter().enumerate() {
+                    let at_level = level.is_none_or(|l| p.level == l);
+                    if i as u32 == self.top || !at_level {
+                        continue;
+                    }
+                    if p.domain == NONE || p.domain == 0 {
+                        units += 1;
+                    }
+                    if p.holder != NONE && !picked.iter().any(|&(_, s)| s == p.holder) {
+                        let key: f32 = self.rng.random();
+                        picked.push((key, p.holder));
+                    }
+                }
+                picked.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+                picked.truncate(((share * units as f64).round() as usize).min(picked.len()));
+            }
+            Target::MostSkilled { share } | Target::Random { share } => {
+                let by_skill = matches!(target, Target::MostSkilled { .. });
+                for s in 0..self.seats.len() {
+                    if self.seats[s].occupied {
+                        let key = if by_skill {
+                            -self.skill[s * self.d..(s + 1) * self.d].iter().sum::<f32>()
+                        } else {
+                            self.rng.random()
+                        };
+                        picked.push((key, s as u32));
+                    }
+                }
+                let n = (share * picked.len() as f64).round() as usize;
+                if n < picked.len() {
+                    picked.select_nth_unstable_by(n, |a, b| a.0.total_cmp(&b.0));
+                }
+                picked.truncate(n);
+            }
+        }
+        for k in 0..picked.len() {
+            let s = picked[k].1;
+            self.depart(s, refill);
+            if !refill && reopen_after > 0 && self.seats[s as usize].post == NONE {
+                self.seats[s as usize].hire_at = self.step + reopen_after;
+            }
+        }
+        self.scratch = picked;
+    }
+
+    // ----- the step -------------------------------------------------------------
+
+    fn work_members(&mut self, acc: &mut MemberSums) {
+        let p = &self.p;
+        let d = self.d;
+        // Demand belongs to the organization (per head of its headcount), shared
+        // over whoever does the work, so equal-sized structures face equal demand.
+        let lam = p.arrival_rate * self.demand * p.members as f64 / self.n_workers.max(1) as f64;
+        let (lam_whole, lam_frac) = (lam.floor() as u32, lam.fract());
+        let tournament = p.tournament as f32;
+        let effort_gain = p.effort_gain as f32;
+        let productivity = p.productivity as f32;
+        let learning = p.learning_rate as f32;
+        let links = f32::from(u8::from(p.dedicated_leaders == 1))
+            + p.lateral as f32 * (p.team_size as f32 - 1.0);
+        let coordination = (p.coordination_cost as f32 * links).min(0.9);
+        let backup_cost = p.backup_cost as f32;
+        let share_rate = p.share_rate;
+        let willing_base = (0.5 + 0.5 * p.recognition) as f32;
+        let hoarding = p.hoarding as f32 * tournament;
+        let share_strength = p.share_strength as f32;
+        let mentoring = p.mentoring as f32;
+        let lead_growth = p.leadership_growth as f32;
+        let e_rate = p.engagement_rate as f32;
+        let (w_aut, w_blk, w_ovl, w_rec) = (
+            p.autonomy_weight as f32,
+            p.blocked_weight as f32,
+            p.overload_weight as f32,
+            p.recognition_weight as f32,
+        );
+        let recognition = p.recognition as f32;
+        let overload_at = p.overload_threshold as f32;
+        let (quit_rate, quit_sens) = (p.quit_rate as f32, p.quit_sensitivity as f32);
+        let decision_rate = p.decision_rate;
+        let difficulty = p.difficulty as f32;
+        let outage = self.outage;
+        let step = self.step;
+
+        for s in 0..self.n_workers {
+            if !self.seats[s].occupied {
+                if step >= self.seats[s].hire_at {
+                    self.hire(s);
+                } else {
+                    acc.backlog += self.seats[s].backlog as f64;
+                    continue;
+                }
+            }
+            let team = self.seats[s].team as usize;
+            let arrivals = lam_whole + u32::from(self.rng.random::<f64>() < lam_frac);
+            self.seats[s].backlog += arrivals;
+
+            let overhead = coordination
+                + self.team_overhead[team]
+                + self.seats[s].role_time
+                + backup_cost * f32::from(self.seats[s].backup_load);
+            let time = (1.0 - overhead).max(0.0);
+            self.seats[s].role_time = 0.0;
+            acc.coordination += overhead.min(1.0) as f64;
+
+            if self.seats[s].task == Task::Idle && self.seats[s].backlog > 0 {
+                let u: f64 = self.rng.random();
+                let dom = self.domain_cum[..d]
+                    .iter()
+                    .position(|&c| u < c)
+                    .unwrap_or(d - 1);
+                let size = difficulty * (0.5 + self.rng.random::<f32>());
+                let seat = &mut self.seats[s];
+                seat.backlog -= 1;
+                seat.domain = dom as u8;
+                seat.task_size = size;
+                seat.task_left = size;
+                seat.decision_bad = false;
+                if self.rng.random::<f64>() < decision_rate {
+                    self.raise_decision(s);
+                } else {
+                    seat.task = Task::Working;
+                }
+            }
+            if self.seats[s].task == Task::Consensus {
+                let seat = &mut self.seats[s];
+                seat.consensus_left -= 1;
+                if seat.consensus_left == 0 {
+                    seat.task = Task::Working;
+                }
+            }
+            let blocked = matches!(self.seats[s].task, Task::Waiting | Task::Consensus);
+            if self.seats[s].task == Task::Working {
+                let seat = &mut self.seats[s];
+                let dom = seat.domain as usize;
+                let sk = &mut self.skill[s * d + dom];
+                let effort = productivity
+                    * time
+                    * (0.4 + 0.6 * *sk)
+                    * (0.5 + 0.5 * seat.engagement)
+                    * (1.0 + effort_gain * tournament * seat.competitive);
+                *sk += learning * time * (1.0 - *sk);
+                seat.task_left -= effort;
+                if seat.task_left <= 0.0 {
+                    if seat.decision_bad {
+                        // A bad decision sends the task back: half of it is redone.
+                        seat.decision_bad = false;
+                        seat.task_left += 0.5 * seat.task_size;
+                        self.count.rework += 1;
+                    } else {
+                        seat.task = Task::Idle;
+                        self.count.completed += 1;
+                    }
+                }
+            }
+
+            // Knowledge sharing with a team-mate; the more skilled one decides.
+            if !outage && self.rng.random::<f64>() < share_rate {
+                let (lo, hi) = (self.team_start[team], self.team_start[team + 1]);
+                let j = self.rng.random_range(lo..hi) as usize;
+                let dom = self.rng.random_range(0..d);
+                if j != s && self.seats[j].occupied {
+                    let (a, b) = (self.skill[s * d + dom], self.skill[j * d + dom]);
+                    let (teacher, learner, gap) =
+                        if a >= b { (s, j, a - b) } else { (j, s, b - a) };
+                    if gap > 0.0 {
+                        let willing =
+                            willing_base * (1.0 - hoarding * self.seats[teacher].competitive);
+                        if self.rng.random::<f32>() < willing {
+                            self.skill[learner * d + dom] += share_strength * gap;
+                            let t = &mut self.skill[teacher * d + dom];
+                            *t += mentoring * share_strength * gap * (1.0 - *t);
+                            let ts = &mut self.seats[teacher];
+                            ts.shared += 0.1;
+                            ts.leadership += lead_growth * mentoring * (1.0 - ts.leadership);
+                            self.count.sharing += 1;
+                        } else {
+                            self.count.hoarding += 1;
+                        }
+                    }
+                }
+            }
+
+            let seat = &mut self.seats[s];
+            seat.blocked += 0.1 * (f32::from(u8::from(blocked)) - seat.blocked);
+            seat.shared = (seat.shared * 0.95).min(1.0);
+            let overload = ((seat.backlog as f32 - overload_at) / overload_at).clamp(0.0, 1.0);
+            let target =
+                0.5 + w_aut * (seat.autonomy - 0.5) - w_blk * seat.blocked - w_ovl * overload
+                    + w_rec * recognition * (seat.shared * 2.0).min(1.0);
+            seat.engagement =
+                (seat.engagement + e_rate * (target - seat.engagement)).clamp(0.0, 1.0);
+            acc.engagement += seat.engagement as f64;
+            acc.blocked += u32::from(blocked);
+            acc.backlog += (seat.backlog + u32::from(seat.task != Task::Idle)) as f64;
+            acc.pressure += (tournament * seat.competitive) as f64;
+            let sk = &self.skill[s * d..(s + 1) * d];
+            let mean_skill: f32 = sk
+                .iter()
+                .zip(&self.domain_weight[..d])
+                .map(|(x, w)| x * *w as f32)
+                .sum();
+            acc.add_skill(mean_skill as f64);
+            acc.members += 1;
+
+            let hazard = quit_rate * (quit_sens * (0.5 - self.seats[s].engagement)).exp();
+            if self.rng.random::<f32>() < hazard {
+                self.depart(s as u32, true);
+            }
+        }
+    }
+
+    fn manage_managers(&mut self, acc: &mut MemberSums) {
+        let d = self.d;
+        let (quit_rate, quit_sens) = (self.p.quit_rate as f32, self.p.quit_sensitivity as f32);
+        let e_rate = self.p.engagement_rate as f32;
+        for s in self.n_workers..self.seats.len() {
+            if !self.seats[s].occupied {
+                continue;
+            }
+            // Managers' engagement follows the load of their queue.
+            let post = self.seats[s].post as usize;
+            let overload = (self.posts[post].queue_len as f32
+                / (self.p.decision_capacity as f32 * 4.0))
+                .min(1.0);
+            let seat = &mut self.seats[s];
+            let target = 0.6 - self.p.overload_weight as f32 * overload;
+            seat.engagement =
+                (seat.engagement + e_rate * (target - seat.engagement)).clamp(0.0, 1.0);
+            acc.engagement += seat.engagement as f64;
+            let sk = &self.skill[s * d..(s + 1) * d];
+            let mean_skill: f32 = sk
+                .iter()
+                .zip(&self.domain_weight[..d])
+                .map(|(x, w)| x * *w as f32)
+                .sum();
+            acc.add_skill(mean_skill as f64);
+            acc.members += 1;
+            let hazard = quit_rate * (quit_sens * (0.5 - seat.engagement)).exp();
+            if self.rng.random::<f32>() < hazard {
+                self.depart(s as u32, true);
+            }
+        }
+    }
+
+    /// Share of posts with a ready designated successor.
+    fn coverage(&self) -> f64 {
+        let readiness = self.p.readiness as f32;
+        let covered = self
+            .posts
+            .iter()
+            .filter(|p| {
+                p.backups.iter().any(|&b| {
+                    b != NONE
+                        && b != p.holder
+                        && self.seats[b as usize].occupied
+                        && self.seats[b as usize].leadership >= readiness
+                })
+            })
+            .count();
+        covered as f64 / self.posts.len().max(1) as f64
+    }
+}
+
+/// Sums over members for one step's metrics.
+#[derive(Default)]
+struct MemberSums {
+    members: u32,
+    engagement: f64,
+    skill: f64,
+    skill_sq: f64,
+    blocked: u32,
+    backlog: f64,
+    pressure: f64,
+    coordination: f64,
+}
+
+impl MemberSums {
+    fn add_skill(&mut self, x: f64) {
+        self.skill += x;
+        self.skill_sq += x * x;
+    }
+}
+
+impl Model for Organization {
+    fn members(&self) -> usize {
+        self.seats.len()
+    }
+
+    fn step(&mut self, out: &mut [f64]) {
+        self.count = StepCount::default();
+        for t in self.team_latency.iter_mut() {
+            *t = (0.0, 0);
+        }
+        std::mem::swap(&mut self.team_overhead, &mut self.team_overhead_next);
+        self.team_overhead_next.fill(0.0);
+        if self.step > 0 && self.step.is_multiple_of(REDESIGNATE_EVERY) {
+            self.redesignate_backups();
+        }
+        self.apply_events();
+        self.serve_posts();
+        let mut acc = MemberSums::default();
+        self.work_members(&mut acc);
+        self.manage_managers(&mut acc);
+
+        let (pending, raised): (u64, u64) = self.posts.iter().fold((0, 0), |(n, r), p| {
+            (n + p.queue_len as u64, r + p.queue_raised_sum)
+        });
+        let c = self.count;
+        let latency = if c.decisions > 0 {
+            c.latency_sum / c.decisions as f64
+        } else if pending > 0 {
+            // Nothing decided this step: report how long the waiting ones have waited.
+            (pending * self.step as u64 - raised) as f64 / pending as f64
+        } else {
+            0.0
+        };
+        let n = acc.members.max(1) as f64;
+        let workers = (acc.members as f64 - (self.seats.len() - self.n_workers) as f64).max(1.0);
+        let mean_skill = acc.skill / n;
+        let mut row = [0.0; N_METRICS];
+        row[m::THROUGHPUT] = c.completed as f64;
+        row[m::BACKLOG] = acc.backlog;
+        row[m::DECISION_LATENCY] = latency;
+        row[m::DECISIONS_PENDING] = pending as f64;
+        row[m::REWORK] = c.rework as f64;
+        row[m::BLOCKED] = acc.blocked as f64;
+        row[m::MEAN_SKILL] = mean_skill;
+        row[m::SKILL_SPREAD] = (acc.skill_sq / n - mean_skill * mean_skill).max(0.0).sqrt();
+        row[m::ENGAGEMENT] = acc.engagement / n;
+        row[m::TURNOVER] = c.departures as f64;
+        row[m::HIRES] = c.hires as f64;
+        row[m::SHARING] = c.sharing as f64;
+        row[m::HOARDING] = c.hoarding as f64;
+        row[m::TOURNAMENT_PRESSURE] = acc.pressure / workers;
+        row[m::LEADERSHIP_COVERAGE] = self.coverage();
+        row[m::HEADCOUNT] = self.headcount as f64;
+        row[m::COORDINATION] = acc.coordination / workers;
+        let k = out.len().min(N_METRICS);
+        out[..k].copy_from_slice(&row[..k]);
+        self.step += 1;
+    }
+}

@@ -1,0 +1,112 @@
+//! Scenario files: what to run. Parsing and validation turn TOML text into a
+//! [`Scenario`] with every default filled in, or into errors that name the
+//! file, line, column and key, say what was expected and how to fix it.
+
+mod error;
+mod parse;
+mod resolved;
+mod template;
+
+pub use error::{ScenarioError, ScenarioErrors};
+pub use parse::parse;
+pub use template::template;
+
+use crate::model::ModelKind;
+use crate::org;
+
+/// A validated scenario. Variants are fully resolved (structure preset,
+/// shared defaults, own overrides, sweep point), in run order.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    pub name: String,
+    pub question: String,
+    pub description: String,
+    pub model: ModelKind,
+    pub steps: u32,
+    pub replications: u32,
+    pub seed: u64,
+    pub analysis: Analysis,
+    pub variants: Vec<Variant>,
+    pub events: Vec<EventSpec>,
+    /// Swept parameters and their values (empty when there is no sweep).
+    pub sweep: Vec<(String, Vec<f64>)>,
+}
+
+/// How events' dips and recoveries are measured.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Analysis {
+    /// Steps before an event averaged as its pre-event level.
+    pub baseline: u32,
+    /// Steps in the trailing moving average the recovery is judged on.
+    pub smoothing: u32,
+    /// Share of the pre-event level that counts as recovered.
+    pub threshold: f64,
+}
+
+impl Default for Analysis {
+    fn default() -> Self {
+        Analysis {
+            baseline: 20,
+            smoothing: 8,
+            threshold: 0.95,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Variant {
+    pub name: String,
+    pub structure: String,
+    /// Every parameter, in the order of the model's spec table.
+    pub values: Vec<f64>,
+    /// Values of the swept parameters at this point (same order as `Scenario::sweep`).
+    pub sweep_point: Vec<f64>,
+}
+
+/// An event as the user wrote it (for labels and the resolved file) and as
+/// the model runs it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EventSpec {
+    pub label: String,
+    pub event: org::Event,
+}
+
+impl EventSpec {
+    /// Short kind name used in files.
+    pub fn kind_name(&self) -> &'static str {
+        match self.event.kind {
+            org::EventKind::Departure(_) => "departure",
+            org::EventKind::Layoff(_) => "layoff",
+            org::EventKind::Demand { .. } => "demand",
+            org::EventKind::Turbulence { .. } => "turbulence",
+            org::EventKind::Outage => "outage",
+        }
+    }
+
+    /// Scheduled events get a dip and recovery analysis; random ones do not.
+    pub fn is_scheduled(&self) -> bool {
+        self.event.rate == 0.0
+    }
+}
+
+impl Scenario {
+    /// Scheduled events, in file order: the ones the summary analyses.
+    pub fn scheduled_events(&self) -> impl Iterator<Item = &EventSpec> {
+        self.events.iter().filter(|e| e.is_scheduled())
+    }
+
+    /// The model's runtime events.
+    pub fn model_events(&self) -> Vec<org::Event> {
+        self.events.iter().map(|e| e.event.clone()).collect()
+    }
+
+    /// Total member-steps of the run, for estimates.
+    pub fn total_jobs(&self) -> u64 {
+        self.variants.len() as u64 * self.replications as u64
+    }
+
+    /// The scenario with every default filled in, as TOML.
+    pub fn resolved_toml(&self) -> String {
+        resolved::write(self)
+    }
+}

@@ -1,0 +1,1078 @@
+//! TOML text → validated [`Scenario`]. Walks the parsed document with its
+//! spans so every error can point at the line, column and key.
+
+use std::ops::Range;
+
+use toml::de::{DeTable, DeValue};
+
+use super::error::{LineIndex, ScenarioError, ScenarioErrors};
+use super::{Analysis, EventSpec, Scenario, Variant};
+use crate::model::ModelKind;
+use crate::org::{Event, EventKind, Target};
+use crate::params::{ParamSpec, did_you_mean, fmt_num};
+
+type Spanned<T> = toml::Spanned<T>;
+
+const TOP_KEYS: &[&str] = &[
+    "name",
+    "question",
+    "description",
+    "model",
+    "steps",
+    "replications",
+    "seed",
+    "analysis",
+    "defaults",
+    "variant",
+    "event",
+    "sweep",
+];
+const ANALYSIS_KEYS: &[&str] = &["baseline", "smoothing", "threshold"];
+const EVENT_KINDS: &[&str] = &["departure", "layoff", "demand", "turbulence", "outage"];
+const TARGETS: &[&str] = &["top", "leaders", "most-skilled", "random", "post"];
+/// Largest number of variants a sweep may expand to.
+const MAX_VARIANTS: usize = 100_000;
+
+/// Parses and validates a scenario. `file` is the name used in messages.
+pub fn parse(file: &str, bytes: &[u8]) -> Result<Scenario, ScenarioErrors> {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let valid = std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or("");
+            let (line, column) = LineIndex::new(valid).position(valid.len());
+            return Err(ScenarioErrors(vec![ScenarioError {
+                file: file.to_string(),
+                line,
+                column,
+                key: String::new(),
+                message: "the file is not valid UTF-8 text".into(),
+                help: Some("save the file as UTF-8 (plain text) in your editor".into()),
+            }]));
+        }
+    };
+    let mut cx = Cx {
+        file,
+        lines: LineIndex::new(text),
+        errors: Vec::new(),
+    };
+    let doc = match DeTable::parse(text) {
+        Ok(doc) => doc,
+        Err(e) => {
+            let span = e.span().unwrap_or(0..0);
+            cx.error(
+                span,
+                "",
+                format!("this is not valid TOML: {}", e.message().trim()),
+                None,
+            );
+            return Err(ScenarioErrors(cx.errors));
+        }
+    };
+    let scenario = cx.scenario(doc.get_ref(), doc.span());
+    match scenario {
+        Some(s) if cx.errors.is_empty() => Ok(s),
+        _ => Err(ScenarioErrors(cx.errors)),
+    }
+}
+
+struct Cx<'a> {
+    file: &'a str,
+    lines: LineIndex<'a>,
+    errors: Vec<ScenarioError>,
+}
+
+/// What a variant table said, before defaults and sweeps are applied.
+struct VariantDraft {
+    name: String,
+    structure: String,
+    overrides: Vec<(usize, f64)>,
+}
+
+impl Cx<'_> {
+    fn error(&mut self, span: Range<usize>, key: &str, message: String, help: Option<String>) {
+        let (line, column) = self.lines.position(span.start);
+        self.errors.push(ScenarioError {
+            file: self.file.to_string(),
+            line,
+            column,
+            key: key.to_string(),
+            message,
+            help,
+        });
+    }
+
+    /// Reports keys not in `allowed`, with a suggestion for likely typos.
+    fn check_keys(&mut self, table: &DeTable, allowed: &[&str], path: &str, what: &str) {
+        for (k, _) in table.iter() {
+            let key = k.get_ref().as_ref();
+            if !allowed.contains(&key) {
+                let help = match did_you_mean(key, allowed.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!("valid keys {what}: {}", allowed.join(", ")),
+                };
+                self.error(
+                    k.span(),
+                    &join(path, key),
+                    format!("unknown key `{key}`"),
+                    Some(help),
+                );
+            }
+        }
+    }
+
+    fn string(&mut self, table: &DeTable, key: &str, path: &str) -> Option<(String, Range<usize>)> {
+        let v = table.get(key)?;
+        match v.get_ref() {
+            DeValue::String(s) => Some((s.to_string(), v.span())),
+            other => {
+                self.type_error(v.span(), &join(path, key), "a string in quotes", other);
+                None
+            }
+        }
+    }
+
+    fn type_error(&mut self, span: Range<usize>, key: &str, expected: &str, got: &DeValue) {
+        self.error(
+            span,
+            key,
+            format!("expected {expected}, found {}", describe(got)),
+            None,
+        );
+    }
+
+    /// A number (integer or float), checked against `spec`.
+    fn number(&mut self, v: &Spanned<DeValue>, key: &str, spec: &ParamSpec) -> Option<f64> {
+        let x = match v.get_ref() {
+            DeValue::Integer(i) => i64::from_str_radix(&i.as_str().replace('_', ""), i.radix())
+                .ok()
+                .map(|x| x as f64),
+            DeValue::Float(f) => f.as_str().replace('_', "").parse::<f64>().ok(),
+            other => {
+                let expected = if spec.integer {
+                    "a whole number"
+                } else {
+                    "a number"
+                };
+                self.error(
+                    v.span(),
+                    key,
+                    format!(
+                        "expected {expected} in {}, found {}",
+                        spec.range_text(),
+                        describe(other)
+                    ),
+                    Some(format!("{}: {} ({})", spec.name, spec.doc, spec.unit)),
+                );
+                return None;
+            }
+        };
+        let Some(x) = x else {
+            self.error(
+                v.span(),
+                key,
+                "this number is too large".into(),
+                Some(format!("valid range: {}", spec.range_text())),
+            );
+            return None;
+        };
+        if let Err(msg) = spec.check(x) {
+            self.error(
+                v.span(),
+                key,
+                msg,
+                Some(format!("{}: {} ({})", spec.name, spec.doc, spec.unit)),
+            );
+            return None;
+        }
+        Some(x)
+    }
+
+    /// An optional setting with a range; `None` keeps the default.
+    fn setting(&mut self, table: &DeTable, key: &str, path: &str, spec: ParamSpec) -> Option<f64> {
+        let v = table.get(key)?;
+        self.number(v, &join(path, key), &spec)
+    }
+
+    fn scenario(&mut self, doc: &DeTable, doc_span: Range<usize>) -> Option<Scenario> {
+        self.check_keys(doc, TOP_KEYS, "", "at the top of a scenario");
+
+        let name = match self.string(doc, "name", "") {
+            Some((n, span)) => {
+                if n.is_empty()
+                    || n.len() > 100
+                    || n.starts_with('.')
+                    || !n
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+                {
+                    self.error(
+                        span,
+                        "name",
+                        format!("`{n}` cannot be used as a results folder name"),
+                        Some("use letters, digits, `-`, `_` or `.` (up to 100), e.g. name = \"ceo-departure\"".into()),
+                    );
+                }
+                n
+            }
+            None => {
+                if !doc.contains_key("name") {
+                    self.error(
+                        doc_span.start..doc_span.start,
+                        "name",
+                        "missing `name`: the scenario needs a name (its results go to results/<name>/)".into(),
+                        Some("add a line such as: name = \"ceo-departure\"".into()),
+                    );
+                }
+                String::new()
+            }
+        };
+        let question = self
+            .string(doc, "question", "")
+            .map(|s| s.0)
+            .unwrap_or_default();
+        let description = self
+            .string(doc, "description", "")
+            .map(|s| s.0)
+            .unwrap_or_default();
+        let model = match self.string(doc, "model", "") {
+            None => ModelKind::Org,
+            Some((m, span)) => match ModelKind::from_name(&m) {
+                Some(k) => k,
+                None => {
+                    let names: Vec<&str> = ModelKind::ALL.iter().map(|k| k.name()).collect();
+                    let help = did_you_mean(&m, names.iter().copied()).map_or_else(
+                        || format!("valid models: {}", names.join(", ")),
+                        |s| format!("did you mean `{s}`?"),
+                    );
+                    self.error(span, "model", format!("unknown model `{m}`"), Some(help));
+                    return None;
+                }
+            },
+        };
+        let steps = self.setting(
+            doc,
+            "steps",
+            "",
+            spec(
+                "steps",
+                100.0,
+                1.0,
+                1_000_000.0,
+                "number of steps (weeks) to simulate",
+            ),
+        );
+        let steps = steps.unwrap_or(100.0) as u32;
+        let replications = self
+            .setting(
+                doc,
+                "replications",
+                "",
+                spec(
+                    "replications",
+                    30.0,
+                    1.0,
+                    1_000_000.0,
+                    "runs per variant, each with its own random stream",
+                ),
+            )
+            .unwrap_or(30.0) as u32;
+        let seed = match doc.get("seed") {
+            None => 1,
+            Some(v) => match v.get_ref() {
+                DeValue::Integer(i) => {
+                    match u64::from_str_radix(&i.as_str().replace('_', ""), i.radix()) {
+                        Ok(s) => s,
+                        Err(_) => {
+                            self.error(
+                                v.span(),
+                                "seed",
+                                "expected a whole number 0 or more".into(),
+                                None,
+                            );
+                            1
+                        }
+                    }
+                }
+                other => {
+                    self.type_error(v.span(), "seed", "a whole number 0 or more", other);
+                    1
+                }
+            },
+        };
+        let analysis = self.analysis(doc);
+
+        let specs = model.specs();
+        let mut defaults: Vec<(usize, f64)> = Vec::new();
+        if let Some(t) = self.table(doc, "defaults", "") {
+            defaults = self.params(t, "defaults", specs, false).0;
+        }
+        let drafts = self.variants(doc, model, doc_span.clone());
+        let sweep = self.sweep(doc, specs);
+        let events = self.events(doc, model, steps);
+
+        let mut variants = Vec::new();
+        let grid = cartesian(&sweep);
+        if drafts.len() * grid.len() > MAX_VARIANTS {
+            let span = doc
+                .get("sweep")
+                .map_or(doc_span.start..doc_span.start, |v| v.span());
+            self.error(
+                span,
+                "sweep",
+                format!(
+                    "{} variants × {} sweep points is more than {MAX_VARIANTS} variants",
+                    drafts.len(),
+                    grid.len()
+                ),
+                Some("sweep fewer values, or split the sweep across several files".into()),
+            );
+            return None;
+        }
+        for d in &drafts {
+            for point in &grid {
+                let mut values: Vec<f64> = specs.iter().map(|s| s.default).collect();
+                for (k, v) in model.preset(&d.structure) {
+                    if let Some(i) = specs.iter().position(|s| s.name == *k) {
+                        values[i] = *v;
+                    }
+                }
+                for &(i, v) in defaults.iter().chain(&d.overrides) {
+                    values[i] = v;
+                }
+                let mut name = d.name.clone();
+                for ((p, _), v) in sweep.iter().zip(point) {
+                    let i = specs.iter().position(|s| s.name == *p).unwrap_or(0);
+                    values[i] = *v;
+                    name.push_str(&format!(" {p}={}", fmt_num(*v)));
+                }
+                if let Err((param, msg)) = model.check(&values, &d.structure) {
+                    let span = self
+                        .variant_span(doc, &d.name)
+                        .unwrap_or(doc_span.start..doc_span.start);
+                    self.error(span, &format!("variant `{}`.{param}", d.name), msg, None);
+                    continue;
+                }
+                variants.push(Variant {
+                    name,
+                    structure: d.structure.clone(),
+                    values,
+                    sweep_point: point.clone(),
+                });
+            }
+        }
+        Some(Scenario {
+            name,
+            question,
+            description,
+            model,
+            steps,
+            replications,
+            seed,
+            analysis,
+            variants,
+            events,
+            sweep: sweep.into_iter().map(|(p, v)| (p.to_string(), v)).collect(),
+        })
+    }
+
+    fn table<'t>(
+        &mut self,
+        doc: &'t DeTable<'t>,
+        key: &str,
+        path: &str,
+    ) -> Option<&'t DeTable<'t>> {
+        let v = doc.get(key)?;
+        match v.get_ref() {
+            DeValue::Table(t) => Some(t),
+            other => {
+                self.type_error(
+                    v.span(),
+                    &join(path, key),
+                    &format!("a table (a [{key}] section)"),
+                    other,
+                );
+                None
+            }
+        }
+    }
+
+    fn analysis(&mut self, doc: &DeTable) -> Analysis {
+        let mut a = Analysis::default();
+        if let Some(t) = self.table(doc, "analysis", "") {
+            self.check_keys(t, ANALYSIS_KEYS, "analysis", "in [analysis]");
+            if let Some(x) = self.setting(
+                t,
+                "baseline",
+                "analysis",
+                spec(
+                    "baseline",
+                    20.0,
+                    1.0,
+                    100_000.0,
+                    "steps before an event averaged as the pre-event level",
+                ),
+            ) {
+                a.baseline = x as u32;
+            }
+            if let Some(x) = self.setting(
+                t,
+                "smoothing",
+                "analysis",
+                spec(
+                    "smoothing",
+                    8.0,
+                    1.0,
+                    100_000.0,
+                    "steps in the moving average recovery is judged on",
+                ),
+            ) {
+                a.smoothing = x as u32;
+            }
+            if let Some(x) = self.setting(
+                t,
+                "threshold",
+                "analysis",
+                fspec(
+                    "threshold",
+                    0.95,
+                    0.0,
+                    1.0,
+                    "share of the pre-event level that counts as recovered",
+                ),
+            ) {
+                a.threshold = x;
+            }
+        }
+        a
+    }
+
+    /// Parameter keys of a table. Returns (index, value) pairs and the
+    /// `structure` value if `allow_structure`.
+    fn params(
+        &mut self,
+        t: &DeTable,
+        path: &str,
+        specs: &[ParamSpec],
+        allow_structure: bool,
+    ) -> (Vec<(usize, f64)>, Option<(String, Range<usize>)>) {
+        let mut out = Vec::new();
+        let mut structure = None;
+        for (k, v) in t.iter() {
+            let key = k.get_ref().as_ref();
+            if allow_structure && (key == "name" || key == "structure") {
+                if key == "structure" {
+                    structure = self.string(t, "structure", path);
+                }
+                continue;
+            }
+            match specs.iter().position(|s| s.name == key) {
+                Some(i) => {
+                    if let Some(x) = self.number(v, &join(path, key), &specs[i]) {
+                        out.push((i, x));
+                    }
+                }
+                None => {
+                    let mut names: Vec<&str> = specs.iter().map(|s| s.name).collect();
+                    if allow_structure {
+                        names.extend(["name", "structure"]);
+                    }
+                    let help = did_you_mean(key, names.iter().copied()).map_or_else(
+                        || "see docs/model.md for every parameter, or run `orgsim init` for a commented template".to_string(),
+                        |s| format!("did you mean `{s}`?"),
+                    );
+                    self.error(
+                        k.span(),
+                        &join(path, key),
+                        format!("unknown parameter `{key}`"),
+                        Some(help),
+                    );
+                }
+            }
+        }
+        (out, structure)
+    }
+
+    fn variants(
+        &mut self,
+        doc: &DeTable,
+        model: ModelKind,
+        doc_span: Range<usize>,
+    ) -> Vec<VariantDraft> {
+        let mut out: Vec<VariantDraft> = Vec::new();
+        let Some(v) = doc.get("variant") else {
+            self.error(
+                doc_span.start..doc_span.start,
+                "variant",
+                "no organization variants: add at least one [[variant]] section".into(),
+                Some("for example:\n    [[variant]]\n    name = \"hierarchy\"\n    structure = \"hierarchy\"".into()),
+            );
+            return out;
+        };
+        let DeValue::Array(items) = v.get_ref() else {
+            self.type_error(
+                v.span(),
+                "variant",
+                "a list of [[variant]] sections",
+                v.get_ref(),
+            );
+            return out;
+        };
+        if items.is_empty() {
+            self.error(
+                v.span(),
+                "variant",
+                "the list of variants is empty".into(),
+                Some("add at least one [[variant]] section".into()),
+            );
+        }
+        for (i, item) in items.iter().enumerate() {
+            let path = format!("variant[{}]", i + 1);
+            let DeValue::Table(t) = item.get_ref() else {
+                self.type_error(item.span(), &path, "a [[variant]] section", item.get_ref());
+                continue;
+            };
+            let name = match self.string(t, "name", &path) {
+                Some((n, span)) => {
+                    if n.trim().is_empty() || n.len() > 80 || n.contains(['\n', '\r', '"', ',']) {
+                        self.error(
+                            span.clone(),
+                            &join(&path, "name"),
+                            format!("`{n}` is not a usable variant name"),
+                            Some(
+                                "use 1 to 80 characters without quotes, commas or line breaks"
+                                    .into(),
+                            ),
+                        );
+                    }
+                    if out.iter().any(|d| d.name == n) {
+                        self.error(
+                            span,
+                            &join(&path, "name"),
+                            format!("two variants are named `{n}`"),
+                            Some("give each variant its own name".into()),
+                        );
+                    }
+                    n
+                }
+                None => {
+                    if !t.contains_key("name") {
+                        self.error(
+                            item.span(),
+                            &path,
+                            "this variant has no `name`".into(),
+                            Some("add: name = \"...\"".into()),
+                        );
+                    }
+                    format!("variant {}", i + 1)
+                }
+            };
+            let path = format!("variant `{name}`");
+            let (overrides, structure) = self.params(t, &path, model.specs(), true);
+            let allowed = model.structures();
+            let structure = match structure {
+                Some((s, span)) => {
+                    if !allowed.is_empty() && !allowed.contains(&s.as_str()) {
+                        let help = did_you_mean(&s, allowed.iter().copied()).map_or_else(
+                            || format!("valid structures: {}", allowed.join(", ")),
+                            |x| format!("did you mean `{x}`?"),
+                        );
+                        self.error(
+                            span,
+                            &join(&path, "structure"),
+                            format!("unknown structure `{s}`"),
+                            Some(help),
+                        );
+                    } else if allowed.is_empty() {
+                        self.error(
+                            span,
+                            &join(&path, "structure"),
+                            format!("the {} model has no structures", model.name()),
+                            Some("remove the `structure` line".into()),
+                        );
+                    }
+                    s
+                }
+                None if allowed.is_empty() => String::new(),
+                None => {
+                    self.error(
+                        item.span(),
+                        &join(&path, "structure"),
+                        "missing `structure`".into(),
+                        Some(format!(
+                            "add: structure = \"{}\" (one of {})",
+                            allowed[0],
+                            allowed.join(", ")
+                        )),
+                    );
+                    String::new()
+                }
+            };
+            out.push(VariantDraft {
+                name,
+                structure,
+                overrides,
+            });
+        }
+        out
+    }
+
+    fn variant_span(&self, doc: &DeTable, name: &str) -> Option<Range<usize>> {
+        let DeValue::Array(items) = doc.get("variant")?.get_ref() else {
+            return None;
+        };
+        items.iter().find_map(|it| match it.get_ref() {
+            DeValue::Table(t) if t.get("name").and_then(|n| n.get_ref().as_str()) == Some(name) => {
+                Some(it.span())
+            }
+            _ => None,
+        })
+    }
+
+    fn sweep<'s>(
+        &mut self,
+        doc: &'s DeTable<'s>,
+        specs: &'static [ParamSpec],
+    ) -> Vec<(&'static str, Vec<f64>)> {
+        let mut out = Vec::new();
+        let Some(t) = self.table(doc, "sweep", "") else {
+            return out;
+        };
+        for (k, v) in t.iter() {
+            let key = k.get_ref().as_ref();
+            let path = join("sweep", key);
+            let Some(spec) = specs.iter().find(|s| s.name == key) else {
+                let help = did_you_mean(key, specs.iter().map(|s| s.name)).map_or_else(
+                    || "a sweep varies model parameters; see docs/model.md".to_string(),
+                    |s| format!("did you mean `{s}`?"),
+                );
+                self.error(
+                    k.span(),
+                    &path,
+                    format!("unknown parameter `{key}`"),
+                    Some(help),
+                );
+                continue;
+            };
+            let DeValue::Array(items) = v.get_ref() else {
+                self.type_error(
+                    v.span(),
+                    &path,
+                    "a list of values, e.g. [0.1, 0.5, 0.9]",
+                    v.get_ref(),
+                );
+                continue;
+            };
+            if items.is_empty() {
+                self.error(
+                    v.span(),
+                    &path,
+                    "a sweep needs at least one value".into(),
+                    Some(format!(
+                        "e.g. {key} = [{}, {}]",
+                        fmt_num(spec.min),
+                        fmt_num(spec.max)
+                    )),
+                );
+                continue;
+            }
+            let values: Vec<f64> = items
+                .iter()
+                .filter_map(|x| self.number(x, &path, spec))
+                .collect();
+            if values.len() == items.len() {
+                out.push((spec.name, values));
+            }
+        }
+        out
+    }
+
+    fn events(&mut self, doc: &DeTable, model: ModelKind, steps: u32) -> Vec<EventSpec> {
+        let mut out = Vec::new();
+        let Some(v) = doc.get("event") else {
+            return out;
+        };
+        if !model.takes_events() {
+            self.error(
+                v.span(),
+                "event",
+                format!("the {} model does not take events", model.name()),
+                Some("remove the [[event]] sections".into()),
+            );
+            return out;
+        }
+        let DeValue::Array(items) = v.get_ref() else {
+            self.type_error(
+                v.span(),
+                "event",
+                "a list of [[event]] sections",
+                v.get_ref(),
+            );
+            return out;
+        };
+        for (i, item) in items.iter().enumerate() {
+            let path = format!("event[{}]", i + 1);
+            let DeValue::Table(t) = item.get_ref() else {
+                self.type_error(item.span(), &path, "an [[event]] section", item.get_ref());
+                continue;
+            };
+            if let Some(e) = self.event(t, item.span(), &path, steps) {
+                out.push(e);
+            }
+        }
+        out
+    }
+
+    fn event(
+        &mut self,
+        t: &DeTable,
+        span: Range<usize>,
+        path: &str,
+        steps: u32,
+    ) -> Option<EventSpec> {
+        let Some((kind, kind_span)) = self.string(t, "kind", path) else {
+            if !t.contains_key("kind") {
+                self.error(
+                    span,
+                    &join(path, "kind"),
+                    "this event has no `kind`".into(),
+                    Some(format!(
+                        "add: kind = \"...\" (one of {})",
+                        EVENT_KINDS.join(", ")
+                    )),
+                );
+            }
+            return None;
+        };
+        let mut allowed = vec!["kind", "at", "label", "duration", "rate"];
+        match kind.as_str() {
+            "departure" | "layoff" => allowed.extend(["target", "share", "level", "post"]),
+            "demand" => allowed.push("factor"),
+            "turbulence" => allowed.push("magnitude"),
+            "outage" => {}
+            _ => {
+                let help = did_you_mean(&kind, EVENT_KINDS.iter().copied()).map_or_else(
+                    || format!("valid kinds: {}", EVENT_KINDS.join(", ")),
+                    |s| format!("did you mean `{s}`?"),
+                );
+                self.error(
+                    kind_span,
+                    &join(path, "kind"),
+                    format!("unknown event kind `{kind}`"),
+                    Some(help),
+                );
+                return None;
+            }
+        }
+        self.check_keys(t, &allowed, path, &format!("in a {kind} event"));
+        let last = steps.saturating_sub(1) as f64;
+        let Some(at_v) = t.get("at") else {
+            self.error(
+                span,
+                &join(path, "at"),
+                "this event has no `at` (the step it happens)".into(),
+                Some(format!("add: at = <a step from 1 to {}>", fmt_num(last))),
+            );
+            return None;
+        };
+        let at = self.number(
+            at_v,
+            &join(path, "at"),
+            &spec("at", 1.0, 0.0, f64::MAX, "step at which the event happens"),
+        );
+        let at = match at {
+            Some(a) if a > last => {
+                self.error(
+                    at_v.span(),
+                    &join(path, "at"),
+                    format!(
+                        "step {} is past the last step ({}): this event would never happen",
+                        fmt_num(a),
+                        fmt_num(last)
+                    ),
+                    Some(format!(
+                        "use a step from 1 to {}, or raise `steps`",
+                        fmt_num(last)
+                    )),
+                );
+                return None;
+            }
+            Some(a) => a as u32,
+            None => return None,
+        };
+        let duration = self
+            .setting(
+                t,
+                "duration",
+                path,
+                spec("duration", 0.0, 0.0, 1_000_000.0, "steps the event lasts"),
+            )
+            .map_or(0, |d| d as u32);
+        let rate = self
+            .setting(
+                t,
+                "rate",
+                path,
+                fspec(
+                    "rate",
+                    0.0,
+                    0.0,
+                    1.0,
+                    "chance per step of a random event (0: scheduled once at `at`)",
+                ),
+            )
+            .unwrap_or(0.0);
+        if rate == 0.0 && at == 0 && !matches!(kind.as_str(), "demand" | "outage") {
+            self.error(
+                at_v.span(),
+                &join(path, "at"),
+                "a scheduled event at step 0 leaves no steps before it to compare with".into(),
+                Some("use at = 1 or later".into()),
+            );
+        }
+        let share = || fspec("share", 1.0, 0.0, 1.0, "share of the targeted people");
+        let (ev_kind, label) = match kind.as_str() {
+            "departure" | "layoff" => {
+                let target = self.target(t, span.clone(), path, share())?;
+                let what = target_words(&target);
+                if kind == "departure" {
+                    (EventKind::Departure(target), format!("{what} leave"))
+                } else {
+                    (EventKind::Layoff(target), format!("layoff: {what}"))
+                }
+            }
+            "demand" => {
+                let factor = self.required(
+                    t,
+                    span.clone(),
+                    path,
+                    fspec("factor", 2.0, 0.0, 1000.0, "multiplier on task arrivals"),
+                )?;
+                if duration == 0 {
+                    self.error(
+                        span.clone(),
+                        &join(path, "duration"),
+                        "a demand event needs a duration of at least 1 step".into(),
+                        Some("add e.g. duration = 10".into()),
+                    );
+                }
+                (
+                    EventKind::Demand { factor },
+                    format!("demand ×{}", fmt_num(factor)),
+                )
+            }
+            "turbulence" => {
+                let magnitude = self.required(
+                    t,
+                    span.clone(),
+                    path,
+                    fspec(
+                        "magnitude",
+                        0.3,
+                        0.0,
+                        1.0,
+                        "share of every skill's value lost",
+                    ),
+                )?;
+                (
+                    EventKind::Turbulence { magnitude },
+                    format!(
+                        "market shift ({}% of skills obsolete)",
+                        fmt_num((magnitude * 100.0).round())
+                    ),
+                )
+            }
+            _ => {
+                if duration == 0 {
+                    self.error(
+                        span.clone(),
+                        &join(path, "duration"),
+                        "an outage needs a duration of at least 1 step".into(),
+                        Some("add e.g. duration = 4".into()),
+                    );
+                }
+                (EventKind::Outage, "communication outage".to_string())
+            }
+        };
+        let label = self.string(t, "label", path).map_or(label, |l| l.0);
+        Some(EventSpec {
+            label,
+            event: Event {
+                kind: ev_kind,
+                start: at,
+                duration,
+                rate,
+            },
+        })
+    }
+
+    fn required(
+        &mut self,
+        t: &DeTable,
+        span: Range<usize>,
+        path: &str,
+        spec: ParamSpec,
+    ) -> Option<f64> {
+        if !t.contains_key(spec.name) {
+            self.error(
+                span,
+                &join(path, spec.name),
+                format!("missing `{}`", spec.name),
+                Some(format!(
+                    "add: {} = <{}> ({})",
+                    spec.name,
+                    spec.range_text(),
+                    spec.doc
+                )),
+            );
+            return None;
+        }
+        self.setting(t, spec.name, path, spec)
+    }
+
+    fn target(
+        &mut self,
+        t: &DeTable,
+        span: Range<usize>,
+        path: &str,
+        share_spec: ParamSpec,
+    ) -> Option<Target> {
+        let Some((target, tspan)) = self.string(t, "target", path) else {
+            if !t.contains_key("target") {
+                self.error(
+                    span,
+                    &join(path, "target"),
+                    "missing `target` (who leaves)".into(),
+                    Some(format!(
+                        "add: target = \"...\" (one of {})",
+                        TARGETS.join(", ")
+                    )),
+                );
+            }
+            return None;
+        };
+        let share = self.setting(t, "share", path, share_spec).unwrap_or(1.0);
+        Some(match target.as_str() {
+            "top" => Target::Top,
+            "leaders" => {
+                let level = self
+                    .setting(
+                        t,
+                        "level",
+                        path,
+                        spec(
+                            "level",
+                            1.0,
+                            1.0,
+                            1000.0,
+                            "level of the posts (1 = team leads)",
+                        ),
+                    )
+                    .map(|l| l as u32);
+                Target::Leaders { share, level }
+            }
+            "most-skilled" => Target::MostSkilled { share },
+            "random" => Target::Random { share },
+            "post" => Target::Post(self.required(
+                t,
+                span,
+                path,
+                spec(
+                    "post",
+                    0.0,
+                    0.0,
+                    u32::MAX as f64 - 1.0,
+                    "post index as in organization.csv",
+                ),
+            )? as u32),
+            _ => {
+                let help = did_you_mean(&target, TARGETS.iter().copied()).map_or_else(
+                    || format!("valid targets: {}", TARGETS.join(", ")),
+                    |s| format!("did you mean `{s}`?"),
+                );
+                self.error(
+                    tspan,
+                    &join(path, "target"),
+                    format!("unknown target `{target}`"),
+                    Some(help),
+                );
+                return None;
+            }
+        })
+    }
+}
+
+fn target_words(t: &Target) -> String {
+    let pct = |s: f64| format!("{}%", fmt_num((s * 100.0).round()));
+    match t {
+        Target::Top => "top leader".into(),
+        Target::Leaders { share, level: None } => format!("{} of leaders", pct(*share)),
+        Target::Leaders {
+            share,
+            level: Some(l),
+        } => format!("{} of level-{l} leaders", pct(*share)),
+        Target::MostSkilled { share } => format!("most skilled {}", pct(*share)),
+        Target::Random { share } => format!("{} of members", pct(*share)),
+        Target::Post(p) => format!("holder of post {p}"),
+    }
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+fn describe(v: &DeValue) -> String {
+    match v {
+        DeValue::String(s) => format!("the text \"{s}\""),
+        DeValue::Integer(i) => format!("the whole number {i}"),
+        DeValue::Float(f) => format!("the number {f}"),
+        DeValue::Boolean(b) => format!("`{b}`"),
+        DeValue::Datetime(d) => format!("the date {d}"),
+        DeValue::Array(_) => "a list".into(),
+        DeValue::Table(_) => "a table".into(),
+    }
+}
+
+fn spec(name: &'static str, default: f64, min: f64, max: f64, doc: &'static str) -> ParamSpec {
+    ParamSpec {
+        name,
+        default,
+        min,
+        max,
+        integer: true,
+        unit: "",
+        doc,
+    }
+}
+
+fn fspec(name: &'static str, default: f64, min: f64, max: f64, doc: &'static str) -> ParamSpec {
+    ParamSpec {
+        integer: false,
+        ..spec(name, default, min, max, doc)
+    }
+}
+
+/// All combinations of the swept values, first parameter varying slowest.
+/// No sweep gives one empty point.
+fn cartesian(sweep: &[(&str, Vec<f64>)]) -> Vec<Vec<f64>> {
+    let mut points = vec![Vec::new()];
+    for (_, values) in sweep {
+        if points.len().saturating_mul(values.len()) > MAX_VARIANTS {
+            return vec![Vec::new(); MAX_VARIANTS + 1];
+        }
+        points = points
+            .iter()
+            .flat_map(|p| {
+                values.iter().map(move |v| {
+                    let mut q = p.clone();
+                    q.push(*v);
+                    q
+                })
+            })
+            .collect();
+    }
+    points
+}

@@ -1,0 +1,105 @@
+//! Writes a scenario back as TOML with every default filled in, so a run can
+//! be repeated exactly from its results folder.
+
+use std::fmt::Write;
+
+use super::Scenario;
+use crate::org::{EventKind, Target};
+use crate::params::fmt_num;
+
+fn quote(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+fn value(v: f64, integer: bool) -> String {
+    if integer || v.fract() != 0.0 {
+        fmt_num(v)
+    } else {
+        format!("{v:.1}")
+    }
+}
+
+pub fn write(s: &Scenario) -> String {
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "# Resolved by orgsim {}: every default filled in.",
+        env!("CARGO_PKG_VERSION")
+    );
+    if !s.sweep.is_empty() {
+        let swept: Vec<&str> = s.sweep.iter().map(|(p, _)| p.as_str()).collect();
+        let _ = writeln!(
+            o,
+            "# The sweep over {} is expanded into the variants below.",
+            swept.join(", ")
+        );
+    }
+    let _ = writeln!(o, "name = {}", quote(&s.name));
+    let _ = writeln!(o, "question = {}", quote(&s.question));
+    let _ = writeln!(o, "description = {}", quote(&s.description));
+    let _ = writeln!(o, "model = {}", quote(s.model.name()));
+    let _ = writeln!(o, "steps = {}", s.steps);
+    let _ = writeln!(o, "replications = {}", s.replications);
+    let _ = writeln!(o, "seed = {}", s.seed);
+    let a = s.analysis;
+    let _ = writeln!(
+        o,
+        "\n[analysis]\nbaseline = {}\nsmoothing = {}\nthreshold = {}",
+        a.baseline,
+        a.smoothing,
+        value(a.threshold, false)
+    );
+    for v in &s.variants {
+        let _ = writeln!(o, "\n[[variant]]\nname = {}", quote(&v.name));
+        if !v.structure.is_empty() {
+            let _ = writeln!(o, "structure = {}", quote(&v.structure));
+        }
+        for (spec, x) in s.model.specs().iter().zip(&v.values) {
+            let _ = writeln!(o, "{} = {}", spec.name, value(*x, spec.integer));
+        }
+    }
+    for e in &s.events {
+        let ev = &e.event;
+        let _ = writeln!(
+            o,
+            "\n[[event]]\nkind = {}\nlabel = {}\nat = {}\nduration = {}\nrate = {}",
+            quote(e.kind_name()),
+            quote(&e.label),
+            ev.start,
+            ev.duration,
+            value(ev.rate, false)
+        );
+        match &ev.kind {
+            EventKind::Departure(t) | EventKind::Layoff(t) => match t {
+                Target::Top => o.push_str("target = \"top\"\n"),
+                Target::Leaders { share, level } => {
+                    let _ = writeln!(o, "target = \"leaders\"\nshare = {}", value(*share, false));
+                    if let Some(l) = level {
+                        let _ = writeln!(o, "level = {l}");
+                    }
+                }
+                Target::MostSkilled { share } => {
+                    let _ = writeln!(
+                        o,
+                        "target = \"most-skilled\"\nshare = {}",
+                        value(*share, false)
+                    );
+                }
+                Target::Random { share } => {
+                    let _ = writeln!(o, "target = \"random\"\nshare = {}", value(*share, false));
+                }
+                Target::Post(p) => {
+                    let _ = writeln!(o, "target = \"post\"\npost = {p}");
+                }
+            },
+            EventKind::Demand { factor } => {
+                let _ = writeln!(o, "factor = {}", value(*factor, false));
+            }
+            EventKind::Turbulence { magnitude } => {
+                let _ = writeln!(o, "magnitude = {}", value(*magnitude, false));
+            }
+            EventKind::Outage => {}
+        }
+    }
+    o
+}

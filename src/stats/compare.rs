@@ -1,0 +1,521 @@
+//! Two-sample comparisons of variants and the comparison table.
+//!
+//! The Welch t-test is the primary test (replication means are close to
+//! normal for the replication counts we run, and variances differ between
+//! organisation types, so the pooled-variance t-test would be wrong). The
+//! Mann–Whitney p-value is reported beside it as a robustness check for
+//! skewed metrics. Holm's step-down adjustment controls the family-wise error
+//! over the whole table, because a table with many metrics and pairs will
+//! otherwise always "find" something.
+//!
+//! # Degenerate input
+//! Non-finite values are dropped first. Then:
+//! * fewer than 2 values in either sample: Welch's t, df, p, the difference
+//!   CI and (if `n_a + n_b < 3`) Hedges' g are NaN, because no variance can be
+//!   estimated; Mann–Whitney needs only one value per sample.
+//! * both samples with zero variance: identical constants give t = 0, p = 1,
+//!   g = 0 and a zero-width CI; different constants give t = ±inf, p = 0,
+//!   g = ±inf and a zero-width CI at the difference. The same p-values hold
+//!   for Mann–Whitney when every pooled value is equal (p = 1).
+//! * NaN p-values are left out of the Holm family (they stay NaN).
+
+use serde::{Deserialize, Serialize};
+use statrs::distribution::{ContinuousCDF, StudentsT};
+use statrs::function::gamma::ln_gamma;
+use statrs::stats_tests::Alternative;
+use statrs::stats_tests::mannwhitneyu::{MannWhitneyUMethod, mannwhitneyu};
+
+use super::{OnlineStats, t_quantile};
+
+/// Significance level used for `better` and `verdict` (after Holm).
+pub const ALPHA: f64 = 0.05;
+
+/// Largest number of rank arrangements for which the exact Mann–Whitney
+/// p-value is enumerated; beyond this the normal approximation is used.
+const MWU_EXACT_LIMIT: f64 = 1.0e6;
+
+/// Mean, variance and count of the finite values of a sample.
+#[derive(Clone, Copy, Debug)]
+struct Moments {
+    n: f64,
+    mean: f64,
+    /// Sample variance (n - 1); NaN when n < 2.
+    var: f64,
+}
+
+impl Moments {
+    fn of(x: &[f64]) -> Self {
+        let mut acc = OnlineStats::new();
+        for &v in x {
+            acc.push(v);
+        }
+        let sd = acc.sd();
+        Self {
+            n: acc.n() as f64,
+            mean: acc.mean(),
+            var: sd * sd,
+        }
+    }
+}
+
+/// Welch's unequal-variance t-test: `(t, df, p_two_sided)` for the
+/// difference `mean(a) - mean(b)`, with Welch–Satterthwaite degrees of
+/// freedom. See the module docs for degenerate input.
+pub fn welch_t_test(a: &[f64], b: &[f64]) -> (f64, f64, f64) {
+    let (ma, mb) = (Moments::of(a), Moments::of(b));
+    if ma.n < 2.0 || mb.n < 2.0 {
+        return (f64::NAN, f64::NAN, f64::NAN);
+    }
+    let (va, vb) = (ma.var / ma.n, mb.var / mb.n);
+    let se2 = va + vb;
+    let diff = ma.mean - mb.mean;
+    if se2 == 0.0 {
+        // Both samples constant: the data decide with certainty.
+        let df = ma.n + mb.n - 2.0;
+        return if diff == 0.0 {
+            (0.0, df, 1.0)
+        } else {
+            (diff.signum() * f64::INFINITY, df, 0.0)
+        };
+    }
+    let t = diff / se2.sqrt();
+    let df = welch_df(va, ma.n, vb, mb.n);
+    let p = StudentsT::new(0.0, 1.0, df).map_or(f64::NAN, |d| (2.0 * d.sf(t.abs())).min(1.0));
+    (t, df, p)
+}
+
+/// Welch–Satterthwaite degrees of freedom from the squared standard errors
+/// `va = s_a²/n_a`, `vb = s_b²/n_b`.
+fn welch_df(va: f64, na: f64, vb: f64, nb: f64) -> f64 {
+    (va + vb).powi(2) / (va * va / (na - 1.0) + vb * vb / (nb - 1.0))
+}
+
+/// 95% confidence interval `(low, high)` of `mean(a) - mean(b)` without
+/// assuming equal variances (Welch). Zero-width at the difference when both
+/// samples are constant; NaN when either has fewer than 2 values.
+pub fn mean_diff_ci95(a: &[f64], b: &[f64]) -> (f64, f64) {
+    let (ma, mb) = (Moments::of(a), Moments::of(b));
+    if ma.n < 2.0 || mb.n < 2.0 {
+        return (f64::NAN, f64::NAN);
+    }
+    let diff = ma.mean - mb.mean;
+    let (va, vb) = (ma.var / ma.n, mb.var / mb.n);
+    if va + vb == 0.0 {
+        return (diff, diff);
+    }
+    let hw = t_quantile(0.975, welch_df(va, ma.n, vb, mb.n)) * (va + vb).sqrt();
+    (diff - hw, diff + hw)
+}
+
+/// Two-sided Mann–Whitney U p-value, via `statrs` (which follows scipy).
+///
+/// Exact when there are no ties, one sample has at most 8 values and the
+/// enumeration is small (at most 10⁶ arrangements); otherwise the normal
+/// approximation with tie and continuity corrections. scipy would still use
+/// the exact method for, e.g., 5 against 1000 values; the approximation is
+/// close there and the enumeration would not finish. NaN when either sample
+/// is empty; 1 when all pooled values are equal.
+pub fn mann_whitney_p(a: &[f64], b: &[f64]) -> f64 {
+    let a: Vec<f64> = a.iter().copied().filter(|x| x.is_finite()).collect();
+    let b: Vec<f64> = b.iter().copied().filter(|x| x.is_finite()).collect();
+    if a.is_empty() || b.is_empty() {
+        return f64::NAN;
+    }
+    let first = a[0];
+    if a.iter().chain(&b).all(|&x| x == first) {
+        return 1.0;
+    }
+    let (n1, n2) = (a.len(), b.len());
+    let large = (n1 > 8 && n2 > 8) || ln_binomial(n1 + n2, n1.min(n2)) > MWU_EXACT_LIMIT.ln();
+    let method = if large {
+        MannWhitneyUMethod::AsymptoticInclContinuityCorrection
+    } else {
+        MannWhitneyUMethod::Automatic
+    };
+    mannwhitneyu(&a, &b, method, Alternative::TwoSided).map_or(f64::NAN, |(_, p)| p)
+}
+
+fn ln_binomial(n: usize, k: usize) -> f64 {
+    ln_gamma(n as f64 + 1.0) - ln_gamma(k as f64 + 1.0) - ln_gamma((n - k) as f64 + 1.0)
+}
+
+/// Hedges' g: the standardised mean difference `(mean(a) - mean(b)) / s_p`
+/// with pooled SD `s_p`, times the exact small-sample bias correction
+/// `J(df) = Γ(df/2) / (√(df/2) Γ((df-1)/2))`, `df = n_a + n_b - 2`
+/// (Hedges 1981; the familiar `1 - 3/(4 df - 1)` is its approximation).
+///
+/// NaN when `df < 2` (J is undefined); 0 or ±inf when both samples are
+/// constant (equal or different constants).
+pub fn hedges_g(a: &[f64], b: &[f64]) -> f64 {
+    let (ma, mb) = (Moments::of(a), Moments::of(b));
+    let df = ma.n + mb.n - 2.0;
+    if ma.n < 1.0 || mb.n < 1.0 || df < 2.0 {
+        return f64::NAN;
+    }
+    // A single-value sample contributes no variance information.
+    let ss = |m: &Moments| if m.n < 2.0 { 0.0 } else { (m.n - 1.0) * m.var };
+    let sp = ((ss(&ma) + ss(&mb)) / df).sqrt();
+    let diff = ma.mean - mb.mean;
+    if sp == 0.0 {
+        return if diff == 0.0 {
+            0.0
+        } else {
+            diff.signum() * f64::INFINITY
+        };
+    }
+    let j = (ln_gamma(df / 2.0) - ln_gamma((df - 1.0) / 2.0)).exp() / (df / 2.0).sqrt();
+    j * diff / sp
+}
+
+/// Holm–Bonferroni step-down adjusted p-values, in input order.
+///
+/// Sorted ascending, `p_(i)` becomes `max_{j <= i} min(1, (m - j + 1) p_(j))`,
+/// so the adjusted values are monotone in the raw ones and never exceed 1.
+/// NaN entries are not counted in `m` and stay NaN.
+pub fn holm(p: &[f64]) -> Vec<f64> {
+    let mut order: Vec<usize> = (0..p.len()).filter(|&i| !p[i].is_nan()).collect();
+    order.sort_by(|&i, &j| p[i].total_cmp(&p[j]));
+    let m = order.len();
+    let mut out = vec![f64::NAN; p.len()];
+    let mut running = 0.0f64;
+    for (rank, &i) in order.iter().enumerate() {
+        running = running.max(((m - rank) as f64 * p[i]).min(1.0));
+        out[i] = running;
+    }
+    out
+}
+
+/// Which direction of a metric is desirable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Better {
+    Higher,
+    Lower,
+    /// Neither direction is better (a descriptive metric).
+    Neither,
+}
+
+/// One metric compared between two variants.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ComparisonRow {
+    pub metric: String,
+    pub variant_a: String,
+    pub variant_b: String,
+    /// Finite values used from each sample.
+    pub n_a: usize,
+    pub n_b: usize,
+    pub mean_a: f64,
+    pub mean_b: f64,
+    /// `mean_a - mean_b`.
+    pub diff: f64,
+    /// Welch 95% CI of `diff`.
+    pub diff_ci_low: f64,
+    pub diff_ci_high: f64,
+    pub welch_p: f64,
+    pub mann_whitney_p: f64,
+    /// Hedges' g of a relative to b (positive when a is higher).
+    pub hedges_g: f64,
+    /// Welch p after Holm adjustment over every row of the table.
+    pub p_holm: f64,
+    /// Name of the better variant; None when not significant at
+    /// [`ALPHA`] after Holm, or when the metric has no better direction.
+    pub better: Option<String>,
+    /// Plain-words reading, e.g. "peer higher (p=0.003)".
+    pub verdict: String,
+}
+
+/// Compares every pair of variants on every metric.
+///
+/// `samples[v] = (variant name, values)` with `values[m]` the per-replication
+/// values of `metrics[m]`; a missing metric counts as an empty sample. Rows
+/// come metric by metric, pairs `(i, j)` with `i < j` in input order. Holm
+/// adjustment runs over the Welch p-values of the whole table. Never panics
+/// on degenerate data (see the module docs); such rows get NaN statistics and
+/// a verdict saying there is not enough data.
+pub fn compare_variants(
+    metrics: &[(String, Better)],
+    samples: &[(String, Vec<Vec<f64>>)],
+) -> Vec<ComparisonRow> {
+    let column = |v: usize, m: usize| samples[v].1.get(m).map_or(&[][..], Vec::as_slice);
+    let mut rows = Vec::new();
+    let mut directions = Vec::new();
+    for (m, (metric, direction)) in metrics.iter().enumerate() {
+        for i in 0..samples.len() {
+            for j in i + 1..samples.len() {
+                let (a, b) = (column(i, m), column(j, m));
+                let (ma, mb) = (Moments::of(a), Moments::of(b));
+                let (_, _, welch_p) = welch_t_test(a, b);
+                let (diff_ci_low, diff_ci_high) = mean_diff_ci95(a, b);
+                rows.push(ComparisonRow {
+                    metric: metric.clone(),
+                    variant_a: samples[i].0.clone(),
+                    variant_b: samples[j].0.clone(),
+                    n_a: ma.n as usize,
+                    n_b: mb.n as usize,
+                    mean_a: ma.mean,
+                    mean_b: mb.mean,
+                    diff: ma.mean - mb.mean,
+                    diff_ci_low,
+                    diff_ci_high,
+                    welch_p,
+                    mann_whitney_p: mann_whitney_p(a, b),
+                    hedges_g: hedges_g(a, b),
+                    p_holm: f64::NAN,
+                    better: None,
+                    verdict: String::new(),
+                });
+                directions.push(*direction);
+            }
+        }
+    }
+    let adjusted = holm(&rows.iter().map(|r| r.welch_p).collect::<Vec<_>>());
+    for ((row, p), direction) in rows.iter_mut().zip(adjusted).zip(directions) {
+        row.p_holm = p;
+        judge(row, direction);
+    }
+    rows
+}
+
+/// Fills `better` and `verdict` from the Holm-adjusted p-value.
+fn judge(row: &mut ComparisonRow, direction: Better) {
+    if row.p_holm.is_nan() {
+        row.verdict = format!("not enough data (n={} vs {})", row.n_a, row.n_b);
+        return;
+    }
+    let p = format_p(row.p_holm);
+    if row.p_holm >= ALPHA || row.diff == 0.0 {
+        row.verdict = format!("no significant difference ({p})");
+        return;
+    }
+    let (high, low) = if row.diff > 0.0 {
+        (&row.variant_a, &row.variant_b)
+    } else {
+        (&row.variant_b, &row.variant_a)
+    };
+    // Name the winner in the words of the direction that matters.
+    let (winner, word) = match direction {
+        Better::Higher => (Some(high), "higher"),
+        Better::Lower => (Some(low), "lower"),
+        Better::Neither => (None, "higher"),
+    };
+    let named = winner.unwrap_or(high);
+    row.verdict = format!("{named} {word} ({p})");
+    row.better = winner.cloned();
+}
+
+fn format_p(p: f64) -> String {
+    if p < 0.001 {
+        "p<0.001".to_string()
+    } else {
+        format!("p={p:.3}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Welch's (1947)-style example used on Wikipedia's "Welch's t-test" page
+    // (sample pair A1/A2). Reference values from
+    // scipy.stats.ttest_ind(a, b, equal_var=False), scipy 1.17.1:
+    //   t = -2.455356398286006, df = 24.988529290231416,
+    //   p = 0.021378001462866992, CI95 = (-3.984096267140929, -0.3492370661924069)
+    const A: [f64; 15] = [
+        27.5, 21.0, 19.0, 23.6, 17.0, 17.9, 16.9, 20.1, 21.9, 22.6, 23.1, 19.6, 19.0, 21.7, 21.4,
+    ];
+    const B: [f64; 15] = [
+        27.1, 22.0, 20.8, 23.4, 23.4, 23.5, 25.8, 22.0, 24.8, 20.2, 21.9, 22.1, 22.9, 20.5, 24.4,
+    ];
+
+    fn close(a: f64, b: f64, tol: f64) -> bool {
+        (a - b).abs() <= tol
+    }
+
+    #[test]
+    fn welch_matches_scipy() {
+        let (t, df, p) = welch_t_test(&A, &B);
+        assert!(close(t, -2.455356398286006, 1e-10), "{t}");
+        assert!(close(df, 24.988529290231416, 1e-9), "{df}");
+        assert!(close(p, 0.021378001462866992, 1e-9), "{p}");
+        let (lo, hi) = mean_diff_ci95(&A, &B);
+        assert!(close(lo, -3.984096267140929, 1e-8), "{lo}");
+        assert!(close(hi, -0.3492370661924069, 1e-8), "{hi}");
+        // Symmetry.
+        let (t2, df2, p2) = welch_t_test(&B, &A);
+        assert!(close(t2, -t, 1e-12) && close(df2, df, 1e-12) && close(p2, p, 1e-12));
+    }
+
+    #[test]
+    fn mann_whitney_matches_scipy() {
+        // scipy.stats.mannwhitneyu docs example: exact, U = 17, p = 14/126.
+        let males = [19.0, 22.0, 16.0, 29.0, 24.0];
+        let females = [20.0, 11.0, 17.0, 12.0];
+        assert!(close(mann_whitney_p(&males, &females), 1.0 / 9.0, 1e-12));
+        // With ties (asymptotic, tie + continuity corrected):
+        // scipy.stats.mannwhitneyu(x, y).pvalue = 0.046344020139931066
+        let x = [
+            1.0, 2.0, 2.0, 3.0, 4.0, 5.0, 5.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0,
+        ];
+        let y = [
+            3.0, 4.0, 4.0, 6.0, 7.0, 8.0, 8.0, 9.0, 11.0, 12.0, 12.0, 13.0,
+        ];
+        assert!(close(mann_whitney_p(&x, &y), 0.046344020139931066, 1e-10));
+        // scipy.stats.mannwhitneyu(A, B).pvalue = 0.015201303821215302
+        assert!(close(mann_whitney_p(&A, &B), 0.015201303821215302, 1e-10));
+    }
+
+    #[test]
+    fn mann_whitney_large_unbalanced_finishes() {
+        let a = [0.5, 1.5, 2.5];
+        let b: Vec<f64> = (0..5000).map(|i| i as f64 * 0.001 + 0.7).collect();
+        let p = mann_whitney_p(&a, &b);
+        assert!((0.0..=1.0).contains(&p), "{p}");
+    }
+
+    #[test]
+    fn hedges_g_known_values() {
+        // a = 1..5, b = 3..8: means 3 and 5.5, variances 2.5 and 3.5,
+        // s_p^2 = (4*2.5 + 5*3.5)/9 = 27.5/9, d = -2.5 / sqrt(27.5/9)
+        //   = -1.4301938838683885;
+        // J(9) = Γ(4.5) / (sqrt(4.5) Γ(4)) = 0.9138748917925524,
+        // g = -1.3070182808625939 (approximate J 1 - 3/35 would give -1.30761).
+        let a = [1.0, 2.0, 3.0, 4.0, 5.0];
+        let b = [3.0, 4.0, 5.0, 6.0, 7.0, 8.0];
+        assert!(close(hedges_g(&a, &b), -1.3070182808625939, 1e-12));
+        assert!(close(hedges_g(&b, &a), 1.3070182808625939, 1e-12));
+        // Welch example samples: d = -0.8965693907039232, J(28) = 0.9729321150560404.
+        assert!(close(hedges_g(&A, &B), -0.8723011535920734, 1e-12));
+    }
+
+    #[test]
+    fn holm_textbook_example() {
+        // m = 4, p = (0.01, 0.04, 0.03, 0.005). Sorted: 0.005, 0.01, 0.03, 0.04
+        // -> 4*0.005 = 0.02, 3*0.01 = 0.03, 2*0.03 = 0.06, max(1*0.04, 0.06) = 0.06
+        let adj = holm(&[0.01, 0.04, 0.03, 0.005]);
+        let want = [0.03, 0.06, 0.06, 0.02];
+        for (a, w) in adj.iter().zip(want) {
+            assert!(close(*a, w, 1e-15), "{adj:?}");
+        }
+        // Capped at 1, NaN kept out of the family.
+        let adj = holm(&[0.4, f64::NAN, 0.6]);
+        assert!(close(adj[0], 0.8, 1e-15) && adj[1].is_nan() && adj[2] == 0.8);
+        assert_eq!(holm(&[0.9, 0.8]), vec![1.0, 1.0]);
+        assert!(holm(&[]).is_empty());
+    }
+
+    #[test]
+    fn degenerate_inputs_do_not_panic() {
+        let c1 = [2.0; 5];
+        let c2 = [3.0; 4];
+        assert_eq!(welch_t_test(&c1, &c1).2, 1.0);
+        assert_eq!(welch_t_test(&c1, &c2).2, 0.0);
+        assert_eq!(mean_diff_ci95(&c1, &c2), (-1.0, -1.0));
+        assert_eq!(mann_whitney_p(&c1, &c1), 1.0);
+        assert_eq!(hedges_g(&c1, &c1), 0.0);
+        assert_eq!(hedges_g(&c1, &c2), f64::NEG_INFINITY);
+        // One sample constant, the other not: Welch df = n - 1 of the other.
+        // scipy: t = -0.3779644730092274, df = 2, p = 0.7418011102528388.
+        let (t, df, p) = welch_t_test(&c1, &[1.0, 2.0, 4.0]);
+        assert!(close(t, -0.3779644730092274, 1e-12) && close(df, 2.0, 1e-12));
+        assert!(close(p, 0.7418011102528388, 1e-10));
+        // Too little data.
+        assert!(welch_t_test(&[1.0], &[1.0, 2.0]).2.is_nan());
+        assert!(mean_diff_ci95(&[], &[1.0, 2.0]).0.is_nan());
+        assert!(mann_whitney_p(&[], &[1.0]).is_nan());
+        assert!(hedges_g(&[1.0], &[2.0]).is_nan());
+        assert!(welch_t_test(&[f64::NAN, 1.0], &[1.0, 2.0]).2.is_nan());
+    }
+
+    type Metrics = Vec<(String, Better)>;
+    type Samples = Vec<(String, Vec<Vec<f64>>)>;
+
+    fn table_input() -> (Metrics, Samples) {
+        let metrics = vec![
+            ("output".to_string(), Better::Higher),
+            ("turnover".to_string(), Better::Lower),
+            ("size".to_string(), Better::Neither),
+            ("noise".to_string(), Better::Higher),
+        ];
+        let noise_a = vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
+        let noise_b = vec![2.0, 1.0, 4.0, 3.0, 6.0, 5.0];
+        let samples = vec![
+            (
+                "hierarchy".to_string(),
+                vec![A.to_vec(), B.to_vec(), vec![10.0; 6], noise_a],
+            ),
+            (
+                "peer".to_string(),
+                vec![B.to_vec(), A.to_vec(), vec![20.0; 6], noise_b],
+            ),
+            // Missing every metric but the first, with one replication.
+            ("lonely".to_string(), vec![vec![1.0]]),
+        ];
+        (metrics, samples)
+    }
+
+    #[test]
+    fn comparison_table() {
+        let (metrics, samples) = table_input();
+        let rows = compare_variants(&metrics, &samples);
+        assert_eq!(rows.len(), 4 * 3);
+        let find = |m: &str, a: &str, b: &str| {
+            rows.iter()
+                .find(|r| r.metric == m && r.variant_a == a && r.variant_b == b)
+                .unwrap()
+        };
+        // 4 rows have a Welch p (the 'lonely' ones are NaN), so m = 4.
+        let out = find("output", "hierarchy", "peer");
+        assert!(close(out.welch_p, 0.021378001462866992, 1e-9));
+        assert!(out.p_holm >= out.welch_p && out.p_holm <= 1.0);
+        assert!(out.diff < 0.0 && out.diff_ci_high < 0.0);
+
+        // Different constants: p = 0, significant after Holm; Neither => no winner.
+        let size = find("size", "hierarchy", "peer");
+        assert_eq!((size.welch_p, size.p_holm), (0.0, 0.0));
+        assert_eq!(size.better, None);
+        assert_eq!(size.verdict, "peer higher (p<0.001)");
+
+        // The Holm family is {0.0214, 0.0214, 0, p_noise}: output and
+        // turnover (same data swapped) share their adjusted p = 3 * 0.0214.
+        let turn = find("turnover", "hierarchy", "peer");
+        assert!(close(turn.p_holm, out.p_holm, 1e-12));
+        assert!(close(out.p_holm, 3.0 * 0.021378001462866992, 1e-8));
+        assert_eq!(out.better, None);
+
+        let noise = find("noise", "hierarchy", "peer");
+        assert_eq!(noise.better, None);
+        assert!(noise.verdict.starts_with("no significant difference (p="));
+
+        let lonely = find("turnover", "hierarchy", "lonely");
+        assert!(lonely.p_holm.is_nan() && lonely.better.is_none());
+        assert_eq!(lonely.verdict, "not enough data (n=15 vs 0)");
+    }
+
+    #[test]
+    fn table_names_the_better_variant() {
+        // Two variants only, one strongly separated metric each way.
+        let hi: Vec<f64> = (0..20).map(|i| 10.0 + (i % 5) as f64 * 0.1).collect();
+        let lo: Vec<f64> = (0..20).map(|i| 5.0 + (i % 4) as f64 * 0.1).collect();
+        let metrics = vec![
+            ("output".to_string(), Better::Higher),
+            ("turnover".to_string(), Better::Lower),
+        ];
+        let samples = vec![
+            ("hierarchy".to_string(), vec![lo.clone(), hi.clone()]),
+            ("peer".to_string(), vec![hi, lo]),
+        ];
+        let rows = compare_variants(&metrics, &samples);
+        assert_eq!(rows[0].better.as_deref(), Some("peer"));
+        assert_eq!(rows[0].verdict, "peer higher (p<0.001)");
+        assert_eq!(rows[1].better.as_deref(), Some("peer"));
+        assert_eq!(rows[1].verdict, "peer lower (p<0.001)");
+        assert!(rows[0].hedges_g < 0.0);
+    }
+
+    #[test]
+    fn empty_table_inputs() {
+        assert!(compare_variants(&[], &[]).is_empty());
+        let metrics = vec![("x".to_string(), Better::Higher)];
+        assert!(compare_variants(&metrics, &[("only".into(), vec![vec![1.0]])]).is_empty());
+    }
+}

@@ -1,0 +1,217 @@
+//! The `orgsim` binary end to end: outputs, determinism across thread
+//! counts, refusing to overwrite, overrides.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn orgsim(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_orgsim"))
+        .args(args)
+        .env("CI", "true")
+        .output()
+        .unwrap()
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("orgsim-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn run_to(dir: &Path, extra: &[&str]) -> std::process::Output {
+    let out = dir.to_str().unwrap();
+    let mut args = vec![
+        "run",
+        "scenarios/ceo-departure.toml",
+        "--replications",
+        "6",
+        "--steps",
+        "120",
+        "--out",
+        out,
+        "--quiet",
+    ];
+    args.extend_from_slice(extra);
+    orgsim(&args)
+}
+
+#[test]
+fn output_is_byte_identical_for_one_or_many_threads() {
+    let base = tmp("threads");
+    let (a, b) = (base.join("one"), base.join("four"));
+    let ra = run_to(&a, &["--threads", "1"]);
+    assert!(
+        ra.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ra.stderr)
+    );
+    let rb = run_to(&b, &["--threads", "4"]);
+    assert!(
+        rb.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rb.stderr)
+    );
+    for f in [
+        "timeseries.csv",
+        "summary.csv",
+        "scenario.resolved.toml",
+        "variants.csv",
+        "events.csv",
+        "organization.csv",
+    ] {
+        let (x, y) = (
+            std::fs::read(a.join(f)).unwrap(),
+            std::fs::read(b.join(f)).unwrap(),
+        );
+        assert!(!x.is_empty(), "{f} is empty");
+        assert!(x == y, "{f} differs between 1 and 4 threads");
+    }
+    // A different seed gives different results.
+    let c = base.join("seed");
+    assert!(run_to(&c, &["--seed", "12345"]).status.success());
+    assert_ne!(
+        std::fs::read(a.join("timeseries.csv")).unwrap(),
+        std::fs::read(c.join("timeseries.csv")).unwrap()
+    );
+    let _ = std::fs::remove_dir_all(base);
+}
+
+#[test]
+fn results_have_the_promised_shape() {
+    let base = tmp("shape");
+    let out = base.join("r");
+    assert!(run_to(&out, &[]).status.success());
+    let ts = std::fs::read_to_string(out.join("timeseries.csv")).unwrap();
+    let header = ts.lines().next().unwrap();
+    for col in [
+        "variant",
+        "replication",
+        "step",
+        "throughput",
+        "backlog",
+        "decision_latency",
+        "rework",
+        "mean_skill",
+        "engagement",
+        "turnover",
+        "sharing",
+        "hoarding",
+        "tournament_pressure",
+        "leadership_coverage",
+        "headcount",
+    ] {
+        assert!(
+            header.split(',').any(|h| h == col),
+            "timeseries.csv lacks {col}"
+        );
+    }
+    assert_eq!(ts.lines().count(), 1 + 3 * 6 * 120);
+    let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+    let header: Vec<&str> = summary.lines().next().unwrap().split(',').collect();
+    for col in [
+        "stability",
+        "total_throughput",
+        "event1_dip",
+        "event1_recovery_steps",
+        "event1_resilience_loss",
+    ] {
+        assert!(header.contains(&col), "summary.csv lacks {col}");
+    }
+    assert_eq!(summary.lines().count(), 1 + 3 * 6);
+    let run: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
+    assert_eq!(run["seed"], 2026);
+    assert_eq!(run["replications"], 6);
+    assert!(run["member_steps_per_second"].as_f64().unwrap() > 0.0);
+    // No temporary files are left behind.
+    for e in std::fs::read_dir(&out).unwrap() {
+        let name = e.unwrap().file_name().into_string().unwrap();
+        assert!(!name.contains("partial"), "{name} left behind");
+    }
+    // The resolved scenario reproduces the run exactly.
+    let again = base.join("again");
+    let resolved = out.join("scenario.resolved.toml");
+    let o = orgsim(&[
+        "run",
+        resolved.to_str().unwrap(),
+        "--out",
+        again.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        std::fs::read(out.join("timeseries.csv")).unwrap(),
+        std::fs::read(again.join("timeseries.csv")).unwrap()
+    );
+    let _ = std::fs::remove_dir_all(base);
+}
+
+#[test]
+fn existing_results_are_not_overwritten_without_force() {
+    let base = tmp("force");
+    let out = base.join("r");
+    assert!(run_to(&out, &[]).status.success());
+    let before = std::fs::read(out.join("timeseries.csv")).unwrap();
+    let o = run_to(&out, &["--seed", "5"]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("already exists") && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(out.join("timeseries.csv")).unwrap(), before);
+    assert!(run_to(&out, &["--seed", "5", "--force"]).status.success());
+    assert_ne!(std::fs::read(out.join("timeseries.csv")).unwrap(), before);
+    let _ = std::fs::remove_dir_all(base);
+}
+
+#[test]
+fn steps_override_cannot_cut_off_an_event() {
+    let o = orgsim(&[
+        "run",
+        "scenarios/ceo-departure.toml",
+        "--steps",
+        "50",
+        "--out",
+        "/nonexistent/x",
+    ]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("CEO leaves") && err.contains("step 100"),
+        "{err}"
+    );
+}
+
+#[test]
+fn every_example_scenario_validates_and_init_writes_a_valid_template() {
+    for entry in std::fs::read_dir("scenarios").unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            assert!(
+                text.starts_with("# Question:"),
+                "{} must open with its question",
+                path.display()
+            );
+            let o = orgsim(&["validate", path.to_str().unwrap()]);
+            assert!(
+                o.status.success(),
+                "{}: {}",
+                path.display(),
+                String::from_utf8_lossy(&o.stderr)
+            );
+        }
+    }
+    let dir = tmp("init");
+    let o = Command::new(env!("CARGO_BIN_EXE_orgsim"))
+        .args(["init", "my-question"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let o = orgsim(&["validate", dir.join("my-question.toml").to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let _ = std::fs::remove_dir_all(dir);
+}
