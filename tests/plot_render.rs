@@ -209,3 +209,19 @@ fn timing_and_dump() {
     plot_fixture::write(&sweep, &Spec::sweep(5, 80));
     write_report(&sweep).unwrap();
 }
+
+/// Not a check: renders real results directories (colon-separated) given in
+/// `ORGSIM_RENDER_DIRS`, e.g. after `orgsim run scenarios/x.toml`.
+#[test]
+#[ignore]
+fn render_dirs() {
+    let Ok(dirs) = std::env::var("ORGSIM_RENDER_DIRS") else {
+        return;
+    };
+    for d in dirs.split(':') {
+        let t = std::time::Instant::now();
+        let n = render_all(Path::new(d)).unwrap().len();
+        write_report(Path::new(d)).unwrap();
+        println!("{d}: {n} chart files + report in {:.3} s", t.elapsed().as_secs_f64());
+    }
+}

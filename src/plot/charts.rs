@@ -112,6 +112,8 @@ struct Panel {
     labels: Vec<(f64, String)>,
     hline: Option<(f64, String)>,
     small: bool,
+    /// Dots at every point (sparse x values, e.g. a sweep).
+    markers: bool,
 }
 
 fn y_range(lines: &[Line], extra: Option<f64>) -> Range<f64> {
@@ -266,6 +268,9 @@ fn line_panel(area: &Area, p: &Panel, lines: &[Line], look: &Look) -> DResult<()
     for l in lines {
         let c = look.colors[l.v];
         for run in runs(&l.pts, |&(_, m, _)| m.is_finite()) {
+            if p.markers {
+                chart.draw_series(run.iter().map(|&(x, m, _)| Circle::new((x, m), 7, c.filled())))?;
+            }
             if run.len() == 1 {
                 chart.draw_series(std::iter::once(Circle::new((run[0].0, run[0].1), 4, c.filled())))?;
             } else {
@@ -363,6 +368,7 @@ fn timeseries(r: &Results, look: &Look, metric: &str) -> Result<Chart, PlotError
             .collect(),
         hline: None,
         small: false,
+        markers: false,
     };
     let name = format!("timeseries_{}", slug(metric));
     let svg = render(&name, |root| {
@@ -420,6 +426,7 @@ fn small_multiples(r: &Results, look: &Look, metrics: &[String]) -> Result<Chart
                 labels: Vec::new(),
                 hline: None,
                 small: true,
+                markers: false,
             };
             line_panel(cell, &panel, &metric_lines(r, look, m), look)?;
         }
@@ -456,6 +463,10 @@ fn recovery(r: &Results, look: &Look) -> Result<Option<Chart>, PlotError> {
         return Ok(None);
     }
     let (plabel, _) = metric_label(&primary);
+    // The project's recovery measure, when the scenario states it.
+    let pre_window = r.scenario.baseline.filter(|b| *b > 0).map_or(PRE_WINDOW, |b| b as usize);
+    let smooth = r.scenario.smoothing.filter(|b| *b > 0).map_or(1, |b| b as usize);
+    let threshold = r.scenario.threshold.filter(|t| *t > 0.0 && *t < 2.0).unwrap_or(0.95) * 100.0;
     let mut panels = Vec::new();
     for (i, e) in events.iter().enumerate() {
         let start = e.start as usize;
@@ -469,7 +480,7 @@ fn recovery(r: &Results, look: &Look) -> Result<Option<Chart>, PlotError> {
             .min(next - e.start)
             .min(POST_MAX.max(e.duration * 2.0))
             .max(1.0) as usize;
-        let pre_from = start.saturating_sub(PRE_WINDOW);
+        let pre_from = start.saturating_sub(pre_window);
         let lines: Vec<Line> = look
             .shown
             .iter()
@@ -484,9 +495,16 @@ fn recovery(r: &Results, look: &Look) -> Result<Option<Chart>, PlotError> {
                     if !(base.is_finite() && base > 0.0) {
                         continue;
                     }
+                    // Trailing mean over at most `smooth` steps, restarted at
+                    // the event (as the summary's recovery measure does).
                     for (j, s) in (pre_from..start + post).enumerate() {
-                        if let Some(x) = rep.get(s) {
-                            st[j].push(100.0 * x / base);
+                        let from = if s >= start { start.max((s + 1).saturating_sub(smooth)) } else { (s + 1).saturating_sub(smooth) };
+                        let mut m = OnlineStats::new();
+                        for t in from..=s {
+                            m.push(rep.get(t).copied().unwrap_or(f64::NAN));
+                        }
+                        if m.n() > 0 {
+                            st[j].push(100.0 * m.mean() / base);
                         }
                     }
                 }
@@ -509,16 +527,22 @@ fn recovery(r: &Results, look: &Look) -> Result<Option<Chart>, PlotError> {
                 x_range: (pre_from as f64 - e.start)..(post as f64 - 1.0),
                 shades: vec![(0.0, e.duration)],
                 labels: Vec::new(),
-                hline: Some((95.0, "95% recovery threshold".into())),
+                hline: Some((threshold, String::new())),
                 small: events.len() > 1,
+                markers: false,
             },
             lines,
         ));
     }
     let title = format!("Recovery after each event: {} relative to the level before it", plabel.to_lowercase());
+    let smooth_note = if smooth > 1 {
+        format!("; lines: {smooth}-week trailing mean, as for recovery")
+    } else {
+        String::new()
+    };
     let mut subtitle = format!(
-        "100% = mean of the {PRE_WINDOW} weeks before the event; {}",
-        reps_note(r)
+        "100% = mean of the {pre_window} weeks before the event{smooth_note}; mean of {} replications, band = 95% CI",
+        r.replications()
     );
     if look.limited() {
         subtitle = format!("{subtitle}; {}", look.limit_note());
@@ -535,7 +559,7 @@ fn recovery(r: &Results, look: &Look) -> Result<Option<Chart>, PlotError> {
             line_panel(cell, p, lines, look)?;
         }
         let mut items = variant_legend(r, look, Swatch::LineBand);
-        items.push(("95% of pre-event level".into(), Swatch::Dashed(INK)));
+        items.push((format!("{} of pre-event level", fmt_num(threshold) + "%"), Swatch::Dashed(INK)));
         items.push(("event duration".into(), Swatch::Shade));
         draw_legend(&legend, 10, top + 20, "Variant", &items)
     })?;
@@ -544,8 +568,9 @@ fn recovery(r: &Results, look: &Look) -> Result<Option<Chart>, PlotError> {
         section: "Recovery",
         title,
         caption: format!(
-            "Each panel aligns the replications on one event (week 0 = event start) and shows {} as a percentage of its mean over the {PRE_WINDOW} weeks before. A variant has recovered once its line is back above the dashed 95% line.",
-            plabel.to_lowercase()
+            "Each panel aligns the replications on one event (week 0 = event start) and shows {} as a percentage of its mean over the {pre_window} weeks before. A variant has recovered once its line is back above the dashed {}% line.",
+            plabel.to_lowercase(),
+            fmt_num(threshold)
         ),
         svg,
     }))
@@ -735,16 +760,20 @@ fn bars(r: &Results, look: &Look) -> Result<Vec<Chart>, PlotError> {
     }
     // Event metrics: one panel per event.
     let families = [
-        ("dip", "Depth of the dip after each event", "dip (drop below the pre-event level)"),
+        (
+            "dip",
+            "Depth of the dip after each event",
+            "largest fall below the pre-event level (share, 0–1)",
+        ),
         (
             "recovery_steps",
             "Time to recover after each event",
-            "weeks until back to 95% of the pre-event level",
+            "weeks until back at the recovery threshold",
         ),
         (
             "resilience_loss",
             "Resilience loss after each event",
-            "lost output relative to the pre-event level",
+            "shortfall below the pre-event level, summed over the weeks until recovery",
         ),
     ];
     let mut ks: Vec<usize> = s
@@ -967,22 +996,70 @@ fn sweep_line(r: &Results) -> Result<Option<Chart>, PlotError> {
     let (Some(xs), Some((oname, oc))) = (sweep_values(r, param), outcome(r)) else {
         return Ok(None);
     };
-    let mut pts: Vec<(f64, f64, f64)> = xs
+    // One line per combination of the other differing settings (e.g. the
+    // structure when a sweep is crossed with structures).
+    let others: Vec<String> = r.differing_params().into_iter().filter(|p| p != param).collect();
+    let structures_differ = r.variants.iter().any(|v| v.structure != r.variants[0].structure);
+    // The structure alone names the lines when it tells them apart.
+    let by_structure_only = structures_differ && {
+        let mut seen: Vec<(String, String)> = Vec::new();
+        (0..r.variants.len()).all(|v| {
+            let k = (r.variants[v].structure.clone(), r.param(v, param).unwrap_or("").to_string());
+            let fresh = !seen.contains(&k);
+            seen.push(k);
+            fresh
+        })
+    };
+    let key = |v: usize| {
+        let mut parts = Vec::new();
+        if structures_differ {
+            parts.push(r.variants[v].structure.clone());
+        }
+        if by_structure_only {
+            return parts.join(", ");
+        }
+        for p in &others {
+            parts.push(format!("{p}={}", r.param(v, p).unwrap_or("")));
+        }
+        parts.join(", ")
+    };
+    let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
+    for v in 0..r.variants.len() {
+        let k = key(v);
+        match groups.iter_mut().find(|g| g.0 == k) {
+            Some(g) => g.1.push(v),
+            None => groups.push((k, vec![v])),
+        }
+    }
+    let look = Look::new(groups.len());
+    let lines: Vec<Line> = look
+        .shown
         .iter()
-        .enumerate()
-        .map(|(v, &x)| {
-            let st = r.summary.stats(v, oc);
-            (x, st.mean(), st.ci95_half_width())
+        .map(|&g| {
+            let mut pts: Vec<(f64, f64, f64)> = groups[g]
+                .1
+                .iter()
+                .map(|&v| {
+                    let st = r.summary.stats(v, oc);
+                    (xs[v], st.mean(), st.ci95_half_width())
+                })
+                .collect();
+            pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+            Line { v: g, pts }
         })
         .collect();
-    pts.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let lo = pts.first().map_or(0.0, |p| p.0);
-    let hi = pts.last().map_or(1.0, |p| p.0);
+    let lo = xs.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let pad = if hi > lo { (hi - lo) * 0.03 } else { 1.0 };
     let (olabel, ounit) = metric_label(&oname);
     let title = format!("{olabel} across the sweep of {param}");
-    let subtitle = reps_note(r);
-    let look = Look::new(1);
+    let mut subtitle = format!(
+        "dots = swept values; mean of {} replications, band = 95% confidence interval",
+        r.replications()
+    );
+    if look.limited() {
+        subtitle = format!("{subtitle}; showing {} of {} lines", look.shown.len(), look.total);
+    }
     let panel = Panel {
         title: String::new(),
         x_desc: param.clone(),
@@ -992,11 +1069,25 @@ fn sweep_line(r: &Results) -> Result<Option<Chart>, PlotError> {
         labels: Vec::new(),
         hline: None,
         small: false,
+        markers: true,
     };
+    let legend = groups.len() > 1;
     let svg = render("sweep", |root| {
         let top = draw_title(root, &title, &subtitle)?;
-        let main = root.margin(top as u32, 0, 0, 0);
-        line_panel(&main, &panel, &[Line { v: 0, pts: pts.clone() }], &look)
+        if legend {
+            let (main, leg) = root.split_horizontally(WIDTH - LEGEND_W);
+            let main = main.margin(top as u32, 0, 0, 0);
+            line_panel(&main, &panel, &lines, &look)?;
+            let items: Vec<(String, Swatch)> = look
+                .shown
+                .iter()
+                .map(|&g| (groups[g].0.clone(), Swatch::LineBand(look.colors[g])))
+                .collect();
+            draw_legend(&leg, 10, top + 20, "Line", &items)
+        } else {
+            let main = root.margin(top as u32, 0, 0, 0);
+            line_panel(&main, &panel, &lines, &look)
+        }
     })?;
     Ok(Some(Chart {
         name: "sweep".into(),

@@ -147,6 +147,12 @@ pub struct ScenarioInfo {
     pub steps: Option<i64>,
     pub replications: Option<i64>,
     pub seed: Option<String>,
+    /// `[analysis]`: steps averaged for the pre-event level.
+    pub baseline: Option<i64>,
+    /// `[analysis]`: width of the trailing mean used to judge recovery.
+    pub smoothing: Option<i64>,
+    /// `[analysis]`: share of the pre-event level that counts as recovered.
+    pub threshold: Option<f64>,
 }
 
 /// Everything the charts and the report need.
@@ -629,6 +635,7 @@ fn read_scenario(path: &Path) -> Result<ScenarioInfo, PlotError> {
             .trim()
             .to_string()
     };
+    let analysis = table.get("analysis").and_then(|v| v.as_table());
     Ok(ScenarioInfo {
         name: str_of("name"),
         question: str_of("question"),
@@ -639,6 +646,11 @@ fn read_scenario(path: &Path) -> Result<ScenarioInfo, PlotError> {
             toml::Value::String(s) => s.clone(),
             other => other.to_string(),
         }),
+        baseline: analysis.and_then(|a| a.get("baseline")).and_then(|v| v.as_integer()),
+        smoothing: analysis.and_then(|a| a.get("smoothing")).and_then(|v| v.as_integer()),
+        threshold: analysis
+            .and_then(|a| a.get("threshold"))
+            .and_then(|v| v.as_float().or_else(|| v.as_integer().map(|i| i as f64))),
     })
 }
 

@@ -14,7 +14,7 @@ use super::data::{OrgRow, Results};
 use super::style::*;
 use super::{HEIGHT, PlotError, WIDTH};
 
-const MAX_LEAVES: usize = 12;
+const MAX_LEAVES: usize = 20;
 const MAX_DRAWN: usize = 30;
 
 const DEDICATED: RGBColor = RGBColor(0x00, 0x72, 0xB2);
@@ -479,9 +479,9 @@ fn draw_org(area: &Area, org: &Org, x0: i32, y0: i32, w: i32, h: i32) -> DResult
                 ))?;
                 if let Kind::Cluster(_, a) = n.kind {
                     let mut lines = vec![
-                        (format!("{} teams", a.teams), INK),
-                        (format!("{} members", a.members), INK),
-                        (format!("{} posts", a.posts), INK),
+                        (plural(a.teams, "team"), INK),
+                        (plural(a.members, "member"), INK),
+                        (plural(a.posts, "post"), INK),
                     ];
                     if a.vacant > 0 {
                         lines.push((format!("{} vacant", a.vacant), VACANT));
@@ -546,6 +546,10 @@ fn draw_org(area: &Area, org: &Org, x0: i32, y0: i32, w: i32, h: i32) -> DResult
         }
     }
     Ok(note)
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
 }
 
 fn post_colors(p: &Post) -> (RGBColor, RGBColor) {

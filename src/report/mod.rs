@@ -305,10 +305,10 @@ fn findings(r: &Results) -> Vec<String> {
             ));
         }
     }
-    let stab = ranked("stability", true);
+    let stab = ranked("stability", false);
     if stab.len() >= 2 {
         out.push(format!(
-            "Stability: highest in {} ({}), lowest in {} ({}).",
+            "Week-to-week variability of output (coefficient of variation, lower is steadier): steadiest {} ({}), most variable {} ({}).",
             name(stab[0].0),
             pm(&stab[0].1),
             name(stab[stab.len() - 1].0),
