@@ -32,10 +32,11 @@ fn svg(dir: &Path, name: &str) -> String {
 /// Text nodes of an SVG, parsed as XML.
 fn svg_texts(s: &str) -> Vec<String> {
     let opt = resvg::usvg::roxmltree::ParsingOptions::default();
-    let doc = resvg::usvg::roxmltree::Document::parse_with_options(s, opt).expect("SVG parses as XML");
+    let doc =
+        resvg::usvg::roxmltree::Document::parse_with_options(s, opt).expect("SVG parses as XML");
     doc.descendants()
         .filter(|n| n.has_tag_name("text"))
-        .map(|n| n.text().unwrap_or("").to_string())
+        .map(|n| n.text().unwrap_or("").trim().to_string())
         .collect()
 }
 
@@ -69,7 +70,11 @@ fn renders_every_chart_with_the_right_size_and_labels() {
         for ext in ["png", "svg"] {
             let p = dir.join("charts").join(format!("{name}.{ext}"));
             assert!(p.is_file(), "missing {}", p.display());
-            assert!(files.contains(&p), "{} not reported as written", p.display());
+            assert!(
+                files.contains(&p),
+                "{} not reported as written",
+                p.display()
+            );
         }
         let (w, h) = png_size(&dir.join("charts").join(format!("{name}.png")));
         assert!(w >= 1600 && h >= 900, "{name}.png is {w}x{h}");
@@ -84,7 +89,10 @@ fn renders_every_chart_with_the_right_size_and_labels() {
     }
     assert!(texts.iter().any(|t| t == EVENT1.0));
     assert!(texts.iter().any(|t| t == EVENT2.0));
-    assert!(texts.iter().any(|t| t.contains("weeks")), "x axis names its unit");
+    assert!(
+        texts.iter().any(|t| t.contains("weeks")),
+        "x axis names its unit"
+    );
     // Same colour for the same variant in two charts: the legend swatch
     // colours appear in both files.
     let a = svg(&dir, "timeseries_throughput");
@@ -104,12 +112,17 @@ fn bar_labels_and_report_numbers_equal_the_csv_means() {
     // Total throughput of "peer" (variant 2), computed the way the CSV was written.
     let mut st = OnlineStats::new();
     for r in 0..spec.reps {
-        let x: f64 = format!("{:.4}", plot_fixture::total(2, r, spec.steps)).parse().unwrap();
+        let x: f64 = format!("{:.4}", plot_fixture::total(2, r, spec.steps))
+            .parse()
+            .unwrap();
         st.push(x);
     }
     let label = fmt_pm(st.mean(), st.ci95_half_width());
     let texts = svg_texts(&svg(&dir, "bars_total_throughput"));
-    assert!(texts.iter().any(|t| t.starts_with(&label)), "{label} not in {texts:?}");
+    assert!(
+        texts.iter().any(|t| t.starts_with(&label)),
+        "{label} not in {texts:?}"
+    );
 
     // Peer recovers in 10..14 cycling: mean over 10 reps = 12.
     let mut rec = OnlineStats::new();
@@ -120,9 +133,15 @@ fn bar_labels_and_report_numbers_equal_the_csv_means() {
     let rec_label = fmt_pm(rec.mean(), rec.ci95_half_width());
     assert!(rec_label.starts_with("12.0 ± "), "{rec_label}");
     let texts = svg_texts(&svg(&dir, "bars_event_recovery_steps"));
-    assert!(texts.iter().any(|t| t.starts_with(&rec_label)), "{rec_label} not in {texts:?}");
+    assert!(
+        texts.iter().any(|t| t.starts_with(&rec_label)),
+        "{rec_label} not in {texts:?}"
+    );
     // Top-down has never-recovered runs (every 5th): annotated.
-    assert!(texts.iter().any(|t| t.contains("2 of 10 never recovered")), "{texts:?}");
+    assert!(
+        texts.iter().any(|t| t.contains("2 of 10 never recovered")),
+        "{texts:?}"
+    );
 
     write_report(&dir).unwrap();
     let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
@@ -153,7 +172,10 @@ fn sweep_gets_a_heatmap_and_limited_lines() {
     assert!(texts.iter().any(|t| t == "team_size"));
     assert!(texts.iter().any(|t| t == "span"));
     let ts = svg_texts(&svg(&dir, "timeseries_throughput"));
-    assert!(ts.iter().any(|t| t.contains("showing 8 of 16 variants")), "{ts:?}");
+    assert!(
+        ts.iter().any(|t| t.contains("showing 8 of 16 variants")),
+        "{ts:?}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -166,18 +188,33 @@ fn malformed_inputs_give_typed_errors_naming_the_file() {
     let bad = ts.replacen("\ntop-down,0,1,", "\ntop-down,0,1,oops", 1);
     std::fs::write(dir.join("timeseries.csv"), &bad).unwrap();
     let e = render_all(&dir).unwrap_err().to_string();
-    assert!(e.contains("timeseries.csv") && e.contains("line 3") && e.contains("oops"), "{e}");
+    assert!(
+        e.contains("timeseries.csv") && e.contains("line 3") && e.contains("oops"),
+        "{e}"
+    );
     // Ragged row.
-    std::fs::write(dir.join("timeseries.csv"), ts.replacen("\ntop-down,0,1,", "\ntop-down,0,", 1)).unwrap();
+    std::fs::write(
+        dir.join("timeseries.csv"),
+        ts.replacen("\ntop-down,0,1,", "\ntop-down,0,", 1),
+    )
+    .unwrap();
     let e = render_all(&dir).unwrap_err().to_string();
     assert!(e.contains("timeseries.csv") && e.contains("fields"), "{e}");
     // Missing column.
-    std::fs::write(dir.join("timeseries.csv"), ts.replacen("variant,replication,step", "variant,rep,step", 1)).unwrap();
+    std::fs::write(
+        dir.join("timeseries.csv"),
+        ts.replacen("variant,replication,step", "variant,rep,step", 1),
+    )
+    .unwrap();
     let e = render_all(&dir).unwrap_err().to_string();
     assert!(e.contains("replication"), "{e}");
     std::fs::write(dir.join("timeseries.csv"), &ts).unwrap();
     // Broken events file.
-    std::fs::write(dir.join("events.csv"), "event,label,kind,start,duration\n1,x,departure,soon,1\n").unwrap();
+    std::fs::write(
+        dir.join("events.csv"),
+        "event,label,kind,start,duration\n1,x,departure,soon,1\n",
+    )
+    .unwrap();
     let e = write_report(&dir).unwrap_err().to_string();
     assert!(e.contains("events.csv") && e.contains("soon"), "{e}");
     // Missing summary.
@@ -194,17 +231,26 @@ fn malformed_inputs_give_typed_errors_naming_the_file() {
 #[test]
 #[ignore]
 fn timing_and_dump() {
-    let dir = std::env::var("ORGSIM_FIXTURE_OUT").map(PathBuf::from).unwrap_or_else(|_| tempdir("timing"));
+    let dir = std::env::var("ORGSIM_FIXTURE_OUT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| tempdir("timing"));
     plot_fixture::write(&dir, &Spec::standard(6, 30, 200));
     for c in ["charts", "report.html"] {
         let _ = std::fs::remove_dir_all(dir.join(c));
     }
     let t = std::time::Instant::now();
     let files = render_all(&dir).unwrap();
-    println!("render_all: {} files in {:.3} s", files.len(), t.elapsed().as_secs_f64());
+    println!(
+        "render_all: {} files in {:.3} s",
+        files.len(),
+        t.elapsed().as_secs_f64()
+    );
     let t = std::time::Instant::now();
     write_report(&dir).unwrap();
-    println!("write_report (charts up to date): {:.3} s", t.elapsed().as_secs_f64());
+    println!(
+        "write_report (charts up to date): {:.3} s",
+        t.elapsed().as_secs_f64()
+    );
     let sweep = dir.join("sweep");
     plot_fixture::write(&sweep, &Spec::sweep(5, 80));
     write_report(&sweep).unwrap();
@@ -222,6 +268,9 @@ fn render_dirs() {
         let t = std::time::Instant::now();
         let n = render_all(Path::new(d)).unwrap().len();
         write_report(Path::new(d)).unwrap();
-        println!("{d}: {n} chart files + report in {:.3} s", t.elapsed().as_secs_f64());
+        println!(
+            "{d}: {n} chart files + report in {:.3} s",
+            t.elapsed().as_secs_f64()
+        );
     }
 }

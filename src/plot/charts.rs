@@ -42,13 +42,12 @@ pub fn all(r: &Results) -> Result<Vec<Chart>, PlotError> {
         out.push(timeseries(r, &look, m)?);
     }
     if !present.is_empty() {
-        let others: Vec<String> = r
-            .ts
-            .metrics
-            .iter()
-            .filter(|m| !present.contains(&m.as_str()))
-            .cloned()
-            .collect();
+        let others: Vec<String> =
+            r.ts.metrics
+                .iter()
+                .filter(|m| !present.contains(&m.as_str()))
+                .cloned()
+                .collect();
         if !others.is_empty() {
             out.push(small_multiples(r, &look, &others)?);
         }
@@ -71,7 +70,10 @@ pub fn all(r: &Results) -> Result<Vec<Chart>, PlotError> {
 }
 
 /// Draws into a fresh 1600×900 SVG.
-pub(super) fn render(name: &str, f: impl FnOnce(&Area) -> DResult<()>) -> Result<String, PlotError> {
+pub(super) fn render(
+    name: &str,
+    f: impl FnOnce(&Area) -> DResult<()>,
+) -> Result<String, PlotError> {
     let mut svg = String::new();
     let err = |e: DErr| PlotError::Draw {
         chart: name.to_string(),
@@ -260,7 +262,8 @@ fn line_panel(area: &Area, p: &Panel, lines: &[Line], look: &Look) -> DResult<()
         let c = look.colors[l.v];
         // Band, one polygon per run of finite values.
         for run in runs(&l.pts, |&(_, m, h)| m.is_finite() && h.is_finite()) {
-            let mut poly: Vec<(f64, f64)> = run.iter().map(|&(x, m, h)| (x, (m + h).min(y1))).collect();
+            let mut poly: Vec<(f64, f64)> =
+                run.iter().map(|&(x, m, h)| (x, (m + h).min(y1))).collect();
             poly.extend(run.iter().rev().map(|&(x, m, h)| (x, (m - h).max(y0))));
             chart.draw_series(std::iter::once(Polygon::new(poly, c.mix(0.16).filled())))?;
         }
@@ -269,10 +272,17 @@ fn line_panel(area: &Area, p: &Panel, lines: &[Line], look: &Look) -> DResult<()
         let c = look.colors[l.v];
         for run in runs(&l.pts, |&(_, m, _)| m.is_finite()) {
             if p.markers {
-                chart.draw_series(run.iter().map(|&(x, m, _)| Circle::new((x, m), 7, c.filled())))?;
+                chart.draw_series(
+                    run.iter()
+                        .map(|&(x, m, _)| Circle::new((x, m), 7, c.filled())),
+                )?;
             }
             if run.len() == 1 {
-                chart.draw_series(std::iter::once(Circle::new((run[0].0, run[0].1), 4, c.filled())))?;
+                chart.draw_series(std::iter::once(Circle::new(
+                    (run[0].0, run[0].1),
+                    4,
+                    c.filled(),
+                )))?;
             } else {
                 chart.draw_series(LineSeries::new(
                     run.iter().map(|&(x, m, _)| (x, m)),
@@ -293,8 +303,15 @@ fn line_panel(area: &Area, p: &Panel, lines: &[Line], look: &Look) -> DResult<()
         } else {
             (px + 4, HPos::Left)
         };
-        area.draw(&PathElement::new(vec![(px, ly), (px, ptop)], SUBTLE.mix(0.7).stroke_width(1)))?;
-        area.draw(&Text::new(label.clone(), (tx, ly), anchored(font(tick), anchor, VPos::Top)))?;
+        area.draw(&PathElement::new(
+            vec![(px, ly), (px, ptop)],
+            SUBTLE.mix(0.7).stroke_width(1),
+        ))?;
+        area.draw(&Text::new(
+            label.clone(),
+            (tx, ly),
+            anchored(font(tick), anchor, VPos::Top),
+        ))?;
     }
     Ok(())
 }
@@ -320,11 +337,21 @@ fn event_label(r: &Results, k: usize) -> String {
     r.events
         .iter()
         .find(|e| e.k == k)
-        .map(|e| if e.label.is_empty() { format!("event {k}") } else { e.label.clone() })
+        .map(|e| {
+            if e.label.is_empty() {
+                format!("event {k}")
+            } else {
+                e.label.clone()
+            }
+        })
         .unwrap_or_else(|| format!("event {k}"))
 }
 
-fn variant_legend(r: &Results, look: &Look, swatch: fn(RGBColor) -> Swatch) -> Vec<(String, Swatch)> {
+fn variant_legend(
+    r: &Results,
+    look: &Look,
+    swatch: fn(RGBColor) -> Swatch,
+) -> Vec<(String, Swatch)> {
     look.shown
         .iter()
         .map(|&v| (r.variants[v].name.clone(), swatch(look.colors[v])))
@@ -358,9 +385,17 @@ fn timeseries(r: &Results, look: &Look, metric: &str) -> Result<Chart, PlotError
     let panel = Panel {
         title: String::new(),
         x_desc: "Time (weeks)".into(),
-        y_desc: if unit.is_empty() { label.clone() } else { format!("{label} ({unit})") },
+        y_desc: if unit.is_empty() {
+            label.clone()
+        } else {
+            format!("{label} ({unit})")
+        },
         x_range: 0.0..(steps - 1.0),
-        shades: r.events.iter().map(|e| (e.start, e.start + e.duration)).collect(),
+        shades: r
+            .events
+            .iter()
+            .map(|e| (e.start, e.start + e.duration))
+            .collect(),
         labels: r
             .events
             .iter()
@@ -385,7 +420,8 @@ fn timeseries(r: &Results, look: &Look, metric: &str) -> Result<Chart, PlotError
     let events_note = if r.events.is_empty() {
         String::new()
     } else {
-        " Dashed vertical lines mark when each event starts; grey shading covers its duration.".into()
+        " Dashed vertical lines mark when each event starts; grey shading covers its duration."
+            .into()
     };
     Ok(Chart {
         name,
@@ -407,7 +443,13 @@ fn small_multiples(r: &Results, look: &Look, metrics: &[String]) -> Result<Chart
         subtitle = format!("{subtitle}; {}", look.limit_note());
     }
     let n = metrics.len();
-    let cols = if n <= 4 { n.max(1) } else if n <= 9 { 3 } else { 4 };
+    let cols = if n <= 4 {
+        n.max(1)
+    } else if n <= 9 {
+        3
+    } else {
+        4
+    };
     let rows = n.div_ceil(cols);
     let svg = render("timeseries_other", |root| {
         let top = draw_title(root, &title, &subtitle)?;
@@ -422,7 +464,11 @@ fn small_multiples(r: &Results, look: &Look, metrics: &[String]) -> Result<Chart
                 x_desc: String::new(),
                 y_desc: String::new(),
                 x_range: 0.0..(r.ts.steps.max(2) as f64 - 1.0),
-                shades: r.events.iter().map(|e| (e.start, e.start + e.duration)).collect(),
+                shades: r
+                    .events
+                    .iter()
+                    .map(|e| (e.start, e.start + e.duration))
+                    .collect(),
                 labels: Vec::new(),
                 hline: None,
                 small: true,
@@ -430,7 +476,13 @@ fn small_multiples(r: &Results, look: &Look, metrics: &[String]) -> Result<Chart
             };
             line_panel(cell, &panel, &metric_lines(r, look, m), look)?;
         }
-        draw_legend(&legend, 10, top + 20, "Variant", &variant_legend(r, look, Swatch::LineBand))
+        draw_legend(
+            &legend,
+            10,
+            top + 20,
+            "Variant",
+            &variant_legend(r, look, Swatch::LineBand),
+        )
     })?;
     Ok(Chart {
         name: "timeseries_other".into(),
@@ -438,7 +490,11 @@ fn small_multiples(r: &Results, look: &Look, metrics: &[String]) -> Result<Chart
         title,
         caption: format!(
             "The remaining metrics ({}), one small panel each, same colours as above.",
-            metrics.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+            metrics
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
         svg,
     })
@@ -464,9 +520,22 @@ fn recovery(r: &Results, look: &Look) -> Result<Option<Chart>, PlotError> {
     }
     let (plabel, _) = metric_label(&primary);
     // The project's recovery measure, when the scenario states it.
-    let pre_window = r.scenario.baseline.filter(|b| *b > 0).map_or(PRE_WINDOW, |b| b as usize);
-    let smooth = r.scenario.smoothing.filter(|b| *b > 0).map_or(1, |b| b as usize);
-    let threshold = r.scenario.threshold.filter(|t| *t > 0.0 && *t < 2.0).unwrap_or(0.95) * 100.0;
+    let pre_window = r
+        .scenario
+        .baseline
+        .filter(|b| *b > 0)
+        .map_or(PRE_WINDOW, |b| b as usize);
+    let smooth = r
+        .scenario
+        .smoothing
+        .filter(|b| *b > 0)
+        .map_or(1, |b| b as usize);
+    let threshold = r
+        .scenario
+        .threshold
+        .filter(|t| *t > 0.0 && *t < 2.0)
+        .unwrap_or(0.95)
+        * 100.0;
     let mut panels = Vec::new();
     for (i, e) in events.iter().enumerate() {
         let start = e.start as usize;
@@ -498,7 +567,11 @@ fn recovery(r: &Results, look: &Look) -> Result<Option<Chart>, PlotError> {
                     // Trailing mean over at most `smooth` steps, restarted at
                     // the event (as the summary's recovery measure does).
                     for (j, s) in (pre_from..start + post).enumerate() {
-                        let from = if s >= start { start.max((s + 1).saturating_sub(smooth)) } else { (s + 1).saturating_sub(smooth) };
+                        let from = if s >= start {
+                            start.max((s + 1).saturating_sub(smooth))
+                        } else {
+                            (s + 1).saturating_sub(smooth)
+                        };
                         let mut m = OnlineStats::new();
                         for t in from..=s {
                             m.push(rep.get(t).copied().unwrap_or(f64::NAN));
@@ -513,7 +586,13 @@ fn recovery(r: &Results, look: &Look) -> Result<Option<Chart>, PlotError> {
                     pts: st
                         .iter()
                         .enumerate()
-                        .map(|(j, s)| ((pre_from + j) as f64 - e.start, s.mean(), s.ci95_half_width()))
+                        .map(|(j, s)| {
+                            (
+                                (pre_from + j) as f64 - e.start,
+                                s.mean(),
+                                s.ci95_half_width(),
+                            )
+                        })
                         .collect(),
                 }
             })
@@ -534,7 +613,10 @@ fn recovery(r: &Results, look: &Look) -> Result<Option<Chart>, PlotError> {
             lines,
         ));
     }
-    let title = format!("Recovery after each event: {} relative to the level before it", plabel.to_lowercase());
+    let title = format!(
+        "Recovery after each event: {} relative to the level before it",
+        plabel.to_lowercase()
+    );
     let smooth_note = if smooth > 1 {
         format!("; lines: {smooth}-week trailing mean, as for recovery")
     } else {
@@ -548,7 +630,13 @@ fn recovery(r: &Results, look: &Look) -> Result<Option<Chart>, PlotError> {
         subtitle = format!("{subtitle}; {}", look.limit_note());
     }
     let n = panels.len();
-    let cols = if n <= 3 { n } else if n <= 4 { 2 } else { 3 };
+    let cols = if n <= 3 {
+        n
+    } else if n <= 4 {
+        2
+    } else {
+        3
+    };
     let rows = n.div_ceil(cols);
     let svg = render("recovery", |root| {
         let top = draw_title(root, &title, &subtitle)?;
@@ -559,7 +647,10 @@ fn recovery(r: &Results, look: &Look) -> Result<Option<Chart>, PlotError> {
             line_panel(cell, p, lines, look)?;
         }
         let mut items = variant_legend(r, look, Swatch::LineBand);
-        items.push((format!("{} of pre-event level", fmt_num(threshold) + "%"), Swatch::Dashed(INK)));
+        items.push((
+            format!("{} of pre-event level", fmt_num(threshold) + "%"),
+            Swatch::Dashed(INK),
+        ));
         items.push(("event duration".into(), Swatch::Shade));
         draw_legend(&legend, 10, top + 20, "Variant", &items)
     })?;
@@ -584,7 +675,14 @@ struct Bar {
     note: String,
 }
 
-fn hbar_panel(area: &Area, title: &str, x_desc: &str, bars: &[Bar], look: &Look, r: &Results) -> DResult<()> {
+fn hbar_panel(
+    area: &Area,
+    title: &str,
+    x_desc: &str,
+    bars: &[Bar],
+    look: &Look,
+    r: &Results,
+) -> DResult<()> {
     let (w, _) = area.dim_in_pixel();
     let n = bars.len().max(1);
     let label_size = if n > 12 { 16 } else { TICK };
@@ -663,7 +761,11 @@ fn hbar_panel(area: &Area, title: &str, x_desc: &str, bars: &[Bar], look: &Look,
         if !b.mean.is_finite() {
             let (zx, zy) = rel(area, chart.backend_coord(&(0.0, y)));
             area.draw(&Text::new(
-                if b.note.is_empty() { "no value".to_string() } else { b.note.clone() },
+                if b.note.is_empty() {
+                    "no value".to_string()
+                } else {
+                    b.note.clone()
+                },
                 (zx + 8, zy),
                 anchored(font_c(value_size, SUBTLE), HPos::Left, VPos::Center),
             ))?;
@@ -689,17 +791,33 @@ fn hbar_panel(area: &Area, title: &str, x_desc: &str, bars: &[Bar], look: &Look,
             }
         }
         let text = bar_text(b);
-        let end = if b.mean >= 0.0 { b.mean + h } else { b.mean - h };
+        let end = if b.mean >= 0.0 {
+            b.mean + h
+        } else {
+            b.mean - h
+        };
         let (ex, ey) = rel(area, chart.backend_coord(&(end, y)));
-        let (tx, anchor) = if b.mean >= 0.0 { (ex + 8, HPos::Left) } else { (ex - 8, HPos::Right) };
-        area.draw(&Text::new(text, (tx, ey), anchored(font(value_size), anchor, VPos::Center)))?;
+        let (tx, anchor) = if b.mean >= 0.0 {
+            (ex + 8, HPos::Left)
+        } else {
+            (ex - 8, HPos::Right)
+        };
+        area.draw(&Text::new(
+            text,
+            (tx, ey),
+            anchored(font(value_size), anchor, VPos::Center),
+        ))?;
     }
     Ok(())
 }
 
 fn bar_text(b: &Bar) -> String {
     let text = fmt_pm(b.mean, b.half);
-    if b.note.is_empty() { text } else { format!("{text}  ({})", b.note) }
+    if b.note.is_empty() {
+        text
+    } else {
+        format!("{text}  ({})", b.note)
+    }
 }
 
 /// The variants drawn as bars: all of them up to 16, else the shown subset.
@@ -723,7 +841,12 @@ fn bars(r: &Results, look: &Look) -> Result<Vec<Chart>, PlotError> {
     let sub = format!("bar = mean over replications, whisker = 95% confidence interval{limit}");
     let simple: Vec<String> = ["stability".to_string()]
         .into_iter()
-        .chain(s.columns.iter().filter(|c| c.starts_with("total_")).cloned())
+        .chain(
+            s.columns
+                .iter()
+                .filter(|c| c.starts_with("total_"))
+                .cloned(),
+        )
         .chain(["mean_turnover".to_string()])
         .filter(|c| s.col(c).is_some())
         .collect();
@@ -744,7 +867,11 @@ fn bars(r: &Results, look: &Look) -> Result<Vec<Chart>, PlotError> {
             })
             .collect();
         let name = format!("bars_{}", slug(&col));
-        let x_desc = if unit.is_empty() { label.clone() } else { format!("{label} ({unit})") };
+        let x_desc = if unit.is_empty() {
+            label.clone()
+        } else {
+            format!("{label} ({unit})")
+        };
         let svg = render(&name, |root| {
             let top = draw_title(root, &title, &sub)?;
             let main = root.margin(top as u32, 0, 0, 0);
@@ -763,7 +890,7 @@ fn bars(r: &Results, look: &Look) -> Result<Vec<Chart>, PlotError> {
         (
             "dip",
             "Depth of the dip after each event",
-            "largest fall below the pre-event level (share, 0–1)",
+            "largest fall below the pre-event level (%)",
         ),
         (
             "recovery_steps",
@@ -809,7 +936,8 @@ fn bars(r: &Results, look: &Look) -> Result<Vec<Chart>, PlotError> {
                     .iter()
                     .map(|&v| {
                         let (n, miss) = s.count_missing(v, c);
-                        let mut st = s.stats(v, c);
+                        let mut st =
+                            s.stats_scaled(v, c, if suffix == "dip" { 100.0 } else { 1.0 });
                         let mut note = String::new();
                         if censor && miss > 0 {
                             match horizon {
@@ -857,7 +985,10 @@ fn bars(r: &Results, look: &Look) -> Result<Vec<Chart>, PlotError> {
             name,
             section: "Comparison",
             title: title.to_string(),
-            caption: format!("One panel per event; x axis: {x_desc}. {}.", capitalize(&subtitle)),
+            caption: format!(
+                "One panel per event; x axis: {x_desc}. {}.",
+                capitalize(&subtitle)
+            ),
             svg,
         });
     }
@@ -894,7 +1025,11 @@ fn scatter(r: &Results, look: &Look) -> Result<Option<Chart>, PlotError> {
     let range = |f: &dyn Fn(&(usize, f64, f64)) -> f64| {
         let lo = pts.iter().map(f).fold(f64::INFINITY, f64::min);
         let hi = pts.iter().map(f).fold(f64::NEG_INFINITY, f64::max);
-        let pad = if hi > lo { (hi - lo) * 0.08 } else { lo.abs().max(0.1) * 0.1 };
+        let pad = if hi > lo {
+            (hi - lo) * 0.08
+        } else {
+            lo.abs().max(0.1) * 0.1
+        };
         (lo - pad)..(hi + pad)
     };
     let xr = range(&|p| p.1);
@@ -904,7 +1039,11 @@ fn scatter(r: &Results, look: &Look) -> Result<Option<Chart>, PlotError> {
     let title = "Competition vs collaboration: each replication's run averages".to_string();
     let subtitle = format!(
         "small dots = one replication, large outlined dots = variant means{}",
-        if look.limited() { "; grey = variants outside the 8 highlighted" } else { "" }
+        if look.limited() {
+            "; grey = variants outside the 8 highlighted"
+        } else {
+            ""
+        }
     );
     let svg = render("competition_vs_collaboration", |root| {
         let top = draw_title(root, &title, &subtitle)?;
@@ -976,9 +1115,17 @@ fn scatter(r: &Results, look: &Look) -> Result<Option<Chart>, PlotError> {
 
 /// The outcome used for sweep charts: `total_<primary>`.
 fn outcome(r: &Results) -> Option<(String, usize)> {
-    let c = r.summary.columns.iter().position(|c| c == "total_throughput").or_else(|| {
-        r.summary.columns.iter().position(|c| c.starts_with("total_"))
-    })?;
+    let c = r
+        .summary
+        .columns
+        .iter()
+        .position(|c| c == "total_throughput")
+        .or_else(|| {
+            r.summary
+                .columns
+                .iter()
+                .position(|c| c.starts_with("total_"))
+        })?;
     Some((r.summary.columns[c].clone(), c))
 }
 
@@ -998,13 +1145,23 @@ fn sweep_line(r: &Results) -> Result<Option<Chart>, PlotError> {
     };
     // One line per combination of the other differing settings (e.g. the
     // structure when a sweep is crossed with structures).
-    let others: Vec<String> = r.differing_params().into_iter().filter(|p| p != param).collect();
-    let structures_differ = r.variants.iter().any(|v| v.structure != r.variants[0].structure);
+    let others: Vec<String> = r
+        .differing_params()
+        .into_iter()
+        .filter(|p| p != param)
+        .collect();
+    let structures_differ = r
+        .variants
+        .iter()
+        .any(|v| v.structure != r.variants[0].structure);
     // The structure alone names the lines when it tells them apart.
     let by_structure_only = structures_differ && {
         let mut seen: Vec<(String, String)> = Vec::new();
         (0..r.variants.len()).all(|v| {
-            let k = (r.variants[v].structure.clone(), r.param(v, param).unwrap_or("").to_string());
+            let k = (
+                r.variants[v].structure.clone(),
+                r.param(v, param).unwrap_or("").to_string(),
+            );
             let fresh = !seen.contains(&k);
             seen.push(k);
             fresh
@@ -1058,7 +1215,11 @@ fn sweep_line(r: &Results) -> Result<Option<Chart>, PlotError> {
         r.replications()
     );
     if look.limited() {
-        subtitle = format!("{subtitle}; showing {} of {} lines", look.shown.len(), look.total);
+        subtitle = format!(
+            "{subtitle}; showing {} of {} lines",
+            look.shown.len(),
+            look.total
+        );
     }
     let panel = Panel {
         title: String::new(),
@@ -1093,7 +1254,9 @@ fn sweep_line(r: &Results) -> Result<Option<Chart>, PlotError> {
         name: "sweep".into(),
         section: "Sweep",
         title,
-        caption: format!("{olabel} (mean and 95% CI over replications) at each swept value of {param}."),
+        caption: format!(
+            "{olabel} (mean and 95% CI over replications) at each swept value of {param}."
+        ),
         svg,
     }))
 }
@@ -1111,7 +1274,11 @@ fn viridis(t: f64) -> RGBColor {
         (170, 220, 50),
         (253, 231, 37),
     ];
-    let t = if t.is_finite() { t.clamp(0.0, 1.0) } else { 0.0 };
+    let t = if t.is_finite() {
+        t.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
     let f = t * (STOPS.len() - 1) as f64;
     let i = (f.floor() as usize).min(STOPS.len() - 2);
     let u = f - i as f64;
@@ -1138,8 +1305,12 @@ fn heatmap(r: &Results) -> Result<Option<Chart>, PlotError> {
     let Some((oname, oc)) = outcome(r) else {
         return Ok(None);
     };
-    let va: Vec<String> = (0..r.variants.len()).map(|v| r.param(v, pa).unwrap_or("").to_string()).collect();
-    let vb: Vec<String> = (0..r.variants.len()).map(|v| r.param(v, pb).unwrap_or("").to_string()).collect();
+    let va: Vec<String> = (0..r.variants.len())
+        .map(|v| r.param(v, pa).unwrap_or("").to_string())
+        .collect();
+    let vb: Vec<String> = (0..r.variants.len())
+        .map(|v| r.param(v, pb).unwrap_or("").to_string())
+        .collect();
     let xs = sorted_unique(&va);
     let ys = sorted_unique(&vb);
     let cells: Vec<(usize, usize, f64)> = (0..r.variants.len())
@@ -1149,15 +1320,26 @@ fn heatmap(r: &Results) -> Result<Option<Chart>, PlotError> {
             Some((i, j, r.summary.stats(v, oc).mean()))
         })
         .collect();
-    let lo = cells.iter().map(|c| c.2).filter(|x| x.is_finite()).fold(f64::INFINITY, f64::min);
-    let hi = cells.iter().map(|c| c.2).filter(|x| x.is_finite()).fold(f64::NEG_INFINITY, f64::max);
+    let lo = cells
+        .iter()
+        .map(|c| c.2)
+        .filter(|x| x.is_finite())
+        .fold(f64::INFINITY, f64::min);
+    let hi = cells
+        .iter()
+        .map(|c| c.2)
+        .filter(|x| x.is_finite())
+        .fold(f64::NEG_INFINITY, f64::max);
     if !lo.is_finite() {
         return Ok(None);
     }
     let norm = |x: f64| if hi > lo { (x - lo) / (hi - lo) } else { 0.5 };
     let (olabel, _) = metric_label(&oname);
     let title = format!("{olabel} over the {pa} × {pb} grid");
-    let subtitle = format!("cell colour and number = mean over {} replications", r.replications());
+    let subtitle = format!(
+        "cell colour and number = mean over {} replications",
+        r.replications()
+    );
     let annotate = xs.len() <= 14 && ys.len() <= 14;
     let svg = render("heatmap", |root| {
         let top = draw_title(root, &title, &subtitle)?;
@@ -1192,14 +1374,28 @@ fn heatmap(r: &Results) -> Result<Option<Chart>, PlotError> {
             .draw()?;
         for &(i, j, m) in &cells {
             let (x, y) = (i as f64, j as f64);
-            let fill = if m.is_finite() { viridis(norm(m)) } else { RGBColor(0xEE, 0xEE, 0xEE) };
-            chart.draw_series(std::iter::once(Rectangle::new([(x, y), (x + 1.0, y + 1.0)], fill.filled())))?;
-            chart.draw_series(std::iter::once(Rectangle::new([(x, y), (x + 1.0, y + 1.0)], WHITE.stroke_width(2))))?;
+            let fill = if m.is_finite() {
+                viridis(norm(m))
+            } else {
+                RGBColor(0xEE, 0xEE, 0xEE)
+            };
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(x, y), (x + 1.0, y + 1.0)],
+                fill.filled(),
+            )))?;
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(x, y), (x + 1.0, y + 1.0)],
+                WHITE.stroke_width(2),
+            )))?;
             if annotate {
                 let (px, py) = rel(&main, chart.backend_coord(&(x + 0.5, y + 0.5)));
                 let ink = if norm(m) > 0.6 { INK } else { WHITE };
                 let size = if xs.len() > 9 { 15 } else { 20 };
-                main.draw(&Text::new(fmt_num(m), (px, py), anchored(font_c(size, ink), HPos::Center, VPos::Center)))?;
+                main.draw(&Text::new(
+                    fmt_num(m),
+                    (px, py),
+                    anchored(font_c(size, ink), HPos::Center, VPos::Center),
+                ))?;
             }
         }
         // Colour scale.
@@ -1216,13 +1412,22 @@ fn heatmap(r: &Results) -> Result<Option<Chart>, PlotError> {
             let t0 = k as f64 / steps as f64;
             let ya = y1 - ((y1 - y0) as f64 * t0) as i32;
             let yb = y1 - ((y1 - y0) as f64 * (k + 1) as f64 / steps as f64) as i32;
-            scale.draw(&Rectangle::new([(x0, yb), (x0 + bw, ya)], viridis(t0 + 0.5 / steps as f64).filled()))?;
+            scale.draw(&Rectangle::new(
+                [(x0, yb), (x0 + bw, ya)],
+                viridis(t0 + 0.5 / steps as f64).filled(),
+            ))?;
         }
-        scale.draw(&Rectangle::new([(x0, y0), (x0 + bw, y1)], INK.stroke_width(1)))?;
+        scale.draw(&Rectangle::new(
+            [(x0, y0), (x0 + bw, y1)],
+            INK.stroke_width(1),
+        ))?;
         for k in 0..=4 {
             let t = k as f64 / 4.0;
             let y = y1 - ((y1 - y0) as f64 * t) as i32;
-            scale.draw(&PathElement::new(vec![(x0 + bw, y), (x0 + bw + 8, y)], INK.stroke_width(1)))?;
+            scale.draw(&PathElement::new(
+                vec![(x0 + bw, y), (x0 + bw + 8, y)],
+                INK.stroke_width(1),
+            ))?;
             scale.draw(&Text::new(
                 fmt_num(lo + (hi - lo) * t),
                 (x0 + bw + 14, y),

@@ -72,13 +72,24 @@ impl Summary {
 
     /// Statistics of column `c` for variant `v` across replications.
     pub fn stats(&self, v: usize, c: usize) -> OnlineStats {
+        self.stats_scaled(v, c, 1.0)
+    }
+
+    /// As [`Summary::stats`], of the values multiplied by `k` (e.g. 100
+    /// for a share shown as a percentage).
+    pub fn stats_scaled(&self, v: usize, c: usize, k: f64) -> OnlineStats {
         let mut s = OnlineStats::new();
         for (rv, _, vals) in &self.rows {
             if *rv == v {
-                s.push(vals[c]);
+                s.push(vals[c] * k);
             }
         }
         s
+    }
+
+    /// Display scale of a column: dips are shares, shown as percentages.
+    pub fn display_scale(column: &str) -> f64 {
+        if column.ends_with("_dip") { 100.0 } else { 1.0 }
     }
 
     /// Number of rows of variant `v`, and how many of them have an empty
@@ -212,9 +223,8 @@ impl Results {
             .iter()
             .map(|(k, _)| k.clone())
             .filter(|k| {
-                let vals: Vec<Option<&str>> = (0..self.variants.len())
-                    .map(|v| self.param(v, k))
-                    .collect();
+                let vals: Vec<Option<&str>> =
+                    (0..self.variants.len()).map(|v| self.param(v, k)).collect();
                 vals.iter().any(|x| *x != vals[0])
             })
             .collect()
@@ -271,7 +281,12 @@ impl Table {
         parse_num(&self.path, line, &self.headers[c], &row[c])
     }
 
-    fn opt_int(&self, line: u64, row: &[String], c: Option<usize>) -> Result<Option<i64>, PlotError> {
+    fn opt_int(
+        &self,
+        line: u64,
+        row: &[String],
+        c: Option<usize>,
+    ) -> Result<Option<i64>, PlotError> {
         let Some(c) = c else { return Ok(None) };
         let v = self.num(line, row, c)?;
         Ok(if v.is_finite() { Some(v as i64) } else { None })
@@ -367,10 +382,13 @@ fn read_timeseries(path: &Path, names: &mut Vec<String>) -> Result<TimeSeries, P
         .collect();
     let index = header_index(path, &headers)?;
     let col = |c: &str| {
-        index.get(c).copied().ok_or_else(|| PlotError::MissingColumn {
-            path: path.to_path_buf(),
-            column: c.to_string(),
-        })
+        index
+            .get(c)
+            .copied()
+            .ok_or_else(|| PlotError::MissingColumn {
+                path: path.to_path_buf(),
+                column: c.to_string(),
+            })
     };
     let (cv, cr, cs) = (col("variant")?, col("replication")?, col("step")?);
     let metric_cols: Vec<usize> = (0..headers.len())
@@ -444,7 +462,9 @@ fn read_summary(path: &Path, names: &mut Vec<String>) -> Result<Summary, PlotErr
     let t = Table::read(path)?;
     let cv = t.require("variant")?;
     let cr = t.require("replication")?;
-    let cols: Vec<usize> = (0..t.headers.len()).filter(|&i| i != cv && i != cr).collect();
+    let cols: Vec<usize> = (0..t.headers.len())
+        .filter(|&i| i != cv && i != cr)
+        .collect();
     let mut s = Summary {
         columns: cols.iter().map(|&i| t.headers[i].clone()).collect(),
         rows: Vec::with_capacity(t.rows.len()),
@@ -463,7 +483,11 @@ fn read_summary(path: &Path, names: &mut Vec<String>) -> Result<Summary, PlotErr
 
 fn read_events(path: &Path) -> Result<Vec<Event>, PlotError> {
     let t = Table::read(path)?;
-    let (ce, cl, cs) = (t.require("event")?, t.require("label")?, t.require("start")?);
+    let (ce, cl, cs) = (
+        t.require("event")?,
+        t.require("label")?,
+        t.require("start")?,
+    );
     let ck = t.index.get("kind").copied();
     let cd = t.index.get("duration").copied();
     let mut out = Vec::new();
@@ -493,7 +517,7 @@ fn read_events(path: &Path) -> Result<Vec<Event>, PlotError> {
             duration,
         });
     }
-    out.sort_by(|a, b| a.k.cmp(&b.k));
+    out.sort_by_key(|e| e.k);
     Ok(out)
 }
 
@@ -582,7 +606,8 @@ fn read_org(path: &Path) -> Result<Vec<OrgRow>, PlotError> {
 
 fn read_comparison(path: &Path) -> Result<Vec<Comparison>, PlotError> {
     let t = Table::read(path)?;
-    let s = |row: &Vec<String>, c: &str| t.index.get(c).map(|&i| row[i].clone()).unwrap_or_default();
+    let s =
+        |row: &Vec<String>, c: &str| t.index.get(c).map(|&i| row[i].clone()).unwrap_or_default();
     let n = |line: u64, row: &Vec<String>, c: &str| -> Result<f64, PlotError> {
         match t.index.get(c) {
             Some(&i) => t.num(line, row, i),
@@ -620,13 +645,15 @@ fn read_scenario(path: &Path) -> Result<ScenarioInfo, PlotError> {
         path: path.to_path_buf(),
         source: e,
     })?;
-    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| PlotError::Malformed {
-        path: path.to_path_buf(),
-        line: e
-            .span()
-            .map(|s| text[..s.start.min(text.len())].matches('\n').count() as u64 + 1),
-        message: e.message().to_string(),
-    })?;
+    let table: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| PlotError::Malformed {
+            path: path.to_path_buf(),
+            line: e
+                .span()
+                .map(|s| text[..s.start.min(text.len())].matches('\n').count() as u64 + 1),
+            message: e.message().to_string(),
+        })?;
     let str_of = |k: &str| {
         table
             .get(k)
@@ -646,8 +673,12 @@ fn read_scenario(path: &Path) -> Result<ScenarioInfo, PlotError> {
             toml::Value::String(s) => s.clone(),
             other => other.to_string(),
         }),
-        baseline: analysis.and_then(|a| a.get("baseline")).and_then(|v| v.as_integer()),
-        smoothing: analysis.and_then(|a| a.get("smoothing")).and_then(|v| v.as_integer()),
+        baseline: analysis
+            .and_then(|a| a.get("baseline"))
+            .and_then(|v| v.as_integer()),
+        smoothing: analysis
+            .and_then(|a| a.get("smoothing"))
+            .and_then(|v| v.as_integer()),
         threshold: analysis
             .and_then(|a| a.get("threshold"))
             .and_then(|v| v.as_float().or_else(|| v.as_integer().map(|i| i as f64))),

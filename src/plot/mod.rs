@@ -62,7 +62,11 @@ impl fmt::Display for PlotError {
         match self {
             PlotError::Io { path, source } => write!(f, "{}: {source}", path.display()),
             PlotError::MissingFile { path } => {
-                write!(f, "{}: file not found (is this an orgsim results directory?)", path.display())
+                write!(
+                    f,
+                    "{}: file not found (is this an orgsim results directory?)",
+                    path.display()
+                )
             }
             PlotError::MissingColumn { path, column } => {
                 write!(f, "{}: the header has no column '{column}'", path.display())
@@ -110,7 +114,8 @@ pub(crate) fn ensure_font() {
     DONE.get_or_init(|| {
         // The font is compiled in and known to be valid; a failure here would
         // only mean text measures as empty, never a crash.
-        let _ = plotters::style::register_font("sans-serif", plotters::style::FontStyle::Normal, FONT);
+        let _ =
+            plotters::style::register_font("sans-serif", plotters::style::FontStyle::Normal, FONT);
     });
 }
 
@@ -135,12 +140,17 @@ pub(crate) fn svg_to_png(svg: &str, path_for_errors: &Path) -> Result<Vec<u8>, P
         path: path_for_errors.to_path_buf(),
         message: m,
     };
-    let tree = resvg::usvg::Tree::from_str(svg, raster_options()).map_err(|e| err(e.to_string()))?;
+    let tree =
+        resvg::usvg::Tree::from_str(svg, raster_options()).map_err(|e| err(e.to_string()))?;
     let size = tree.size().to_int_size();
     let mut pixmap = resvg::tiny_skia::Pixmap::new(size.width(), size.height())
         .ok_or_else(|| err("empty image size".into()))?;
     pixmap.fill(resvg::tiny_skia::Color::WHITE);
-    resvg::render(&tree, resvg::tiny_skia::Transform::default(), &mut pixmap.as_mut());
+    resvg::render(
+        &tree,
+        resvg::tiny_skia::Transform::default(),
+        &mut pixmap.as_mut(),
+    );
     pixmap.encode_png().map_err(|e| err(e.to_string()))
 }
 
@@ -152,7 +162,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), PlotError> {
         source: e,
     };
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
-    let name = path.file_name().map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
+    let name = path
+        .file_name()
+        .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
     let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;

@@ -117,7 +117,9 @@ impl Org {
     }
 
     fn team_posts(&self, t: i64) -> impl Iterator<Item = &Post> {
-        self.posts.iter().filter(move |p| !p.upper() && p.team == Some(t))
+        self.posts
+            .iter()
+            .filter(move |p| !p.upper() && p.team == Some(t))
     }
 }
 
@@ -152,17 +154,22 @@ fn build(org: &Org) -> (Vec<Node>, Vec<usize>, Vec<(usize, usize)>) {
     let mut has_parent = vec![false; nodes.len()];
     let mut extra = Vec::new();
     for (&pi, &n) in &post_node {
-        if let Some(parent) = org.post_idx(&org.posts[pi].parent).and_then(|q| post_node.get(&q)) {
-            if *parent != n {
-                nodes[*parent].children.push(n);
-                has_parent[n] = true;
-            }
+        if let Some(&parent) = org
+            .post_idx(&org.posts[pi].parent)
+            .and_then(|q| post_node.get(&q))
+            && parent != n
+        {
+            nodes[parent].children.push(n);
+            has_parent[n] = true;
         }
     }
     for (&t, &n) in &team_node {
         let mut parents: Vec<usize> = org
             .team_posts(t)
-            .filter_map(|p| org.post_idx(&p.parent).and_then(|q| post_node.get(&q).copied()))
+            .filter_map(|p| {
+                org.post_idx(&p.parent)
+                    .and_then(|q| post_node.get(&q).copied())
+            })
             .collect();
         parents.dedup();
         let mut seen = Vec::new();
@@ -264,7 +271,10 @@ fn summarize(org: &Org, nodes: &mut [Node], roots: &[usize]) -> bool {
                 matches!(nodes[n].kind, Kind::Post(_))
                     && !roots.contains(&n)
                     && !nodes[n].children.is_empty()
-                    && nodes[n].children.iter().all(|&c| nodes[c].children.is_empty())
+                    && nodes[n]
+                        .children
+                        .iter()
+                        .all(|&c| nodes[c].children.is_empty())
             })
             .collect();
         if candidates.is_empty() {
@@ -314,13 +324,19 @@ fn layout(nodes: &mut [Node], roots: &[usize]) -> usize {
 /// Network layout: teams evenly spaced on the bottom row, posts of each
 /// level evenly spaced on their row. Returns the number of teams.
 fn layout_network(nodes: &mut [Node]) -> usize {
-    let teams: Vec<usize> = (0..nodes.len()).filter(|&n| matches!(nodes[n].kind, Kind::Team(_))).collect();
-    let shown = teams.len().min(MAX_DRAWN).max(1);
+    let teams: Vec<usize> = (0..nodes.len())
+        .filter(|&n| matches!(nodes[n].kind, Kind::Team(_)))
+        .collect();
+    let shown = teams.len().clamp(1, MAX_DRAWN);
     for (i, &n) in teams.iter().enumerate() {
         nodes[n].x = i as f64;
         nodes[n].row = 0;
     }
-    let mut rows: Vec<i64> = nodes.iter().filter(|n| !matches!(n.kind, Kind::Team(_))).map(|n| n.row).collect();
+    let mut rows: Vec<i64> = nodes
+        .iter()
+        .filter(|n| !matches!(n.kind, Kind::Team(_)))
+        .map(|n| n.row)
+        .collect();
     rows.sort();
     rows.dedup();
     for row in rows {
@@ -383,7 +399,8 @@ fn draw_org(area: &Area, org: &Org, x0: i32, y0: i32, w: i32, h: i32) -> DResult
     let leaf_h = 140.0_f64.min(h as f64 * 0.5);
     let post_h = 64.0;
     let row_gap = if n_rows > 1 {
-        ((h as f64 - leaf_h - post_h * (n_rows - 1) as f64) / (n_rows - 1) as f64).clamp(20.0, 140.0)
+        ((h as f64 - leaf_h - post_h * (n_rows - 1) as f64) / (n_rows - 1) as f64)
+            .clamp(20.0, 140.0)
     } else {
         0.0
     };
@@ -395,8 +412,20 @@ fn draw_org(area: &Area, org: &Org, x0: i32, y0: i32, w: i32, h: i32) -> DResult
     };
     let cx = |n: &Node| x0 as f64 + (n.x + 0.5) * slot;
     let visible = |n: &Node| n.live && n.x < shown_leaves as f64 - 0.25;
-    let height = |n: &Node| if matches!(n.kind, Kind::Post(_)) { post_h } else { leaf_h };
-    let fs = if box_w < 110.0 { 13 } else if box_w < 160.0 { 15 } else { 18 };
+    let height = |n: &Node| {
+        if matches!(n.kind, Kind::Post(_)) {
+            post_h
+        } else {
+            leaf_h
+        }
+    };
+    let fs = if box_w < 110.0 {
+        13
+    } else if box_w < 160.0 {
+        15
+    } else {
+        18
+    };
 
     // Edges first: straight links in a network, coloured by domain;
     // elbow connectors in a tree.
@@ -411,7 +440,9 @@ fn draw_org(area: &Area, org: &Org, x0: i32, y0: i32, w: i32, h: i32) -> DResult
                 continue;
             }
             let colour = match pn.kind {
-                Kind::Post(i) => org.posts[i].domain.map_or(SUBTLE, |d| OKABE_ITO[d.unsigned_abs() as usize % OKABE_ITO.len()]),
+                Kind::Post(i) => org.posts[i].domain.map_or(SUBTLE, |d| {
+                    OKABE_ITO[d.unsigned_abs() as usize % OKABE_ITO.len()]
+                }),
                 _ => SUBTLE,
             };
             area.draw(&PathElement::new(
@@ -445,20 +476,38 @@ fn draw_org(area: &Area, org: &Org, x0: i32, y0: i32, w: i32, h: i32) -> DResult
     }
     for n in nodes.iter().filter(|n| visible(n)) {
         let (x, y) = (cx(n) - box_w / 2.0, row_y(n.row));
-        let r = [(x as i32, y as i32), ((x + box_w) as i32, (y + height(n)) as i32)];
+        let r = [
+            (x as i32, y as i32),
+            ((x + box_w) as i32, (y + height(n)) as i32),
+        ];
         let mid = (x + box_w / 2.0) as i32;
         let maxw = (box_w - 8.0) as u32;
         match &n.kind {
             Kind::Post(i) | Kind::Cluster(i, _) => {
                 let p = &org.posts[*i];
                 let (fill, ink) = post_colors(p);
-                let head_h = if let Kind::Cluster(..) = n.kind { post_h } else { height(n) };
-                area.draw(&Rectangle::new([r[0], (r[1].0, y as i32 + head_h as i32)], fill.filled()))?;
+                let head_h = if let Kind::Cluster(..) = n.kind {
+                    post_h
+                } else {
+                    height(n)
+                };
+                area.draw(&Rectangle::new(
+                    [r[0], (r[1].0, y as i32 + head_h as i32)],
+                    fill.filled(),
+                ))?;
                 area.draw(&Rectangle::new(
                     r,
-                    if p.vacant() { VACANT.stroke_width(3) } else { DEDICATED.stroke_width(2) },
+                    if p.vacant() {
+                        VACANT.stroke_width(3)
+                    } else {
+                        DEDICATED.stroke_width(2)
+                    },
                 ))?;
-                let who = if p.vacant() { "VACANT".to_string() } else { p.holder.clone() };
+                let who = if p.vacant() {
+                    "VACANT".to_string()
+                } else {
+                    p.holder.clone()
+                };
                 let head = if box_w >= 170.0 {
                     format!("{} · {}", p.id, p.scope())
                 } else {
@@ -475,7 +524,11 @@ fn draw_org(area: &Area, org: &Org, x0: i32, y0: i32, w: i32, h: i32) -> DResult
                 area.draw(&Text::new(
                     fit(&who, fs, maxw),
                     (mid, y as i32 + 12 + fs as i32),
-                    anchored(font_c(fs, if p.vacant() { VACANT } else { ink }), HPos::Center, VPos::Top),
+                    anchored(
+                        font_c(fs, if p.vacant() { VACANT } else { ink }),
+                        HPos::Center,
+                        VPos::Top,
+                    ),
                 ))?;
                 if let Kind::Cluster(_, a) = n.kind {
                     let mut lines = vec![
@@ -486,7 +539,8 @@ fn draw_org(area: &Area, org: &Org, x0: i32, y0: i32, w: i32, h: i32) -> DResult
                     if a.vacant > 0 {
                         lines.push((format!("{} vacant", a.vacant), VACANT));
                     }
-                    let lh = ((leaf_h - post_h - 6.0) / lines.len() as f64).min(fs as f64 + 4.0) as i32;
+                    let lh =
+                        ((leaf_h - post_h - 6.0) / lines.len() as f64).min(fs as f64 + 4.0) as i32;
                     for (k, (l, c)) in lines.iter().enumerate() {
                         area.draw(&Text::new(
                             fit(l, fs, maxw),
@@ -519,14 +573,22 @@ fn draw_org(area: &Area, org: &Org, x0: i32, y0: i32, w: i32, h: i32) -> DResult
                     for (k, p) in roles.iter().enumerate() {
                         let (row, col) = (k / per_row, k % per_row);
                         let in_row = (roles.len() - row * per_row).min(per_row);
-                        let bx = mid as f64 - (in_row as f64 * (bs + 4.0) - 4.0) / 2.0 + col as f64 * (bs + 4.0);
+                        let bx = mid as f64 - (in_row as f64 * (bs + 4.0) - 4.0) / 2.0
+                            + col as f64 * (bs + 4.0);
                         let byy = by + row as f64 * (bs + 4.0);
                         let (fill, ink) = post_colors(p);
-                        let br = [(bx as i32, byy as i32), ((bx + bs) as i32, (byy + bs) as i32)];
+                        let br = [
+                            (bx as i32, byy as i32),
+                            ((bx + bs) as i32, (byy + bs) as i32),
+                        ];
                         area.draw(&Rectangle::new(br, fill.filled()))?;
                         area.draw(&Rectangle::new(
                             br,
-                            if p.vacant() { VACANT.stroke_width(3) } else { DEDICATED.stroke_width(1) },
+                            if p.vacant() {
+                                VACANT.stroke_width(3)
+                            } else {
+                                DEDICATED.stroke_width(1)
+                            },
                         ))?;
                         area.draw(&Text::new(
                             p.badge(),
@@ -549,7 +611,11 @@ fn draw_org(area: &Area, org: &Org, x0: i32, y0: i32, w: i32, h: i32) -> DResult
 }
 
 fn plural(n: usize, word: &str) -> String {
-    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }
 
 fn post_colors(p: &Post) -> (RGBColor, RGBColor) {
@@ -631,7 +697,14 @@ pub fn charts(r: &Results) -> Result<Vec<Chart>, PlotError> {
         let svg = render(&name, |root| {
             let top = draw_title(root, &title, &facts)?;
             let (main, legend) = root.split_horizontally(WIDTH - LEGEND_W);
-            note = draw_org(&main, &org, 20, top + 20, (WIDTH - LEGEND_W - 40) as i32, HEIGHT as i32 - top - 70)?;
+            note = draw_org(
+                &main,
+                &org,
+                20,
+                top + 20,
+                (WIDTH - LEGEND_W - 40) as i32,
+                HEIGHT as i32 - top - 70,
+            )?;
             if !note.is_empty() {
                 main.draw(&Text::new(
                     fit(&note, 18, WIDTH - LEGEND_W - 40),
@@ -641,9 +714,15 @@ pub fn charts(r: &Results) -> Result<Vec<Chart>, PlotError> {
             }
             let items = vec![
                 ("full-time manager".to_string(), Swatch::Box(DEDICATED)),
-                ("role held by a member".to_string(), Swatch::Box(MEMBER_ROLE)),
+                (
+                    "role held by a member".to_string(),
+                    Swatch::Box(MEMBER_ROLE),
+                ),
                 ("vacant post".to_string(), Swatch::Box(VACANT)),
-                ("team (members counted)".to_string(), Swatch::Box(RGBColor(0xDD, 0xDD, 0xDD))),
+                (
+                    "team (members counted)".to_string(),
+                    Swatch::Box(RGBColor(0xDD, 0xDD, 0xDD)),
+                ),
             ];
             draw_legend(&legend, 10, top + 20, "Leadership posts", &items)?;
             let y = top + 20 + 36 + 34 * items.len() as i32 + 20;
@@ -670,7 +749,14 @@ pub fn charts(r: &Results) -> Result<Vec<Chart>, PlotError> {
             name,
             section: "Organization at start",
             title,
-            caption: format!("{facts}.{}", if note.is_empty() { String::new() } else { format!(" ({note}.)") }),
+            caption: format!(
+                "{facts}.{}",
+                if note.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({note}.)")
+                }
+            ),
             svg,
         });
     }

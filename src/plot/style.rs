@@ -137,7 +137,11 @@ pub fn fit(text: &str, size: u32, max_w: u32) -> String {
 pub fn draw_title(area: &Area, title: &str, subtitle: &str) -> DResult<i32> {
     let (w, _) = area.dim_in_pixel();
     let t = fit(title, TITLE, w - 60);
-    area.draw(&Text::new(t, (30, 18), anchored(font(TITLE), HPos::Left, VPos::Top)))?;
+    area.draw(&Text::new(
+        t,
+        (30, 18),
+        anchored(font(TITLE), HPos::Left, VPos::Top),
+    ))?;
     if subtitle.is_empty() {
         return Ok(66);
     }
@@ -168,7 +172,13 @@ pub enum Swatch {
 }
 
 /// Draws a legend as a column of entries starting at `(x, y)` inside `area`.
-pub fn draw_legend(area: &Area, x: i32, y: i32, heading: &str, items: &[(String, Swatch)]) -> DResult<()> {
+pub fn draw_legend(
+    area: &Area,
+    x: i32,
+    y: i32,
+    heading: &str,
+    items: &[(String, Swatch)],
+) -> DResult<()> {
     let (w, _) = area.dim_in_pixel();
     let mut y = y;
     if !heading.is_empty() {
@@ -185,17 +195,29 @@ pub fn draw_legend(area: &Area, x: i32, y: i32, heading: &str, items: &[(String,
         let cy = y + 13;
         match *sw {
             Swatch::LineBand(c) => {
-                area.draw(&Rectangle::new([(x, cy - 10), (x + 40, cy + 10)], c.mix(0.2).filled()))?;
-                area.draw(&PathElement::new(vec![(x, cy), (x + 40, cy)], c.stroke_width(4)))?;
+                area.draw(&Rectangle::new(
+                    [(x, cy - 10), (x + 40, cy + 10)],
+                    c.mix(0.2).filled(),
+                ))?;
+                area.draw(&PathElement::new(
+                    vec![(x, cy), (x + 40, cy)],
+                    c.stroke_width(4),
+                ))?;
             }
             Swatch::Dashed(c) => {
                 for i in 0..3 {
                     let x0 = x + i * 15;
-                    area.draw(&PathElement::new(vec![(x0, cy), (x0 + 9, cy)], c.stroke_width(3)))?;
+                    area.draw(&PathElement::new(
+                        vec![(x0, cy), (x0 + 9, cy)],
+                        c.stroke_width(3),
+                    ))?;
                 }
             }
             Swatch::Box(c) => {
-                area.draw(&Rectangle::new([(x + 4, cy - 10), (x + 36, cy + 10)], c.filled()))?;
+                area.draw(&Rectangle::new(
+                    [(x + 4, cy - 10), (x + 36, cy + 10)],
+                    c.filled(),
+                ))?;
             }
             Swatch::Dot(c) => {
                 area.draw(&Circle::new((x + 20, cy), 6, c.mix(0.7).filled()))?;
@@ -205,7 +227,10 @@ pub fn draw_legend(area: &Area, x: i32, y: i32, heading: &str, items: &[(String,
                 area.draw(&Circle::new((x + 20, cy), 12, INK.stroke_width(2)))?;
             }
             Swatch::Shade => {
-                area.draw(&Rectangle::new([(x, cy - 12), (x + 40, cy + 12)], RGBColor(0x99, 0x99, 0x99).mix(0.25).filled()))?;
+                area.draw(&Rectangle::new(
+                    [(x, cy - 12), (x + 40, cy + 12)],
+                    RGBColor(0x99, 0x99, 0x99).mix(0.25).filled(),
+                ))?;
             }
         }
         area.draw(&Text::new(
@@ -301,10 +326,16 @@ pub fn metric_label(metric: &str) -> (String, String) {
         "sharing" => ("Knowledge sharing", "help events per week"),
         "hoarding" => ("Knowledge hoarding", "help withheld, events per week"),
         "tournament_pressure" => ("Tournament pressure", "rank competition per worker, 0–1"),
-        "leadership_coverage" => ("Leadership coverage", "share of posts with a ready backup, 0–1"),
+        "leadership_coverage" => (
+            "Leadership coverage",
+            "share of posts with a ready backup, 0–1",
+        ),
         "headcount" => ("Headcount", "people"),
         "coordination" => ("Coordination load", "share of a worker's time"),
-        "stability" => ("Stability", "coefficient of variation of weekly output; lower = steadier"),
+        "stability" => (
+            "Stability",
+            "coefficient of variation of weekly output; lower = steadier",
+        ),
         _ => ("", ""),
     };
     if !name.is_empty() {
@@ -312,11 +343,17 @@ pub fn metric_label(metric: &str) -> (String, String) {
     }
     if let Some(m) = metric.strip_prefix("total_") {
         let (n, _) = metric_label(m);
-        return (format!("Total {}", n.to_lowercase()), "sum over the whole run".into());
+        return (
+            format!("Total {}", n.to_lowercase()),
+            "sum over the whole run".into(),
+        );
     }
     if let Some(m) = metric.strip_prefix("mean_") {
         let (n, u) = metric_label(m);
-        return (format!("Mean {}", n.to_lowercase()), format!("{u}, averaged over the run"));
+        return (
+            format!("Mean {}", n.to_lowercase()),
+            format!("{u}, averaged over the run"),
+        );
     }
     let mut s = metric.replace('_', " ");
     if let Some(c) = s.get(0..1) {
@@ -329,7 +366,13 @@ pub fn metric_label(metric: &str) -> (String, String) {
 pub fn slug(s: &str) -> String {
     let mut out: String = s
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
         .collect();
     while out.contains("__") {
         out = out.replace("__", "_");

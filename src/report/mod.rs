@@ -45,8 +45,14 @@ pub fn write_report(results_dir: &Path) -> Result<(), ReportError> {
     let charts = plot::build_charts(&r)?;
     plot::write_charts(results_dir, &charts)?;
     let doc = Doc::new(&r);
-    plot::write_atomic(&results_dir.join("report.html"), html(&r, &doc, &charts).as_bytes())?;
-    plot::write_atomic(&results_dir.join("report.md"), markdown(&r, &doc, &charts).as_bytes())?;
+    plot::write_atomic(
+        &results_dir.join("report.html"),
+        html(&r, &doc, &charts).as_bytes(),
+    )?;
+    plot::write_atomic(
+        &results_dir.join("report.md"),
+        markdown(&r, &doc, &charts).as_bytes(),
+    )?;
     Ok(())
 }
 
@@ -71,7 +77,9 @@ struct Doc {
 /// that never recovered count as the weeks left (returned count > 0).
 fn col_stats(r: &Results, v: usize, col: &str) -> Option<(OnlineStats, usize, usize)> {
     let c = r.summary.col(col)?;
-    let mut st = r.summary.stats(v, c);
+    let mut st = r
+        .summary
+        .stats_scaled(v, c, crate::plot::data::Summary::display_scale(col));
     let (n, miss) = r.summary.count_missing(v, c);
     if miss > 0 && col.ends_with("_recovery_steps") {
         let k: Option<usize> = col
@@ -110,10 +118,18 @@ fn ordered_columns(r: &Results) -> Vec<String> {
             out.push(c.clone());
         }
     };
-    cols.iter().filter(|c| *c == "stability").for_each(&mut push);
-    cols.iter().filter(|c| c.starts_with("total_")).for_each(&mut push);
-    cols.iter().filter(|c| c.starts_with("event")).for_each(&mut push);
-    cols.iter().filter(|c| *c == "mean_turnover").for_each(&mut push);
+    cols.iter()
+        .filter(|c| *c == "stability")
+        .for_each(&mut push);
+    cols.iter()
+        .filter(|c| c.starts_with("total_"))
+        .for_each(&mut push);
+    cols.iter()
+        .filter(|c| c.starts_with("event"))
+        .for_each(&mut push);
+    cols.iter()
+        .filter(|c| *c == "mean_turnover")
+        .for_each(&mut push);
     cols.iter().for_each(&mut push);
     out
 }
@@ -124,7 +140,7 @@ fn column_label(r: &Results, col: &str) -> String {
         && let Ok(k) = k.parse::<usize>()
     {
         let what = match what {
-            "dip" => "dip",
+            "dip" => "dip (% below pre-event level)",
             "recovery_steps" => "recovery (weeks)",
             "resilience_loss" => "resilience loss",
             o => o,
@@ -138,7 +154,9 @@ impl Doc {
     fn new(r: &Results) -> Doc {
         let names: Vec<&str> = r.variant_names();
         let title = if r.scenario.name.is_empty() {
-            r.dir.file_name().map_or("orgsim results".into(), |n| n.to_string_lossy().into_owned())
+            r.dir.file_name().map_or("orgsim results".into(), |n| {
+                n.to_string_lossy().into_owned()
+            })
         } else {
             r.scenario.name.clone()
         };
@@ -148,7 +166,9 @@ impl Doc {
         facts.push(format!("{steps} steps (1 step = 1 week)"));
         facts.push(format!(
             "{} replications per variant",
-            r.scenario.replications.map_or(r.replications() as i64, |x| x)
+            r.scenario
+                .replications
+                .map_or(r.replications() as i64, |x| x)
         ));
         if let Some(seed) = &r.scenario.seed {
             facts.push(format!("seed {seed}"));
@@ -157,10 +177,18 @@ impl Doc {
             facts.push(format!(
                 "event {}: {} ({}) at week {}{}",
                 e.k,
-                if e.label.is_empty() { "unnamed" } else { &e.label },
+                if e.label.is_empty() {
+                    "unnamed"
+                } else {
+                    &e.label
+                },
                 if e.kind.is_empty() { "event" } else { &e.kind },
                 fmt_num(e.start),
-                if e.duration > 0.0 { format!(", lasting {} weeks", fmt_num(e.duration)) } else { String::new() }
+                if e.duration > 0.0 {
+                    format!(", lasting {} weeks", fmt_num(e.duration))
+                } else {
+                    String::new()
+                }
             ));
         }
 
@@ -197,7 +225,9 @@ impl Doc {
         } else {
             let head_cols: Vec<String> = cols
                 .iter()
-                .filter(|c| *c == "stability" || c.starts_with("total_") || c.ends_with("_recovery_steps"))
+                .filter(|c| {
+                    *c == "stability" || c.starts_with("total_") || c.ends_with("_recovery_steps")
+                })
                 .cloned()
                 .collect();
             let head = std::iter::once("Variant".to_string())
@@ -259,26 +289,45 @@ fn findings(r: &Results) -> Vec<String> {
                 format!("{} {}{unit}{never}", name(*v), pm(s))
             })
             .collect();
-        let more = if items.len() > 8 { format!(" (and {} more variants)", items.len() - 8) } else { String::new() };
+        let more = if items.len() > 8 {
+            format!(" (and {} more variants)", items.len() - 8)
+        } else {
+            String::new()
+        };
         format!("{}{more}", shown.join("; "))
     };
 
-    if let Some(total) = r.summary.columns.iter().find(|c| c.starts_with("total_")).cloned() {
+    if let Some(total) = r
+        .summary
+        .columns
+        .iter()
+        .find(|c| c.starts_with("total_"))
+        .cloned()
+    {
         let rk = ranked(&total, true);
         if !rk.is_empty() {
             let label = plot::metric_label(&total).0;
-            out.push(format!("{label} over the run, highest first: {}.", list(&rk, "")));
+            out.push(format!(
+                "{label} over the run, highest first: {}.",
+                list(&rk, "")
+            ));
         }
     }
     let mut ks: Vec<usize> = r.events.iter().map(|e| e.k).collect();
     ks.dedup();
     for k in ks {
         let ev = event_name(r, k);
-        let week = r.events.iter().find(|e| e.k == k).map(|e| fmt_num(e.start)).unwrap_or_default();
+        let week = r
+            .events
+            .iter()
+            .find(|e| e.k == k)
+            .map(|e| fmt_num(e.start))
+            .unwrap_or_default();
         let rec = ranked(&format!("event{k}_recovery_steps"), false);
         if !rec.is_empty() {
             out.push(format!(
-                "After “{ev}” (week {week}), time to get back to 95% of the pre-event level, fastest first: {}.",
+                "After “{ev}” (week {week}), time to get back to {}% of the pre-event level, fastest first: {}.",
+                fmt_num(r.scenario.threshold.unwrap_or(0.95) * 100.0),
                 list(&rec, " weeks")
             ));
         }
@@ -286,7 +335,7 @@ fn findings(r: &Results) -> Vec<String> {
         if dip.len() >= 2 {
             let (a, b) = (&dip[0], &dip[dip.len() - 1]);
             out.push(format!(
-                "Dip after “{ev}”: shallowest in {} ({}), deepest in {} ({}).",
+                "Dip after “{ev}” (largest fall below the pre-event level, %): shallowest in {} ({}), deepest in {} ({}).",
                 name(a.0),
                 pm(&a.1),
                 name(b.0),
@@ -316,7 +365,11 @@ fn findings(r: &Results) -> Vec<String> {
         ));
     }
     // Significance from comparison.csv.
-    let sig: Vec<_> = r.comparisons.iter().filter(|c| c.p_holm.is_finite() && c.p_holm < 0.05).collect();
+    let sig: Vec<_> = r
+        .comparisons
+        .iter()
+        .filter(|c| c.p_holm.is_finite() && c.p_holm < 0.05)
+        .collect();
     if !r.comparisons.is_empty() {
         out.push(format!(
             "Pairwise tests (Welch t-test, Holm-adjusted across {} comparisons): {} significant at 5%.",
@@ -325,7 +378,11 @@ fn findings(r: &Results) -> Vec<String> {
         ));
         for c in sig.iter().take(10) {
             let label = plot::metric_label(&c.metric).0;
-            let better = if c.better.is_empty() { String::new() } else { format!("; better: {}", c.better) };
+            let better = if c.better.is_empty() {
+                String::new()
+            } else {
+                format!("; better: {}", c.better)
+            };
             out.push(format!(
                 "{label}: {} {} vs {} {} — difference {} (95% CI {} to {}), Holm p = {}, Hedges' g = {}{better}.",
                 c.variant_a,
@@ -340,7 +397,10 @@ fn findings(r: &Results) -> Vec<String> {
             ));
         }
         if sig.len() > 10 {
-            out.push(format!("… and {} more significant differences (see the comparison table).", sig.len() - 10));
+            out.push(format!(
+                "… and {} more significant differences (see the comparison table).",
+                sig.len() - 10
+            ));
         }
     }
     out
@@ -376,7 +436,11 @@ fn md_esc(s: &str) -> String {
 }
 
 fn param_value(v: &VariantInfo, p: &str) -> String {
-    v.params.iter().find(|(k, _)| k == p).map(|(_, x)| x.clone()).unwrap_or_else(|| "–".into())
+    v.params
+        .iter()
+        .find(|(k, _)| k == p)
+        .map(|(_, x)| x.clone())
+        .unwrap_or_else(|| "–".into())
 }
 
 /// Inline SVG sized by CSS.
@@ -415,7 +479,12 @@ fn html(r: &Results, d: &Doc, charts: &[Chart]) -> String {
     if !r.scenario.question.is_empty() {
         let _ = writeln!(h, "<p class=\"question\">{}</p>", esc(&r.scenario.question));
     }
-    for para in r.scenario.description.split("\n\n").filter(|p| !p.trim().is_empty()) {
+    for para in r
+        .scenario
+        .description
+        .split("\n\n")
+        .filter(|p| !p.trim().is_empty())
+    {
         let _ = writeln!(h, "<p>{}</p>", esc(para.trim()));
     }
     let _ = writeln!(h, "<ul class=\"facts\">");
@@ -432,13 +501,21 @@ fn html(r: &Results, d: &Doc, charts: &[Chart]) -> String {
         let _ = writeln!(h, "</ul>");
     }
 
-    let _ = writeln!(h, "<h2>Variants</h2>\n<div class=\"scroll\"><table>\n<tr><th>Variant</th><th>Structure</th>");
+    let _ = writeln!(
+        h,
+        "<h2>Variants</h2>\n<div class=\"scroll\"><table>\n<tr><th>Variant</th><th>Structure</th>"
+    );
     for p in &d.param_cols {
         let _ = write!(h, "<th>{}</th>", esc(p));
     }
     let _ = writeln!(h, "</tr>");
     for v in &r.variants {
-        let _ = write!(h, "<tr><td>{}</td><td>{}</td>", esc(&v.name), esc(&v.structure));
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{}</td>",
+            esc(&v.name),
+            esc(&v.structure)
+        );
         for p in &d.param_cols {
             let _ = write!(h, "<td class=\"num\">{}</td>", esc(&param_value(v, p)));
         }
@@ -446,12 +523,21 @@ fn html(r: &Results, d: &Doc, charts: &[Chart]) -> String {
     }
     let _ = writeln!(h, "</table></div>");
     if d.param_cols.is_empty() {
-        let _ = writeln!(h, "<p>All variants share the same parameter values apart from their structure.</p>");
+        let _ = writeln!(
+            h,
+            "<p>All variants share the same parameter values apart from their structure.</p>"
+        );
     } else {
-        let _ = writeln!(h, "<p>Only parameters that differ across variants are listed.</p>");
+        let _ = writeln!(
+            h,
+            "<p>Only parameters that differ across variants are listed.</p>"
+        );
     }
 
-    let _ = writeln!(h, "<h2>Summary (mean ± 95% confidence interval over replications)</h2>\n<div class=\"scroll\"><table>\n<tr>");
+    let _ = writeln!(
+        h,
+        "<h2>Summary (mean ± 95% confidence interval over replications)</h2>\n<div class=\"scroll\"><table>\n<tr>"
+    );
     for c in &d.summary_head {
         let _ = write!(h, "<th>{}</th>", esc(c));
     }
@@ -550,15 +636,34 @@ fn markdown(r: &Results, d: &Doc, charts: &[Chart]) -> String {
         }
         let _ = writeln!(m);
     }
-    let _ = writeln!(m, "\n## Summary (mean ± 95% confidence interval over replications)\n");
-    let _ = writeln!(m, "| {} |", d.summary_head.iter().map(|s| md_esc(s)).collect::<Vec<_>>().join(" | "));
-    let _ = writeln!(m, "|---|{}", "---:|".repeat(d.summary_head.len().saturating_sub(1)));
+    let _ = writeln!(
+        m,
+        "\n## Summary (mean ± 95% confidence interval over replications)\n"
+    );
+    let _ = writeln!(
+        m,
+        "| {} |",
+        d.summary_head
+            .iter()
+            .map(|s| md_esc(s))
+            .collect::<Vec<_>>()
+            .join(" | ")
+    );
+    let _ = writeln!(
+        m,
+        "|---|{}",
+        "---:|".repeat(d.summary_head.len().saturating_sub(1))
+    );
     for row in &d.summary_rows {
         let _ = writeln!(
             m,
             "| {} | {} |",
             md_esc(&row.label),
-            row.cells.iter().map(|s| md_esc(s)).collect::<Vec<_>>().join(" | ")
+            row.cells
+                .iter()
+                .map(|s| md_esc(s))
+                .collect::<Vec<_>>()
+                .join(" | ")
         );
     }
     let mut section = "";
@@ -567,11 +672,21 @@ fn markdown(r: &Results, d: &Doc, charts: &[Chart]) -> String {
             section = c.section;
             let _ = writeln!(m, "\n## {section}\n");
         }
-        let _ = writeln!(m, "![{}](charts/{}.png)\n\n*{}.* {}\n", md_esc(&c.title), c.name, c.title, c.caption);
+        let _ = writeln!(
+            m,
+            "![{}](charts/{}.png)\n\n*{}.* {}\n",
+            md_esc(&c.title),
+            c.name,
+            c.title,
+            c.caption
+        );
     }
     if !r.comparisons.is_empty() {
         let _ = writeln!(m, "\n## Pairwise comparisons\n");
-        let _ = writeln!(m, "| Metric | A | B | mean A | mean B | difference (95% CI) | Holm p | Hedges' g | verdict |");
+        let _ = writeln!(
+            m,
+            "| Metric | A | B | mean A | mean B | difference (95% CI) | Holm p | Hedges' g | verdict |"
+        );
         let _ = writeln!(m, "|---|---|---|---:|---:|---:|---:|---:|---|");
         for c in &r.comparisons {
             let _ = writeln!(

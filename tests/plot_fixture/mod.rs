@@ -82,7 +82,7 @@ pub fn throughput(v: usize, r: usize, s: usize) -> f64 {
 /// variant (index 2) has exactly 10, 11, 12, 13, 14 cycling.
 pub fn recovery(v: usize, r: usize) -> Option<f64> {
     match VARIANTS[v % VARIANTS.len()].1 {
-        "hierarchy" if r % 5 == 0 => None,
+        "hierarchy" if r.is_multiple_of(5) => None,
         "hierarchy" => Some(40.0 + (r % 7) as f64),
         "leader_leader" => Some(20.0 + (r % 4) as f64),
         _ => Some(10.0 + (r % 5) as f64),
@@ -151,7 +151,7 @@ fn metric_value(m: &str, v: usize, r: usize, s: usize, tp: f64) -> String {
         }
         "engagement" => 0.6 + 0.03 * v as f64 + 0.02 * n,
         "mean_skill" => 0.5 + 0.001 * s as f64 + 0.01 * n,
-        "leadership_coverage" => 0.9 - if s >= 50 && s < 60 { 0.2 } else { 0.0 } + 0.01 * n,
+        "leadership_coverage" => 0.9 - if (50..60).contains(&s) { 0.2 } else { 0.0 } + 0.01 * n,
         "sharing" => 0.3 + 0.08 * v as f64 + 0.05 * n,
         "hoarding" => 0.5 - 0.05 * v as f64 + 0.05 * n,
         "tournament_pressure" => 0.8 - 0.1 * v as f64 + 0.05 * n,
@@ -196,10 +196,19 @@ pub fn write(dir: &Path, spec: &Spec) {
         let (depth, _) = shock(v);
         for r in 0..spec.reps {
             let n = noise(v as u64, r as u64, 99);
-            let _ = write!(su, "{name},{r},{:.4},{:.4}", 0.5 + 0.05 * v as f64 + 0.02 * n, total(v, r, spec.steps));
+            let _ = write!(
+                su,
+                "{name},{r},{:.4},{:.4}",
+                0.5 + 0.05 * v as f64 + 0.02 * n,
+                total(v, r, spec.steps)
+            );
             for m in METRICS {
                 let mean: f64 = (0..spec.steps)
-                    .map(|s| metric_value(m, v, r, s, throughput(v, r, s)).parse::<f64>().unwrap_or(0.0))
+                    .map(|s| {
+                        metric_value(m, v, r, s, throughput(v, r, s))
+                            .parse::<f64>()
+                            .unwrap_or(0.0)
+                    })
                     .sum::<f64>()
                     / spec.steps as f64;
                 let _ = write!(su, ",{mean:.4}");
@@ -294,7 +303,11 @@ fn write_org(out: &mut String, variant: &str, structure: &str, teams: usize, tea
             for t in 0..teams {
                 for (d, c) in coords.iter().enumerate() {
                     let id = next_post();
-                    let holder = if t == 2 && d == 1 { String::new() } else { format!("m{}", t * team_size + d) };
+                    let holder = if t == 2 && d == 1 {
+                        String::new()
+                    } else {
+                        format!("m{}", t * team_size + d)
+                    };
                     let _ = writeln!(out, "{variant},post,{id},{c},{t},1,{d},0,{holder}");
                 }
             }
@@ -302,14 +315,26 @@ fn write_org(out: &mut String, variant: &str, structure: &str, teams: usize, tea
         _ => {
             let dedicated = if structure == "hierarchy" { 1 } else { 0 };
             let top = next_post();
-            let _ = writeln!(out, "{variant},post,{top},,,3,,{dedicated},{}", if dedicated == 1 { "m900" } else { "m0" });
+            let _ = writeln!(
+                out,
+                "{variant},post,{top},,,3,,{dedicated},{}",
+                if dedicated == 1 { "m900" } else { "m0" }
+            );
             let groups = teams.div_ceil(3);
             for g in 0..groups {
                 let mid = next_post();
-                let _ = writeln!(out, "{variant},post,{mid},{top},,2,,{dedicated},m{}", 901 + g);
+                let _ = writeln!(
+                    out,
+                    "{variant},post,{mid},{top},,2,,{dedicated},m{}",
+                    901 + g
+                );
                 for t in (g * 3)..((g + 1) * 3).min(teams) {
                     let id = next_post();
-                    let holder = if t == 4 { String::new() } else { format!("m{}", 1000 + t) };
+                    let holder = if t == 4 {
+                        String::new()
+                    } else {
+                        format!("m{}", 1000 + t)
+                    };
                     let _ = writeln!(out, "{variant},post,{id},{mid},{t},1,,{dedicated},{holder}");
                 }
             }
