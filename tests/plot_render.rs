@@ -239,6 +239,21 @@ fn timing_and_dump() {
         let _ = std::fs::remove_dir_all(dir.join(c));
     }
     let t = std::time::Instant::now();
+    let r = orgsim::plot::load(&dir).unwrap();
+    let t_load = t.elapsed().as_secs_f64();
+    let charts = orgsim::plot::build_charts(&r).unwrap();
+    let t_svg = t.elapsed().as_secs_f64() - t_load;
+    let t2 = std::time::Instant::now();
+    for c in &charts {
+        orgsim::plot::svg_to_png(&c.svg, Path::new("x")).unwrap();
+    }
+    println!(
+        "load {t_load:.3} s, SVG {t_svg:.3} s, PNG {:.3} s (serial, {} charts)",
+        t2.elapsed().as_secs_f64(),
+        charts.len()
+    );
+    let _ = std::fs::remove_dir_all(dir.join("charts"));
+    let t = std::time::Instant::now();
     let files = render_all(&dir).unwrap();
     println!(
         "render_all: {} files in {:.3} s",

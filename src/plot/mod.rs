@@ -135,7 +135,7 @@ fn raster_options() -> &'static resvg::usvg::Options<'static> {
 }
 
 /// Rasterizes an SVG document to PNG bytes at its own size (white background).
-pub(crate) fn svg_to_png(svg: &str, path_for_errors: &Path) -> Result<Vec<u8>, PlotError> {
+pub fn svg_to_png(svg: &str, path_for_errors: &Path) -> Result<Vec<u8>, PlotError> {
     let err = |m: String| PlotError::Raster {
         path: path_for_errors.to_path_buf(),
         message: m,
@@ -151,7 +151,24 @@ pub(crate) fn svg_to_png(svg: &str, path_for_errors: &Path) -> Result<Vec<u8>, P
         resvg::tiny_skia::Transform::default(),
         &mut pixmap.as_mut(),
     );
-    pixmap.encode_png().map_err(|e| err(e.to_string()))
+    // The background is opaque white, so premultiplied RGBA is plain RGBA:
+    // drop alpha and encode with fast compression (faster than tiny-skia's
+    // default encoder; files a little larger).
+    let rgb: Vec<u8> = pixmap
+        .data()
+        .chunks_exact(4)
+        .flat_map(|p| [p[0], p[1], p[2]])
+        .collect();
+    let mut out = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut out, size.width(), size.height());
+        enc.set_color(png::ColorType::Rgb);
+        enc.set_depth(png::BitDepth::Eight);
+        enc.set_compression(png::Compression::Fast);
+        let mut w = enc.write_header().map_err(|e| err(e.to_string()))?;
+        w.write_image_data(&rgb).map_err(|e| err(e.to_string()))?;
+    }
+    Ok(out)
 }
 
 /// Writes `bytes` to `path` atomically: a temporary file in the same
