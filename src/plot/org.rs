@@ -14,7 +14,7 @@ use super::data::{OrgRow, Results};
 use super::style::*;
 use super::{HEIGHT, PlotError, WIDTH};
 
-const MAX_LEAVES: usize = 20;
+const MAX_LEAVES: usize = 14;
 const MAX_DRAWN: usize = 30;
 
 const DEDICATED: RGBColor = RGBColor(0x00, 0x72, 0xB2);
