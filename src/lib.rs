@@ -16,6 +16,8 @@ pub mod org;
 pub mod output;
 pub mod params;
 pub mod reference;
+pub mod plot;
+pub mod report;
 pub mod rng;
 pub mod scenario;
 pub mod sensitivity;
