@@ -42,6 +42,11 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Re-render the charts and the report of a results folder from its CSVs.
+    Plot {
+        /// The results folder (e.g. results/ceo-departure).
+        dir: PathBuf,
+    },
     /// Screen which parameters move an outcome (Morris elementary effects).
     Sensitivity(SensitivityArgs),
     /// Print every parameter of a model with its default, range and meaning.
@@ -107,6 +112,9 @@ struct RunArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
+    /// Skip the charts and the report (CSVs only).
+    #[arg(long)]
+    no_charts: bool,
 }
 
 /// Runs the CLI; returns the process exit code.
@@ -133,6 +141,7 @@ pub fn main() -> i32 {
         Command::Init { name, force } => init(&name, force),
         Command::Params { model, markdown } => params(&model, markdown),
         Command::Sensitivity(args) => sensitivity(args),
+        Command::Plot { dir } => plot(&dir, false).map(|_| ()),
     };
     match result {
         Ok(()) => 0,
@@ -265,7 +274,27 @@ fn run(args: RunArgs) -> Result<(), String> {
             wall,
             record.member_steps_per_second / 1e6
         );
+    }
+    if !args.no_charts {
+        plot(&dir, args.quiet)?;
+    }
+    if !args.quiet {
         println!("results: {}", dir.display());
+    }
+    Ok(())
+}
+
+/// Renders charts and the report of a results folder.
+fn plot(dir: &Path, quiet: bool) -> Result<(), String> {
+    let start = Instant::now();
+    let files = crate::plot::render_all(dir).map_err(|e| format!("error: charts: {e}"))?;
+    crate::report::write_report(dir).map_err(|e| format!("error: report: {e}"))?;
+    if !quiet {
+        println!(
+            "{} chart files and report.html, report.md in {:.2} s",
+            files.len(),
+            start.elapsed().as_secs_f64()
+        );
     }
     Ok(())
 }
