@@ -13,6 +13,10 @@ fn orgsim(args: &[&str], env: &[(&str, &str)]) -> Output {
     c.args(args)
         .env("CI", "true")
         .env_remove("ORGSIM_TEST_PANIC_JOB");
+    if matches!(args.first(), Some(&"run") | Some(&"merge")) {
+        // Charts are not what these tests are about.
+        c.arg("--no-charts");
+    }
     for (k, v) in env {
         c.env(k, v);
     }
@@ -119,6 +123,7 @@ fn kill_and_resume(signal: &str) {
         "--threads",
         "2",
         "--quiet",
+        "--no-charts",
     ];
     let whole = base.join("whole");
     let mut args: Vec<&str> = common.to_vec();
