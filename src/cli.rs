@@ -293,6 +293,12 @@ fn run(args: RunArgs) -> Result<(), String> {
         if out.exists() && !args.force {
             return Err(format!("error: {}", output::exists_message(&out)));
         }
+        if !args.force && staging.join("manifest.json").exists() {
+            return Err(format!(
+                "error: an interrupted run is in {}; starting afresh would discard what it finished\n  help: add --resume to continue it, or --force to start afresh",
+                staging.display(),
+            ));
+        }
         RunDir::fresh(&staging, expected).map_err(|e| format!("error: {e}"))?
     };
     let reps = s.replications as usize;

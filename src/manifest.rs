@@ -356,6 +356,36 @@ impl RunDir {
         fs::create_dir_all(dir.join("jobs"))
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         m.jobs.retain(|e| read_fragment(dir, e).is_ok());
+        // Fragments finished after the manifest was last saved (a hard
+        // kill): a fragment only gets its name once completely written.
+        let k = m.jobs.len();
+        if let Ok(entries) = fs::read_dir(dir.join("jobs")) {
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let file = format!("jobs/{name}");
+                if !name.ends_with(".bin") || m.jobs[..k].iter().any(|e| e.file == file) {
+                    continue;
+                }
+                let Ok(bytes) = fs::read(entry.path()) else {
+                    continue;
+                };
+                if let Some(r) = decode(&bytes)
+                    && fragment_name(r.variant, r.replication) == file
+                    && r.variant < m.variants
+                    && r.replication < m.replications
+                    && r.series.len() == m.steps as usize * r.summary.means.len()
+                {
+                    m.jobs.push(JobEntry {
+                        variant: r.variant,
+                        replication: r.replication,
+                        file,
+                        checksum: checksum(&bytes),
+                        member_steps: r.member_steps,
+                    });
+                }
+            }
+        }
+        m.jobs.sort_by_key(|e| (e.variant, e.replication));
         m.failed.clear();
         m.complete = false;
         m.files.clear();

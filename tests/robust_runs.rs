@@ -185,6 +185,12 @@ fn kill_and_resume(signal: &str) {
     // Nothing half-written looks complete.
     assert!(!cut.exists(), "an interrupted run must not publish results");
 
+    // Forgetting --resume does not throw the finished runs away.
+    let mut args: Vec<&str> = common.to_vec();
+    args.extend(["--out", &c]);
+    let o = orgsim(&args, &[]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("add --resume"), "{}", stderr(&o));
     let mut args: Vec<&str> = common.to_vec();
     args.extend(["--out", &c, "--resume"]);
     ok(&orgsim(&args, &[]));
