@@ -136,8 +136,8 @@ fn load(file: &Path, args: Option<&RunArgs>) -> Result<Scenario, String> {
     let bytes =
         std::fs::read(file).map_err(|e| format!("error: cannot read {}: {e}", file.display()))?;
     let base = file.parent().unwrap_or(Path::new(""));
-    let mut s = scenario::parse_in(&file.display().to_string(), &bytes, base)
-        .map_err(|e| e.to_string())?;
+    let mut s =
+        scenario::parse_in(&file.display().to_string(), &bytes, base).map_err(|e| e.to_string())?;
     if let Some(a) = args {
         if let Some(r) = a.replications {
             if r == 0 {
@@ -364,8 +364,8 @@ fn chart(args: &ChartArgs) -> Result<(), String> {
     let bytes =
         std::fs::read(file).map_err(|e| format!("error: cannot read {}: {e}", file.display()))?;
     let start = Instant::now();
-    let chart = crate::org::chart::parse(&file.display().to_string(), &bytes)
-        .map_err(|e| e.to_string())?;
+    let chart =
+        crate::org::chart::parse(&file.display().to_string(), &bytes).map_err(|e| e.to_string())?;
     let took = start.elapsed().as_secs_f64();
     let s = chart.summary();
     println!(
@@ -383,7 +383,9 @@ fn chart(args: &ChartArgs) -> Result<(), String> {
         took
     );
     let out = args.out.clone().unwrap_or_else(|| {
-        let stem = file.file_stem().map_or("chart".into(), |s| s.to_string_lossy());
+        let stem = file
+            .file_stem()
+            .map_or("chart".into(), |s| s.to_string_lossy());
         let suffix = if args.peer { "-peer" } else { "" };
         PathBuf::from(format!("{stem}{suffix}.svg"))
     });

@@ -53,7 +53,9 @@ pub fn run_job(
     let v = &s.variants[variant];
     let stream = rng::stream(s.seed, variant as u64, replication as u64);
     let chart = v.chart.as_ref().map(|c| &*c.chart);
-    let mut model = s.model.build(&v.values, &v.structure, chart, events, stream);
+    let mut model = s
+        .model
+        .build(&v.values, &v.structure, chart, events, stream);
     let k = s.model.metric_names().len();
     let steps = s.steps as usize;
     let mut series = vec![0.0; steps * k];

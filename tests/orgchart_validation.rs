@@ -62,7 +62,10 @@ fn a_good_chart_reads_with_its_optional_columns() {
     assert_eq!(c.people[1].tenure, Some(4.5));
     assert_eq!(c.people[3].row, 5);
     let s = c.summary();
-    assert_eq!((s.people, s.managers, s.teams, s.vacancies, s.levels), (5, 2, 2, 1, 2));
+    assert_eq!(
+        (s.people, s.managers, s.teams, s.vacancies, s.levels),
+        (5, 2, 2, 1, 2)
+    );
 }
 
 #[test]

@@ -14,7 +14,15 @@ use std::fmt;
 
 /// Largest number of `skill_<domain>` columns (the model's domain limit).
 pub const MAX_SKILL_COLUMNS: usize = 8;
-const KNOWN: &[&str] = &["id", "manager_id", "name", "team", "role", "level", "tenure"];
+const KNOWN: &[&str] = &[
+    "id",
+    "manager_id",
+    "name",
+    "team",
+    "role",
+    "level",
+    "tenure",
+];
 
 /// One row of the chart: a person, or an open position.
 #[derive(Clone, Debug, PartialEq)]
@@ -146,7 +154,11 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Chart, ChartErrors> {
             "tenure" => &mut cols.tenure,
             k if k.starts_with("skill_") && k.len() > 6 => {
                 let dom = h[6..].to_string();
-                if cols.skills.iter().any(|(_, d)| d.eq_ignore_ascii_case(&dom)) {
+                if cols
+                    .skills
+                    .iter()
+                    .any(|(_, d)| d.eq_ignore_ascii_case(&dom))
+                {
                     problems.push(ChartProblem {
                         rows: vec![1],
                         message: format!("column `{h}` appears twice"),
@@ -156,11 +168,10 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Chart, ChartErrors> {
                 continue;
             }
             _ => {
-                let help = crate::params::did_you_mean(&key, KNOWN.iter().copied())
-                    .map_or_else(
-                        || format!("known columns: {}, skill_<domain>", KNOWN.join(", ")),
-                        |s| format!("did you mean `{s}`?"),
-                    );
+                let help = crate::params::did_you_mean(&key, KNOWN.iter().copied()).map_or_else(
+                    || format!("known columns: {}, skill_<domain>", KNOWN.join(", ")),
+                    |s| format!("did you mean `{s}`?"),
+                );
                 problems.push(ChartProblem {
                     rows: vec![1],
                     message: format!("unknown column `{h}` ({help})"),
@@ -251,7 +262,9 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Chart, ChartErrors> {
         let level = cell(&rec, cols.level).and_then(|v| match v.parse::<u32>() {
             Ok(l) if l <= 1000 => Some(l),
             _ => {
-                bad(format!("`level` is `{v}`: expected a whole number from 0 to 1000"));
+                bad(format!(
+                    "`level` is `{v}`: expected a whole number from 0 to 1000"
+                ));
                 None
             }
         });
@@ -273,11 +286,15 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Chart, ChartErrors> {
                 Some(v) => match v.parse::<f32>() {
                     Ok(x) if (0.0..=1.0).contains(&x) => x,
                     Ok(_) => {
-                        bad(format!("`skill_{dom}` is {v}: expected a skill from 0 to 1"));
+                        bad(format!(
+                            "`skill_{dom}` is {v}: expected a skill from 0 to 1"
+                        ));
                         f32::NAN
                     }
                     Err(_) => {
-                        bad(format!("`skill_{dom}` is `{v}`: expected a number from 0 to 1"));
+                        bad(format!(
+                            "`skill_{dom}` is `{v}`: expected a number from 0 to 1"
+                        ));
                         f32::NAN
                     }
                 },

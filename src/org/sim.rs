@@ -466,7 +466,11 @@ impl Organization {
                 }
             }
             if let Some(years) = person.tenure {
-                let premium = if was_manager { org.p.manager_premium } else { 0.0 };
+                let premium = if was_manager {
+                    org.p.manager_premium
+                } else {
+                    0.0
+                };
                 let lead = 0.1 + 0.3 * (years / 10.0).min(1.0) + premium;
                 org.seats[s].leadership = lead.clamp(0.0, 1.0) as f32;
             }

@@ -396,7 +396,10 @@ impl Cx<'_> {
                 }
                 if let Some(c) = &d.chart {
                     if let Err((param, msg)) = chart_values(&c.chart, specs, &mut values) {
-                        let span = d.chart_span.clone().unwrap_or(doc_span.start..doc_span.start);
+                        let span = d
+                            .chart_span
+                            .clone()
+                            .unwrap_or(doc_span.start..doc_span.start);
                         self.error(span, &format!("variant `{}`.{param}", d.name), msg, None);
                         continue;
                     }
@@ -485,12 +488,7 @@ impl Cx<'_> {
                 }),
                 Err(e) => {
                     for p in &e.problems {
-                        self.error(
-                            span.clone(),
-                            &key,
-                            format!("org chart {file}: {p}"),
-                            None,
-                        );
+                        self.error(span.clone(), &key, format!("org chart {file}: {p}"), None);
                     }
                     None
                 }
@@ -1120,7 +1118,8 @@ impl Cx<'_> {
                         Some("remove `share`".into()),
                     );
                 }
-                self.chart_targets.push((id.clone(), id_span, path.to_string()));
+                self.chart_targets
+                    .push((id.clone(), id_span, path.to_string()));
                 if target == "member" {
                     Target::Member(id)
                 } else {
