@@ -412,8 +412,8 @@ impl Organization {
         }
         let mut fill = counts.clone();
         let mut children = vec![0u32; counts[posts.len()] as usize];
-        for i in 0..posts.len() {
-            let parent = posts[i].parent;
+        for (i, post) in posts.iter().enumerate() {
+            let parent = post.parent;
             if parent != NONE {
                 children[fill[parent as usize] as usize] = i as u32;
                 fill[parent as usize] += 1;
