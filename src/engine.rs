@@ -51,7 +51,8 @@ pub fn run_job(
     events: &[crate::org::Event],
 ) -> JobResult {
     let v = &s.variants[variant];
-    let stream = rng::stream(s.seed, variant as u64, replication as u64);
+    let stream_variant = if s.common_streams { 0 } else { variant as u64 };
+    let stream = rng::stream(s.seed, stream_variant, replication as u64);
     let chart = v.chart.as_ref().map(|c| &*c.chart);
     let mut model = s
         .model

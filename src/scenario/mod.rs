@@ -32,6 +32,10 @@ pub struct Scenario {
     pub events: Vec<EventSpec>,
     /// Swept parameters and their values (empty when there is no sweep).
     pub sweep: Vec<(String, Vec<f64>)>,
+    /// Every variant's replication r uses the same random stream (common
+    /// random numbers): differences between variants are then due to their
+    /// parameters, not to chance. Used by sensitivity screening.
+    pub common_streams: bool,
 }
 
 /// How events' dips and recoveries are measured.
