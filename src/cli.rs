@@ -501,7 +501,12 @@ fn merge(args: MergeArgs) -> Result<(), String> {
     }
     let first = manifests[0].clone();
     let src = &first.source;
-    let mut s = scenario::parse(&src.file, src.text.as_bytes()).map_err(|e| e.to_string())?;
+    // An org chart the scenario names is read relative to the scenario
+    // file's path as the shards were given it.
+    let base = Path::new(&src.file).parent().unwrap_or(Path::new(""));
+    let mut s = scenario::parse_in(&src.file, src.text.as_bytes(), base).map_err(|e| {
+        format!("{e}\n  help: run merge from the folder the shards were started in")
+    })?;
     apply_overrides(&mut s, src.replications, src.seed, src.steps)?;
     if manifest::checksum(s.resolved_toml().as_bytes()) != first.scenario_checksum {
         return Err(
