@@ -69,6 +69,9 @@ struct RunArgs {
     /// Results folder (default: results/<name>).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Record every K-th step in the time series (summaries use every step).
+    #[arg(long, value_name = "K", default_value_t = 1)]
+    record_every: u32,
     /// Worker threads (default: all cores).
     #[arg(long, default_value_t = 0)]
     threads: usize,
@@ -142,6 +145,10 @@ fn load(file: &Path, args: Option<&RunArgs>) -> Result<Scenario, String> {
             }
             s.steps = steps;
         }
+        if a.record_every == 0 {
+            return Err("error: --record-every must be at least 1".into());
+        }
+        s.record_every = a.record_every;
     }
     Ok(s)
 }
@@ -214,6 +221,7 @@ fn run(args: RunArgs) -> Result<(), String> {
         model: s.model.name(),
         seed: s.seed,
         steps: s.steps,
+        record_every: s.record_every,
         replications: s.replications,
         variants: s.variants.len(),
         threads,

@@ -16,7 +16,8 @@ use crate::scenario::Scenario;
 pub struct JobResult {
     pub variant: usize,
     pub replication: u32,
-    /// `steps × metrics`, row-major.
+    /// `recorded steps × metrics`, row-major: every `record_every`-th step
+    /// (see [`recorded_steps`]).
     pub series: Vec<f64>,
     pub summary: RunSummary,
     pub member_steps: u64,
@@ -60,6 +61,16 @@ pub fn run_job(
         model.step(row);
     }
     let summary = summarize(s, &series, k);
+    let every = s.record_every.max(1) as usize;
+    if every > 1 {
+        // Thin in place: row i keeps step i × every. Summaries used every step.
+        let kept = recorded_steps(s);
+        for i in 1..kept {
+            series.copy_within(i * every * k..(i * every + 1) * k, i * k);
+        }
+        series.truncate(kept * k);
+        series.shrink_to_fit();
+    }
     JobResult {
         variant,
         replication,
@@ -67,6 +78,12 @@ pub fn run_job(
         summary,
         member_steps: model.members() as u64 * steps as u64,
     }
+}
+
+/// Number of steps recorded in a time series: steps 0, K, 2K, ... below
+/// `steps`, for K = `record_every`.
+pub fn recorded_steps(s: &Scenario) -> usize {
+    (s.steps as usize).div_ceil(s.record_every.max(1) as usize)
 }
 
 /// Computes the per-run measures of one series.

@@ -30,6 +30,9 @@ pub struct Scenario {
     pub events: Vec<EventSpec>,
     /// Swept parameters and their values (empty when there is no sweep).
     pub sweep: Vec<(String, Vec<f64>)>,
+    /// Time series keep every `record_every`-th step (steps 0, K, 2K, ...);
+    /// per-run summaries still use every step. Set by `--record-every`.
+    pub record_every: u32,
 }
 
 /// How events' dips and recoveries are measured.

@@ -384,6 +384,7 @@ impl Cx<'_> {
             variants,
             events,
             sweep: sweep.into_iter().map(|(p, v)| (p.to_string(), v)).collect(),
+            record_every: 1,
         })
     }
 
