@@ -42,6 +42,13 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Re-render the charts and the report of a results folder from its CSVs.
+    Plot {
+        /// The results folder (e.g. results/ceo-departure).
+        dir: PathBuf,
+    },
+    /// Screen which parameters move an outcome (Morris elementary effects).
+    Sensitivity(SensitivityArgs),
     /// Print every parameter of a model with its default, range and meaning.
     Params {
         /// Model name (organization, ...).
@@ -51,6 +58,33 @@ enum Command {
         #[arg(long)]
         markdown: bool,
     },
+}
+
+#[derive(clap::Args)]
+struct SensitivityArgs {
+    /// The scenario file (its first variant is the base point).
+    file: PathBuf,
+    /// Parameters to screen: NAME or NAME=MIN:MAX, comma-separated.
+    #[arg(long, value_delimiter = ',', required = true)]
+    params: Vec<String>,
+    /// Summary measure to explain (e.g. total_throughput, mean_engagement, event1_resilience_loss).
+    #[arg(long, default_value = "total_throughput")]
+    outcome: String,
+    /// Morris trajectories (each costs parameters + 1 design points).
+    #[arg(long, default_value_t = 10)]
+    trajectories: usize,
+    /// Grid levels per parameter (even).
+    #[arg(long, default_value_t = 4)]
+    levels: usize,
+    /// Replications per design point (overrides the file).
+    #[arg(long)]
+    replications: Option<u32>,
+    /// Where to write morris.csv (default: results/<name>-sensitivity).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Worker threads (default: all cores).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
 }
 
 #[derive(clap::Args)]
@@ -81,6 +115,9 @@ struct RunArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
+    /// Skip the charts and the report (CSVs only).
+    #[arg(long)]
+    no_charts: bool,
 }
 
 /// Runs the CLI; returns the process exit code.
@@ -106,6 +143,8 @@ pub fn main() -> i32 {
         }),
         Command::Init { name, force } => init(&name, force),
         Command::Params { model, markdown } => params(&model, markdown),
+        Command::Sensitivity(args) => sensitivity(args),
+        Command::Plot { dir } => plot(&dir, false).map(|_| ()),
     };
     match result {
         Ok(()) => 0,
@@ -243,7 +282,27 @@ fn run(args: RunArgs) -> Result<(), String> {
             wall,
             record.member_steps_per_second / 1e6
         );
+    }
+    if !args.no_charts {
+        plot(&dir, args.quiet)?;
+    }
+    if !args.quiet {
         println!("results: {}", dir.display());
+    }
+    Ok(())
+}
+
+/// Renders charts and the report of a results folder.
+fn plot(dir: &Path, quiet: bool) -> Result<(), String> {
+    let start = Instant::now();
+    let files = crate::plot::render_all(dir).map_err(|e| format!("error: charts: {e}"))?;
+    crate::report::write_report(dir).map_err(|e| format!("error: report: {e}"))?;
+    if !quiet {
+        println!(
+            "{} chart files and report.html, report.md in {:.2} s",
+            files.len(),
+            start.elapsed().as_secs_f64()
+        );
     }
     Ok(())
 }
@@ -395,5 +454,82 @@ fn params(model: &str, markdown: bool) -> Result<(), String> {
             );
         }
     }
+    Ok(())
+}
+
+fn sensitivity(args: SensitivityArgs) -> Result<(), String> {
+    let mut s = load(&args.file, None)?;
+    if let Some(r) = args.replications {
+        s.replications = r.max(1);
+    }
+    if args.levels < 2 || !args.levels.is_multiple_of(2) {
+        return Err("error: --levels must be an even number of 2 or more".into());
+    }
+    if args.trajectories < 2 {
+        return Err("error: --trajectories must be at least 2 (σ needs two effects)".into());
+    }
+    let factors = args
+        .params
+        .iter()
+        .map(|p| crate::sensitivity::parse_factor(&s, p))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("error: --params {e}"))?;
+    let threads = if args.threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        args.threads
+    };
+    let effects = crate::sensitivity::screen(
+        &s,
+        &factors,
+        &args.outcome,
+        args.trajectories,
+        args.levels,
+        threads,
+    )
+    .map_err(|e| format!("error: {e}"))?;
+    let out = args
+        .out
+        .unwrap_or_else(|| Path::new("results").join(format!("{}-sensitivity", s.name)));
+    std::fs::create_dir_all(&out)
+        .map_err(|e| format!("error: cannot create {}: {e}", out.display()))?;
+    let mut csv = String::from("parameter,min,max,mu_star,mu,sigma\n");
+    for (e, f) in effects
+        .iter()
+        .filter_map(|e| factors.iter().find(|f| f.name == e.name).map(|f| (e, f)))
+    {
+        csv.push_str(&format!(
+            "{},{},{},{},{},{}\n",
+            e.name,
+            f.min,
+            f.max,
+            crate::output::cell(e.mu_star),
+            crate::output::cell(e.mu),
+            crate::output::cell(e.sigma)
+        ));
+    }
+    let path = out.join("morris.csv");
+    crate::output::write_atomic(&path, csv.as_bytes()).map_err(|e| format!("error: {e}"))?;
+    println!(
+        "Morris screening of {} ({} trajectories × {} points, {} replications each):",
+        args.outcome,
+        args.trajectories,
+        factors.len() + 1,
+        s.replications
+    );
+    println!(
+        "{:24} {:>12} {:>12} {:>12}",
+        "parameter", "mu*", "mu", "sigma"
+    );
+    for e in &effects {
+        println!(
+            "{:24} {:>12.4} {:>12.4} {:>12.4}",
+            e.name, e.mu_star, e.mu, e.sigma
+        );
+    }
+    println!(
+        "(effects of moving each parameter across its whole range; mu* ranks importance, sigma flags interactions or non-linearity)"
+    );
+    println!("written: {}", path.display());
     Ok(())
 }

@@ -52,7 +52,8 @@ pub fn run_job(
     events: &[crate::org::Event],
 ) -> JobResult {
     let v = &s.variants[variant];
-    let stream = rng::stream(s.seed, variant as u64, replication as u64);
+    let stream_variant = if s.common_streams { 0 } else { variant as u64 };
+    let stream = rng::stream(s.seed, stream_variant, replication as u64);
     let mut model = s.model.build(&v.values, &v.structure, events, stream);
     let k = s.model.metric_names().len();
     let steps = s.steps as usize;

@@ -3,6 +3,7 @@
 
 use crate::org;
 use crate::params::{ParamSet, ParamSpec};
+use crate::reference::{carley, march, miller};
 use crate::rng::Stream;
 
 /// A simulation the engine can step. Implementations own all their state and
@@ -20,14 +21,28 @@ pub trait Model: Send {
 pub enum ModelKind {
     /// The main organization model (hierarchy, leader-leader, peer).
     Org,
+    /// Reference model: March (1991), exploration and exploitation.
+    March1991,
+    /// Reference model: Miller, Zhao & Calantone (2006), interpersonal learning.
+    Miller2006,
+    /// Reference model: Carley (1992), organizational learning and turnover.
+    Carley1992,
 }
 
 impl ModelKind {
-    pub const ALL: &'static [ModelKind] = &[ModelKind::Org];
+    pub const ALL: &'static [ModelKind] = &[
+        ModelKind::Org,
+        ModelKind::March1991,
+        ModelKind::Miller2006,
+        ModelKind::Carley1992,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             ModelKind::Org => "organization",
+            ModelKind::March1991 => "march1991",
+            ModelKind::Miller2006 => "miller2006",
+            ModelKind::Carley1992 => "carley1992",
         }
     }
 
@@ -38,6 +53,9 @@ impl ModelKind {
     pub fn specs(self) -> &'static [ParamSpec] {
         match self {
             ModelKind::Org => org::OrgParams::SPECS,
+            ModelKind::March1991 => march::MarchParams::SPECS,
+            ModelKind::Miller2006 => miller::MillerParams::SPECS,
+            ModelKind::Carley1992 => carley::CarleyParams::SPECS,
         }
     }
 
@@ -45,6 +63,8 @@ impl ModelKind {
     pub fn structures(self) -> &'static [&'static str] {
         match self {
             ModelKind::Org => org::Structure::NAMES,
+            ModelKind::March1991 | ModelKind::Miller2006 => &[],
+            ModelKind::Carley1992 => carley::STRUCTURES,
         }
     }
 
@@ -52,12 +72,17 @@ impl ModelKind {
     pub fn preset(self, structure: &str) -> &'static [(&'static str, f64)] {
         match self {
             ModelKind::Org => org::Structure::from_name(structure).map_or(&[], |s| s.preset()),
+            ModelKind::March1991 | ModelKind::Miller2006 => &[],
+            ModelKind::Carley1992 => carley::preset(structure),
         }
     }
 
     pub fn metric_names(self) -> &'static [&'static str] {
         match self {
             ModelKind::Org => &org::METRICS,
+            ModelKind::March1991 => march::METRICS,
+            ModelKind::Miller2006 => miller::METRICS,
+            ModelKind::Carley1992 => carley::METRICS,
         }
     }
 
@@ -65,6 +90,9 @@ impl ModelKind {
     pub fn primary_metric(self) -> usize {
         match self {
             ModelKind::Org => org::THROUGHPUT,
+            ModelKind::March1991 => march::CODE_KNOWLEDGE,
+            ModelKind::Miller2006 => miller::MEMBER_KNOWLEDGE,
+            ModelKind::Carley1992 => carley::ACCURACY,
         }
     }
 
@@ -77,6 +105,9 @@ impl ModelKind {
     pub fn check(self, values: &[f64], _structure: &str) -> Result<(), (&'static str, String)> {
         match self {
             ModelKind::Org => org::OrgParams::from_values(values).check(),
+            ModelKind::March1991 => march::MarchParams::from_values(values).check(),
+            ModelKind::Miller2006 => miller::MillerParams::from_values(values).check(),
+            ModelKind::Carley1992 => carley::CarleyParams::from_values(values).check(),
         }
     }
 
@@ -93,6 +124,18 @@ impl ModelKind {
                 org::OrgParams::from_values(values),
                 org::Structure::from_name(structure).unwrap_or(org::Structure::Hierarchy),
                 events,
+                rng,
+            )),
+            ModelKind::March1991 => Box::new(march::March::new(
+                march::MarchParams::from_values(values),
+                rng,
+            )),
+            ModelKind::Miller2006 => Box::new(miller::Miller::new(
+                miller::MillerParams::from_values(values),
+                rng,
+            )),
+            ModelKind::Carley1992 => Box::new(carley::Carley::new(
+                carley::CarleyParams::from_values(values),
                 rng,
             )),
         }

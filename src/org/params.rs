@@ -43,7 +43,7 @@ define_params! {
         consensus_bonus: f64 = 0.5, [0, 1], "share";
         // --- work ------------------------------------------------------
         /// Demand: tasks arriving per step per head of the headcount, shared over the working members.
-        arrival_rate: f64 = 0.25, [0, 100], "tasks/member/step";
+        arrival_rate: f64 = 0.2, [0, 100], "tasks/member/step";
         /// Mean work in a task; each task draws 0.5..1.5 times this.
         difficulty: f64 = 1.0, [0.01, 1000], "work units";
         /// Work a fully skilled, fully engaged member does per step.

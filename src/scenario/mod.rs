@@ -30,6 +30,10 @@ pub struct Scenario {
     pub events: Vec<EventSpec>,
     /// Swept parameters and their values (empty when there is no sweep).
     pub sweep: Vec<(String, Vec<f64>)>,
+    /// Every variant's replication r uses the same random stream (common
+    /// random numbers): differences between variants are then due to their
+    /// parameters, not to chance. Used by sensitivity screening.
+    pub common_streams: bool,
     /// Time series keep every `record_every`-th step (steps 0, K, 2K, ...);
     /// per-run summaries still use every step. Set by `--record-every`.
     pub record_every: u32,

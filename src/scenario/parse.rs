@@ -319,11 +319,18 @@ impl Cx<'_> {
             defaults = self.params(t, "defaults", specs, false).0;
         }
         let drafts = self.variants(doc, model, doc_span.clone());
-        let sweep = self.sweep(doc, specs);
+        let (sweep, lhs) = self.sweep(doc, specs, seed);
         let events = self.events(doc, model, steps);
 
         let mut variants = Vec::new();
-        let grid = cartesian(&sweep);
+        let grid = if lhs {
+            let n = sweep.first().map_or(0, |(_, v)| v.len());
+            (0..n)
+                .map(|i| sweep.iter().map(|(_, v)| v[i]).collect())
+                .collect()
+        } else {
+            cartesian(&sweep)
+        };
         if drafts.len() * grid.len() > MAX_VARIANTS {
             let span = doc
                 .get("sweep")
@@ -352,10 +359,18 @@ impl Cx<'_> {
                     values[i] = v;
                 }
                 let mut name = d.name.clone();
+                if lhs {
+                    name.push_str(&format!(" #{}", variants.len() % grid.len().max(1) + 1));
+                }
                 for ((p, _), v) in sweep.iter().zip(point) {
                     let i = specs.iter().position(|s| s.name == *p).unwrap_or(0);
                     values[i] = *v;
-                    name.push_str(&format!(" {p}={}", fmt_num(*v)));
+                    let shown = if lhs && v.fract() != 0.0 {
+                        format!("{v:.4}")
+                    } else {
+                        fmt_num(*v)
+                    };
+                    name.push_str(&format!(" {p}={shown}"));
                 }
                 if let Err((param, msg)) = model.check(&values, &d.structure) {
                     let span = self
@@ -384,6 +399,7 @@ impl Cx<'_> {
             variants,
             events,
             sweep: sweep.into_iter().map(|(p, v)| (p.to_string(), v)).collect(),
+            common_streams: false,
             record_every: 1,
         })
     }
@@ -641,17 +657,69 @@ impl Cx<'_> {
         })
     }
 
+    /// The `[sweep]` table: a grid of listed values (the default), or with
+    /// `method = "latin-hypercube"` and `points = N`, N points sampled from
+    /// each parameter's `[min, max]`. Returns the swept parameters with their
+    /// values (for a Latin hypercube, one column of N sampled values each) and
+    /// whether the points are to be zipped rather than combined.
     fn sweep<'s>(
         &mut self,
         doc: &'s DeTable<'s>,
         specs: &'static [ParamSpec],
-    ) -> Vec<(&'static str, Vec<f64>)> {
+        seed: u64,
+    ) -> (Vec<(&'static str, Vec<f64>)>, bool) {
         let mut out = Vec::new();
         let Some(t) = self.table(doc, "sweep", "") else {
-            return out;
+            return (out, false);
         };
+        let lhs = match self.string(t, "method", "sweep") {
+            None => false,
+            Some((m, _)) if m == "grid" => false,
+            Some((m, _)) if m == "latin-hypercube" => true,
+            Some((m, span)) => {
+                self.error(
+                    span,
+                    "sweep.method",
+                    format!("unknown sweep method `{m}`"),
+                    Some("use \"grid\" (every combination of the listed values) or \"latin-hypercube\" (with `points`)".into()),
+                );
+                return (out, false);
+            }
+        };
+        let points = self.setting(
+            t,
+            "points",
+            "sweep",
+            spec(
+                "points",
+                10.0,
+                1.0,
+                MAX_VARIANTS as f64,
+                "points sampled by a Latin hypercube",
+            ),
+        );
+        if lhs && points.is_none() && !t.contains_key("points") {
+            let span = doc.get("sweep").map_or(0..0, |v| v.span());
+            self.error(
+                span,
+                "sweep.points",
+                "a Latin hypercube sweep needs `points`".into(),
+                Some("add e.g. points = 50".into()),
+            );
+        }
+        if !lhs && let Some(v) = t.get("points") {
+            self.error(
+                v.span(),
+                "sweep.points",
+                "`points` only applies to method = \"latin-hypercube\"".into(),
+                Some("remove `points`, or add method = \"latin-hypercube\"".into()),
+            );
+        }
         for (k, v) in t.iter() {
             let key = k.get_ref().as_ref();
+            if key == "method" || key == "points" {
+                continue;
+            }
             let path = join("sweep", key);
             let Some(spec) = specs.iter().find(|s| s.name == key) else {
                 let help = did_you_mean(key, specs.iter().map(|s| s.name)).map_or_else(
@@ -692,11 +760,38 @@ impl Cx<'_> {
                 .iter()
                 .filter_map(|x| self.number(x, &path, spec))
                 .collect();
-            if values.len() == items.len() {
-                out.push((spec.name, values));
+            if values.len() != items.len() {
+                continue;
+            }
+            if lhs && (values.len() != 2 || values[0] >= values[1]) {
+                self.error(
+                    v.span(),
+                    &path,
+                    "a Latin hypercube needs each parameter as [min, max] with min < max".into(),
+                    Some(format!(
+                        "e.g. {key} = [{}, {}]",
+                        fmt_num(spec.min),
+                        fmt_num(spec.max)
+                    )),
+                );
+                continue;
+            }
+            out.push((spec.name, values));
+        }
+        if lhs && let Some(n) = points {
+            // The design has its own stream, apart from every replication's.
+            let mut rng = crate::rng::stream(seed, u64::MAX, 0);
+            let ranges: Vec<(f64, f64)> = out.iter().map(|(_, v)| (v[0], v[1])).collect();
+            let design = crate::stats::design::latin_hypercube(n as usize, &ranges, &mut rng);
+            for (j, (name, values)) in out.iter_mut().enumerate() {
+                let integer = specs.iter().any(|s| s.name == *name && s.integer);
+                *values = design
+                    .iter()
+                    .map(|p| if integer { p[j].round() } else { p[j] })
+                    .collect();
             }
         }
-        out
+        (out, lhs)
     }
 
     fn events(&mut self, doc: &DeTable, model: ModelKind, steps: u32) -> Vec<EventSpec> {

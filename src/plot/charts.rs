@@ -1,0 +1,1449 @@
+//! The cartesian charts: time series, recovery, comparison bars, competition
+//! vs collaboration scatter, sweep line and heatmap.
+
+use std::ops::Range;
+
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, VPos};
+
+use super::data::{KEY_METRICS, Results};
+use super::style::*;
+use super::{HEIGHT, PlotError, WIDTH};
+use crate::stats::OnlineStats;
+
+/// One drawn chart, not yet written.
+#[derive(Clone, Debug)]
+pub struct Chart {
+    /// File stem under `charts/`.
+    pub name: String,
+    /// Section of the report it belongs to.
+    pub section: &'static str,
+    pub title: String,
+    /// One or two plain sentences saying how to read it.
+    pub caption: String,
+    pub svg: String,
+}
+
+/// Draws every chart the data allow.
+pub fn all(r: &Results) -> Result<Vec<Chart>, PlotError> {
+    let look = Look::new(r.variants.len());
+    let mut out = Vec::new();
+    let present: Vec<&str> = KEY_METRICS
+        .iter()
+        .copied()
+        .filter(|m| r.ts.metrics.iter().any(|x| x == m))
+        .collect();
+    let ts_metrics: Vec<String> = if present.is_empty() {
+        r.ts.metrics.clone()
+    } else {
+        present.iter().map(|s| s.to_string()).collect()
+    };
+    for m in &ts_metrics {
+        out.push(timeseries(r, &look, m)?);
+    }
+    if !present.is_empty() {
+        let others: Vec<String> =
+            r.ts.metrics
+                .iter()
+                .filter(|m| !present.contains(&m.as_str()))
+                .cloned()
+                .collect();
+        if !others.is_empty() {
+            out.push(small_multiples(r, &look, &others)?);
+        }
+    }
+    if let Some(c) = recovery(r, &look)? {
+        out.push(c);
+    }
+    out.extend(bars(r, &look)?);
+    if let Some(c) = scatter(r, &look)? {
+        out.push(c);
+    }
+    if let Some(c) = sweep_line(r)? {
+        out.push(c);
+    }
+    if let Some(c) = heatmap(r)? {
+        out.push(c);
+    }
+    out.extend(super::org::charts(r)?);
+    Ok(out)
+}
+
+/// Draws into a fresh 1600×900 SVG.
+pub(super) fn render(
+    name: &str,
+    f: impl FnOnce(&Area) -> DResult<()>,
+) -> Result<String, PlotError> {
+    let mut svg = String::new();
+    let err = |e: DErr| PlotError::Draw {
+        chart: name.to_string(),
+        message: e.0,
+    };
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| err(e.into()))?;
+        f(&root).map_err(err)?;
+        root.present().map_err(|e| err(e.into()))?;
+    }
+    Ok(svg)
+}
+
+fn reps_note(r: &Results) -> String {
+    let n = r.replications();
+    if n == 1 {
+        "1 replication (no confidence band)".into()
+    } else {
+        format!("mean of {n} replications, shaded band = 95% confidence interval of the mean")
+    }
+}
+
+/// A line with its band: `(x, mean, half-width)`.
+struct Line {
+    v: usize,
+    pts: Vec<(f64, f64, f64)>,
+}
+
+struct Panel {
+    title: String,
+    x_desc: String,
+    y_desc: String,
+    x_range: Range<f64>,
+    /// Event windows `(start, end)`, shaded, with a dashed line at the start.
+    shades: Vec<(f64, f64)>,
+    /// Labels above the plot at these x positions.
+    labels: Vec<(f64, String)>,
+    hline: Option<(f64, String)>,
+    small: bool,
+    /// Dots at every point (sparse x values, e.g. a sweep).
+    markers: bool,
+}
+
+fn y_range(lines: &[Line], extra: Option<f64>) -> Range<f64> {
+    let mut lo = f64::INFINITY;
+    let mut hi = f64::NEG_INFINITY;
+    for l in lines {
+        for &(_, m, h) in &l.pts {
+            if m.is_finite() {
+                let h = if h.is_finite() { h } else { 0.0 };
+                lo = lo.min(m - h);
+                hi = hi.max(m + h);
+            }
+        }
+    }
+    if let Some(e) = extra {
+        lo = lo.min(e);
+        hi = hi.max(e);
+    }
+    if !lo.is_finite() {
+        return 0.0..1.0;
+    }
+    if lo >= 0.0 && lo < 0.35 * hi {
+        lo = 0.0;
+    }
+    if hi - lo < 1e-12 {
+        let d = if hi.abs() > 0.0 { hi.abs() * 0.1 } else { 1.0 };
+        return (lo - d)..(hi + d);
+    }
+    let pad = (hi - lo) * 0.06;
+    let lo2 = if lo == 0.0 { 0.0 } else { lo - pad };
+    lo2..(hi + pad)
+}
+
+/// Assigns label rows so that labels on one row do not overlap.
+fn label_rows(xs_px: &[(i32, u32)]) -> Vec<usize> {
+    let mut row_end: Vec<i32> = Vec::new();
+    xs_px
+        .iter()
+        .map(|&(x, w)| {
+            for (i, end) in row_end.iter_mut().enumerate() {
+                if x > *end + 14 {
+                    *end = x + w as i32;
+                    return i;
+                }
+            }
+            row_end.push(x + w as i32);
+            row_end.len() - 1
+        })
+        .collect()
+}
+
+/// Draws a line panel with bands into `area`.
+fn line_panel(area: &Area, p: &Panel, lines: &[Line], look: &Look) -> DResult<()> {
+    let (w, _h) = area.dim_in_pixel();
+    let (tick, desc) = if p.small { (16, 18) } else { (TICK, DESC) };
+    let yr = y_range(lines, p.hline.as_ref().map(|h| h.0));
+    let yd = tick_decimals(yr.start, yr.end);
+    let y_lab_w = [yr.start, yr.end, (yr.start + yr.end) / 2.0]
+        .iter()
+        .map(|v| text_w(&fmt_tick(*v, yd), tick))
+        .max()
+        .unwrap_or(40)
+        + desc
+        + 30;
+    let mut top = 10;
+    if !p.title.is_empty() {
+        area.draw(&Text::new(
+            fit(&p.title, desc + 2, w - 20),
+            (y_lab_w as i32, 8),
+            anchored(font(desc + 2), HPos::Left, VPos::Top),
+        ))?;
+        top += desc + 14;
+    }
+    // Rows of event labels above the plot, laid out on estimated positions.
+    let plot_w = w.saturating_sub(y_lab_w + 30) as f64;
+    let span = (p.x_range.end - p.x_range.start).max(1e-9);
+    let mut order: Vec<usize> = (0..p.labels.len()).collect();
+    order.sort_by(|&a, &b| p.labels[a].0.total_cmp(&p.labels[b].0));
+    let est: Vec<(i32, u32)> = order
+        .iter()
+        .map(|&i| {
+            let x = y_lab_w as f64 + 10.0 + (p.labels[i].0 - p.x_range.start) / span * plot_w;
+            (x as i32, text_w(&p.labels[i].1, tick) + 8)
+        })
+        .collect();
+    let rows = label_rows(&est);
+    let n_rows = rows.iter().max().map_or(0, |m| m + 1) as u32;
+    let band_top = top;
+    top += n_rows * (tick + 10);
+
+    let mut chart = ChartBuilder::on(area)
+        .margin_top(top)
+        .margin_right(30)
+        .margin_left(10)
+        .margin_bottom(8)
+        .x_label_area_size(tick * 2 + desc + 8)
+        .y_label_area_size(y_lab_w)
+        .build_cartesian_2d(p.x_range.clone(), yr.clone())?;
+    let xd = tick_decimals(p.x_range.start, p.x_range.end);
+    let x_fmt = |v: &f64| fmt_tick(*v, xd);
+    let y_fmt = |v: &f64| fmt_tick(*v, yd);
+    chart
+        .configure_mesh()
+        .x_desc(p.x_desc.as_str())
+        .y_desc(p.y_desc.as_str())
+        .label_style(font(tick))
+        .axis_desc_style(font(desc))
+        .light_line_style(TRANSPARENT)
+        .bold_line_style(GRID)
+        .axis_style(SUBTLE)
+        .x_labels(if p.small { 5 } else { 10 })
+        .y_labels(if p.small { 5 } else { 7 })
+        .x_label_formatter(&x_fmt)
+        .y_label_formatter(&y_fmt)
+        .draw()?;
+
+    let (y0, y1) = (yr.start, yr.end);
+    let clamp_x = |x: f64| x.clamp(p.x_range.start, p.x_range.end);
+    for &(s, e) in &p.shades {
+        if e > s {
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(clamp_x(s), y0), (clamp_x(e), y1)],
+                RGBColor(0x99, 0x99, 0x99).mix(0.18).filled(),
+            )))?;
+        }
+        chart.draw_series(DashedLineSeries::new(
+            vec![(clamp_x(s), y0), (clamp_x(s), y1)],
+            8,
+            6,
+            SUBTLE.stroke_width(2),
+        ))?;
+    }
+    // The threshold line is explained in the legend, not labelled in the
+    // plot, where a label could cover data.
+    if let Some((y, _)) = &p.hline {
+        chart.draw_series(DashedLineSeries::new(
+            vec![(p.x_range.start, *y), (p.x_range.end, *y)],
+            12,
+            6,
+            INK.stroke_width(2),
+        ))?;
+    }
+    for l in lines {
+        let c = look.colors[l.v];
+        // Band, one polygon per run of finite values.
+        for run in runs(&l.pts, |&(_, m, h)| m.is_finite() && h.is_finite()) {
+            let mut poly: Vec<(f64, f64)> =
+                run.iter().map(|&(x, m, h)| (x, (m + h).min(y1))).collect();
+            poly.extend(run.iter().rev().map(|&(x, m, h)| (x, (m - h).max(y0))));
+            chart.draw_series(std::iter::once(Polygon::new(poly, c.mix(0.16).filled())))?;
+        }
+    }
+    for l in lines {
+        let c = look.colors[l.v];
+        for run in runs(&l.pts, |&(_, m, _)| m.is_finite()) {
+            if p.markers {
+                chart.draw_series(
+                    run.iter()
+                        .map(|&(x, m, _)| Circle::new((x, m), 7, c.filled())),
+                )?;
+            }
+            if run.len() == 1 {
+                chart.draw_series(std::iter::once(Circle::new(
+                    (run[0].0, run[0].1),
+                    4,
+                    c.filled(),
+                )))?;
+            } else {
+                chart.draw_series(LineSeries::new(
+                    run.iter().map(|&(x, m, _)| (x, m)),
+                    c.stroke_width(if p.small { 2 } else { 3 }),
+                ))?;
+            }
+        }
+    }
+    // Event labels on their rows, at the real positions.
+    for (j, &i) in order.iter().enumerate() {
+        let (x, label) = &p.labels[i];
+        let (px, ptop) = rel(area, chart.backend_coord(&(clamp_x(*x), y1)));
+        let ly = band_top as i32 + rows[j] as i32 * (tick as i32 + 10);
+        let lw = text_w(label, tick) as i32;
+        let right_edge = (w as i32) - 4;
+        let (tx, anchor) = if px + 4 + lw > right_edge {
+            (px - 4, HPos::Right)
+        } else {
+            (px + 4, HPos::Left)
+        };
+        area.draw(&PathElement::new(
+            vec![(px, ly), (px, ptop)],
+            SUBTLE.mix(0.7).stroke_width(1),
+        ))?;
+        area.draw(&Text::new(
+            label.clone(),
+            (tx, ly),
+            anchored(font(tick), anchor, VPos::Top),
+        ))?;
+    }
+    Ok(())
+}
+
+/// Maximal runs of consecutive points satisfying `ok`.
+fn runs<T: Copy>(pts: &[T], ok: impl Fn(&T) -> bool) -> Vec<Vec<T>> {
+    let mut out = Vec::new();
+    let mut cur = Vec::new();
+    for p in pts {
+        if ok(p) {
+            cur.push(*p);
+        } else if !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+fn event_label(r: &Results, k: usize) -> String {
+    r.events
+        .iter()
+        .find(|e| e.k == k)
+        .map(|e| {
+            if e.label.is_empty() {
+                format!("event {k}")
+            } else {
+                e.label.clone()
+            }
+        })
+        .unwrap_or_else(|| format!("event {k}"))
+}
+
+fn variant_legend(
+    r: &Results,
+    look: &Look,
+    swatch: fn(RGBColor) -> Swatch,
+) -> Vec<(String, Swatch)> {
+    look.shown
+        .iter()
+        .map(|&v| (r.variants[v].name.clone(), swatch(look.colors[v])))
+        .collect()
+}
+
+fn metric_lines(r: &Results, look: &Look, m: usize) -> Vec<Line> {
+    look.shown
+        .iter()
+        .map(|&v| Line {
+            v,
+            pts: r.ts.stats[v][m]
+                .iter()
+                .enumerate()
+                .map(|(s, st)| (s as f64, st.mean(), st.ci95_half_width()))
+                .collect(),
+        })
+        .collect()
+}
+
+fn timeseries(r: &Results, look: &Look, metric: &str) -> Result<Chart, PlotError> {
+    let m = r.ts.metrics.iter().position(|x| x == metric).unwrap_or(0);
+    let (label, unit) = metric_label(metric);
+    let title = format!("{label} over time, by organization variant");
+    let mut subtitle = reps_note(r);
+    if look.limited() {
+        subtitle = format!("{subtitle}; {}", look.limit_note());
+    }
+    let lines = metric_lines(r, look, m);
+    let steps = r.ts.steps.max(2) as f64;
+    let panel = Panel {
+        title: String::new(),
+        x_desc: "Time (weeks)".into(),
+        y_desc: if unit.is_empty() {
+            label.clone()
+        } else {
+            format!("{label} ({unit})")
+        },
+        x_range: 0.0..(steps - 1.0),
+        shades: r
+            .events
+            .iter()
+            .map(|e| (e.start, e.start + e.duration))
+            .collect(),
+        labels: r
+            .events
+            .iter()
+            .map(|e| (e.start, event_label(r, e.k)))
+            .collect(),
+        hline: None,
+        small: false,
+        markers: false,
+    };
+    let name = format!("timeseries_{}", slug(metric));
+    let svg = render(&name, |root| {
+        let top = draw_title(root, &title, &subtitle)?;
+        let (main, legend) = root.split_horizontally(WIDTH - LEGEND_W);
+        let main = main.margin(top as u32, 0, 0, 0);
+        line_panel(&main, &panel, &lines, look)?;
+        let mut items = variant_legend(r, look, Swatch::LineBand);
+        if !r.events.is_empty() {
+            items.push(("event (start, duration)".into(), Swatch::Shade));
+        }
+        draw_legend(&legend, 10, top + 20, "Variant", &items)
+    })?;
+    let events_note = if r.events.is_empty() {
+        String::new()
+    } else {
+        " Dashed vertical lines mark when each event starts; grey shading covers its duration."
+            .into()
+    };
+    Ok(Chart {
+        name,
+        section: "Time series",
+        title,
+        caption: format!(
+            "{label} per week for each variant: line = mean over replications, band = 95% confidence interval.{events_note}"
+        ),
+        svg,
+    })
+}
+
+/// Non-key metrics as a grid of small panels.
+fn small_multiples(r: &Results, look: &Look, metrics: &[String]) -> Result<Chart, PlotError> {
+    let metrics: Vec<&String> = metrics.iter().take(12).collect();
+    let title = "Other metrics over time".to_string();
+    let mut subtitle = format!("{} (weeks on the x axis)", reps_note(r));
+    if look.limited() {
+        subtitle = format!("{subtitle}; {}", look.limit_note());
+    }
+    let n = metrics.len();
+    let cols = if n <= 4 {
+        n.max(1)
+    } else if n <= 9 {
+        3
+    } else {
+        4
+    };
+    let rows = n.div_ceil(cols);
+    let svg = render("timeseries_other", |root| {
+        let top = draw_title(root, &title, &subtitle)?;
+        let (main, legend) = root.split_horizontally(WIDTH - LEGEND_W);
+        let main = main.margin(top as u32, 0, 0, 0);
+        let cells = main.split_evenly((rows, cols));
+        for (cell, metric) in cells.iter().zip(&metrics) {
+            let m = r.ts.metrics.iter().position(|x| x == *metric).unwrap_or(0);
+            let (label, _) = metric_label(metric);
+            let panel = Panel {
+                title: label,
+                x_desc: String::new(),
+                y_desc: String::new(),
+                x_range: 0.0..(r.ts.steps.max(2) as f64 - 1.0),
+                shades: r
+                    .events
+                    .iter()
+                    .map(|e| (e.start, e.start + e.duration))
+                    .collect(),
+                labels: Vec::new(),
+                hline: None,
+                small: true,
+                markers: false,
+            };
+            line_panel(cell, &panel, &metric_lines(r, look, m), look)?;
+        }
+        draw_legend(
+            &legend,
+            10,
+            top + 20,
+            "Variant",
+            &variant_legend(r, look, Swatch::LineBand),
+        )
+    })?;
+    Ok(Chart {
+        name: "timeseries_other".into(),
+        section: "Time series",
+        title,
+        caption: format!(
+            "The remaining metrics ({}), one small panel each, same colours as above.",
+            metrics
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        svg,
+    })
+}
+
+/// Steps before an event averaged for the pre-event level.
+pub const PRE_WINDOW: usize = 10;
+/// Longest window drawn after an event.
+const POST_MAX: f64 = 100.0;
+
+fn recovery(r: &Results, look: &Look) -> Result<Option<Chart>, PlotError> {
+    let Some(primary) = r.ts.primary_metric.clone() else {
+        return Ok(None);
+    };
+    let steps = r.ts.steps;
+    let events: Vec<_> = r
+        .events
+        .iter()
+        .filter(|e| e.start >= 1.0 && (e.start as usize) < steps)
+        .collect();
+    if events.is_empty() {
+        return Ok(None);
+    }
+    let (plabel, _) = metric_label(&primary);
+    // The project's recovery measure, when the scenario states it.
+    let pre_window = r
+        .scenario
+        .baseline
+        .filter(|b| *b > 0)
+        .map_or(PRE_WINDOW, |b| b as usize);
+    let smooth = r
+        .scenario
+        .smoothing
+        .filter(|b| *b > 0)
+        .map_or(1, |b| b as usize);
+    let threshold = r
+        .scenario
+        .threshold
+        .filter(|t| *t > 0.0 && *t < 2.0)
+        .unwrap_or(0.95)
+        * 100.0;
+    let mut panels = Vec::new();
+    for (i, e) in events.iter().enumerate() {
+        let start = e.start as usize;
+        let next = r
+            .events
+            .iter()
+            .filter(|o| o.start > e.start)
+            .map(|o| o.start)
+            .fold(f64::INFINITY, f64::min);
+        let post = ((steps - start) as f64)
+            .min(next - e.start)
+            .min(POST_MAX.max(e.duration * 2.0))
+            .max(1.0) as usize;
+        let pre_from = start.saturating_sub(pre_window);
+        let lines: Vec<Line> = look
+            .shown
+            .iter()
+            .map(|&v| {
+                let mut st = vec![OnlineStats::new(); start - pre_from + post];
+                for rep in &r.ts.primary[v] {
+                    let mut pre = OnlineStats::new();
+                    for s in pre_from..start {
+                        pre.push(rep.get(s).copied().unwrap_or(f64::NAN));
+                    }
+                    let base = pre.mean();
+                    if !(base.is_finite() && base > 0.0) {
+                        continue;
+                    }
+                    // Trailing mean over at most `smooth` steps, restarted at
+                    // the event (as the summary's recovery measure does).
+                    for (j, s) in (pre_from..start + post).enumerate() {
+                        let from = if s >= start {
+                            start.max((s + 1).saturating_sub(smooth))
+                        } else {
+                            (s + 1).saturating_sub(smooth)
+                        };
+                        let mut m = OnlineStats::new();
+                        for t in from..=s {
+                            m.push(rep.get(t).copied().unwrap_or(f64::NAN));
+                        }
+                        if m.n() > 0 {
+                            st[j].push(100.0 * m.mean() / base);
+                        }
+                    }
+                }
+                Line {
+                    v,
+                    pts: st
+                        .iter()
+                        .enumerate()
+                        .map(|(j, s)| {
+                            (
+                                (pre_from + j) as f64 - e.start,
+                                s.mean(),
+                                s.ci95_half_width(),
+                            )
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+        let _ = i;
+        panels.push((
+            Panel {
+                title: format!("{} (week {})", event_label(r, e.k), fmt_num(e.start)),
+                x_desc: "Weeks since the event started".into(),
+                y_desc: format!("{plabel} (% of pre-event level)"),
+                x_range: (pre_from as f64 - e.start)..(post as f64 - 1.0),
+                shades: vec![(0.0, e.duration)],
+                labels: Vec::new(),
+                hline: Some((threshold, String::new())),
+                small: events.len() > 1,
+                markers: false,
+            },
+            lines,
+        ));
+    }
+    let title = format!(
+        "Recovery after each event: {} relative to the level before it",
+        plabel.to_lowercase()
+    );
+    let smooth_note = if smooth > 1 {
+        format!("; lines: {smooth}-week trailing mean, as for recovery")
+    } else {
+        String::new()
+    };
+    let mut subtitle = format!(
+        "100% = mean of the {pre_window} weeks before the event{smooth_note}; mean of {} replications, band = 95% CI",
+        r.replications()
+    );
+    if look.limited() {
+        subtitle = format!("{subtitle}; {}", look.limit_note());
+    }
+    let n = panels.len();
+    let cols = if n <= 3 {
+        n
+    } else if n <= 4 {
+        2
+    } else {
+        3
+    };
+    let rows = n.div_ceil(cols);
+    let svg = render("recovery", |root| {
+        let top = draw_title(root, &title, &subtitle)?;
+        let (main, legend) = root.split_horizontally(WIDTH - LEGEND_W);
+        let main = main.margin(top as u32, 0, 0, 0);
+        let cells = main.split_evenly((rows, cols));
+        for (cell, (p, lines)) in cells.iter().zip(&panels) {
+            line_panel(cell, p, lines, look)?;
+        }
+        let mut items = variant_legend(r, look, Swatch::LineBand);
+        items.push((
+            format!("{} of pre-event level", fmt_num(threshold) + "%"),
+            Swatch::Dashed(INK),
+        ));
+        items.push(("event duration".into(), Swatch::Shade));
+        draw_legend(&legend, 10, top + 20, "Variant", &items)
+    })?;
+    Ok(Some(Chart {
+        name: "recovery".into(),
+        section: "Recovery",
+        title,
+        caption: format!(
+            "Each panel aligns the replications on one event (week 0 = event start) and shows {} as a percentage of its mean over the {pre_window} weeks before. A variant has recovered once its line is back above the dashed {}% line.",
+            plabel.to_lowercase(),
+            fmt_num(threshold)
+        ),
+        svg,
+    }))
+}
+
+/// One bar: variant, mean, CI half-width, and an annotation.
+struct Bar {
+    v: usize,
+    mean: f64,
+    half: f64,
+    note: String,
+}
+
+fn hbar_panel(
+    area: &Area,
+    title: &str,
+    x_desc: &str,
+    bars: &[Bar],
+    look: &Look,
+    r: &Results,
+) -> DResult<()> {
+    let (w, _) = area.dim_in_pixel();
+    let n = bars.len().max(1);
+    let label_size = if n > 12 { 16 } else { TICK };
+    let names_w = bars
+        .iter()
+        .map(|b| text_w(&r.variants[b.v].name, label_size))
+        .max()
+        .unwrap_or(60)
+        .min(w / 3)
+        + 20;
+    let mut lo: f64 = 0.0;
+    let mut hi: f64 = 0.0;
+    for b in bars {
+        if b.mean.is_finite() {
+            let h = if b.half.is_finite() { b.half } else { 0.0 };
+            lo = lo.min(b.mean - h);
+            hi = hi.max(b.mean + h);
+        }
+    }
+    if hi - lo < 1e-12 {
+        hi = lo + 1.0;
+    }
+    // Room for the value labels beyond the bar ends: widen the axis so
+    // that each label fits between its bar end and the panel edge.
+    let value_size = if n > 12 { 15 } else { 18 };
+    let plot_w = w.saturating_sub(names_w + 45).max(100) as f64;
+    let (mut lo2, mut hi2) = (lo, hi);
+    for b in bars.iter().filter(|b| b.mean.is_finite()) {
+        let tw = (text_w(&bar_text(b), value_size) + 14) as f64;
+        let frac = (plot_w - tw).max(plot_w * 0.35) / plot_w;
+        let h = if b.half.is_finite() { b.half } else { 0.0 };
+        if b.mean >= 0.0 {
+            hi2 = hi2.max(lo + (b.mean + h - lo) / frac);
+        } else {
+            lo2 = lo2.min(hi - (hi - (b.mean - h)) / frac);
+        }
+    }
+    let (lo, hi) = (lo2, hi2);
+    let xd = tick_decimals(lo, hi);
+    let x_fmt = |v: &f64| fmt_tick(*v, xd);
+    area.draw(&Text::new(
+        fit(title, DESC, w - 20),
+        (20, 6),
+        anchored(font(DESC), HPos::Left, VPos::Top),
+    ))?;
+    let mut chart = ChartBuilder::on(area)
+        .margin_top(DESC + 20)
+        .margin_right(25)
+        .margin_left(10)
+        .margin_bottom(8)
+        .x_label_area_size(TICK * 2 + DESC + 8)
+        .y_label_area_size(names_w)
+        .build_cartesian_2d(lo..hi, 0f64..n as f64)?;
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .label_style(font(TICK))
+        .axis_desc_style(font(DESC))
+        .light_line_style(TRANSPARENT)
+        .bold_line_style(GRID)
+        .axis_style(SUBTLE)
+        .disable_y_mesh()
+        .y_labels(0)
+        .x_labels(6)
+        .x_label_formatter(&x_fmt)
+        .draw()?;
+    for (i, b) in bars.iter().enumerate() {
+        let y = n as f64 - i as f64 - 0.5;
+        let c = look.colors[b.v];
+        let (px, py) = rel(area, chart.backend_coord(&(lo, y)));
+        area.draw(&Text::new(
+            fit(&r.variants[b.v].name, label_size, names_w - 20),
+            (px - 10, py),
+            anchored(font(label_size), HPos::Right, VPos::Center),
+        ))?;
+        if !b.mean.is_finite() {
+            let (zx, zy) = rel(area, chart.backend_coord(&(0.0, y)));
+            area.draw(&Text::new(
+                if b.note.is_empty() {
+                    "no value".to_string()
+                } else {
+                    b.note.clone()
+                },
+                (zx + 8, zy),
+                anchored(font_c(value_size, SUBTLE), HPos::Left, VPos::Center),
+            ))?;
+            continue;
+        }
+        let thick = 0.34;
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(0.0, y - thick), (b.mean, y + thick)],
+            c.mix(0.85).filled(),
+        )))?;
+        let h = if b.half.is_finite() { b.half } else { 0.0 };
+        if h > 0.0 {
+            let cap = 0.16;
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(b.mean - h, y), (b.mean + h, y)],
+                INK.stroke_width(2),
+            )))?;
+            for x in [b.mean - h, b.mean + h] {
+                chart.draw_series(std::iter::once(PathElement::new(
+                    vec![(x, y - cap), (x, y + cap)],
+                    INK.stroke_width(2),
+                )))?;
+            }
+        }
+        let text = bar_text(b);
+        let end = if b.mean >= 0.0 {
+            b.mean + h
+        } else {
+            b.mean - h
+        };
+        let (ex, ey) = rel(area, chart.backend_coord(&(end, y)));
+        let (tx, anchor) = if b.mean >= 0.0 {
+            (ex + 8, HPos::Left)
+        } else {
+            (ex - 8, HPos::Right)
+        };
+        area.draw(&Text::new(
+            text,
+            (tx, ey),
+            anchored(font(value_size), anchor, VPos::Center),
+        ))?;
+    }
+    Ok(())
+}
+
+fn bar_text(b: &Bar) -> String {
+    let text = fmt_pm(b.mean, b.half);
+    if b.note.is_empty() {
+        text
+    } else {
+        format!("{text}  ({})", b.note)
+    }
+}
+
+/// The variants drawn as bars: all of them up to 16, else the shown subset.
+fn bar_variants(look: &Look) -> Vec<usize> {
+    if look.total <= 16 {
+        (0..look.total).collect()
+    } else {
+        look.shown.clone()
+    }
+}
+
+fn bars(r: &Results, look: &Look) -> Result<Vec<Chart>, PlotError> {
+    let s = &r.summary;
+    let mut out = Vec::new();
+    let vs = bar_variants(look);
+    let limit = if vs.len() < look.total {
+        format!("; showing {} of {} variants", vs.len(), look.total)
+    } else {
+        String::new()
+    };
+    let sub = format!("bar = mean over replications, whisker = 95% confidence interval{limit}");
+    let simple: Vec<String> = ["stability".to_string()]
+        .into_iter()
+        .chain(
+            s.columns
+                .iter()
+                .filter(|c| c.starts_with("total_"))
+                .cloned(),
+        )
+        .chain(["mean_turnover".to_string()])
+        .filter(|c| s.col(c).is_some())
+        .collect();
+    for col in simple {
+        let c = s.col(&col).unwrap_or(0);
+        let (label, unit) = metric_label(&col);
+        let title = format!("{label} by variant");
+        let bars: Vec<Bar> = vs
+            .iter()
+            .map(|&v| {
+                let st = s.stats(v, c);
+                Bar {
+                    v,
+                    mean: st.mean(),
+                    half: st.ci95_half_width(),
+                    note: String::new(),
+                }
+            })
+            .collect();
+        let name = format!("bars_{}", slug(&col));
+        let x_desc = if unit.is_empty() {
+            label.clone()
+        } else {
+            format!("{label} ({unit})")
+        };
+        let svg = render(&name, |root| {
+            let top = draw_title(root, &title, &sub)?;
+            let main = root.margin(top as u32, 0, 0, 0);
+            hbar_panel(&main, "", &x_desc, &bars, look, r)
+        })?;
+        out.push(Chart {
+            name,
+            section: "Comparison",
+            title,
+            caption: format!("{label} per variant ({sub})."),
+            svg,
+        });
+    }
+    // Event metrics: one panel per event.
+    let families = [
+        (
+            "dip",
+            "Depth of the dip after each event",
+            "largest fall below the pre-event level (%)",
+        ),
+        (
+            "recovery_steps",
+            "Time to recover after each event",
+            "weeks until back at the recovery threshold",
+        ),
+        (
+            "resilience_loss",
+            "Resilience loss after each event",
+            "shortfall below the pre-event level, summed over the weeks until recovery",
+        ),
+    ];
+    let mut ks: Vec<usize> = s
+        .columns
+        .iter()
+        .filter_map(|c| {
+            let rest = c.strip_prefix("event")?;
+            let (k, _) = rest.split_once('_')?;
+            k.parse().ok()
+        })
+        .collect();
+    ks.sort();
+    ks.dedup();
+    for (suffix, title, x_desc) in families {
+        let cols: Vec<(usize, usize)> = ks
+            .iter()
+            .filter_map(|&k| s.col(&format!("event{k}_{suffix}")).map(|c| (k, c)))
+            .collect();
+        if cols.is_empty() {
+            continue;
+        }
+        let censor = suffix == "recovery_steps";
+        let mut censored_any = false;
+        let panels: Vec<(String, Vec<Bar>)> = cols
+            .iter()
+            .map(|&(k, c)| {
+                let horizon = r
+                    .events
+                    .iter()
+                    .find(|e| e.k == k)
+                    .map(|e| r.ts.steps as f64 - e.start);
+                let bars = vs
+                    .iter()
+                    .map(|&v| {
+                        let (n, miss) = s.count_missing(v, c);
+                        let mut st =
+                            s.stats_scaled(v, c, if suffix == "dip" { 100.0 } else { 1.0 });
+                        let mut note = String::new();
+                        if censor && miss > 0 {
+                            match horizon {
+                                Some(hz) if hz.is_finite() => {
+                                    for _ in 0..miss {
+                                        st.push(hz);
+                                    }
+                                    censored_any = true;
+                                    note = format!("{miss} of {n} never recovered");
+                                }
+                                _ => note = format!("{miss} of {n} never recovered"),
+                            }
+                        }
+                        Bar {
+                            v,
+                            mean: st.mean(),
+                            half: st.ci95_half_width(),
+                            note,
+                        }
+                    })
+                    .collect();
+                (event_label(r, k), bars)
+            })
+            .collect();
+        let mut subtitle = sub.clone();
+        if censored_any {
+            subtitle = format!(
+                "{subtitle}; runs that never recovered count as the weeks left in the run (so these means are lower bounds)"
+            );
+        }
+        let name = format!("bars_event_{suffix}");
+        let n = panels.len();
+        let pcols = n.min(3);
+        let prows = n.div_ceil(pcols);
+        let svg = render(&name, |root| {
+            let top = draw_title(root, title, &subtitle)?;
+            let main = root.margin(top as u32, 0, 0, 0);
+            let cells = main.split_evenly((prows, pcols));
+            for (cell, (label, bars)) in cells.iter().zip(&panels) {
+                hbar_panel(cell, label, x_desc, bars, look, r)?;
+            }
+            Ok(())
+        })?;
+        out.push(Chart {
+            name,
+            section: "Comparison",
+            title: title.to_string(),
+            caption: format!(
+                "One panel per event; x axis: {x_desc}. {}.",
+                capitalize(&subtitle)
+            ),
+            svg,
+        });
+    }
+    Ok(out)
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+fn scatter(r: &Results, look: &Look) -> Result<Option<Chart>, PlotError> {
+    let s = &r.summary;
+    let Some(cy) = s.col("mean_sharing") else {
+        return Ok(None);
+    };
+    let (xname, cx) = match (s.col("mean_tournament_pressure"), s.col("mean_hoarding")) {
+        (Some(c), _) => ("mean_tournament_pressure", c),
+        (None, Some(c)) => ("mean_hoarding", c),
+        _ => return Ok(None),
+    };
+    let pts: Vec<(usize, f64, f64)> = s
+        .rows
+        .iter()
+        .filter(|(_, _, vals)| vals[cx].is_finite() && vals[cy].is_finite())
+        .map(|(v, _, vals)| (*v, vals[cx], vals[cy]))
+        .collect();
+    if pts.is_empty() {
+        return Ok(None);
+    }
+    let range = |f: &dyn Fn(&(usize, f64, f64)) -> f64| {
+        let lo = pts.iter().map(f).fold(f64::INFINITY, f64::min);
+        let hi = pts.iter().map(f).fold(f64::NEG_INFINITY, f64::max);
+        let pad = if hi > lo {
+            (hi - lo) * 0.08
+        } else {
+            lo.abs().max(0.1) * 0.1
+        };
+        (lo - pad)..(hi + pad)
+    };
+    let xr = range(&|p| p.1);
+    let yr = range(&|p| p.2);
+    let (xl, xu) = metric_label(xname);
+    let (yl, yu) = metric_label("mean_sharing");
+    let title = "Competition vs collaboration: each replication's run averages".to_string();
+    let subtitle = format!(
+        "small dots = one replication, large outlined dots = variant means{}",
+        if look.limited() {
+            "; grey = variants outside the 8 highlighted"
+        } else {
+            ""
+        }
+    );
+    let svg = render("competition_vs_collaboration", |root| {
+        let top = draw_title(root, &title, &subtitle)?;
+        let (main, legend) = root.split_horizontally(WIDTH - LEGEND_W);
+        let main = main.margin(top as u32, 0, 0, 0);
+        let xd = tick_decimals(xr.start, xr.end);
+        let yd = tick_decimals(yr.start, yr.end);
+        let x_fmt = |v: &f64| fmt_tick(*v, xd);
+        let y_fmt = |v: &f64| fmt_tick(*v, yd);
+        let mut chart = ChartBuilder::on(&main)
+            .margin(20)
+            .x_label_area_size(TICK * 2 + DESC + 8)
+            .y_label_area_size(100)
+            .build_cartesian_2d(xr.clone(), yr.clone())?;
+        chart
+            .configure_mesh()
+            .x_desc(format!("{xl} ({xu})"))
+            .y_desc(format!("{yl} ({yu})"))
+            .label_style(font(TICK))
+            .axis_desc_style(font(DESC))
+            .light_line_style(TRANSPARENT)
+            .bold_line_style(GRID)
+            .axis_style(SUBTLE)
+            .x_label_formatter(&x_fmt)
+            .y_label_formatter(&y_fmt)
+            .draw()?;
+        // Grey (non-highlighted) first, so coloured points sit on top.
+        let mut sorted = pts.clone();
+        sorted.sort_by_key(|p| look.shown.contains(&p.0));
+        chart.draw_series(
+            sorted
+                .iter()
+                .map(|&(v, x, y)| Circle::new((x, y), 6, look.colors[v].mix(0.55).filled())),
+        )?;
+        for v in 0..r.variants.len() {
+            let mut sx = OnlineStats::new();
+            let mut sy = OnlineStats::new();
+            for &(pv, x, y) in &pts {
+                if pv == v {
+                    sx.push(x);
+                    sy.push(y);
+                }
+            }
+            if sx.n() == 0 {
+                continue;
+            }
+            let c = look.colors[v];
+            chart.draw_series([
+                Circle::new((sx.mean(), sy.mean()), 13, c.filled()),
+                Circle::new((sx.mean(), sy.mean()), 13, INK.stroke_width(2)),
+            ])?;
+        }
+        let mut items = variant_legend(r, look, Swatch::BigDot);
+        items.push(("one replication".into(), Swatch::Dot(SUBTLE)));
+        draw_legend(&legend, 10, top + 20, "Variant (mean)", &items)
+    })?;
+    Ok(Some(Chart {
+        name: "competition_vs_collaboration".into(),
+        section: "Competition and collaboration",
+        title,
+        caption: format!(
+            "x: {} ({xu}); y: {} ({yu}). Up and to the left = more collaboration with less competition.",
+            xl.to_lowercase(),
+            yl.to_lowercase()
+        ),
+        svg,
+    }))
+}
+
+/// The outcome used for sweep charts: `total_<primary>`.
+fn outcome(r: &Results) -> Option<(String, usize)> {
+    let c = r
+        .summary
+        .columns
+        .iter()
+        .position(|c| c == "total_throughput")
+        .or_else(|| {
+            r.summary
+                .columns
+                .iter()
+                .position(|c| c.starts_with("total_"))
+        })?;
+    Some((r.summary.columns[c].clone(), c))
+}
+
+fn sweep_values(r: &Results, param: &str) -> Option<Vec<f64>> {
+    (0..r.variants.len())
+        .map(|v| r.param(v, param).and_then(|s| s.trim().parse::<f64>().ok()))
+        .collect()
+}
+
+fn sweep_line(r: &Results) -> Result<Option<Chart>, PlotError> {
+    if r.sweep_params.len() != 1 || r.variants.len() < 2 {
+        return Ok(None);
+    }
+    let param = &r.sweep_params[0];
+    let (Some(xs), Some((oname, oc))) = (sweep_values(r, param), outcome(r)) else {
+        return Ok(None);
+    };
+    // One line per combination of the other differing settings (e.g. the
+    // structure when a sweep is crossed with structures).
+    let others: Vec<String> = r
+        .differing_params()
+        .into_iter()
+        .filter(|p| p != param)
+        .collect();
+    let structures_differ = r
+        .variants
+        .iter()
+        .any(|v| v.structure != r.variants[0].structure);
+    // The structure alone names the lines when it tells them apart.
+    let by_structure_only = structures_differ && {
+        let mut seen: Vec<(String, String)> = Vec::new();
+        (0..r.variants.len()).all(|v| {
+            let k = (
+                r.variants[v].structure.clone(),
+                r.param(v, param).unwrap_or("").to_string(),
+            );
+            let fresh = !seen.contains(&k);
+            seen.push(k);
+            fresh
+        })
+    };
+    let key = |v: usize| {
+        let mut parts = Vec::new();
+        if structures_differ {
+            parts.push(r.variants[v].structure.clone());
+        }
+        if by_structure_only {
+            return parts.join(", ");
+        }
+        for p in &others {
+            parts.push(format!("{p}={}", r.param(v, p).unwrap_or("")));
+        }
+        parts.join(", ")
+    };
+    let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
+    for v in 0..r.variants.len() {
+        let k = key(v);
+        match groups.iter_mut().find(|g| g.0 == k) {
+            Some(g) => g.1.push(v),
+            None => groups.push((k, vec![v])),
+        }
+    }
+    let look = Look::new(groups.len());
+    let lines: Vec<Line> = look
+        .shown
+        .iter()
+        .map(|&g| {
+            let mut pts: Vec<(f64, f64, f64)> = groups[g]
+                .1
+                .iter()
+                .map(|&v| {
+                    let st = r.summary.stats(v, oc);
+                    (xs[v], st.mean(), st.ci95_half_width())
+                })
+                .collect();
+            pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+            Line { v: g, pts }
+        })
+        .collect();
+    let lo = xs.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let pad = if hi > lo { (hi - lo) * 0.03 } else { 1.0 };
+    let (olabel, ounit) = metric_label(&oname);
+    let title = format!("{olabel} across the sweep of {param}");
+    let mut subtitle = format!(
+        "dots = swept values; mean of {} replications, band = 95% confidence interval",
+        r.replications()
+    );
+    if look.limited() {
+        subtitle = format!(
+            "{subtitle}; showing {} of {} lines",
+            look.shown.len(),
+            look.total
+        );
+    }
+    let panel = Panel {
+        title: String::new(),
+        x_desc: param.clone(),
+        y_desc: format!("{olabel} ({ounit})"),
+        x_range: (lo - pad)..(hi + pad),
+        shades: Vec::new(),
+        labels: Vec::new(),
+        hline: None,
+        small: false,
+        markers: true,
+    };
+    let legend = groups.len() > 1;
+    let svg = render("sweep", |root| {
+        let top = draw_title(root, &title, &subtitle)?;
+        if legend {
+            let (main, leg) = root.split_horizontally(WIDTH - LEGEND_W);
+            let main = main.margin(top as u32, 0, 0, 0);
+            line_panel(&main, &panel, &lines, &look)?;
+            let items: Vec<(String, Swatch)> = look
+                .shown
+                .iter()
+                .map(|&g| (groups[g].0.clone(), Swatch::LineBand(look.colors[g])))
+                .collect();
+            draw_legend(&leg, 10, top + 20, "Line", &items)
+        } else {
+            let main = root.margin(top as u32, 0, 0, 0);
+            line_panel(&main, &panel, &lines, &look)
+        }
+    })?;
+    Ok(Some(Chart {
+        name: "sweep".into(),
+        section: "Sweep",
+        title,
+        caption: format!(
+            "{olabel} (mean and 95% CI over replications) at each swept value of {param}."
+        ),
+        svg,
+    }))
+}
+
+/// Viridis, sampled (colour-blind-safe and monotone in lightness).
+fn viridis(t: f64) -> RGBColor {
+    const STOPS: [(u8, u8, u8); 9] = [
+        (68, 1, 84),
+        (71, 44, 122),
+        (59, 81, 139),
+        (44, 113, 142),
+        (33, 144, 141),
+        (39, 173, 129),
+        (92, 200, 99),
+        (170, 220, 50),
+        (253, 231, 37),
+    ];
+    let t = if t.is_finite() {
+        t.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let f = t * (STOPS.len() - 1) as f64;
+    let i = (f.floor() as usize).min(STOPS.len() - 2);
+    let u = f - i as f64;
+    let (a, b) = (STOPS[i], STOPS[i + 1]);
+    let mix = |x: u8, y: u8| (x as f64 + (y as f64 - x as f64) * u).round() as u8;
+    RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+}
+
+fn sorted_unique(vals: &[String]) -> Vec<String> {
+    let mut u: Vec<String> = vals.to_vec();
+    u.sort_by(|a, b| match (a.parse::<f64>(), b.parse::<f64>()) {
+        (Ok(x), Ok(y)) => x.total_cmp(&y),
+        _ => a.cmp(b),
+    });
+    u.dedup();
+    u
+}
+
+fn heatmap(r: &Results) -> Result<Option<Chart>, PlotError> {
+    if r.sweep_params.len() != 2 {
+        return Ok(None);
+    }
+    let (pa, pb) = (&r.sweep_params[0], &r.sweep_params[1]);
+    let Some((oname, oc)) = outcome(r) else {
+        return Ok(None);
+    };
+    let va: Vec<String> = (0..r.variants.len())
+        .map(|v| r.param(v, pa).unwrap_or("").to_string())
+        .collect();
+    let vb: Vec<String> = (0..r.variants.len())
+        .map(|v| r.param(v, pb).unwrap_or("").to_string())
+        .collect();
+    let xs = sorted_unique(&va);
+    let ys = sorted_unique(&vb);
+    let cells: Vec<(usize, usize, f64)> = (0..r.variants.len())
+        .filter_map(|v| {
+            let i = xs.iter().position(|x| *x == va[v])?;
+            let j = ys.iter().position(|y| *y == vb[v])?;
+            Some((i, j, r.summary.stats(v, oc).mean()))
+        })
+        .collect();
+    let lo = cells
+        .iter()
+        .map(|c| c.2)
+        .filter(|x| x.is_finite())
+        .fold(f64::INFINITY, f64::min);
+    let hi = cells
+        .iter()
+        .map(|c| c.2)
+        .filter(|x| x.is_finite())
+        .fold(f64::NEG_INFINITY, f64::max);
+    if !lo.is_finite() {
+        return Ok(None);
+    }
+    let norm = |x: f64| if hi > lo { (x - lo) / (hi - lo) } else { 0.5 };
+    let (olabel, _) = metric_label(&oname);
+    let title = format!("{olabel} over the {pa} × {pb} grid");
+    let subtitle = format!(
+        "cell colour and number = mean over {} replications",
+        r.replications()
+    );
+    let annotate = xs.len() <= 14 && ys.len() <= 14;
+    let svg = render("heatmap", |root| {
+        let top = draw_title(root, &title, &subtitle)?;
+        let (main, scale) = root.split_horizontally(WIDTH - 260);
+        let main = main.margin(top as u32, 0, 0, 0);
+        let lab = |i: &f64, v: &[String]| {
+            let k = i.floor();
+            if (*i - k - 0.5).abs() < 1e-6 && k >= 0.0 {
+                v.get(k as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        };
+        let x_fmt = |i: &f64| lab(i, &xs);
+        let y_fmt = |i: &f64| lab(i, &ys);
+        let mut chart = ChartBuilder::on(&main)
+            .margin(20)
+            .x_label_area_size(TICK * 2 + DESC + 8)
+            .y_label_area_size(130)
+            .build_cartesian_2d(0f64..xs.len() as f64, 0f64..ys.len() as f64)?;
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_desc(pa.as_str())
+            .y_desc(pb.as_str())
+            .label_style(font(TICK))
+            .axis_desc_style(font(DESC))
+            .x_labels(xs.len() * 2 + 1)
+            .y_labels(ys.len() * 2 + 1)
+            .x_label_formatter(&x_fmt)
+            .y_label_formatter(&y_fmt)
+            .draw()?;
+        for &(i, j, m) in &cells {
+            let (x, y) = (i as f64, j as f64);
+            let fill = if m.is_finite() {
+                viridis(norm(m))
+            } else {
+                RGBColor(0xEE, 0xEE, 0xEE)
+            };
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(x, y), (x + 1.0, y + 1.0)],
+                fill.filled(),
+            )))?;
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(x, y), (x + 1.0, y + 1.0)],
+                WHITE.stroke_width(2),
+            )))?;
+            if annotate {
+                let (px, py) = rel(&main, chart.backend_coord(&(x + 0.5, y + 0.5)));
+                let ink = if norm(m) > 0.6 { INK } else { WHITE };
+                let size = if xs.len() > 9 { 15 } else { 20 };
+                main.draw(&Text::new(
+                    fmt_num(m),
+                    (px, py),
+                    anchored(font_c(size, ink), HPos::Center, VPos::Center),
+                ))?;
+            }
+        }
+        // Colour scale.
+        let (_, h) = scale.dim_in_pixel();
+        let (x0, y0, bw) = (30i32, top + 60, 40i32);
+        let y1 = h as i32 - 110;
+        scale.draw(&Text::new(
+            fit(&olabel, LEGEND, 230),
+            (x0, top + 20),
+            anchored(font(LEGEND), HPos::Left, VPos::Top),
+        ))?;
+        let steps = 60;
+        for k in 0..steps {
+            let t0 = k as f64 / steps as f64;
+            let ya = y1 - ((y1 - y0) as f64 * t0) as i32;
+            let yb = y1 - ((y1 - y0) as f64 * (k + 1) as f64 / steps as f64) as i32;
+            scale.draw(&Rectangle::new(
+                [(x0, yb), (x0 + bw, ya)],
+                viridis(t0 + 0.5 / steps as f64).filled(),
+            ))?;
+        }
+        scale.draw(&Rectangle::new(
+            [(x0, y0), (x0 + bw, y1)],
+            INK.stroke_width(1),
+        ))?;
+        for k in 0..=4 {
+            let t = k as f64 / 4.0;
+            let y = y1 - ((y1 - y0) as f64 * t) as i32;
+            scale.draw(&PathElement::new(
+                vec![(x0 + bw, y), (x0 + bw + 8, y)],
+                INK.stroke_width(1),
+            ))?;
+            scale.draw(&Text::new(
+                fmt_num(lo + (hi - lo) * t),
+                (x0 + bw + 14, y),
+                anchored(font(TICK), HPos::Left, VPos::Center),
+            ))?;
+        }
+        Ok(())
+    })?;
+    Ok(Some(Chart {
+        name: "heatmap".into(),
+        section: "Sweep",
+        title,
+        caption: format!(
+            "Mean {} for each combination of {pa} (x) and {pb} (y); brighter = higher, scale on the right.",
+            olabel.to_lowercase()
+        ),
+        svg,
+    }))
+}

@@ -1,0 +1,770 @@
+//! Loading a results directory written by `orgsim run`.
+//!
+//! Every file is read by header name, never by position, so extra columns
+//! and reordered columns are fine. Empty cells mean "no value" and become
+//! `NaN`. Nothing here panics on malformed input: every problem is a
+//! [`PlotError`] naming the file, the line and the column.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::stats::OnlineStats;
+
+use super::PlotError;
+
+/// Metrics that get their own time-series chart when present, in this order.
+pub const KEY_METRICS: [&str; 6] = [
+    "throughput",
+    "backlog",
+    "decision_latency",
+    "engagement",
+    "mean_skill",
+    "leadership_coverage",
+];
+
+/// One scheduled event (`events.csv`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Event {
+    pub k: usize,
+    pub label: String,
+    pub kind: String,
+    pub start: f64,
+    pub duration: f64,
+}
+
+/// One variant (`variants.csv`).
+#[derive(Clone, Debug, Default)]
+pub struct VariantInfo {
+    pub name: String,
+    pub model: String,
+    pub structure: String,
+    /// Parameter name and resolved value, in file order.
+    pub params: Vec<(String, String)>,
+}
+
+/// Aggregated time series: for each variant, metric and step the statistics
+/// across replications.
+#[derive(Clone, Debug, Default)]
+pub struct TimeSeries {
+    pub metrics: Vec<String>,
+    pub steps: usize,
+    /// `stats[variant][metric][step]`.
+    pub stats: Vec<Vec<Vec<OnlineStats>>>,
+    /// Primary metric per replication: `primary[variant][replication][step]`.
+    pub primary: Vec<Vec<Vec<f64>>>,
+    /// Name of the metric stored in `primary`, if any.
+    pub primary_metric: Option<String>,
+}
+
+/// `summary.csv`: one row per variant and replication.
+#[derive(Clone, Debug, Default)]
+pub struct Summary {
+    /// Value columns (everything but `variant` and `replication`).
+    pub columns: Vec<String>,
+    /// `(variant index, replication, values in column order)`.
+    pub rows: Vec<(usize, u64, Vec<f64>)>,
+}
+
+impl Summary {
+    pub fn col(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c == name)
+    }
+
+    /// Statistics of column `c` for variant `v` across replications.
+    pub fn stats(&self, v: usize, c: usize) -> OnlineStats {
+        self.stats_scaled(v, c, 1.0)
+    }
+
+    /// As [`Summary::stats`], of the values multiplied by `k` (e.g. 100
+    /// for a share shown as a percentage).
+    pub fn stats_scaled(&self, v: usize, c: usize, k: f64) -> OnlineStats {
+        let mut s = OnlineStats::new();
+        for (rv, _, vals) in &self.rows {
+            if *rv == v {
+                s.push(vals[c] * k);
+            }
+        }
+        s
+    }
+
+    /// Display scale of a column: dips are shares, shown as percentages.
+    pub fn display_scale(column: &str) -> f64 {
+        if column.ends_with("_dip") { 100.0 } else { 1.0 }
+    }
+
+    /// Number of rows of variant `v`, and how many of them have an empty
+    /// cell in column `c`.
+    pub fn count_missing(&self, v: usize, c: usize) -> (usize, usize) {
+        let mut n = 0;
+        let mut miss = 0;
+        for (rv, _, vals) in &self.rows {
+            if *rv == v {
+                n += 1;
+                if !vals[c].is_finite() {
+                    miss += 1;
+                }
+            }
+        }
+        (n, miss)
+    }
+
+    /// The primary metric named by the `total_<primary>` column.
+    pub fn primary(&self) -> Option<String> {
+        self.columns
+            .iter()
+            .find_map(|c| c.strip_prefix("total_").map(str::to_string))
+    }
+}
+
+/// One row of `organization.csv`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OrgRow {
+    pub variant: String,
+    pub kind: String,
+    pub id: String,
+    pub parent: String,
+    pub team: Option<i64>,
+    pub level: Option<i64>,
+    pub domain: Option<i64>,
+    pub dedicated: bool,
+    pub holder: String,
+}
+
+/// One row of `comparison.csv`; numeric cells are `NaN` when empty.
+#[derive(Clone, Debug)]
+pub struct Comparison {
+    pub metric: String,
+    pub variant_a: String,
+    pub variant_b: String,
+    pub mean_a: f64,
+    pub mean_b: f64,
+    pub diff: f64,
+    pub diff_ci_low: f64,
+    pub diff_ci_high: f64,
+    pub welch_p: f64,
+    pub mann_whitney_p: f64,
+    pub hedges_g: f64,
+    pub p_holm: f64,
+    pub better: String,
+    pub verdict: String,
+}
+
+/// Top-level facts of `scenario.resolved.toml`.
+#[derive(Clone, Debug, Default)]
+pub struct ScenarioInfo {
+    pub name: String,
+    pub question: String,
+    pub description: String,
+    pub steps: Option<i64>,
+    pub replications: Option<i64>,
+    pub seed: Option<String>,
+    /// `[analysis]`: steps averaged for the pre-event level.
+    pub baseline: Option<i64>,
+    /// `[analysis]`: width of the trailing mean used to judge recovery.
+    pub smoothing: Option<i64>,
+    /// `[analysis]`: share of the pre-event level that counts as recovered.
+    pub threshold: Option<f64>,
+}
+
+/// Everything the charts and the report need.
+#[derive(Clone, Debug, Default)]
+pub struct Results {
+    pub dir: PathBuf,
+    pub variants: Vec<VariantInfo>,
+    pub ts: TimeSeries,
+    pub summary: Summary,
+    pub events: Vec<Event>,
+    /// Swept parameter names (from `sweep.csv`), empty when not a sweep.
+    pub sweep_params: Vec<String>,
+    pub org: Vec<OrgRow>,
+    pub comparisons: Vec<Comparison>,
+    pub scenario: ScenarioInfo,
+}
+
+impl Results {
+    pub fn variant_names(&self) -> Vec<&str> {
+        self.variants.iter().map(|v| v.name.as_str()).collect()
+    }
+
+    /// Number of replications seen (the largest per variant).
+    pub fn replications(&self) -> usize {
+        self.ts
+            .primary
+            .iter()
+            .map(|r| r.len())
+            .max()
+            .unwrap_or(0)
+            .max(
+                self.ts
+                    .stats
+                    .iter()
+                    .flat_map(|m| m.iter().flat_map(|s| s.iter().map(|x| x.n() as usize)))
+                    .max()
+                    .unwrap_or(0),
+            )
+    }
+
+    /// Value of a parameter for a variant, from `variants.csv`.
+    pub fn param(&self, v: usize, name: &str) -> Option<&str> {
+        self.variants[v]
+            .params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, val)| val.as_str())
+    }
+
+    /// Parameters whose value differs across variants, in file order.
+    pub fn differing_params(&self) -> Vec<String> {
+        let Some(first) = self.variants.first() else {
+            return Vec::new();
+        };
+        first
+            .params
+            .iter()
+            .map(|(k, _)| k.clone())
+            .filter(|k| {
+                let vals: Vec<Option<&str>> =
+                    (0..self.variants.len()).map(|v| self.param(v, k)).collect();
+                vals.iter().any(|x| *x != vals[0])
+            })
+            .collect()
+    }
+}
+
+/// A CSV file read into memory with its header.
+struct Table {
+    path: PathBuf,
+    headers: Vec<String>,
+    index: HashMap<String, usize>,
+    /// `(line number, cells)`.
+    rows: Vec<(u64, Vec<String>)>,
+}
+
+impl Table {
+    fn read(path: &Path) -> Result<Table, PlotError> {
+        let mut rdr = csv::ReaderBuilder::new()
+            .flexible(false)
+            .from_path(path)
+            .map_err(|e| csv_err(path, e))?;
+        let headers: Vec<String> = rdr
+            .headers()
+            .map_err(|e| csv_err(path, e))?
+            .iter()
+            .map(|h| h.trim().to_string())
+            .collect();
+        let index = header_index(path, &headers)?;
+        let mut rows = Vec::new();
+        for rec in rdr.records() {
+            let rec = rec.map_err(|e| csv_err(path, e))?;
+            let line = rec.position().map_or(0, |p| p.line());
+            rows.push((line, rec.iter().map(|c| c.trim().to_string()).collect()));
+        }
+        Ok(Table {
+            path: path.to_path_buf(),
+            headers,
+            index,
+            rows,
+        })
+    }
+
+    fn require(&self, col: &str) -> Result<usize, PlotError> {
+        self.index
+            .get(col)
+            .copied()
+            .ok_or_else(|| PlotError::MissingColumn {
+                path: self.path.clone(),
+                column: col.to_string(),
+            })
+    }
+
+    fn num(&self, line: u64, row: &[String], c: usize) -> Result<f64, PlotError> {
+        parse_num(&self.path, line, &self.headers[c], &row[c])
+    }
+
+    fn opt_int(
+        &self,
+        line: u64,
+        row: &[String],
+        c: Option<usize>,
+    ) -> Result<Option<i64>, PlotError> {
+        let Some(c) = c else { return Ok(None) };
+        let v = self.num(line, row, c)?;
+        Ok(if v.is_finite() { Some(v as i64) } else { None })
+    }
+}
+
+fn header_index(path: &Path, headers: &[String]) -> Result<HashMap<String, usize>, PlotError> {
+    let mut index = HashMap::new();
+    for (i, h) in headers.iter().enumerate() {
+        if index.insert(h.clone(), i).is_some() {
+            return Err(PlotError::Malformed {
+                path: path.to_path_buf(),
+                line: Some(1),
+                message: format!("column '{h}' appears twice in the header"),
+            });
+        }
+    }
+    Ok(index)
+}
+
+fn csv_err(path: &Path, e: csv::Error) -> PlotError {
+    if let csv::ErrorKind::Io(_) = e.kind() {
+        let csv::ErrorKind::Io(io) = e.into_kind() else {
+            unreachable!()
+        };
+        return PlotError::Io {
+            path: path.to_path_buf(),
+            source: io,
+        };
+    }
+    let line = e.position().map(|p| p.line());
+    let message = match e.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!("row has {len} fields but the header has {expected_len}"),
+        csv::ErrorKind::Utf8 { .. } => "text is not valid UTF-8".to_string(),
+        _ => e.to_string(),
+    };
+    PlotError::Malformed {
+        path: path.to_path_buf(),
+        line,
+        message,
+    }
+}
+
+/// Parses a numeric cell; empty (or `NA`/`NaN`) means "no value".
+fn parse_num(path: &Path, line: u64, column: &str, cell: &str) -> Result<f64, PlotError> {
+    let s = cell.trim();
+    if s.is_empty() || s.eq_ignore_ascii_case("na") || s.eq_ignore_ascii_case("nan") {
+        return Ok(f64::NAN);
+    }
+    s.parse::<f64>().map_err(|_| PlotError::BadValue {
+        path: path.to_path_buf(),
+        line,
+        column: column.to_string(),
+        value: cell.to_string(),
+    })
+}
+
+fn parse_index(path: &Path, line: u64, column: &str, cell: &str) -> Result<u64, PlotError> {
+    cell.trim().parse::<u64>().map_err(|_| PlotError::BadValue {
+        path: path.to_path_buf(),
+        line,
+        column: column.to_string(),
+        value: cell.to_string(),
+    })
+}
+
+fn variant_index(names: &mut Vec<String>, name: &str) -> usize {
+    match names.iter().position(|n| n == name) {
+        Some(i) => i,
+        None => {
+            names.push(name.to_string());
+            names.len() - 1
+        }
+    }
+}
+
+/// Largest step index accepted, to keep a corrupt file from allocating
+/// unbounded memory.
+const MAX_STEPS: u64 = 10_000_000;
+
+/// Reads `timeseries.csv` streaming, aggregating across replications.
+fn read_timeseries(path: &Path, names: &mut Vec<String>) -> Result<TimeSeries, PlotError> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .from_path(path)
+        .map_err(|e| csv_err(path, e))?;
+    let headers: Vec<String> = rdr
+        .headers()
+        .map_err(|e| csv_err(path, e))?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    let index = header_index(path, &headers)?;
+    let col = |c: &str| {
+        index
+            .get(c)
+            .copied()
+            .ok_or_else(|| PlotError::MissingColumn {
+                path: path.to_path_buf(),
+                column: c.to_string(),
+            })
+    };
+    let (cv, cr, cs) = (col("variant")?, col("replication")?, col("step")?);
+    let metric_cols: Vec<usize> = (0..headers.len())
+        .filter(|&i| i != cv && i != cr && i != cs)
+        .collect();
+    let metrics: Vec<String> = metric_cols.iter().map(|&i| headers[i].clone()).collect();
+    let primary_metric = if metrics.iter().any(|m| m == "throughput") {
+        Some("throughput".to_string())
+    } else {
+        metrics.first().cloned()
+    };
+    let primary_pos = primary_metric
+        .as_ref()
+        .and_then(|p| metrics.iter().position(|m| m == p));
+
+    let mut ts = TimeSeries {
+        metrics,
+        primary_metric,
+        ..Default::default()
+    };
+    let mut rec = csv::StringRecord::new();
+    loop {
+        match rdr.read_record(&mut rec) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => return Err(csv_err(path, e)),
+        }
+        let line = rec.position().map_or(0, |p| p.line());
+        let v = variant_index(names, rec[cv].trim());
+        let r = parse_index(path, line, "replication", &rec[cr])?;
+        let s = parse_index(path, line, "step", &rec[cs])?;
+        if s >= MAX_STEPS || r >= MAX_STEPS {
+            return Err(PlotError::Malformed {
+                path: path.to_path_buf(),
+                line: Some(line),
+                message: format!("step {s} / replication {r} is implausibly large"),
+            });
+        }
+        let (r, s) = (r as usize, s as usize);
+        while ts.stats.len() <= v {
+            ts.stats.push(vec![Vec::new(); ts.metrics.len()]);
+            ts.primary.push(Vec::new());
+        }
+        if s + 1 > ts.steps {
+            ts.steps = s + 1;
+        }
+        for (m, &c) in metric_cols.iter().enumerate() {
+            let x = parse_num(path, line, &headers[c], &rec[c])?;
+            let series = &mut ts.stats[v][m];
+            if series.len() <= s {
+                series.resize(s + 1, OnlineStats::new());
+            }
+            series[s].push(x);
+            if Some(m) == primary_pos {
+                let reps = &mut ts.primary[v];
+                if reps.len() <= r {
+                    reps.resize(r + 1, Vec::new());
+                }
+                let row = &mut reps[r];
+                if row.len() <= s {
+                    row.resize(s + 1, f64::NAN);
+                }
+                row[s] = x;
+            }
+        }
+    }
+    Ok(ts)
+}
+
+fn read_summary(path: &Path, names: &mut Vec<String>) -> Result<Summary, PlotError> {
+    let t = Table::read(path)?;
+    let cv = t.require("variant")?;
+    let cr = t.require("replication")?;
+    let cols: Vec<usize> = (0..t.headers.len())
+        .filter(|&i| i != cv && i != cr)
+        .collect();
+    let mut s = Summary {
+        columns: cols.iter().map(|&i| t.headers[i].clone()).collect(),
+        rows: Vec::with_capacity(t.rows.len()),
+    };
+    for (line, row) in &t.rows {
+        let v = variant_index(names, &row[cv]);
+        let r = parse_index(&t.path, *line, "replication", &row[cr])?;
+        let vals = cols
+            .iter()
+            .map(|&c| t.num(*line, row, c))
+            .collect::<Result<Vec<f64>, _>>()?;
+        s.rows.push((v, r, vals));
+    }
+    Ok(s)
+}
+
+fn read_events(path: &Path) -> Result<Vec<Event>, PlotError> {
+    let t = Table::read(path)?;
+    let (ce, cl, cs) = (
+        t.require("event")?,
+        t.require("label")?,
+        t.require("start")?,
+    );
+    let ck = t.index.get("kind").copied();
+    let cd = t.index.get("duration").copied();
+    let mut out = Vec::new();
+    for (line, row) in &t.rows {
+        let k = parse_index(&t.path, *line, "event", &row[ce])? as usize;
+        let start = t.num(*line, row, cs)?;
+        if !start.is_finite() {
+            return Err(PlotError::BadValue {
+                path: t.path.clone(),
+                line: *line,
+                column: "start".into(),
+                value: row[cs].clone(),
+            });
+        }
+        let duration = match cd {
+            Some(c) => {
+                let d = t.num(*line, row, c)?;
+                if d.is_finite() { d.max(0.0) } else { 0.0 }
+            }
+            None => 0.0,
+        };
+        out.push(Event {
+            k,
+            label: row[cl].clone(),
+            kind: ck.map(|c| row[c].clone()).unwrap_or_default(),
+            start,
+            duration,
+        });
+    }
+    out.sort_by_key(|e| e.k);
+    Ok(out)
+}
+
+fn read_variants(path: &Path) -> Result<Vec<VariantInfo>, PlotError> {
+    let t = Table::read(path)?;
+    let cv = t.require("variant")?;
+    let cm = t.index.get("model").copied();
+    let cs = t.index.get("structure").copied();
+    let mut out: Vec<VariantInfo> = Vec::new();
+    for (line, row) in &t.rows {
+        if out.iter().any(|v| v.name == row[cv]) {
+            return Err(PlotError::Malformed {
+                path: t.path.clone(),
+                line: Some(*line),
+                message: format!("variant '{}' is listed twice", row[cv]),
+            });
+        }
+        let params = (0..t.headers.len())
+            .filter(|&i| i != cv && Some(i) != cm && Some(i) != cs)
+            .map(|i| (t.headers[i].clone(), row[i].clone()))
+            .collect();
+        out.push(VariantInfo {
+            name: row[cv].clone(),
+            model: cm.map(|c| row[c].clone()).unwrap_or_default(),
+            structure: cs.map(|c| row[c].clone()).unwrap_or_default(),
+            params,
+        });
+    }
+    Ok(out)
+}
+
+/// Swept parameter names, and per variant its values of them.
+type Sweep = (Vec<String>, Vec<(String, Vec<String>)>);
+
+fn read_sweep(path: &Path) -> Result<Sweep, PlotError> {
+    let t = Table::read(path)?;
+    let cv = t.require("variant")?;
+    let cols: Vec<usize> = (0..t.headers.len()).filter(|&i| i != cv).collect();
+    let names = cols.iter().map(|&i| t.headers[i].clone()).collect();
+    let rows = t
+        .rows
+        .iter()
+        .map(|(_, r)| (r[cv].clone(), cols.iter().map(|&i| r[i].clone()).collect()))
+        .collect();
+    Ok((names, rows))
+}
+
+fn read_org(path: &Path) -> Result<Vec<OrgRow>, PlotError> {
+    let t = Table::read(path)?;
+    let cv = t.require("variant")?;
+    let ck = t.require("kind")?;
+    let ci = t.require("id")?;
+    let opt = |c: &str| t.index.get(c).copied();
+    let (cp, ct, cl, cd, cded, ch) = (
+        opt("parent"),
+        opt("team"),
+        opt("level"),
+        opt("domain"),
+        opt("dedicated"),
+        opt("holder"),
+    );
+    let s = |row: &Vec<String>, c: Option<usize>| c.map(|c| row[c].clone()).unwrap_or_default();
+    let mut out = Vec::new();
+    for (line, row) in &t.rows {
+        let dedicated = match cded {
+            Some(c) => {
+                let v = row[c].trim();
+                matches!(v, "1" | "true" | "yes")
+            }
+            None => false,
+        };
+        out.push(OrgRow {
+            variant: row[cv].clone(),
+            kind: row[ck].clone(),
+            id: row[ci].clone(),
+            parent: s(row, cp),
+            team: t.opt_int(*line, row, ct)?,
+            level: t.opt_int(*line, row, cl)?,
+            domain: t.opt_int(*line, row, cd)?,
+            dedicated,
+            holder: s(row, ch),
+        });
+    }
+    Ok(out)
+}
+
+fn read_comparison(path: &Path) -> Result<Vec<Comparison>, PlotError> {
+    let t = Table::read(path)?;
+    let s =
+        |row: &Vec<String>, c: &str| t.index.get(c).map(|&i| row[i].clone()).unwrap_or_default();
+    let n = |line: u64, row: &Vec<String>, c: &str| -> Result<f64, PlotError> {
+        match t.index.get(c) {
+            Some(&i) => t.num(line, row, i),
+            None => Ok(f64::NAN),
+        }
+    };
+    t.require("metric")?;
+    t.require("variant_a")?;
+    t.require("variant_b")?;
+    let mut out = Vec::new();
+    for (line, row) in &t.rows {
+        let line = *line;
+        out.push(Comparison {
+            metric: s(row, "metric"),
+            variant_a: s(row, "variant_a"),
+            variant_b: s(row, "variant_b"),
+            mean_a: n(line, row, "mean_a")?,
+            mean_b: n(line, row, "mean_b")?,
+            diff: n(line, row, "diff")?,
+            diff_ci_low: n(line, row, "diff_ci_low")?,
+            diff_ci_high: n(line, row, "diff_ci_high")?,
+            welch_p: n(line, row, "welch_p")?,
+            mann_whitney_p: n(line, row, "mann_whitney_p")?,
+            hedges_g: n(line, row, "hedges_g")?,
+            p_holm: n(line, row, "p_holm")?,
+            better: s(row, "better"),
+            verdict: s(row, "verdict"),
+        });
+    }
+    Ok(out)
+}
+
+fn read_scenario(path: &Path) -> Result<ScenarioInfo, PlotError> {
+    let text = std::fs::read_to_string(path).map_err(|e| PlotError::Io {
+        path: path.to_path_buf(),
+        source: e,
+    })?;
+    let table: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| PlotError::Malformed {
+            path: path.to_path_buf(),
+            line: e
+                .span()
+                .map(|s| text[..s.start.min(text.len())].matches('\n').count() as u64 + 1),
+            message: e.message().to_string(),
+        })?;
+    let str_of = |k: &str| {
+        table
+            .get(k)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .trim()
+            .to_string()
+    };
+    let analysis = table.get("analysis").and_then(|v| v.as_table());
+    Ok(ScenarioInfo {
+        name: str_of("name"),
+        question: str_of("question"),
+        description: str_of("description"),
+        steps: table.get("steps").and_then(|v| v.as_integer()),
+        replications: table.get("replications").and_then(|v| v.as_integer()),
+        seed: table.get("seed").map(|v| match v {
+            toml::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        }),
+        baseline: analysis
+            .and_then(|a| a.get("baseline"))
+            .and_then(|v| v.as_integer()),
+        smoothing: analysis
+            .and_then(|a| a.get("smoothing"))
+            .and_then(|v| v.as_integer()),
+        threshold: analysis
+            .and_then(|a| a.get("threshold"))
+            .and_then(|v| v.as_float().or_else(|| v.as_integer().map(|i| i as f64))),
+    })
+}
+
+/// Loads a results directory. `timeseries.csv` and `summary.csv` are
+/// required; every other file is optional.
+pub fn load(dir: &Path) -> Result<Results, PlotError> {
+    if !dir.is_dir() {
+        return Err(PlotError::Io {
+            path: dir.to_path_buf(),
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, "not a directory"),
+        });
+    }
+    let p = |f: &str| dir.join(f);
+    let mut variants = if p("variants.csv").is_file() {
+        read_variants(&p("variants.csv"))?
+    } else {
+        Vec::new()
+    };
+    let mut names: Vec<String> = variants.iter().map(|v| v.name.clone()).collect();
+    let ts_path = p("timeseries.csv");
+    if !ts_path.is_file() {
+        return Err(PlotError::MissingFile { path: ts_path });
+    }
+    let mut ts = read_timeseries(&ts_path, &mut names)?;
+    let sum_path = p("summary.csv");
+    if !sum_path.is_file() {
+        return Err(PlotError::MissingFile { path: sum_path });
+    }
+    let summary = read_summary(&sum_path, &mut names)?;
+    for n in names.iter().skip(variants.len()) {
+        variants.push(VariantInfo {
+            name: n.clone(),
+            ..Default::default()
+        });
+    }
+    // Variants present in variants.csv but absent from the time series.
+    while ts.stats.len() < variants.len() {
+        ts.stats.push(vec![Vec::new(); ts.metrics.len()]);
+        ts.primary.push(Vec::new());
+    }
+    let events = if p("events.csv").is_file() {
+        read_events(&p("events.csv"))?
+    } else {
+        Vec::new()
+    };
+    let mut sweep_params = Vec::new();
+    if p("sweep.csv").is_file() {
+        let (names, rows) = read_sweep(&p("sweep.csv"))?;
+        for (variant, vals) in rows {
+            if let Some(v) = variants.iter_mut().find(|v| v.name == variant) {
+                for (k, val) in names.iter().zip(vals) {
+                    if !v.params.iter().any(|(pk, _)| pk == k) {
+                        v.params.push((k.clone(), val));
+                    }
+                }
+            }
+        }
+        sweep_params = names;
+    }
+    let org = if p("organization.csv").is_file() {
+        read_org(&p("organization.csv"))?
+    } else {
+        Vec::new()
+    };
+    let comparisons = if p("comparison.csv").is_file() {
+        read_comparison(&p("comparison.csv"))?
+    } else {
+        Vec::new()
+    };
+    let scenario = if p("scenario.resolved.toml").is_file() {
+        read_scenario(&p("scenario.resolved.toml"))?
+    } else {
+        ScenarioInfo::default()
+    };
+    Ok(Results {
+        dir: dir.to_path_buf(),
+        variants,
+        ts,
+        summary,
+        events,
+        sweep_params,
+        org,
+        comparisons,
+        scenario,
+    })
+}

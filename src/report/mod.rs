@@ -1,0 +1,710 @@
+//! The workshop report: `report.html` (one self-contained file: inline CSS,
+//! charts inline as SVG, no network) and `report.md` (charts referenced as
+//! relative PNG paths). Entry point: [`write_report`].
+
+use std::fmt::{self, Write as _};
+use std::path::Path;
+
+use crate::plot::data::{Results, VariantInfo};
+use crate::plot::{self, Chart, PlotError, fmt_num, fmt_pm};
+use crate::stats::OnlineStats;
+
+/// What went wrong while writing the report.
+#[derive(Debug)]
+pub enum ReportError {
+    /// Reading the results or drawing the charts failed.
+    Plot(PlotError),
+}
+
+impl fmt::Display for ReportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReportError::Plot(e) => write!(f, "cannot write the report: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ReportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ReportError::Plot(e) => Some(e),
+        }
+    }
+}
+
+impl From<PlotError> for ReportError {
+    fn from(e: PlotError) -> Self {
+        ReportError::Plot(e)
+    }
+}
+
+/// Writes `report.html` and `report.md` into `results_dir` (and the charts
+/// under `charts/`, unless they are already up to date).
+pub fn write_report(results_dir: &Path) -> Result<(), ReportError> {
+    let r = plot::load(results_dir)?;
+    let charts = plot::build_charts(&r)?;
+    plot::write_charts(results_dir, &charts)?;
+    let doc = Doc::new(&r);
+    plot::write_atomic(
+        &results_dir.join("report.html"),
+        html(&r, &doc, &charts).as_bytes(),
+    )?;
+    plot::write_atomic(
+        &results_dir.join("report.md"),
+        markdown(&r, &doc, &charts).as_bytes(),
+    )?;
+    Ok(())
+}
+
+/// A cell of a table: mean ± CI, or a note.
+struct Row {
+    label: String,
+    cells: Vec<String>,
+}
+
+/// Content shared by both formats.
+struct Doc {
+    title: String,
+    facts: Vec<String>,
+    findings: Vec<String>,
+    param_cols: Vec<String>,
+    /// Summary table: header then rows.
+    summary_head: Vec<String>,
+    summary_rows: Vec<Row>,
+}
+
+/// Statistics of a summary column for a variant; recovery steps of runs
+/// that never recovered count as the weeks left (returned count > 0).
+fn col_stats(r: &Results, v: usize, col: &str) -> Option<(OnlineStats, usize, usize)> {
+    let c = r.summary.col(col)?;
+    let mut st = r
+        .summary
+        .stats_scaled(v, c, crate::plot::data::Summary::display_scale(col));
+    let (n, miss) = r.summary.count_missing(v, c);
+    if miss > 0 && col.ends_with("_recovery_steps") {
+        let k: Option<usize> = col
+            .strip_prefix("event")
+            .and_then(|s| s.split_once('_'))
+            .and_then(|(k, _)| k.parse().ok());
+        if let Some(e) = k.and_then(|k| r.events.iter().find(|e| e.k == k)) {
+            let left = r.ts.steps as f64 - e.start;
+            for _ in 0..miss {
+                st.push(left);
+            }
+        }
+    }
+    Some((st, miss, n))
+}
+
+fn pm(st: &OnlineStats) -> String {
+    fmt_pm(st.mean(), st.ci95_half_width())
+}
+
+fn event_name(r: &Results, k: usize) -> String {
+    r.events
+        .iter()
+        .find(|e| e.k == k)
+        .filter(|e| !e.label.is_empty())
+        .map(|e| e.label.clone())
+        .unwrap_or_else(|| format!("event {k}"))
+}
+
+/// Summary columns in reading order: headline first, then run averages.
+fn ordered_columns(r: &Results) -> Vec<String> {
+    let cols = &r.summary.columns;
+    let mut out: Vec<String> = Vec::new();
+    let mut push = |c: &String| {
+        if !out.contains(c) {
+            out.push(c.clone());
+        }
+    };
+    cols.iter()
+        .filter(|c| *c == "stability")
+        .for_each(&mut push);
+    cols.iter()
+        .filter(|c| c.starts_with("total_"))
+        .for_each(&mut push);
+    cols.iter()
+        .filter(|c| c.starts_with("event"))
+        .for_each(&mut push);
+    cols.iter()
+        .filter(|c| *c == "mean_turnover")
+        .for_each(&mut push);
+    cols.iter().for_each(&mut push);
+    out
+}
+
+fn column_label(r: &Results, col: &str) -> String {
+    if let Some(rest) = col.strip_prefix("event")
+        && let Some((k, what)) = rest.split_once('_')
+        && let Ok(k) = k.parse::<usize>()
+    {
+        let what = match what {
+            "dip" => "dip (% below pre-event level)",
+            "recovery_steps" => "recovery (weeks)",
+            "resilience_loss" => "resilience loss",
+            o => o,
+        };
+        return format!("{}: {what}", event_name(r, k));
+    }
+    plot::metric_label(col).0
+}
+
+impl Doc {
+    fn new(r: &Results) -> Doc {
+        let names: Vec<&str> = r.variant_names();
+        let title = if r.scenario.name.is_empty() {
+            r.dir.file_name().map_or("orgsim results".into(), |n| {
+                n.to_string_lossy().into_owned()
+            })
+        } else {
+            r.scenario.name.clone()
+        };
+        let mut facts = Vec::new();
+        facts.push(format!("{} variants: {}", names.len(), names.join(", ")));
+        let steps = r.scenario.steps.map_or(r.ts.steps as i64, |s| s);
+        facts.push(format!("{steps} steps (1 step = 1 week)"));
+        facts.push(format!(
+            "{} replications per variant",
+            r.scenario
+                .replications
+                .map_or(r.replications() as i64, |x| x)
+        ));
+        if let Some(seed) = &r.scenario.seed {
+            facts.push(format!("seed {seed}"));
+        }
+        for e in &r.events {
+            facts.push(format!(
+                "event {}: {} ({}) at week {}{}",
+                e.k,
+                if e.label.is_empty() {
+                    "unnamed"
+                } else {
+                    &e.label
+                },
+                if e.kind.is_empty() { "event" } else { &e.kind },
+                fmt_num(e.start),
+                if e.duration > 0.0 {
+                    format!(", lasting {} weeks", fmt_num(e.duration))
+                } else {
+                    String::new()
+                }
+            ));
+        }
+
+        let mut param_cols = r.differing_params();
+        for p in &r.sweep_params {
+            if !param_cols.contains(p) {
+                param_cols.push(p.clone());
+            }
+        }
+
+        // Summary table.
+        let cols = ordered_columns(r);
+        let few = r.variants.len() <= 8;
+        let (summary_head, summary_rows) = if few {
+            let head = std::iter::once("Metric (mean ± 95% CI)".to_string())
+                .chain(names.iter().map(|s| s.to_string()))
+                .collect();
+            let rows = cols
+                .iter()
+                .map(|c| Row {
+                    label: column_label(r, c),
+                    cells: (0..r.variants.len())
+                        .map(|v| match col_stats(r, v, c) {
+                            Some((st, miss, n)) if miss > 0 && c.ends_with("_recovery_steps") => {
+                                format!("≥ {} ({miss}/{n} never)", pm(&st))
+                            }
+                            Some((st, _, _)) => pm(&st),
+                            None => "–".into(),
+                        })
+                        .collect(),
+                })
+                .collect();
+            (head, rows)
+        } else {
+            let head_cols: Vec<String> = cols
+                .iter()
+                .filter(|c| {
+                    *c == "stability" || c.starts_with("total_") || c.ends_with("_recovery_steps")
+                })
+                .cloned()
+                .collect();
+            let head = std::iter::once("Variant".to_string())
+                .chain(head_cols.iter().map(|c| column_label(r, c)))
+                .collect();
+            let rows = (0..r.variants.len())
+                .map(|v| Row {
+                    label: r.variants[v].name.clone(),
+                    cells: head_cols
+                        .iter()
+                        .map(|c| col_stats(r, v, c).map_or("–".into(), |(st, _, _)| pm(&st)))
+                        .collect(),
+                })
+                .collect();
+            (head, rows)
+        };
+
+        Doc {
+            title,
+            facts,
+            findings: findings(r),
+            param_cols,
+            summary_head,
+            summary_rows,
+        }
+    }
+}
+
+/// Plain-language findings quoting numbers.
+fn findings(r: &Results) -> Vec<String> {
+    let mut out = Vec::new();
+    let nv = r.variants.len();
+    if nv == 0 || r.summary.rows.is_empty() {
+        return out;
+    }
+    let name = |v: usize| r.variants[v].name.as_str();
+    // Ranks variants by the mean of a column (descending or ascending).
+    let ranked = |col: &str, descending: bool| -> Vec<(usize, OnlineStats, usize, usize)> {
+        let mut v: Vec<(usize, OnlineStats, usize, usize)> = (0..nv)
+            .filter_map(|v| col_stats(r, v, col).map(|(s, m, n)| (v, s, m, n)))
+            .filter(|x| x.1.n() > 0)
+            .collect();
+        v.sort_by(|a, b| {
+            let o = a.1.mean().total_cmp(&b.1.mean());
+            if descending { o.reverse() } else { o }
+        });
+        v
+    };
+    let list = |items: &[(usize, OnlineStats, usize, usize)], unit: &str| -> String {
+        let shown: Vec<String> = items
+            .iter()
+            .take(8)
+            .map(|(v, s, miss, n)| {
+                let never = if *miss > 0 {
+                    format!(" ({miss} of {n} runs never recovered; counted as the weeks left, so this is a lower bound)")
+                } else {
+                    String::new()
+                };
+                format!("{} {}{unit}{never}", name(*v), pm(s))
+            })
+            .collect();
+        let more = if items.len() > 8 {
+            format!(" (and {} more variants)", items.len() - 8)
+        } else {
+            String::new()
+        };
+        format!("{}{more}", shown.join("; "))
+    };
+
+    if let Some(total) = r
+        .summary
+        .columns
+        .iter()
+        .find(|c| c.starts_with("total_"))
+        .cloned()
+    {
+        let rk = ranked(&total, true);
+        if !rk.is_empty() {
+            let label = plot::metric_label(&total).0;
+            out.push(format!(
+                "{label} over the run, highest first: {}.",
+                list(&rk, "")
+            ));
+        }
+    }
+    let mut ks: Vec<usize> = r.events.iter().map(|e| e.k).collect();
+    ks.dedup();
+    for k in ks {
+        let ev = event_name(r, k);
+        let week = r
+            .events
+            .iter()
+            .find(|e| e.k == k)
+            .map(|e| fmt_num(e.start))
+            .unwrap_or_default();
+        let rec = ranked(&format!("event{k}_recovery_steps"), false);
+        if !rec.is_empty() {
+            out.push(format!(
+                "After “{ev}” (week {week}), time to get back to {}% of the pre-event level, fastest first: {}.",
+                fmt_num(r.scenario.threshold.unwrap_or(0.95) * 100.0),
+                list(&rec, " weeks")
+            ));
+        }
+        let dip = ranked(&format!("event{k}_dip"), false);
+        if dip.len() >= 2 {
+            let (a, b) = (&dip[0], &dip[dip.len() - 1]);
+            out.push(format!(
+                "Dip after “{ev}” (largest fall below the pre-event level, %): shallowest in {} ({}), deepest in {} ({}).",
+                name(a.0),
+                pm(&a.1),
+                name(b.0),
+                pm(&b.1)
+            ));
+        }
+        let loss = ranked(&format!("event{k}_resilience_loss"), false);
+        if loss.len() >= 2 {
+            let (a, b) = (&loss[0], &loss[loss.len() - 1]);
+            out.push(format!(
+                "Resilience loss after “{ev}”: smallest in {} ({}), largest in {} ({}).",
+                name(a.0),
+                pm(&a.1),
+                name(b.0),
+                pm(&b.1)
+            ));
+        }
+    }
+    let stab = ranked("stability", false);
+    if stab.len() >= 2 {
+        out.push(format!(
+            "Week-to-week variability of output (coefficient of variation, lower is steadier): steadiest {} ({}), most variable {} ({}).",
+            name(stab[0].0),
+            pm(&stab[0].1),
+            name(stab[stab.len() - 1].0),
+            pm(&stab[stab.len() - 1].1)
+        ));
+    }
+    // Significance from comparison.csv.
+    let sig: Vec<_> = r
+        .comparisons
+        .iter()
+        .filter(|c| c.p_holm.is_finite() && c.p_holm < 0.05)
+        .collect();
+    if !r.comparisons.is_empty() {
+        out.push(format!(
+            "Pairwise tests (Welch t-test, Holm-adjusted across {} comparisons): {} significant at 5%.",
+            r.comparisons.len(),
+            sig.len()
+        ));
+        for c in sig.iter().take(10) {
+            let label = plot::metric_label(&c.metric).0;
+            let better = if c.better.is_empty() {
+                String::new()
+            } else {
+                format!("; better: {}", c.better)
+            };
+            out.push(format!(
+                "{label}: {} {} vs {} {} — difference {} (95% CI {} to {}), Holm p = {}, Hedges' g = {}{better}.",
+                c.variant_a,
+                fmt_num(c.mean_a),
+                c.variant_b,
+                fmt_num(c.mean_b),
+                fmt_num(c.diff),
+                fmt_num(c.diff_ci_low),
+                fmt_num(c.diff_ci_high),
+                fmt_p(c.p_holm),
+                fmt_num(c.hedges_g)
+            ));
+        }
+        if sig.len() > 10 {
+            out.push(format!(
+                "… and {} more significant differences (see the comparison table).",
+                sig.len() - 10
+            ));
+        }
+    }
+    out
+}
+
+fn fmt_p(p: f64) -> String {
+    if !p.is_finite() {
+        "–".into()
+    } else if p < 0.001 {
+        "< 0.001".into()
+    } else {
+        format!("{p:.3}")
+    }
+}
+
+fn esc(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#39;"),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+fn md_esc(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+fn param_value(v: &VariantInfo, p: &str) -> String {
+    v.params
+        .iter()
+        .find(|(k, _)| k == p)
+        .map(|(_, x)| x.clone())
+        .unwrap_or_else(|| "–".into())
+}
+
+/// Inline SVG sized by CSS.
+fn inline_svg(svg: &str) -> String {
+    let body = svg.trim_start_matches(|c| c != '<');
+    let body = if body.starts_with("<?xml") {
+        body.split_once("?>").map_or(body, |(_, b)| b.trim_start())
+    } else {
+        body
+    };
+    body.replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1)
+        .replacen(
+            &format!("width=\"{}\" height=\"{}\"", plot::WIDTH, plot::HEIGHT),
+            "class=\"chart\" role=\"img\"",
+            1,
+        )
+}
+
+const CSS: &str = "body{font-family:'DejaVu Sans',Verdana,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222;line-height:1.5}\
+h1{font-size:2em;margin-bottom:.2em}h2{border-bottom:2px solid #0072B2;padding-bottom:.2em;margin-top:2em}\
+.question{font-size:1.3em;font-style:italic;color:#0072B2}\
+table{border-collapse:collapse;margin:1em 0;font-size:.95em}th,td{border:1px solid #ccc;padding:.35em .6em;text-align:left;vertical-align:top}\
+th{background:#eef4f9}td.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}\
+.scroll{overflow-x:auto}svg.chart{width:100%;height:auto;display:block;border:1px solid #ddd}\
+figure{margin:1.5em 0}figcaption{color:#555;font-size:.95em;margin-top:.4em}\
+ul.findings li{margin:.4em 0}.facts{color:#555}";
+
+fn html(r: &Results, d: &Doc, charts: &[Chart]) -> String {
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<h1>{}</h1>\n",
+        esc(&d.title),
+        esc(&d.title)
+    );
+    if !r.scenario.question.is_empty() {
+        let _ = writeln!(h, "<p class=\"question\">{}</p>", esc(&r.scenario.question));
+    }
+    for para in r
+        .scenario
+        .description
+        .split("\n\n")
+        .filter(|p| !p.trim().is_empty())
+    {
+        let _ = writeln!(h, "<p>{}</p>", esc(para.trim()));
+    }
+    let _ = writeln!(h, "<ul class=\"facts\">");
+    for f in &d.facts {
+        let _ = writeln!(h, "<li>{}</li>", esc(f));
+    }
+    let _ = writeln!(h, "</ul>");
+
+    if !d.findings.is_empty() {
+        let _ = writeln!(h, "<h2>Findings</h2>\n<ul class=\"findings\">");
+        for f in &d.findings {
+            let _ = writeln!(h, "<li>{}</li>", esc(f));
+        }
+        let _ = writeln!(h, "</ul>");
+    }
+
+    let _ = writeln!(
+        h,
+        "<h2>Variants</h2>\n<div class=\"scroll\"><table>\n<tr><th>Variant</th><th>Structure</th>"
+    );
+    for p in &d.param_cols {
+        let _ = write!(h, "<th>{}</th>", esc(p));
+    }
+    let _ = writeln!(h, "</tr>");
+    for v in &r.variants {
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{}</td>",
+            esc(&v.name),
+            esc(&v.structure)
+        );
+        for p in &d.param_cols {
+            let _ = write!(h, "<td class=\"num\">{}</td>", esc(&param_value(v, p)));
+        }
+        let _ = writeln!(h, "</tr>");
+    }
+    let _ = writeln!(h, "</table></div>");
+    if d.param_cols.is_empty() {
+        let _ = writeln!(
+            h,
+            "<p>All variants share the same parameter values apart from their structure.</p>"
+        );
+    } else {
+        let _ = writeln!(
+            h,
+            "<p>Only parameters that differ across variants are listed.</p>"
+        );
+    }
+
+    let _ = writeln!(
+        h,
+        "<h2>Summary (mean ± 95% confidence interval over replications)</h2>\n<div class=\"scroll\"><table>\n<tr>"
+    );
+    for c in &d.summary_head {
+        let _ = write!(h, "<th>{}</th>", esc(c));
+    }
+    let _ = writeln!(h, "</tr>");
+    for row in &d.summary_rows {
+        let _ = write!(h, "<tr><td>{}</td>", esc(&row.label));
+        for c in &row.cells {
+            let _ = write!(h, "<td class=\"num\">{}</td>", esc(c));
+        }
+        let _ = writeln!(h, "</tr>");
+    }
+    let _ = writeln!(h, "</table></div>");
+
+    let mut section = "";
+    for c in charts {
+        if c.section != section {
+            section = c.section;
+            let _ = writeln!(h, "<h2>{}</h2>", esc(section));
+        }
+        let _ = writeln!(
+            h,
+            "<figure id=\"{}\">\n{}\n<figcaption><strong>{}.</strong> {}</figcaption>\n</figure>",
+            esc(&c.name),
+            inline_svg(&c.svg),
+            esc(&c.title),
+            esc(&c.caption)
+        );
+    }
+
+    if !r.comparisons.is_empty() {
+        let _ = writeln!(
+            h,
+            "<h2>Pairwise comparisons</h2>\n<div class=\"scroll\"><table>\n<tr><th>Metric</th><th>A</th><th>B</th><th>mean A</th><th>mean B</th><th>difference (95% CI)</th><th>Welch p</th><th>Mann–Whitney p</th><th>Holm p</th><th>Hedges' g</th><th>better</th><th>verdict</th></tr>"
+        );
+        for c in &r.comparisons {
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{} ({} to {})</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&c.metric),
+                esc(&c.variant_a),
+                esc(&c.variant_b),
+                fmt_num(c.mean_a),
+                fmt_num(c.mean_b),
+                fmt_num(c.diff),
+                fmt_num(c.diff_ci_low),
+                fmt_num(c.diff_ci_high),
+                fmt_p(c.welch_p),
+                fmt_p(c.mann_whitney_p),
+                fmt_p(c.p_holm),
+                fmt_num(c.hedges_g),
+                esc(&c.better),
+                esc(&c.verdict)
+            );
+        }
+        let _ = writeln!(h, "</table></div>");
+    }
+    let _ = writeln!(
+        h,
+        "<p class=\"facts\">Generated by orgsim from the CSV files in this directory. Colours follow the Okabe–Ito colour-blind-safe palette and are the same for each variant in every chart.</p>\n</body>\n</html>"
+    );
+    h
+}
+
+fn markdown(r: &Results, d: &Doc, charts: &[Chart]) -> String {
+    let mut m = String::new();
+    let _ = writeln!(m, "# {}\n", d.title);
+    if !r.scenario.question.is_empty() {
+        let _ = writeln!(m, "**Question:** {}\n", r.scenario.question.trim());
+    }
+    if !r.scenario.description.is_empty() {
+        let _ = writeln!(m, "{}\n", r.scenario.description.trim());
+    }
+    for f in &d.facts {
+        let _ = writeln!(m, "- {f}");
+    }
+    if !d.findings.is_empty() {
+        let _ = writeln!(m, "\n## Findings\n");
+        for f in &d.findings {
+            let _ = writeln!(m, "- {f}");
+        }
+    }
+    let _ = writeln!(m, "\n## Variants\n");
+    let _ = write!(m, "| Variant | Structure |");
+    for p in &d.param_cols {
+        let _ = write!(m, " {} |", md_esc(p));
+    }
+    let _ = write!(m, "\n|---|---|");
+    for _ in &d.param_cols {
+        let _ = write!(m, "---:|");
+    }
+    let _ = writeln!(m);
+    for v in &r.variants {
+        let _ = write!(m, "| {} | {} |", md_esc(&v.name), md_esc(&v.structure));
+        for p in &d.param_cols {
+            let _ = write!(m, " {} |", md_esc(&param_value(v, p)));
+        }
+        let _ = writeln!(m);
+    }
+    let _ = writeln!(
+        m,
+        "\n## Summary (mean ± 95% confidence interval over replications)\n"
+    );
+    let _ = writeln!(
+        m,
+        "| {} |",
+        d.summary_head
+            .iter()
+            .map(|s| md_esc(s))
+            .collect::<Vec<_>>()
+            .join(" | ")
+    );
+    let _ = writeln!(
+        m,
+        "|---|{}",
+        "---:|".repeat(d.summary_head.len().saturating_sub(1))
+    );
+    for row in &d.summary_rows {
+        let _ = writeln!(
+            m,
+            "| {} | {} |",
+            md_esc(&row.label),
+            row.cells
+                .iter()
+                .map(|s| md_esc(s))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        );
+    }
+    let mut section = "";
+    for c in charts {
+        if c.section != section {
+            section = c.section;
+            let _ = writeln!(m, "\n## {section}\n");
+        }
+        let _ = writeln!(
+            m,
+            "![{}](charts/{}.png)\n\n*{}.* {}\n",
+            md_esc(&c.title),
+            c.name,
+            c.title,
+            c.caption
+        );
+    }
+    if !r.comparisons.is_empty() {
+        let _ = writeln!(m, "\n## Pairwise comparisons\n");
+        let _ = writeln!(
+            m,
+            "| Metric | A | B | mean A | mean B | difference (95% CI) | Holm p | Hedges' g | verdict |"
+        );
+        let _ = writeln!(m, "|---|---|---|---:|---:|---:|---:|---:|---|");
+        for c in &r.comparisons {
+            let _ = writeln!(
+                m,
+                "| {} | {} | {} | {} | {} | {} ({} to {}) | {} | {} | {} |",
+                md_esc(&c.metric),
+                md_esc(&c.variant_a),
+                md_esc(&c.variant_b),
+                fmt_num(c.mean_a),
+                fmt_num(c.mean_b),
+                fmt_num(c.diff),
+                fmt_num(c.diff_ci_low),
+                fmt_num(c.diff_ci_high),
+                fmt_p(c.p_holm),
+                fmt_num(c.hedges_g),
+                md_esc(&c.verdict)
+            );
+        }
+    }
+    m
+}

@@ -1,0 +1,117 @@
+//! Sweeps: cartesian grids, Latin hypercubes, and Morris screening.
+
+use orgsim::scenario::parse;
+
+const BASE: &str = r#"name = "s"
+steps = 60
+replications = 2
+seed = 3
+[[variant]]
+name = "h"
+structure = "hierarchy"
+"#;
+
+#[test]
+fn grid_sweeps_every_combination_first_parameter_slowest() {
+    let s = parse(
+        "s.toml",
+        format!("{BASE}[sweep]\ndelegation = [0.0, 1.0]\nspan = [2, 3, 4]\n").as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(s.variants.len(), 6);
+    let points: Vec<Vec<f64>> = s.variants.iter().map(|v| v.sweep_point.clone()).collect();
+    assert_eq!(points[0], vec![0.0, 2.0]);
+    assert_eq!(points[1], vec![0.0, 3.0]);
+    assert_eq!(points[3], vec![1.0, 2.0]);
+    assert_eq!(s.variants[4].name, "h delegation=1 span=3");
+}
+
+#[test]
+fn latin_hypercube_covers_each_stratum_once_and_is_seeded() {
+    let text = format!(
+        "{BASE}[sweep]\nmethod = \"latin-hypercube\"\npoints = 10\ndelegation = [0.0, 1.0]\nescalation = [0.0, 0.5]\n"
+    );
+    let s = parse("s.toml", text.as_bytes()).unwrap();
+    assert_eq!(s.variants.len(), 10);
+    for (j, width) in [(0usize, 1.0), (1, 0.5)] {
+        let mut strata: Vec<usize> = s
+            .variants
+            .iter()
+            .map(|v| (v.sweep_point[j] / width * 10.0).floor() as usize)
+            .collect();
+        strata.sort();
+        assert_eq!(
+            strata,
+            (0..10).collect::<Vec<_>>(),
+            "parameter {j}: one point per stratum"
+        );
+    }
+    // The sampled values are what the variants run with.
+    let idx = s
+        .model
+        .specs()
+        .iter()
+        .position(|p| p.name == "delegation")
+        .unwrap();
+    assert!(s.variants.iter().all(|v| v.values[idx] == v.sweep_point[0]));
+    let again = parse("s.toml", text.as_bytes()).unwrap();
+    assert_eq!(again.variants, s.variants);
+    let other = parse("s.toml", text.replace("seed = 3", "seed = 4").as_bytes()).unwrap();
+    assert_ne!(other.variants[0].sweep_point, s.variants[0].sweep_point);
+}
+
+#[test]
+fn latin_hypercube_mistakes_are_explained() {
+    let e = parse(
+        "s.toml",
+        format!("{BASE}[sweep]\nmethod = \"latin-hypercube\"\ndelegation = [0.0, 1.0]\n")
+            .as_bytes(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("needs `points`"), "{e}");
+    let e = parse("s.toml", format!("{BASE}[sweep]\nmethod = \"latin-hypercube\"\npoints = 5\ndelegation = [0.0, 0.5, 1.0]\n").as_bytes()).unwrap_err().to_string();
+    assert!(e.contains("[min, max]"), "{e}");
+    let e = parse(
+        "s.toml",
+        format!("{BASE}[sweep]\nmethod = \"random\"\ndelegation = [0.0]\n").as_bytes(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("unknown sweep method `random`"), "{e}");
+    let e = parse(
+        "s.toml",
+        format!("{BASE}[sweep]\npoints = 5\ndelegation = [0.0]\n").as_bytes(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("only applies to method"), "{e}");
+}
+
+#[test]
+fn morris_screening_finds_a_parameter_with_no_effect() {
+    // `readiness` only matters when there are backups, and this hierarchy has
+    // none: its effect on throughput must be nil, while coordination cost bites.
+    let s = parse(
+        "s.toml",
+        BASE.replace("replications = 2", "replications = 3")
+            .as_bytes(),
+    )
+    .unwrap();
+    let factors: Vec<_> = [
+        "readiness",
+        "coordination_cost=0:0.2",
+        "productivity=0.5:1.5",
+    ]
+    .iter()
+    .map(|f| orgsim::sensitivity::parse_factor(&s, f).unwrap())
+    .collect();
+    let effects = orgsim::sensitivity::screen(&s, &factors, "total_throughput", 6, 4, 2).unwrap();
+    let by = |n: &str| effects.iter().find(|e| e.name == n).unwrap().clone();
+    assert_eq!(by("readiness").mu_star, 0.0, "{effects:?}");
+    assert!(by("coordination_cost").mu < 0.0, "{effects:?}");
+    assert!(by("productivity").mu > 0.0, "{effects:?}");
+    assert_eq!(effects.last().unwrap().name, "readiness");
+    assert!(orgsim::sensitivity::parse_factor(&s, "nonsense").is_err());
+    assert!(orgsim::sensitivity::parse_factor(&s, "delegation=0.5:0.2").is_err());
+}
