@@ -1,5 +1,5 @@
 //! A plain step loop for profilers (no timing harness):
-//! `cargo bench --bench profile -- STRUCTURE MEMBERS STEPS`, e.g. under
+//! `cargo bench --bench profile -- STRUCTURE MEMBERS STEPS [PARAM=VALUE ...]`, e.g. under
 //! `valgrind --tool=callgrind`. Prints member-steps per second. The
 //! organization is built and warmed up for 20 steps before the measured loop.
 
@@ -41,12 +41,15 @@ fn main() {
         .expect("structure: hierarchy | leader-leader | peer");
     let members: usize = args.get(1).map_or(10_000, |a| a.parse().expect("members"));
     let steps: usize = args.get(2).map_or(100, |a| a.parse().expect("steps"));
-    let mut org = Organization::new(
-        params(structure, members),
-        structure,
-        &[],
-        orgsim::rng::stream(1, 0, 0),
-    );
+    let mut p = params(structure, members);
+    for kv in args.iter().skip(3) {
+        let (k, v) = kv.split_once('=').expect("PARAM=VALUE");
+        assert!(
+            p.set(k, v.parse().expect("a number")),
+            "unknown parameter {k}"
+        );
+    }
+    let mut org = Organization::new(p, structure, &[], orgsim::rng::stream(1, 0, 0));
     let mut row = [0.0; N_METRICS];
     measured(&mut org, 20, &mut row);
     let t = Instant::now();

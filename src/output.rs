@@ -259,7 +259,12 @@ impl ResultsWriter {
         }
         let agg = &mut self
             .current
-            .get_or_insert_with(|| (r.variant, StepAggregator::new(crate::engine::recorded_steps(s), k)))
+            .get_or_insert_with(|| {
+                (
+                    r.variant,
+                    StepAggregator::new(crate::engine::recorded_steps(s), k),
+                )
+            })
             .1;
         for (step, row) in r.series.chunks_exact(k).enumerate() {
             agg.push(step, row);

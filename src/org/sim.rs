@@ -982,8 +982,8 @@ impl Organization {
                 // `spare` is positive: truncation is the floor (and much
                 // cheaper than `floor` on baseline x86-64).
                 let whole = sessions_f as u32;
-                let sessions = whole
-                    + u32::from(self.rng.random::<f64>() < sessions_f - f64::from(whole));
+                let sessions =
+                    whole + u32::from(self.rng.random::<f64>() < sessions_f - f64::from(whole));
                 for _ in 0..sessions {
                     self.coach(i as u32, h);
                 }
