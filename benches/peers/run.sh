@@ -6,6 +6,7 @@
 #
 #   benches/peers/run.sh            # m=30 n=50 p1=0.1 p2=0.5, 500 periods
 #   REPS_ORG=400 REPS_MESA=5 benches/peers/run.sh
+#   ORGSIM_ARGS="--record-every 50" benches/peers/run.sh   # thinner time series
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -46,7 +47,7 @@ name = "march"
 TOML
 
 echo "March (1991): m=$M n=$N p1=$P1 p2=$P2, $PERIODS periods; one thread each"
-"$orgsim" run "$work/march.toml" --threads 1 --quiet --out "$work/out" --force
+"$orgsim" run "$work/march.toml" --threads 1 --quiet --no-charts --out "$work/out" --force ${ORGSIM_ARGS:-}
 org=$("$venv/bin/python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["member_steps_per_second"])' "$work/out/run.json")
 echo "orgsim: $REPS_ORG replications, $(printf '%.4g' "$org") member-periods/s"
 mesa_rate=$("$venv/bin/python" "$here/march_mesa.py" "$M" "$N" "$P1" "$P2" "$PERIODS" "$REPS_MESA")
