@@ -17,7 +17,7 @@ fn main() {
 
 /// Steps `model` once per iteration, counting its members as items.
 fn periods(bencher: Bencher, kind: ModelKind, values: Vec<f64>, structure: &str) {
-    let mut model = kind.build(&values, structure, &[], stream(1, 0, 0));
+    let mut model = kind.build(&values, structure, None, &[], stream(1, 0, 0));
     let mut out = vec![0.0; kind.metric_names().len()];
     // Past the transient: equilibrium periods are the common case in a sweep.
     for _ in 0..50 {

@@ -49,6 +49,8 @@ enum Command {
     },
     /// Screen which parameters move an outcome (Morris elementary effects).
     Sensitivity(SensitivityArgs),
+    /// Check an org chart (CSV) and draw it (SVG and PNG).
+    Chart(ChartArgs),
     /// Print every parameter of a model with its default, range and meaning.
     Params {
         /// Model name (organization, ...).
@@ -58,6 +60,21 @@ enum Command {
         #[arg(long)]
         markdown: bool,
     },
+}
+
+#[derive(clap::Args)]
+struct ChartArgs {
+    /// The org chart: CSV with `id`, `manager_id` and optional columns.
+    file: PathBuf,
+    /// Where to write the drawing (default: the chart's name with .svg, in the current folder).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Draw it as peer teams (the `peer` transformation) instead of the hierarchy.
+    #[arg(long)]
+    peer: bool,
+    /// Show personal names (by default only ids appear).
+    #[arg(long)]
+    show_names: bool,
 }
 
 #[derive(clap::Args)]
@@ -142,6 +159,7 @@ pub fn main() -> i32 {
             );
         }),
         Command::Init { name, force } => init(&name, force),
+        Command::Chart(args) => chart(&args),
         Command::Params { model, markdown } => params(&model, markdown),
         Command::Sensitivity(args) => sensitivity(args),
         Command::Plot { dir } => plot(&dir, false).map(|_| ()),
@@ -159,7 +177,9 @@ pub fn main() -> i32 {
 fn load(file: &Path, args: Option<&RunArgs>) -> Result<Scenario, String> {
     let bytes =
         std::fs::read(file).map_err(|e| format!("error: cannot read {}: {e}", file.display()))?;
-    let mut s = scenario::parse(&file.display().to_string(), &bytes).map_err(|e| e.to_string())?;
+    let base = file.parent().unwrap_or(Path::new(""));
+    let mut s =
+        scenario::parse_in(&file.display().to_string(), &bytes, base).map_err(|e| e.to_string())?;
     if let Some(a) = args {
         if let Some(r) = a.replications {
             if r == 0 {
@@ -403,6 +423,47 @@ fn print_comparison(s: &Scenario, rows: &[crate::stats::ComparisonRow]) {
             r.verdict
         );
     }
+}
+
+/// `orgsim chart`: validates an org chart, prints its shape, writes the drawing.
+fn chart(args: &ChartArgs) -> Result<(), String> {
+    let file = &args.file;
+    let bytes =
+        std::fs::read(file).map_err(|e| format!("error: cannot read {}: {e}", file.display()))?;
+    let start = Instant::now();
+    let chart =
+        crate::org::chart::parse(&file.display().to_string(), &bytes).map_err(|e| e.to_string())?;
+    let took = start.elapsed().as_secs_f64();
+    let s = chart.summary();
+    println!(
+        "{}: ok: {} positions ({} vacant), {} managers, {} teams, {} levels; spans {:.1} on average (largest {}), teams of {:.1}; {} skill domain(s); read in {:.3} s",
+        file.display(),
+        s.people,
+        s.vacancies,
+        s.managers,
+        s.teams,
+        s.levels,
+        s.mean_span,
+        s.max_span,
+        s.mean_team,
+        chart.domains.len(),
+        took
+    );
+    let out = args.out.clone().unwrap_or_else(|| {
+        let stem = file
+            .file_stem()
+            .map_or("chart".into(), |s| s.to_string_lossy());
+        let suffix = if args.peer { "-peer" } else { "" };
+        PathBuf::from(format!("{stem}{suffix}.svg"))
+    });
+    let svg = crate::chart_svg::svg(&chart, args.show_names, args.peer);
+    crate::output::write_atomic(&out, svg.as_bytes()).map_err(|e| format!("error: {e}"))?;
+    println!("wrote {}", out.display());
+    let png_path = out.with_extension("png");
+    let png = crate::plot::svg_to_png(&svg, &png_path).map_err(|e| format!("error: {e}"))?;
+    crate::output::write_atomic(&png_path, &png).map_err(|e| format!("error: {e}"))?;
+    println!("wrote {}", png_path.display());
+    Ok(())
 }
 
 fn init(name: &str, force: bool) -> Result<(), String> {

@@ -54,7 +54,10 @@ pub fn run_job(
     let v = &s.variants[variant];
     let stream_variant = if s.common_streams { 0 } else { variant as u64 };
     let stream = rng::stream(s.seed, stream_variant, replication as u64);
-    let mut model = s.model.build(&v.values, &v.structure, events, stream);
+    let chart = v.chart.as_ref().map(|c| &*c.chart);
+    let mut model = s
+        .model
+        .build(&v.values, &v.structure, chart, events, stream);
     let k = s.model.metric_names().len();
     let steps = s.steps as usize;
     let mut series = vec![0.0; steps * k];

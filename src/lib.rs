@@ -9,6 +9,7 @@
 //! `ARCHITECTURE.md`.
 
 pub mod analysis;
+pub mod chart_svg;
 pub mod cli;
 pub mod engine;
 pub mod model;

@@ -111,21 +111,24 @@ impl ModelKind {
         }
     }
 
-    /// Builds one replication.
+    /// Builds one replication (from an org chart, when the variant has one).
     pub fn build(
         self,
         values: &[f64],
         structure: &str,
+        chart: Option<&org::Chart>,
         events: &[org::Event],
         rng: Stream,
     ) -> Box<dyn Model> {
         match self {
-            ModelKind::Org => Box::new(org::Organization::new(
-                org::OrgParams::from_values(values),
-                org::Structure::from_name(structure).unwrap_or(org::Structure::Hierarchy),
-                events,
-                rng,
-            )),
+            ModelKind::Org => {
+                let p = org::OrgParams::from_values(values);
+                let s = org::Structure::from_name(structure).unwrap_or(org::Structure::Hierarchy);
+                Box::new(match chart {
+                    Some(c) => org::Organization::from_chart(p, s, c, events, rng),
+                    None => org::Organization::new(p, s, events, rng),
+                })
+            }
             ModelKind::March1991 => Box::new(march::March::new(
                 march::MarchParams::from_values(values),
                 rng,

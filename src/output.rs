@@ -455,12 +455,14 @@ fn write_organization(s: &Scenario, dir: &Path) -> Result<(), OutputError> {
     let opt = |x: Option<u32>, p: &str| x.map_or(String::new(), |v| format!("{p}{v}"));
     for (i, v) in s.variants.iter().enumerate() {
         let structure = Structure::from_name(&v.structure).unwrap_or(Structure::Hierarchy);
-        let org = Organization::new(
+        let (params, stream) = (
             OrgParams::from_values(&v.values),
-            structure,
-            &[],
             rng::stream(s.seed, i as u64, 0),
         );
+        let org = match &v.chart {
+            Some(c) => Organization::from_chart(params, structure, &c.chart, &[], stream),
+            None => Organization::new(params, structure, &[], stream),
+        };
         for node in org.describe() {
             let row = match node {
                 OrgNode::Post {

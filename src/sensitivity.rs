@@ -95,6 +95,7 @@ pub fn design_scenario(
                 structure: first.structure.clone(),
                 values,
                 sweep_point: point.clone(),
+                chart: first.chart.clone(),
             }
         })
         .collect();

@@ -33,7 +33,7 @@ unsafe impl GlobalAlloc for Counting {
 static GLOBAL: Counting = Counting;
 
 fn allocations_in_steps(kind: ModelKind, values: &[f64], structure: &str) -> u64 {
-    let mut model = kind.build(values, structure, &[], stream(1, 0, 0));
+    let mut model = kind.build(values, structure, None, &[], stream(1, 0, 0));
     let mut out = vec![0.0; kind.metric_names().len()];
     model.step(&mut out); // any lazy first-use work happens outside the count
     let before = ALLOCS.with(|c| c.get());

@@ -16,6 +16,13 @@ pub enum Target {
     Random { share: f64 },
     /// One leadership post by index (as listed in `organization.csv`).
     Post(u32),
+    /// The person in the position with this org-chart id (chart-built organizations).
+    Member(String),
+    /// The person with this org-chart id and everyone under them.
+    Subtree(String),
+    /// Resolved chart target: seats `start..start + len` of the organization's
+    /// event seat list (set by `Organization::from_chart`, not by scenarios).
+    Seats { start: u32, len: u32 },
 }
 
 #[derive(Clone, Debug, PartialEq)]

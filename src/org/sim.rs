@@ -13,6 +13,7 @@
 
 use rand::{Rng, RngExt};
 
+use super::chart::Chart;
 use super::events::{Event, EventKind, Target};
 use super::metrics::{self as m, N_METRICS};
 use super::params::{OrgParams, Structure, shape};
@@ -214,6 +215,22 @@ pub struct Organization {
     outage: bool,
     headcount: u64,
     totals: Totals,
+    /// Chart person in each seat at the start (chart-built organizations only).
+    seat_person: Vec<u32>,
+    /// Seats named by chart targets (member, subtree), indexed by `Target::Seats`.
+    event_seats: Vec<u32>,
+}
+
+/// Seats, teams and posts, before people are placed.
+struct Layout {
+    d: usize,
+    seats: Vec<Seat>,
+    n_workers: usize,
+    team_start: Vec<u32>,
+    posts: Vec<Post>,
+    children: Vec<u32>,
+    team_posts: Vec<u32>,
+    top: u32,
 }
 
 /// Running totals, for accounting checks.
@@ -310,37 +327,23 @@ impl Organization {
             }
         }
 
-        let n_seats = seats.len();
-        let mut org = Organization {
-            skill: vec![0.0; n_seats * d],
-            seats,
-            d,
-            n_workers,
-            team_start,
-            posts,
-            children,
-            team_posts,
-            top,
-            events: events.to_vec(),
-            event_until: vec![0; events.len()],
-            domain_cum: [0.0; MAX_DOMAINS],
-            domain_weight: [0.0; MAX_DOMAINS],
-            domain_cum32: [0.0; MAX_DOMAINS],
-            domain_weight32: [0.0; MAX_DOMAINS],
-            team_overhead: vec![0.0; teams],
-            team_overhead_next: vec![0.0; teams],
-            team_latency: vec![(0.0, 0); teams],
-            scratch: Vec::with_capacity(n_seats),
-            step: 0,
-            count: StepCount::default(),
-            demand: 1.0,
-            outage: false,
-            headcount: 0,
-            totals: Totals::default(),
+        let mut org = Self::assemble(
+            p,
             structure,
             rng,
-            p,
-        };
+            events,
+            Layout {
+                d,
+                seats,
+                n_workers,
+                team_start,
+                posts,
+                children,
+                team_posts,
+                top,
+            },
+        );
+        let n_seats = org.seats.len();
         org.set_domain_mix(false);
         for s in 0..n_seats {
             org.populate(s, false);
@@ -358,6 +361,255 @@ impl Organization {
         org.headcount = org.seats.iter().filter(|s| s.occupied).count() as u64;
         org.totals.initial = org.headcount;
         org
+    }
+
+    /// Builds the starting organization from an org chart (see
+    /// [`Chart::plan`]): the chart's people in its teams and posts, with their
+    /// skills where the chart gives them, and its open positions vacant.
+    /// Chart targets in `events` (member, subtree) are resolved to seats here.
+    pub fn from_chart(
+        p: OrgParams,
+        structure: Structure,
+        chart: &Chart,
+        events: &[Event],
+        rng: Stream,
+    ) -> Self {
+        let d = p.domains.clamp(1, MAX_DOMAINS);
+        let dedicated = p.dedicated_leaders == 1;
+        let plan = chart.plan(dedicated, d);
+        let mut seats = Vec::with_capacity(chart.len());
+        let mut seat_person = Vec::with_capacity(chart.len());
+        let mut team_start = Vec::with_capacity(plan.teams.len() + 1);
+        for (t, members) in plan.teams.iter().enumerate() {
+            team_start.push(seats.len() as u32);
+            for &person in members {
+                seats.push(Seat::vacant(t as u32));
+                seat_person.push(person);
+            }
+        }
+        team_start.push(seats.len() as u32);
+        let n_workers = seats.len();
+        let mut posts: Vec<Post> = plan
+            .posts
+            .iter()
+            .map(|pp| {
+                let mut post = Post::new(
+                    pp.level,
+                    pp.domain.unwrap_or(NONE),
+                    pp.team.unwrap_or(NONE),
+                    NONE,
+                );
+                post.parent = pp.parent.unwrap_or(NONE);
+                post
+            })
+            .collect();
+        // Children lists from the parents, in post order.
+        let mut counts = vec![0u32; posts.len() + 1];
+        for post in &posts {
+            if post.parent != NONE {
+                counts[post.parent as usize + 1] += 1;
+            }
+        }
+        for i in 0..posts.len() {
+            counts[i + 1] += counts[i];
+        }
+        let mut fill = counts.clone();
+        let mut children = vec![0u32; counts[posts.len()] as usize];
+        for (i, post) in posts.iter().enumerate() {
+            let parent = post.parent;
+            if parent != NONE {
+                children[fill[parent as usize] as usize] = i as u32;
+                fill[parent as usize] += 1;
+            }
+        }
+        for (i, post) in posts.iter_mut().enumerate() {
+            post.children = (counts[i], counts[i + 1]);
+        }
+        if dedicated {
+            for (i, post) in posts.iter_mut().enumerate() {
+                post.seat = seats.len() as u32;
+                let mut seat = Seat::vacant(post.team);
+                seat.post = i as u32;
+                seats.push(seat);
+                seat_person.push(plan.posts[i].holder.unwrap_or(NONE));
+            }
+        }
+        let mut org = Self::assemble(
+            p,
+            structure,
+            rng,
+            events,
+            Layout {
+                d,
+                seats,
+                n_workers,
+                team_start,
+                posts,
+                children,
+                team_posts: plan.team_posts,
+                top: plan.top,
+            },
+        );
+        let n_seats = org.seats.len();
+        let mut person_seat = vec![NONE; chart.len()];
+        for (s, &person) in seat_person.iter().enumerate() {
+            if person != NONE {
+                person_seat[person as usize] = s as u32;
+            }
+        }
+        org.seat_person = seat_person;
+        org.set_domain_mix(false);
+        for s in 0..n_seats {
+            let person = &chart.people[org.seat_person[s] as usize];
+            let was_manager = chart.is_manager(org.seat_person[s]);
+            org.populate_as(s, false, was_manager);
+            for (k, &x) in person.skills.iter().enumerate().take(d) {
+                if !x.is_nan() {
+                    org.skill[s * d + k] = x;
+                }
+            }
+            if let Some(years) = person.tenure {
+                let premium = if was_manager {
+                    org.p.manager_premium
+                } else {
+                    0.0
+                };
+                let lead = 0.1 + 0.3 * (years / 10.0).min(1.0) + premium;
+                org.seats[s].leadership = lead.clamp(0.0, 1.0) as f32;
+            }
+            if person.vacant {
+                let seat = &mut org.seats[s];
+                seat.occupied = false;
+                seat.hire_at = if seat.post == NONE {
+                    org.p.hiring_delay.max(1)
+                } else {
+                    NONE
+                };
+            }
+        }
+        // Initial holders: managers in their posts or coordinator roles, the
+        // best suited member in each domain role; open positions go vacant.
+        for i in 0..org.posts.len() {
+            let seat = org.posts[i].seat;
+            let holder = if seat != NONE {
+                seat
+            } else if let Some(person) = plan.posts[i].holder {
+                person_seat[person as usize]
+            } else {
+                org.best_candidate(i as u32, false, NONE)
+            };
+            if holder == NONE || !org.seats[holder as usize].occupied {
+                org.vacate_post(i as u32);
+            } else if seat != NONE {
+                org.posts[i].holder = seat;
+            } else {
+                org.assign_role(i as u32, holder);
+            }
+        }
+        // Chart targets become seat lists.
+        for ev in org.events.iter_mut() {
+            if let EventKind::Departure(t) | EventKind::Layoff(t) = &mut ev.kind {
+                let people = match t {
+                    Target::Member(id) => chart.find(id).map(|x| vec![x]),
+                    Target::Subtree(id) => chart.find(id).map(|x| chart.subtree(x)),
+                    _ => continue,
+                }
+                .unwrap_or_default();
+                let start = org.event_seats.len() as u32;
+                org.event_seats
+                    .extend(people.iter().map(|&x| person_seat[x as usize]));
+                *t = Target::Seats {
+                    start,
+                    len: people.len() as u32,
+                };
+            }
+        }
+        org.redesignate_backups();
+        org.headcount = org.seats.iter().filter(|s| s.occupied).count() as u64;
+        org.totals.initial = org.headcount;
+        org
+    }
+
+    /// Chart-built organizations: the chart person whose position seat `s` is.
+    pub fn seat_person(&self, s: u32) -> Option<u32> {
+        self.seat_person
+            .get(s as usize)
+            .copied()
+            .filter(|&x| x != NONE)
+    }
+
+    /// Number of seats (working members' and full-time managers').
+    pub fn seats(&self) -> usize {
+        self.seats.len()
+    }
+
+    /// Whether someone sits in seat `s`.
+    pub fn seat_occupied(&self, s: u32) -> bool {
+        self.seats[s as usize].occupied
+    }
+
+    /// The team of a working member's seat (`None` for a manager's seat).
+    pub fn seat_team(&self, s: u32) -> Option<u32> {
+        ((s as usize) < self.n_workers).then(|| self.seats[s as usize].team)
+    }
+
+    /// With full-time managers: the seat of the manager seat `s` reports to
+    /// (a working member's team post, a manager's parent post). `None` for
+    /// the top and in peer structures.
+    pub fn reports_to(&self, s: u32) -> Option<u32> {
+        let seat = &self.seats[s as usize];
+        let post = if seat.post != NONE {
+            self.posts[seat.post as usize].parent
+        } else {
+            self.team_posts[seat.team as usize * self.d]
+        };
+        (post != NONE)
+            .then(|| self.posts[post as usize].seat)
+            .filter(|&x| x != NONE)
+    }
+
+    /// The organization around a built layout, with every buffer allocated.
+    fn assemble(
+        p: OrgParams,
+        structure: Structure,
+        rng: Stream,
+        events: &[Event],
+        l: Layout,
+    ) -> Self {
+        let n_seats = l.seats.len();
+        let teams = l.team_start.len() - 1;
+        Organization {
+            skill: vec![0.0; n_seats * l.d],
+            seats: l.seats,
+            d: l.d,
+            n_workers: l.n_workers,
+            team_start: l.team_start,
+            posts: l.posts,
+            children: l.children,
+            team_posts: l.team_posts,
+            top: l.top,
+            events: events.to_vec(),
+            event_until: vec![0; events.len()],
+            domain_cum: [0.0; MAX_DOMAINS],
+            domain_weight: [0.0; MAX_DOMAINS],
+            domain_cum32: [0.0; MAX_DOMAINS],
+            domain_weight32: [0.0; MAX_DOMAINS],
+            team_overhead: vec![0.0; teams],
+            team_overhead_next: vec![0.0; teams],
+            team_latency: vec![(0.0, 0); teams],
+            scratch: Vec::with_capacity(n_seats),
+            step: 0,
+            count: StepCount::default(),
+            demand: 1.0,
+            outage: false,
+            headcount: 0,
+            totals: Totals::default(),
+            seat_person: Vec::new(),
+            event_seats: Vec::new(),
+            structure,
+            rng,
+            p,
+        }
     }
 
     /// Which structure this organization was built as.
@@ -509,8 +761,13 @@ impl Organization {
 
     /// Puts a person in seat `s`: a starting member, or a new hire.
     fn populate(&mut self, s: usize, new_hire: bool) {
-        let p = &self.p;
         let manager = self.seats[s].post != NONE;
+        self.populate_as(s, new_hire, manager);
+    }
+
+    /// As [`Self::populate`]; `manager` gives the manager premium.
+    fn populate_as(&mut self, s: usize, new_hire: bool, manager: bool) {
+        let p = &self.p;
         let premium = if manager { p.manager_premium } else { 0.0 };
         let base = if new_hire {
             p.new_hire_skill
@@ -1091,6 +1348,16 @@ impl Organization {
                     picked.push((0.0, h));
                 }
             }
+            Target::Seats { start, len } => {
+                for k in start..start + len {
+                    let s = self.event_seats[k as usize];
+                    if s != NONE && self.seats[s as usize].occupied {
+                        picked.push((0.0, s));
+                    }
+                }
+            }
+            // Chart targets are resolved by `from_chart`; without a chart they name nobody.
+            Target::Member(_) | Target::Subtree(_) => {}
             Target::Post(i) => {
                 if let Some(p) = self.posts.get(i as usize)
                     && p.holder != NONE

@@ -56,7 +56,7 @@ pub fn replicate(
     seed: u64,
     variant: u64,
 ) -> Curves {
-    let build = |s: rng::Stream| kind.build(values, structure, &[], s);
+    let build = |s: rng::Stream| kind.build(values, structure, None, &[], s);
     replicate_with(build, kind.metric_names().len(), steps, reps, seed, variant)
 }
 

@@ -8,8 +8,10 @@ mod resolved;
 mod template;
 
 pub use error::{ScenarioError, ScenarioErrors};
-pub use parse::parse;
+pub use parse::{parse, parse_in};
 pub use template::template;
+
+use std::sync::Arc;
 
 use crate::model::ModelKind;
 use crate::org;
@@ -72,6 +74,16 @@ pub struct Variant {
     pub values: Vec<f64>,
     /// Values of the swept parameters at this point (same order as `Scenario::sweep`).
     pub sweep_point: Vec<f64>,
+    /// The org chart the organization is built from (`org_chart`), if any.
+    pub chart: Option<ChartRef>,
+}
+
+/// An imported org chart and the path it was read from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChartRef {
+    /// The file, as resolved (relative paths against the scenario's folder).
+    pub path: std::path::PathBuf,
+    pub chart: Arc<org::Chart>,
 }
 
 /// An event as the user wrote it (for labels and the resolved file) and as

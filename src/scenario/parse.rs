@@ -1,12 +1,15 @@
 //! TOML text → validated [`Scenario`]. Walks the parsed document with its
 //! spans so every error can point at the line, column and key.
 
+use std::collections::HashMap;
 use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use toml::de::{DeTable, DeValue};
 
 use super::error::{LineIndex, ScenarioError, ScenarioErrors};
-use super::{Analysis, EventSpec, Scenario, Variant};
+use super::{Analysis, ChartRef, EventSpec, Scenario, Variant};
 use crate::model::ModelKind;
 use crate::org::{Event, EventKind, Target};
 use crate::params::{ParamSpec, did_you_mean, fmt_num};
@@ -28,15 +31,31 @@ const TOP_KEYS: &[&str] = &[
     "variant",
     "event",
     "sweep",
+    "org_chart",
 ];
 const ANALYSIS_KEYS: &[&str] = &["warmup", "baseline", "smoothing", "threshold"];
 const EVENT_KINDS: &[&str] = &["departure", "layoff", "demand", "turbulence", "outage"];
-const TARGETS: &[&str] = &["top", "leaders", "most-skilled", "random", "post"];
+const TARGETS: &[&str] = &[
+    "top",
+    "leaders",
+    "most-skilled",
+    "random",
+    "post",
+    "member",
+    "subtree",
+];
 /// Largest number of variants a sweep may expand to.
 const MAX_VARIANTS: usize = 100_000;
 
-/// Parses and validates a scenario. `file` is the name used in messages.
+/// Parses and validates a scenario. `file` is the name used in messages;
+/// org charts named by relative paths are read from the current directory.
 pub fn parse(file: &str, bytes: &[u8]) -> Result<Scenario, ScenarioErrors> {
+    parse_in(file, bytes, Path::new(""))
+}
+
+/// As [`parse`], reading org charts named by relative paths from `base`
+/// (the scenario file's folder).
+pub fn parse_in(file: &str, bytes: &[u8], base: &Path) -> Result<Scenario, ScenarioErrors> {
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
@@ -56,6 +75,9 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Scenario, ScenarioErrors> {
         file,
         lines: LineIndex::new(text),
         errors: Vec::new(),
+        base,
+        charts: HashMap::new(),
+        chart_targets: Vec::new(),
     };
     let doc = match DeTable::parse(text) {
         Ok(doc) => doc,
@@ -81,6 +103,12 @@ struct Cx<'a> {
     file: &'a str,
     lines: LineIndex<'a>,
     errors: Vec<ScenarioError>,
+    /// Folder relative org chart paths are read from.
+    base: &'a Path,
+    /// Charts read so far, by resolved path (`None`: could not be used).
+    charts: HashMap<PathBuf, Option<ChartRef>>,
+    /// Events naming chart ids: (id, where, key path), checked against every variant's chart.
+    chart_targets: Vec<(String, Range<usize>, String)>,
 }
 
 /// What a variant table said, before defaults and sweeps are applied.
@@ -88,6 +116,8 @@ struct VariantDraft {
     name: String,
     structure: String,
     overrides: Vec<(usize, f64)>,
+    chart: Option<ChartRef>,
+    chart_span: Option<Range<usize>>,
 }
 
 impl Cx<'_> {
@@ -318,7 +348,14 @@ impl Cx<'_> {
         if let Some(t) = self.table(doc, "defaults", "") {
             defaults = self.params(t, "defaults", specs, false).0;
         }
-        let drafts = self.variants(doc, model, doc_span.clone());
+        let top_chart = self.chart_key(doc, "");
+        let mut drafts = self.variants(doc, model, doc_span.clone());
+        for d in drafts.iter_mut() {
+            if d.chart.is_none() && d.chart_span.is_none() {
+                d.chart = top_chart.0.clone();
+                d.chart_span = top_chart.1.clone();
+            }
+        }
         let (sweep, lhs) = self.sweep(doc, specs, seed);
         let events = self.events(doc, model, steps);
 
@@ -372,7 +409,16 @@ impl Cx<'_> {
                     };
                     name.push_str(&format!(" {p}={shown}"));
                 }
-                if let Err((param, msg)) = model.check(&values, &d.structure) {
+                if let Some(c) = &d.chart {
+                    if let Err((param, msg)) = chart_values(&c.chart, specs, &mut values) {
+                        let span = d
+                            .chart_span
+                            .clone()
+                            .unwrap_or(doc_span.start..doc_span.start);
+                        self.error(span, &format!("variant `{}`.{param}", d.name), msg, None);
+                        continue;
+                    }
+                } else if let Err((param, msg)) = model.check(&values, &d.structure) {
                     let span = self
                         .variant_span(doc, &d.name)
                         .unwrap_or(doc_span.start..doc_span.start);
@@ -384,7 +430,34 @@ impl Cx<'_> {
                     structure: d.structure.clone(),
                     values,
                     sweep_point: point.clone(),
+                    chart: d.chart.clone(),
                 });
+            }
+        }
+        for (id, span, path) in std::mem::take(&mut self.chart_targets) {
+            for d in &drafts {
+                match &d.chart {
+                    Some(c) if c.chart.find(&id).is_none() => self.error(
+                        span.clone(),
+                        &join(&path, "id"),
+                        format!(
+                            "no row of the org chart {} of variant `{}` has id `{id}`",
+                            c.path.display(),
+                            d.name
+                        ),
+                        None,
+                    ),
+                    None if d.chart_span.is_none() => self.error(
+                        span.clone(),
+                        &join(&path, "target"),
+                        format!(
+                            "this target names a person by chart id, but variant `{}` has no org chart",
+                            d.name
+                        ),
+                        Some("add org_chart = \"<file.csv>\" at the top or in the variant".into()),
+                    ),
+                    _ => {}
+                }
             }
         }
         Some(Scenario {
@@ -402,6 +475,44 @@ impl Cx<'_> {
             common_streams: false,
             record_every: 1,
         })
+    }
+
+    /// The `org_chart` key of a table: the chart, read and validated (once
+    /// per file), and where the key stands. Problems become errors at the key.
+    fn chart_key(&mut self, t: &DeTable, path: &str) -> (Option<ChartRef>, Option<Range<usize>>) {
+        let Some((file, span)) = self.string(t, "org_chart", path) else {
+            return (None, t.get("org_chart").map(|v| v.span()));
+        };
+        let resolved = self.base.join(&file);
+        if let Some(c) = self.charts.get(&resolved) {
+            return (c.clone(), Some(span));
+        }
+        let key = join(path, "org_chart");
+        let loaded = match std::fs::read(&resolved) {
+            Err(e) => {
+                self.error(
+                    span.clone(),
+                    &key,
+                    format!("cannot read the org chart {}: {e}", resolved.display()),
+                    Some("the path is relative to the scenario file's folder".into()),
+                );
+                None
+            }
+            Ok(bytes) => match crate::org::chart::parse(&file, &bytes) {
+                Ok(chart) => Some(ChartRef {
+                    path: resolved.clone(),
+                    chart: Arc::new(chart),
+                }),
+                Err(e) => {
+                    for p in &e.problems {
+                        self.error(span.clone(), &key, format!("org chart {file}: {p}"), None);
+                    }
+                    None
+                }
+            },
+        };
+        self.charts.insert(resolved, loaded.clone());
+        (loaded, Some(span))
     }
 
     fn table<'t>(
@@ -488,7 +599,7 @@ impl Cx<'_> {
         let mut structure = None;
         for (k, v) in t.iter() {
             let key = k.get_ref().as_ref();
-            if allow_structure && (key == "name" || key == "structure") {
+            if allow_structure && (key == "name" || key == "structure" || key == "org_chart") {
                 if key == "structure" {
                     structure = self.string(t, "structure", path);
                 }
@@ -503,7 +614,7 @@ impl Cx<'_> {
                 None => {
                     let mut names: Vec<&str> = specs.iter().map(|s| s.name).collect();
                     if allow_structure {
-                        names.extend(["name", "structure"]);
+                        names.extend(["name", "structure", "org_chart"]);
                     }
                     let help = did_you_mean(key, names.iter().copied()).map_or_else(
                         || "see docs/model.md for every parameter, or run `orgsim init` for a commented template".to_string(),
@@ -597,6 +708,7 @@ impl Cx<'_> {
             };
             let path = format!("variant `{name}`");
             let (overrides, structure) = self.params(t, &path, model.specs(), true);
+            let (chart, chart_span) = self.chart_key(t, &path);
             let allowed = model.structures();
             let structure = match structure {
                 Some((s, span)) => {
@@ -640,6 +752,8 @@ impl Cx<'_> {
                 name,
                 structure,
                 overrides,
+                chart,
+                chart_span,
             });
         }
         out
@@ -853,7 +967,7 @@ impl Cx<'_> {
         };
         let mut allowed = vec!["kind", "at", "label", "duration", "rate"];
         match kind.as_str() {
-            "departure" | "layoff" => allowed.extend(["target", "share", "level", "post"]),
+            "departure" | "layoff" => allowed.extend(["target", "share", "level", "post", "id"]),
             "demand" => allowed.push("factor"),
             "turbulence" => allowed.push("magnitude"),
             "outage" => {}
@@ -1080,6 +1194,34 @@ impl Cx<'_> {
             }
             "most-skilled" => Target::MostSkilled { share },
             "random" => Target::Random { share },
+            "member" | "subtree" => {
+                let Some((id, id_span)) = self.string(t, "id", path) else {
+                    if !t.contains_key("id") {
+                        self.error(
+                            span,
+                            &join(path, "id"),
+                            format!("missing `id`: target \"{target}\" names a person by their org chart id"),
+                            Some("add: id = \"<id as in the chart's id column>\"".into()),
+                        );
+                    }
+                    return None;
+                };
+                if let Some(v) = t.get("share") {
+                    self.error(
+                        v.span(),
+                        &join(path, "share"),
+                        format!("`share` does not apply to target \"{target}\""),
+                        Some("remove `share`".into()),
+                    );
+                }
+                self.chart_targets
+                    .push((id.clone(), id_span, path.to_string()));
+                if target == "member" {
+                    Target::Member(id)
+                } else {
+                    Target::Subtree(id)
+                }
+            }
             "post" => Target::Post(self.required(
                 t,
                 span,
@@ -1121,6 +1263,9 @@ fn target_words(t: &Target) -> String {
         Target::MostSkilled { share } => format!("most skilled {}", pct(*share)),
         Target::Random { share } => format!("{} of members", pct(*share)),
         Target::Post(p) => format!("holder of post {p}"),
+        Target::Member(id) => format!("person {id}"),
+        Target::Subtree(id) => format!("{id} and everyone under them"),
+        Target::Seats { len, .. } => format!("{len} people"),
     }
 }
 
@@ -1183,4 +1328,27 @@ fn cartesian(sweep: &[(&str, Vec<f64>)]) -> Vec<Vec<f64>> {
             .collect();
     }
     points
+}
+
+/// Parameters an org chart fixes: the headcount, the mean team size and
+/// span (used for coordination links and reported), and the number of domains
+/// when the chart has skill columns.
+fn chart_values(
+    chart: &crate::org::Chart,
+    specs: &[ParamSpec],
+    values: &mut [f64],
+) -> Result<(), (&'static str, String)> {
+    let sum = chart.summary();
+    let mut set = |name: &str, x: f64| {
+        if let Some(i) = specs.iter().position(|s| s.name == name) {
+            values[i] = x.clamp(specs[i].min, specs[i].max);
+        }
+    };
+    set("members", sum.people as f64);
+    set("team_size", sum.mean_team.round());
+    set("span", sum.mean_span.round());
+    if !chart.domains.is_empty() {
+        set("domains", chart.domains.len() as f64);
+    }
+    Ok(())
 }

@@ -55,6 +55,10 @@ pub fn write(s: &Scenario) -> String {
         if !v.structure.is_empty() {
             let _ = writeln!(o, "structure = {}", quote(&v.structure));
         }
+        if let Some(c) = &v.chart {
+            let path = std::path::absolute(&c.path).unwrap_or_else(|_| c.path.clone());
+            let _ = writeln!(o, "org_chart = {}", quote(&path.display().to_string()));
+        }
         for (spec, x) in s.model.specs().iter().zip(&v.values) {
             let _ = writeln!(o, "{} = {}", spec.name, value(*x, spec.integer));
         }
@@ -92,6 +96,13 @@ pub fn write(s: &Scenario) -> String {
                 Target::Post(p) => {
                     let _ = writeln!(o, "target = \"post\"\npost = {p}");
                 }
+                Target::Member(id) => {
+                    let _ = writeln!(o, "target = \"member\"\nid = {}", quote(id));
+                }
+                Target::Subtree(id) => {
+                    let _ = writeln!(o, "target = \"subtree\"\nid = {}", quote(id));
+                }
+                Target::Seats { .. } => {}
             },
             EventKind::Demand { factor } => {
                 let _ = writeln!(o, "factor = {}", value(*factor, false));
