@@ -125,6 +125,9 @@ struct RunArgs {
     /// Results folder (default: results/<name>).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Record every K-th step in the time series (summaries use every step).
+    #[arg(long, value_name = "K", default_value_t = 1)]
+    record_every: u32,
     /// Worker threads (default: all cores).
     #[arg(long, default_value_t = 0)]
     threads: usize,
@@ -211,6 +214,10 @@ fn load(file: &Path, args: Option<&RunArgs>) -> Result<Scenario, String> {
         scenario::parse_in(&file.display().to_string(), &bytes, base).map_err(|e| e.to_string())?;
     if let Some(a) = args {
         apply_overrides(&mut s, a.replications, a.seed, a.steps)?;
+        if a.record_every == 0 {
+            return Err("error: --record-every must be at least 1".into());
+        }
+        s.record_every = a.record_every;
     }
     Ok(s)
 }
@@ -291,6 +298,7 @@ fn run(args: RunArgs) -> Result<(), String> {
         replications: args.replications,
         seed: args.seed,
         steps: args.steps,
+        record_every: s.record_every,
     };
     let expected = Manifest::new(&s, source, shard);
     let staging = output::staging_dir(&out).map_err(|e| format!("error: {e}"))?;
@@ -380,6 +388,10 @@ fn run(args: RunArgs) -> Result<(), String> {
             ("--replications", args.replications.map(|x| x.to_string())),
             ("--seed", args.seed.map(|x| x.to_string())),
             ("--steps", args.steps.map(|x| x.to_string())),
+            (
+                "--record-every",
+                (args.record_every != 1).then(|| args.record_every.to_string()),
+            ),
             ("--out", args.out.as_ref().map(|x| x.display().to_string())),
             ("--shard", shard.map(|x| format!("{}/{}", x.index, x.count))),
         ] {
@@ -421,6 +433,7 @@ fn run(args: RunArgs) -> Result<(), String> {
         model: s.model.name(),
         seed: s.seed,
         steps: s.steps,
+        record_every: s.record_every,
         replications: s.replications,
         variants: s.variants.len(),
         threads,
@@ -508,7 +521,8 @@ fn merge(args: MergeArgs) -> Result<(), String> {
         format!("{e}\n  help: run merge from the folder the shards were started in")
     })?;
     apply_overrides(&mut s, src.replications, src.seed, src.steps)?;
-    if manifest::checksum(s.resolved_toml().as_bytes()) != first.scenario_checksum {
+    s.record_every = src.record_every.max(1);
+    if manifest::scenario_checksum(&s) != first.scenario_checksum {
         return Err(
             "error: the scenario stored in the shards' manifests no longer gives the same run"
                 .into(),
@@ -603,6 +617,7 @@ fn merge(args: MergeArgs) -> Result<(), String> {
         wall_seconds: 0.0,
         member_steps: m.jobs.iter().map(|e| e.member_steps).sum(),
         member_steps_per_second: 0.0,
+        record_every: s.record_every,
         complete: m.failed.is_empty(),
     };
     let k = s.model.metric_names().len();

@@ -14,7 +14,8 @@ use crate::scenario::Scenario;
 pub struct JobResult {
     pub variant: usize,
     pub replication: u32,
-    /// `steps × metrics`, row-major.
+    /// `recorded steps × metrics`, row-major: every `record_every`-th step
+    /// (see [`recorded_steps`]).
     pub series: Vec<f64>,
     pub summary: RunSummary,
     pub member_steps: u64,
@@ -120,6 +121,16 @@ fn run_job_until(
         }
     }
     let summary = summarize(s, &series, k);
+    let every = s.record_every.max(1) as usize;
+    if every > 1 {
+        // Thin in place: row i keeps step i × every. Summaries used every step.
+        let kept = recorded_steps(s);
+        for i in 1..kept {
+            series.copy_within(i * every * k..(i * every + 1) * k, i * k);
+        }
+        series.truncate(kept * k);
+        series.shrink_to_fit();
+    }
     Some(JobResult {
         variant,
         replication,
@@ -160,7 +171,14 @@ pub fn run_job_checked(
                     "metric `{}` became {} at step {}",
                     names[i % k],
                     r.series[i],
-                    i / k
+                    (i / k) * s.record_every.max(1) as usize
+                ));
+            }
+            // A blow-up between recorded steps still shows in the means.
+            if let Some(i) = r.summary.means.iter().position(|x| !x.is_finite()) {
+                return fail(format!(
+                    "metric `{}` became {} (between recorded steps)",
+                    names[i], r.summary.means[i]
                 ));
             }
             Some(Outcome::Done(r))
@@ -174,6 +192,12 @@ pub fn run_job_checked(
             fail(format!("panicked: {msg}"))
         }
     }
+}
+
+/// Number of steps recorded in a time series: steps 0, K, 2K, ... below
+/// `steps`, for K = `record_every`.
+pub fn recorded_steps(s: &Scenario) -> usize {
+    (s.steps as usize).div_ceil(s.record_every.max(1) as usize)
 }
 
 /// Computes the per-run measures of one series.

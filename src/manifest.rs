@@ -33,6 +33,12 @@ pub fn checksum(bytes: &[u8]) -> String {
     format!("{h:016x}")
 }
 
+/// Identifies a run's settings: the resolved scenario (every default, the
+/// seed) and the time-series thinning.
+pub fn scenario_checksum(s: &Scenario) -> String {
+    checksum(format!("{}\nrecord_every = {}\n", s.resolved_toml(), s.record_every).as_bytes())
+}
+
 /// Where a scenario came from, so a merge can rebuild it exactly.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Source {
@@ -44,6 +50,13 @@ pub struct Source {
     pub replications: Option<u32>,
     pub seed: Option<u64>,
     pub steps: Option<u32>,
+    /// `--record-every` (time series keep every K-th step).
+    #[serde(default = "one")]
+    pub record_every: u32,
+}
+
+fn one() -> u32 {
+    1
 }
 
 /// One share of a run split across machines: shard `index` (1-based) of `count`.
@@ -122,7 +135,7 @@ impl Manifest {
             format: FORMAT,
             orgsim_version: env!("CARGO_PKG_VERSION").to_string(),
             scenario: s.name.clone(),
-            scenario_checksum: checksum(s.resolved_toml().as_bytes()),
+            scenario_checksum: scenario_checksum(s),
             seed: s.seed,
             variants: s.variants.len(),
             replications: s.replications,
@@ -373,7 +386,9 @@ impl RunDir {
                     && fragment_name(r.variant, r.replication) == file
                     && r.variant < m.variants
                     && r.replication < m.replications
-                    && r.series.len() == m.steps as usize * r.summary.means.len()
+                    && r.series.len()
+                        == (m.steps as usize).div_ceil(m.source.record_every.max(1) as usize)
+                            * r.summary.means.len()
                 {
                     m.jobs.push(JobEntry {
                         variant: r.variant,

@@ -130,6 +130,8 @@ pub struct RunRecord {
     pub model: &'static str,
     pub seed: u64,
     pub steps: u32,
+    /// Time series keep every `record_every`-th step.
+    pub record_every: u32,
     pub replications: u32,
     pub variants: usize,
     pub threads: usize,
@@ -218,7 +220,7 @@ impl ResultsWriter {
             buf.push(',');
             buf.push_str(&r.replication.to_string());
             buf.push(',');
-            buf.push_str(&step.to_string());
+            buf.push_str(&(step * s.record_every.max(1) as usize).to_string());
             for x in row {
                 buf.push(',');
                 buf.push_str(&cell(*x));
@@ -252,7 +254,12 @@ impl ResultsWriter {
         }
         let agg = &mut self
             .current
-            .get_or_insert_with(|| (r.variant, StepAggregator::new(s.steps as usize, k)))
+            .get_or_insert_with(|| {
+                (
+                    r.variant,
+                    StepAggregator::new(crate::engine::recorded_steps(s), k),
+                )
+            })
             .1;
         for (step, row) in r.series.chunks_exact(k).enumerate() {
             agg.push(step, row);
@@ -279,7 +286,8 @@ impl ResultsWriter {
                     agg.q1(step, m),
                     agg.q3(step, m),
                 ];
-                buf.push_str(&format!("{name},{step},{metric}"));
+                let at = step * s.record_every.max(1) as usize;
+                buf.push_str(&format!("{name},{at},{metric}"));
                 for c in cells {
                     buf.push(',');
                     buf.push_str(&cell(c));

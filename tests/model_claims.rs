@@ -233,11 +233,14 @@ fn vacant_manager_post_raises_latency_in_its_team_until_filled() {
                     }
                 }
             }
-            window(&mut org, 10, Some(0));
-            assert!(
-                org.post_filled(post),
-                "the vacancy is filled after the promotion delay"
-            );
+            // Filled once the delay is up (its new holder may, rarely, leave
+            // again within the window: that is turnover, not a stuck vacancy).
+            let mut filled = false;
+            for _ in 0..10 {
+                window(&mut org, 1, Some(0));
+                filled |= org.post_filled(post);
+            }
+            assert!(filled, "the vacancy is filled after the promotion delay");
             let a = window(&mut org, 20, Some(0));
             (
                 acc.0 + b,

@@ -100,7 +100,7 @@ fn morris_screening_finds_a_parameter_with_no_effect() {
     .unwrap();
     let factors: Vec<_> = [
         "readiness",
-        "coordination_cost=0:0.2",
+        "coordination_cost=0:0.5",
         "productivity=0.5:1.5",
     ]
     .iter()

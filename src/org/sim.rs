@@ -11,7 +11,7 @@
 //!
 //! Everything is allocated in [`Organization::new`]; `step` allocates nothing.
 
-use rand::RngExt;
+use rand::{Rng, RngExt};
 
 use super::chart::Chart;
 use super::events::{Event, EventKind, Target};
@@ -200,6 +200,9 @@ pub struct Organization {
     event_until: Vec<u32>,
     domain_cum: [f64; MAX_DOMAINS],
     domain_weight: [f64; MAX_DOMAINS],
+    /// `f32` copies for the member loop (zero beyond `d`).
+    domain_cum32: [f32; MAX_DOMAINS],
+    domain_weight32: [f32; MAX_DOMAINS],
     /// Time lost this step and next to consensus meetings, per team.
     team_overhead: Vec<f32>,
     team_overhead_next: Vec<f32>,
@@ -589,6 +592,8 @@ impl Organization {
             event_until: vec![0; events.len()],
             domain_cum: [0.0; MAX_DOMAINS],
             domain_weight: [0.0; MAX_DOMAINS],
+            domain_cum32: [0.0; MAX_DOMAINS],
+            domain_weight32: [0.0; MAX_DOMAINS],
             team_overhead: vec![0.0; teams],
             team_overhead_next: vec![0.0; teams],
             team_latency: vec![(0.0, 0); teams],
@@ -746,6 +751,12 @@ impl Organization {
             self.domain_cum[k] = acc;
         }
         self.domain_cum[self.d - 1] = 1.0;
+        for k in 0..self.d {
+            self.domain_cum32[k] = self.domain_cum[k] as f32;
+            self.domain_weight32[k] = self.domain_weight[k] as f32;
+        }
+        // A draw below 1 always lands in some domain.
+        self.domain_cum32[self.d - 1] = f32::INFINITY;
     }
 
     /// Puts a person in seat `s`: a starting member, or a new hire.
@@ -798,6 +809,7 @@ impl Organization {
 
     /// Score of a candidate for a post: skill in the post's domain(s) and
     /// leadership capacity.
+    #[inline]
     fn candidate_score(&self, post: u32, s: u32) -> f32 {
         let dom = self.posts[post as usize].domain;
         let skills = &self.skill[s as usize * self.d..(s as usize + 1) * self.d];
@@ -811,6 +823,7 @@ impl Organization {
 
     /// Candidates for a post: the members of its team (team posts) or the
     /// holders of the posts below it. Calls `f` for each occupied one.
+    #[inline]
     fn for_each_candidate(&self, post: u32, mut f: impl FnMut(u32)) {
         let p = &self.posts[post as usize];
         if p.level == 1 {
@@ -875,21 +888,22 @@ impl Organization {
         let mut chosen = [NONE; MAX_BACKUPS];
         let holder = self.posts[post as usize].holder;
         if k > 0 {
+            // The best `k` so far, best first; ties keep the earlier candidate.
             let mut best = [(f32::NEG_INFINITY, NONE); MAX_BACKUPS];
-            let mut cands = std::mem::take(&mut self.scratch);
-            cands.clear();
-            self.for_each_candidate(post, |s| cands.push((0.0, s)));
-            for &(_, s) in cands.iter() {
+            self.for_each_candidate(post, |s| {
                 if s == holder {
-                    continue;
+                    return;
                 }
                 let score = self.candidate_score(post, s);
                 if score > best[k - 1].0 {
-                    best[k - 1] = (score, s);
-                    best[..k].sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
+                    let mut i = k - 1;
+                    while i > 0 && score > best[i - 1].0 {
+                        best[i] = best[i - 1];
+                        i -= 1;
+                    }
+                    best[i] = (score, s);
                 }
-            }
-            self.scratch = cands;
+            });
             for (c, b) in chosen.iter_mut().zip(best.iter()).take(k) {
                 *c = b.1;
                 if b.1 != NONE {
@@ -1169,18 +1183,20 @@ impl Organization {
         let coaching = self.p.coaching;
         let cap_full = self.p.decision_capacity;
         let acting_cost = self.p.acting_cost as f32;
+        let outage = self.outage;
+        let (cap_dedicated, cap_role) = (cap_full as f32, (cap_full * self.p.role_time) as f32);
         for i in 0..self.posts.len() {
             if self.posts[i].vacant_until != NONE && self.step >= self.posts[i].vacant_until {
                 self.fill_post(i as u32);
             }
             let holder = self.posts[i].holder;
-            if holder == NONE || self.outage {
+            if holder == NONE || outage {
                 continue;
             }
             let h = holder as usize;
             let dedicated = self.posts[i].seat != NONE;
-            let share = if dedicated { 1.0 } else { self.p.role_time };
-            let cap = (cap_full * share * (0.5 + 0.5 * self.seats[h].leadership as f64)) as f32;
+            let share = if dedicated { cap_dedicated } else { cap_role };
+            let cap = share * (0.5 + 0.5 * self.seats[h].leadership);
             let distance = if dedicated {
                 self.posts[i].level
             } else {
@@ -1220,8 +1236,11 @@ impl Organization {
             let mut time_used = served as f32;
             if coaching > 0.0 && spare > 0.0 {
                 let sessions_f = spare as f64 * coaching;
-                let sessions = sessions_f.floor() as u32
-                    + u32::from(self.rng.random::<f64>() < sessions_f.fract());
+                // `spare` is positive: truncation is the floor (and much
+                // cheaper than `floor` on baseline x86-64).
+                let whole = sessions_f as u32;
+                let sessions =
+                    whole + u32::from(self.rng.random::<f64>() < sessions_f - f64::from(whole));
                 for _ in 0..sessions {
                     self.coach(i as u32, h);
                 }
@@ -1403,7 +1422,12 @@ impl Organization {
         // Demand belongs to the organization (per head of its headcount), shared
         // over whoever does the work, so equal-sized structures face equal demand.
         let lam = p.arrival_rate * self.demand * p.members as f64 / self.n_workers.max(1) as f64;
-        let (lam_whole, lam_frac) = (lam.floor() as u32, lam.fract());
+        let lam_whole = lam as u32;
+        // One 64-bit draw per member decides both the fractional arrival (low
+        // 32 bits) and whether they seek to share (high 32 bits): each is a
+        // Bernoulli draw at 2^-32 resolution.
+        let arrival_thr = prob_threshold(lam - lam_whole as f64);
+        let share_thr = prob_threshold(p.share_rate);
         let tournament = p.tournament as f32;
         let effort_gain = p.effort_gain as f32;
         let productivity = p.productivity as f32;
@@ -1412,7 +1436,6 @@ impl Organization {
             + p.lateral as f32 * (p.team_size as f32 - 1.0);
         let coordination = (p.coordination_cost as f32 * links).min(0.9);
         let backup_cost = p.backup_cost as f32;
-        let share_rate = p.share_rate;
         let willing_base = (0.5 + 0.5 * p.recognition) as f32;
         let hoarding = p.hoarding as f32 * tournament;
         let share_strength = p.share_strength as f32;
@@ -1426,12 +1449,16 @@ impl Organization {
             p.recognition_weight as f32,
         );
         let recognition = p.recognition as f32;
+        let rec_weight = w_rec * recognition;
         let overload_at = p.overload_threshold as f32;
         let (quit_rate, quit_sens) = (p.quit_rate as f32, p.quit_sensitivity as f32);
-        let decision_rate = p.decision_rate;
+        let hazard_max = hazard_bound(quit_rate, quit_sens);
+        let decision_thr = prob_threshold(p.decision_rate);
         let difficulty = p.difficulty as f32;
+        let effort_comp = effort_gain * tournament;
         let outage = self.outage;
         let step = self.step;
+        let weight = self.domain_weight32;
 
         for s in 0..self.n_workers {
             if !self.seats[s].occupied {
@@ -1442,21 +1469,22 @@ impl Organization {
                     continue;
                 }
             }
-            let team = self.seats[s].team as usize;
-            let arrivals = lam_whole + u32::from(self.rng.random::<f64>() < lam_frac);
-            self.seats[s].backlog += arrivals;
+            let r = self.rng.next_u64();
+            let seat = &mut self.seats[s];
+            let team = seat.team as usize;
+            seat.backlog += lam_whole + u32::from((r & 0xFFFF_FFFF) < arrival_thr);
 
             let overhead = coordination
                 + self.team_overhead[team]
-                + self.seats[s].role_time
-                + backup_cost * f32::from(self.seats[s].backup_load);
+                + seat.role_time
+                + backup_cost * f32::from(seat.backup_load);
             let time = (1.0 - overhead).max(0.0);
-            self.seats[s].role_time = 0.0;
+            seat.role_time = 0.0;
             acc.coordination += overhead.min(1.0) as f64;
 
-            if self.seats[s].task == Task::Idle && self.seats[s].backlog > 0 {
-                let u: f64 = self.rng.random();
-                let dom = self.domain_cum[..d]
+            if seat.task == Task::Idle && seat.backlog > 0 {
+                let u: f32 = self.rng.random();
+                let dom = self.domain_cum32[..d]
                     .iter()
                     .position(|&c| u < c)
                     .unwrap_or(d - 1);
@@ -1467,29 +1495,28 @@ impl Organization {
                 seat.task_size = size;
                 seat.task_left = size;
                 seat.decision_bad = false;
-                if self.rng.random::<f64>() < decision_rate {
+                if (self.rng.next_u32() as u64) < decision_thr {
                     self.raise_decision(s);
                 } else {
                     seat.task = Task::Working;
                 }
             }
-            if self.seats[s].task == Task::Consensus {
-                let seat = &mut self.seats[s];
+            let seat = &mut self.seats[s];
+            if seat.task == Task::Consensus {
                 seat.consensus_left -= 1;
                 if seat.consensus_left == 0 {
                     seat.task = Task::Working;
                 }
             }
-            let blocked = matches!(self.seats[s].task, Task::Waiting | Task::Consensus);
-            if self.seats[s].task == Task::Working {
-                let seat = &mut self.seats[s];
+            let blocked = matches!(seat.task, Task::Waiting | Task::Consensus);
+            if seat.task == Task::Working {
                 let dom = seat.domain as usize;
                 let sk = &mut self.skill[s * d + dom];
                 let effort = productivity
                     * time
                     * (0.4 + 0.6 * *sk)
                     * (0.5 + 0.5 * seat.engagement)
-                    * (1.0 + effort_gain * tournament * seat.competitive);
+                    * (1.0 + effort_comp * seat.competitive);
                 *sk += learning * time * (1.0 - *sk);
                 seat.task_left -= effort;
                 if seat.task_left <= 0.0 {
@@ -1506,7 +1533,7 @@ impl Organization {
             }
 
             // Knowledge sharing with a team-mate; the more skilled one decides.
-            if !outage && self.rng.random::<f64>() < share_rate {
+            if !outage && (r >> 32) < share_thr {
                 let (lo, hi) = (self.team_start[team], self.team_start[team + 1]);
                 let j = self.rng.random_range(lo..hi) as usize;
                 let dom = self.rng.random_range(0..d);
@@ -1538,24 +1565,21 @@ impl Organization {
             let overload = ((seat.backlog as f32 - overload_at) / overload_at).clamp(0.0, 1.0);
             let target =
                 0.5 + w_aut * (seat.autonomy - 0.5) - w_blk * seat.blocked - w_ovl * overload
-                    + w_rec * recognition * (seat.shared * 2.0).min(1.0);
+                    + rec_weight * (seat.shared * 2.0).min(1.0);
             seat.engagement =
                 (seat.engagement + e_rate * (target - seat.engagement)).clamp(0.0, 1.0);
-            acc.engagement += seat.engagement as f64;
+            let engagement = seat.engagement;
+            acc.engagement += engagement as f64;
             acc.blocked += u32::from(blocked);
             acc.backlog += (seat.backlog + u32::from(seat.task != Task::Idle)) as f64;
             acc.pressure += (tournament * seat.competitive) as f64;
-            let sk = &self.skill[s * d..(s + 1) * d];
-            let mean_skill: f32 = sk
-                .iter()
-                .zip(&self.domain_weight[..d])
-                .map(|(x, w)| x * *w as f32)
-                .sum();
-            acc.add_skill(mean_skill as f64);
+            acc.add_skill(weighted_skill(&self.skill[s * d..(s + 1) * d], &weight) as f64);
             acc.members += 1;
 
-            let hazard = quit_rate * (quit_sens * (0.5 - self.seats[s].engagement)).exp();
-            if self.rng.random::<f32>() < hazard {
+            // The hazard is at most `hazard_max` (engagement ≥ 0): most draws
+            // are above it and need no `exp`.
+            let u = self.rng.random::<f32>();
+            if u < hazard_max && u < quit_rate * (quit_sens * (0.5 - engagement)).exp() {
                 self.depart(s as u32, true);
             }
         }
@@ -1565,6 +1589,8 @@ impl Organization {
         let d = self.d;
         let (quit_rate, quit_sens) = (self.p.quit_rate as f32, self.p.quit_sensitivity as f32);
         let e_rate = self.p.engagement_rate as f32;
+        let hazard_max = hazard_bound(quit_rate, quit_sens);
+        let weight = self.domain_weight32;
         for s in self.n_workers..self.seats.len() {
             if !self.seats[s].occupied {
                 continue;
@@ -1579,16 +1605,11 @@ impl Organization {
             seat.engagement =
                 (seat.engagement + e_rate * (target - seat.engagement)).clamp(0.0, 1.0);
             acc.engagement += seat.engagement as f64;
-            let sk = &self.skill[s * d..(s + 1) * d];
-            let mean_skill: f32 = sk
-                .iter()
-                .zip(&self.domain_weight[..d])
-                .map(|(x, w)| x * *w as f32)
-                .sum();
-            acc.add_skill(mean_skill as f64);
+            let engagement = seat.engagement;
+            acc.add_skill(weighted_skill(&self.skill[s * d..(s + 1) * d], &weight) as f64);
             acc.members += 1;
-            let hazard = quit_rate * (quit_sens * (0.5 - seat.engagement)).exp();
-            if self.rng.random::<f32>() < hazard {
+            let u = self.rng.random::<f32>();
+            if u < hazard_max && u < quit_rate * (quit_sens * (0.5 - engagement)).exp() {
                 self.depart(s as u32, true);
             }
         }
@@ -1596,21 +1617,42 @@ impl Organization {
 
     /// Share of posts with a ready designated successor.
     fn coverage(&self) -> f64 {
+        // Backups fill the first `k` slots (the rest stay `NONE`).
+        let k = self.p.backups.min(MAX_BACKUPS);
+        if k == 0 {
+            return 0.0;
+        }
         let readiness = self.p.readiness as f32;
         let covered = self
             .posts
             .iter()
             .filter(|p| {
-                p.backups.iter().any(|&b| {
-                    b != NONE
-                        && b != p.holder
-                        && self.seats[b as usize].occupied
-                        && self.seats[b as usize].leadership >= readiness
+                p.backups[..k].iter().any(|&b| {
+                    b != NONE && b != p.holder && {
+                        let seat = &self.seats[b as usize];
+                        seat.occupied && seat.leadership >= readiness
+                    }
                 })
             })
             .count();
         covered as f64 / self.posts.len().max(1) as f64
     }
+}
+
+/// Threshold `t` such that a uniform 32-bit draw `x` has `x < t` with chance `p`.
+fn prob_threshold(p: f64) -> u64 {
+    (p.clamp(0.0, 1.0) * 4_294_967_296.0).round() as u64
+}
+
+/// Largest leaving hazard (at engagement 0), with a margin for rounding.
+fn hazard_bound(quit_rate: f32, quit_sens: f32) -> f32 {
+    quit_rate * (quit_sens * 0.5).exp() * 1.001 + f32::MIN_POSITIVE
+}
+
+/// Skill weighted by the domain mix (`weight` is zero beyond the domains).
+#[inline]
+fn weighted_skill(skill: &[f32], weight: &[f32; MAX_DOMAINS]) -> f32 {
+    skill.iter().zip(weight).map(|(x, w)| x * w).sum()
 }
 
 /// Sums over members for one step's metrics.

@@ -36,6 +36,9 @@ pub struct Scenario {
     /// random numbers): differences between variants are then due to their
     /// parameters, not to chance. Used by sensitivity screening.
     pub common_streams: bool,
+    /// Time series keep every `record_every`-th step (steps 0, K, 2K, ...);
+    /// per-run summaries still use every step. Set by `--record-every`.
+    pub record_every: u32,
 }
 
 /// How events' dips and recoveries are measured.

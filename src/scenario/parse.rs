@@ -460,6 +460,7 @@ impl Cx<'_> {
             events,
             sweep: sweep.into_iter().map(|(p, v)| (p.to_string(), v)).collect(),
             common_streams: false,
+            record_every: 1,
         })
     }
 

@@ -1,0 +1,66 @@
+//! Step throughput of the main model, single thread, in member-steps per
+//! second (divan's `items/s`), at 100, 10,000 and 1,000,000 members for each
+//! structure, with every mechanism on.
+//!
+//! Full figures: `cargo bench --bench step`. Quick mode (CI):
+//! `cargo bench --bench step -- --sample-count 2 --sample-size 1`.
+//! See `docs/performance.md`.
+
+use divan::counter::ItemsCount;
+use divan::{Bencher, black_box};
+use orgsim::model::Model;
+use orgsim::org::{N_METRICS, OrgParams, Organization, Structure};
+use orgsim::params::ParamSet;
+
+fn main() {
+    divan::main();
+}
+
+/// Steps run before timing, so queues, skills and engagement have settled.
+const WARMUP: usize = 20;
+
+/// The structure's preset with every mechanism switched on: consensus,
+/// lateral links, mentoring, coaching, backups, tournaments (each preset
+/// already has coaching and tournaments).
+pub fn params(s: Structure, members: usize) -> OrgParams {
+    let mut p = OrgParams::default();
+    for (k, v) in s.preset() {
+        p.set(k, *v);
+    }
+    p.members = members;
+    p.consensus = p.consensus.max(0.1);
+    p.lateral = p.lateral.max(0.1);
+    p.mentoring = p.mentoring.max(0.1);
+    p.coaching = p.coaching.max(0.1);
+    p.backups = p.backups.max(1);
+    p
+}
+
+fn run(bencher: Bencher, s: Structure, members: usize) {
+    let mut org = Organization::new(params(s, members), s, &[], orgsim::rng::stream(1, 0, 0));
+    let n = org.members();
+    let mut row = [0.0; N_METRICS];
+    for _ in 0..WARMUP {
+        org.step(&mut row);
+    }
+    bencher
+        .counter(ItemsCount::new(n))
+        .bench_local(|| org.step(black_box(&mut row)));
+}
+
+const SIZES: [usize; 3] = [100, 10_000, 1_000_000];
+
+#[divan::bench(args = SIZES)]
+fn hierarchy(bencher: Bencher, members: usize) {
+    run(bencher, Structure::Hierarchy, members);
+}
+
+#[divan::bench(args = SIZES)]
+fn leader_leader(bencher: Bencher, members: usize) {
+    run(bencher, Structure::LeaderLeader, members);
+}
+
+#[divan::bench(args = SIZES)]
+fn peer(bencher: Bencher, members: usize) {
+    run(bencher, Structure::Peer, members);
+}
