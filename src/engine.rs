@@ -300,28 +300,41 @@ pub fn execute<E: Send>(
     let next = AtomicUsize::new(0);
     let mut stats = RunStats::default();
     let mut outcome = Ok(());
+    // Workers on a rayon pool pull jobs in schedule order; results come back
+    // over a channel to this thread, which owns `on`.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .or_else(|_| rayon::ThreadPoolBuilder::new().num_threads(1).build())
+        .expect("a thread pool of one thread");
     std::thread::scope(|scope| {
-        for _ in 0..threads {
-            let tx = tx.clone();
-            let (stop, next, events) = (&stop, &next, &events);
-            scope.spawn(move || {
-                loop {
-                    if cancel.load(Ordering::Relaxed) || stop.load(Ordering::Relaxed) {
-                        return;
-                    }
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(&j) = schedule.get(i) else { return };
-                    let Some(o) = run_job_checked(s, j / reps, (j % reps) as u32, events, cancel)
-                    else {
-                        return;
-                    };
-                    if tx.send(o).is_err() {
-                        return;
-                    }
+        let (stop, next, events) = (&stop, &next, &events);
+        let pool = &pool;
+        scope.spawn(move || {
+            pool.scope(|workers| {
+                for _ in 0..threads {
+                    let tx = tx.clone();
+                    workers.spawn(move |_| {
+                        loop {
+                            if cancel.load(Ordering::Relaxed) || stop.load(Ordering::Relaxed) {
+                                return;
+                            }
+                            let i = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(&j) = schedule.get(i) else { return };
+                            let Some(o) =
+                                run_job_checked(s, j / reps, (j % reps) as u32, events, cancel)
+                            else {
+                                return;
+                            };
+                            if tx.send(o).is_err() {
+                                return;
+                            }
+                        }
+                    });
                 }
+                drop(tx);
             });
-        }
-        drop(tx);
+        });
         for o in rx {
             if outcome.is_err() {
                 continue;
