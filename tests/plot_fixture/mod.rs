@@ -5,25 +5,8 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-pub const METRICS: [&str; 17] = [
-    "throughput",
-    "backlog",
-    "decision_latency",
-    "decisions_pending",
-    "rework",
-    "blocked",
-    "mean_skill",
-    "skill_spread",
-    "engagement",
-    "turnover",
-    "hires",
-    "sharing",
-    "hoarding",
-    "tournament_pressure",
-    "leadership_coverage",
-    "headcount",
-    "coordination",
-];
+/// The model's own metric columns, so the fixture cannot drift from `orgsim run`.
+pub const METRICS: [&str; orgsim::org::N_METRICS] = orgsim::org::METRICS;
 
 /// Variant names and structures of the standard fixture.
 pub const VARIANTS: [(&str, &str); 6] = [
