@@ -147,6 +147,16 @@ struct RunArgs {
     /// Skip the charts and the report (CSVs only).
     #[arg(long)]
     no_charts: bool,
+    /// Adaptive replications: keep adding replications to each variant
+    /// until the 95% CI half-width of METRIC (a summary measure as named in
+    /// comparison.csv, e.g. total_throughput) is at most WIDTH. The file's
+    /// (or --replications') count is the first round.
+    #[arg(long, value_name = "METRIC=WIDTH")]
+    target_ci: Option<String>,
+    /// With --target-ci: the most replications any variant gets (default:
+    /// 10 × the first round's).
+    #[arg(long, value_name = "N")]
+    max_replications: Option<u32>,
 }
 
 #[derive(clap::Args)]
@@ -218,8 +228,49 @@ fn load(file: &Path, args: Option<&RunArgs>) -> Result<Scenario, String> {
             return Err("error: --record-every must be at least 1".into());
         }
         s.record_every = a.record_every;
+        apply_target(&mut s, a.target_ci.as_deref(), a.max_replications)?;
     }
     Ok(s)
+}
+
+/// Applies `--target-ci` and `--max-replications`.
+fn apply_target(s: &mut Scenario, target: Option<&str>, max: Option<u32>) -> Result<(), String> {
+    let Some(text) = target else {
+        return match max {
+            Some(_) => Err("error: --max-replications only applies with --target-ci METRIC=WIDTH\n  help: add --target-ci, or set the count with --replications".into()),
+            None => Ok(()),
+        };
+    };
+    let cap = max.unwrap_or_else(|| s.replications.saturating_mul(10));
+    let t = crate::adaptive::TargetCi::parse(text, cap).map_err(|e| format!("error: {e}"))?;
+    let names: Vec<String> = output::compared_metrics(s)
+        .into_iter()
+        .map(|(n, _, _)| n)
+        .collect();
+    if !names.contains(&t.metric) {
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let hint = crate::params::did_you_mean(&t.metric, refs.iter().copied())
+            .map_or(String::new(), |m| format!("did you mean `{m}`? "));
+        return Err(format!(
+            "error: --target-ci: `{}` is not a summary measure of this scenario\n  help: {hint}choose one of: {}",
+            t.metric,
+            names.join(", ")
+        ));
+    }
+    if s.replications < 2 {
+        return Err(format!(
+            "error: --target-ci needs at least 2 replications in the first round to estimate an interval (the scenario has {})\n  help: add --replications 10 (or more)",
+            s.replications
+        ));
+    }
+    if t.max_replications < s.replications {
+        return Err(format!(
+            "error: --max-replications {} is below the first round's {} replications\n  help: raise --max-replications or lower --replications",
+            t.max_replications, s.replications
+        ));
+    }
+    s.target_ci = Some(t);
+    Ok(())
 }
 
 /// Applies `--replications`, `--seed` and `--steps` to a scenario.
@@ -278,6 +329,9 @@ fn gib(bytes: u64) -> String {
 fn run(args: RunArgs) -> Result<(), String> {
     let s = load(&args.file, Some(&args))?;
     let shard = args.shard;
+    if shard.is_some() && s.target_ci.is_some() {
+        return Err("error: --target-ci cannot be split with --shard: adaptive replications decide each round from the results of every replication so far\n  help: run it on one machine, or fix the count with --replications and split that".into());
+    }
     let out = args.out.clone().unwrap_or_else(|| match shard {
         None => Path::new("results").join(&s.name),
         Some(sh) => {
@@ -299,6 +353,8 @@ fn run(args: RunArgs) -> Result<(), String> {
         seed: args.seed,
         steps: args.steps,
         record_every: s.record_every,
+        target_ci: args.target_ci.clone(),
+        max_replications: args.max_replications,
     };
     let expected = Manifest::new(&s, source, shard);
     let staging = output::staging_dir(&out).map_err(|e| format!("error: {e}"))?;
@@ -329,13 +385,27 @@ fn run(args: RunArgs) -> Result<(), String> {
         }
         RunDir::fresh(&staging, expected).map_err(|e| format!("error: {e}"))?
     };
-    let reps = s.replications as usize;
-    let share = shard::shard_jobs(&s, shard);
-    let total = share.len() as u64;
-    let todo: Vec<usize> = share
-        .into_iter()
-        .filter(|&j| !rd.is_done(j / reps, (j % reps) as u32))
-        .collect();
+    let slots = s.replication_slots() as usize;
+    let n_variants = s.variants.len();
+    // Adaptive replications: the target measure's value per variant and
+    // replication (NaN until known), and how to read it from a summary.
+    let target = s.target_ci.clone();
+    let pick = target.as_ref().and_then(|t| {
+        output::compared_metrics(&s)
+            .into_iter()
+            .find(|(n, _, _)| *n == t.metric)
+            .map(|(_, _, p)| p)
+    });
+    let mut values: Vec<Vec<f64>> = match &pick {
+        Some(_) => vec![vec![f64::NAN; slots]; n_variants],
+        None => Vec::new(),
+    };
+    if let Some(pick) = &pick {
+        for e in &rd.manifest.jobs {
+            let r = manifest::read_fragment(&staging, e).map_err(|e| format!("error: {e}"))?;
+            values[e.variant][e.replication as usize] = pick(&r.summary);
+        }
+    }
 
     let cancel = Arc::new(AtomicBool::new(false));
     {
@@ -347,7 +417,7 @@ fn run(args: RunArgs) -> Result<(), String> {
     let show_progress =
         !args.quiet && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
     let bar = if show_progress {
-        let b = indicatif::ProgressBar::new(total);
+        let b = indicatif::ProgressBar::new(0);
         b.set_style(
             indicatif::ProgressStyle::with_template(
                 "{spinner} {msg} [{bar:30}] {pos}/{len} runs, {elapsed} elapsed, ~{eta} left",
@@ -356,29 +426,80 @@ fn run(args: RunArgs) -> Result<(), String> {
             .progress_chars("=> "),
         );
         b.set_message(s.name.clone());
-        b.set_position(total - todo.len() as u64);
         b
     } else {
         indicatif::ProgressBar::hidden()
     };
 
+    // A job's result is encoded and written as its fragment on the worker
+    // that ran it; the manifest entry comes back here.
+    enum Finished {
+        Done(Result<manifest::JobEntry, String>, engine::RunSummary),
+        Failed(engine::JobFailure),
+    }
+    let fragments = staging.clone();
+    let finish = |o: Outcome| match o {
+        Outcome::Done(r) => Finished::Done(manifest::write_fragment(&fragments, &r), r.summary),
+        Outcome::Failed(f) => Finished::Failed(f),
+    };
+
     let start = Instant::now();
-    let stats = engine::execute(&s, &todo, threads, &cancel, |o| {
-        bar.inc(1);
-        match o {
-            Outcome::Done(r) => rd.record(&r),
-            Outcome::Failed(f) => {
-                bar.suspend(|| {
-                    eprintln!(
-                        "warning: variant {} (\"{}\"), replication {}, seed {} failed: {}",
-                        f.variant, s.variants[f.variant].name, f.replication, f.seed, f.reason
-                    )
-                });
-                rd.record_failure(&s, &f)
+    let mut stats = engine::RunStats::default();
+    let mut counts = vec![s.replications; n_variants];
+    let mut from = vec![0u32; n_variants];
+    let mut planned_total = 0usize;
+    loop {
+        let round = match shard {
+            None => shard::rounds(&s, &from, &counts),
+            Some(_) => shard::shard_jobs(&s, shard),
+        };
+        let todo: Vec<usize> = round
+            .iter()
+            .copied()
+            .filter(|&j| !rd.is_done(j / slots, (j % slots) as u32))
+            .collect();
+        planned_total += round.len();
+        bar.inc_length(round.len() as u64);
+        bar.inc((round.len() - todo.len()) as u64);
+        let st = engine::execute(&s, &todo, threads, &cancel, finish, |w| {
+            bar.inc(1);
+            match w {
+                Finished::Done(entry, summary) => {
+                    let e = entry?;
+                    if let Some(pick) = &pick {
+                        values[e.variant][e.replication as usize] = pick(&summary);
+                    }
+                    rd.add(e)
+                }
+                Finished::Failed(f) => {
+                    bar.suspend(|| {
+                        eprintln!(
+                            "warning: variant {} (\"{}\"), replication {}, seed {} failed: {}",
+                            f.variant, s.variants[f.variant].name, f.replication, f.seed, f.reason
+                        )
+                    });
+                    rd.record_failure(&s, &f)
+                }
             }
+        })
+        .map_err(|e| format!("error: {e}"))?;
+        stats.jobs_done += st.jobs_done;
+        stats.jobs_failed += st.jobs_failed;
+        stats.member_steps += st.member_steps;
+        stats.cancelled = st.cancelled;
+        if st.cancelled {
+            break;
         }
-    })
-    .map_err(|e| format!("error: {e}"))?;
+        let Some(t) = &target else { break };
+        // Decided from results only, so the same on any thread count.
+        let next: Vec<u32> = (0..n_variants)
+            .map(|v| crate::adaptive::Progress::of(&values[v][..counts[v] as usize]).next_count(t))
+            .collect();
+        if next == counts {
+            break;
+        }
+        from = std::mem::replace(&mut counts, next);
+    }
     rd.save().map_err(|e| format!("error: {e}"))?;
     bar.finish_and_clear();
     let wall = start.elapsed().as_secs_f64();
@@ -392,6 +513,11 @@ fn run(args: RunArgs) -> Result<(), String> {
                 "--record-every",
                 (args.record_every != 1).then(|| args.record_every.to_string()),
             ),
+            ("--target-ci", args.target_ci.clone()),
+            (
+                "--max-replications",
+                args.max_replications.map(|x| x.to_string()),
+            ),
             ("--out", args.out.as_ref().map(|x| x.display().to_string())),
             ("--shard", shard.map(|x| format!("{}/{}", x.index, x.count))),
         ] {
@@ -402,7 +528,7 @@ fn run(args: RunArgs) -> Result<(), String> {
         return Err(format!(
             "interrupted: {} of {} runs are finished and kept in {} (listed in its manifest.json); nothing was written to {}\n  help: continue with: {again}",
             rd.manifest.jobs.len(),
-            total,
+            planned_total,
             staging.display(),
             out.display(),
         ));
@@ -435,6 +561,15 @@ fn run(args: RunArgs) -> Result<(), String> {
         steps: s.steps,
         record_every: s.record_every,
         replications: s.replications,
+        replications_per_variant: counts.clone(),
+        target_ci: target.as_ref().map(|t| {
+            format!(
+                "{}={} (at most {} replications)",
+                t.metric,
+                fmt_num(t.half_width),
+                t.max_replications
+            )
+        }),
         variants: s.variants.len(),
         threads,
         wall_seconds: wall,
@@ -442,23 +577,24 @@ fn run(args: RunArgs) -> Result<(), String> {
         member_steps_per_second: stats.member_steps as f64 / wall.max(1e-9),
         complete: failures.is_none(),
     };
-    let k = s.model.metric_names().len();
-    let mut per_variant: Vec<Vec<OnlineStats>> =
-        vec![vec![OnlineStats::new(); k + 1]; s.variants.len()];
     let dir = staging.clone();
-    let comparison = output::assemble(
+    let assembled = output::assemble(
         &s,
         &staging,
         &out,
         &mut rd.manifest,
         &|_| dir.clone(),
         &record,
-        |r| accumulate(&mut per_variant, r),
+        &counts,
+        threads,
     )
     .map_err(|e| format!("error: {e}"))?;
     if !args.quiet {
-        print_summary(&s, &per_variant);
-        print_comparison(&s, &comparison);
+        print_summary(&s, &assembled.headline);
+        print_comparison(&s, &assembled.comparison);
+        if let Some(t) = &target {
+            print_adaptive(&s, t, &counts, &values);
+        }
         println!(
             "\n{} runs ({} member-steps) in {:.2} s on {threads} thread(s): {:.1} M member-steps/s",
             stats.jobs_done,
@@ -481,11 +617,45 @@ fn run(args: RunArgs) -> Result<(), String> {
     })
 }
 
-fn accumulate(per_variant: &mut [Vec<OnlineStats>], r: &engine::JobResult) {
-    let acc = &mut per_variant[r.variant];
-    acc[0].push(r.summary.total);
-    for (a, x) in acc[1..].iter_mut().zip(&r.summary.means) {
-        a.push(*x);
+/// How many replications each variant needed for the target.
+fn print_adaptive(
+    s: &Scenario,
+    t: &crate::adaptive::TargetCi,
+    counts: &[u32],
+    values: &[Vec<f64>],
+) {
+    println!(
+        "\nadaptive replications: until the 95% CI half-width of {} is at most {} (at most {} replications; all in adaptive.csv):",
+        t.metric,
+        fmt_num(t.half_width),
+        t.max_replications
+    );
+    if s.variants.len() > 12 {
+        let met = (0..s.variants.len())
+            .filter(|&v| crate::adaptive::Progress::of(&values[v][..counts[v] as usize]).reached(t))
+            .count();
+        println!(
+            "  {met} of {} variants met the target; {} to {} replications",
+            s.variants.len(),
+            counts.iter().min().unwrap_or(&0),
+            counts.iter().max().unwrap_or(&0)
+        );
+        return;
+    }
+    let width = s.variants.iter().map(|v| v.name.len()).max().unwrap_or(7);
+    for (v, variant) in s.variants.iter().enumerate() {
+        let p = crate::adaptive::Progress::of(&values[v][..counts[v] as usize]);
+        println!(
+            "  {:width$} {:>5} replications, half-width {:.4}{}",
+            variant.name,
+            counts[v],
+            p.half_width,
+            if p.reached(t) {
+                ""
+            } else {
+                "  (cap reached: target not met)"
+            }
+        );
     }
 }
 
@@ -612,6 +782,8 @@ fn merge(args: MergeArgs) -> Result<(), String> {
         seed: s.seed,
         steps: s.steps,
         replications: s.replications,
+        replications_per_variant: vec![s.replications; s.variants.len()],
+        target_ci: None,
         variants: s.variants.len(),
         threads: 0,
         wall_seconds: 0.0,
@@ -620,22 +792,20 @@ fn merge(args: MergeArgs) -> Result<(), String> {
         record_every: s.record_every,
         complete: m.failed.is_empty(),
     };
-    let k = s.model.metric_names().len();
-    let mut per_variant: Vec<Vec<OnlineStats>> =
-        vec![vec![OnlineStats::new(); k + 1]; s.variants.len()];
-    let comparison = output::assemble(
+    let assembled = output::assemble(
         &s,
         &staging,
         &out,
         &mut m,
         &|e| dir_of[&(e.variant, e.replication)].clone(),
         &record,
-        |r| accumulate(&mut per_variant, r),
+        &vec![s.replications; s.variants.len()],
+        0,
     )
     .map_err(|e| format!("error: {e}"))?;
     if !args.quiet {
-        print_summary(&s, &per_variant);
-        print_comparison(&s, &comparison);
+        print_summary(&s, &assembled.headline);
+        print_comparison(&s, &assembled.comparison);
     }
     if !args.no_charts {
         plot(&out, args.quiet)?;

@@ -244,50 +244,63 @@ pub fn summarize(s: &Scenario, series: &[f64], k: usize) -> RunSummary {
     }
 }
 
-/// Runs all jobs on `threads` threads (0: all cores). `deliver` receives
-/// results in job order (variant-major, then replication); an error from it
-/// stops the run. Setting `cancel` stops the run within a step of each
-/// running job. Failed jobs are skipped (counted in `jobs_failed`).
+/// Runs every variant's `replications` on `threads` threads (0: all cores).
+/// `deliver` receives results in job order (variant-major, then
+/// replication); an error from it stops the run. Setting `cancel` stops the
+/// run within a step of each running job. Failed jobs are skipped (counted
+/// in `jobs_failed`). Adaptive replications are the caller's business.
 pub fn run<E: Send>(
     s: &Scenario,
     threads: usize,
     cancel: &AtomicBool,
     mut deliver: impl FnMut(JobResult) -> Result<(), E>,
 ) -> Result<RunStats, E> {
-    let n_jobs = s.variants.len() * s.replications as usize;
-    let schedule: Vec<usize> = (0..n_jobs).collect();
+    let slots = s.replication_slots() as usize;
+    let schedule: Vec<usize> = (0..s.variants.len())
+        .flat_map(|v| (0..s.replications as usize).map(move |r| v * slots + r))
+        .collect();
     // Reorder: hold results that arrive early until their turn.
     let mut pending: BTreeMap<usize, Option<JobResult>> = BTreeMap::new();
     let mut next = 0usize;
-    let reps = s.replications as usize;
-    execute(s, &schedule, threads, cancel, |o| {
-        let (j, r) = match o {
-            Outcome::Done(r) => (r.variant * reps + r.replication as usize, Some(r)),
-            Outcome::Failed(f) => (f.variant * reps + f.replication as usize, None),
-        };
-        pending.insert(j, r);
-        while let Some(r) = pending.remove(&next) {
-            next += 1;
-            if let Some(r) = r {
-                deliver(r)?;
+    execute(
+        s,
+        &schedule,
+        threads,
+        cancel,
+        |o| o,
+        |o| {
+            let (j, r) = match o {
+                Outcome::Done(r) => (r.variant * slots + r.replication as usize, Some(r)),
+                Outcome::Failed(f) => (f.variant * slots + f.replication as usize, None),
+            };
+            pending.insert(j, r);
+            while let Some(r) = schedule.get(next).and_then(|j| pending.remove(j)) {
+                next += 1;
+                if let Some(r) = r {
+                    deliver(r)?;
+                }
             }
-        }
-        Ok(())
-    })
+            Ok(())
+        },
+    )
 }
 
-/// Runs the jobs listed in `schedule` (job index = variant × replications +
-/// replication), started in that order on `threads` threads (0: all cores).
-/// `on` receives each outcome as it finishes (not in order); an error from
-/// it stops the run. Setting `cancel` stops every running job within a step.
-pub fn execute<E: Send>(
+/// Runs the jobs listed in `schedule` (job index = variant ×
+/// [`Scenario::replication_slots`] + replication), started in that order on `threads` threads (0: all cores).
+/// Each outcome first goes through `finish` on the worker that ran it (so
+/// work such as encoding and writing a result runs in parallel), then what
+/// that gives to `on`, on the calling thread, as jobs finish (not in
+/// order); an error from `on` stops the run. Setting `cancel` stops every
+/// running job within a step.
+pub fn execute<E: Send, W: Send>(
     s: &Scenario,
     schedule: &[usize],
     threads: usize,
     cancel: &AtomicBool,
-    mut on: impl FnMut(Outcome) -> Result<(), E>,
+    finish: impl Fn(Outcome) -> W + Sync,
+    mut on: impl FnMut(W) -> Result<(), E>,
 ) -> Result<RunStats, E> {
-    let reps = s.replications as usize;
+    let reps = s.replication_slots() as usize;
     let threads = if threads == 0 {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     } else {
@@ -295,7 +308,8 @@ pub fn execute<E: Send>(
     }
     .clamp(1, schedule.len().max(1));
     let events = s.model_events();
-    let (tx, rx) = mpsc::channel::<Outcome>();
+    // What a worker sends back: member-steps (None: failed) and `finish`'s value.
+    let (tx, rx) = mpsc::channel::<(Option<u64>, W)>();
     let stop = AtomicBool::new(false);
     let next = AtomicUsize::new(0);
     let mut stats = RunStats::default();
@@ -308,7 +322,7 @@ pub fn execute<E: Send>(
         .or_else(|_| rayon::ThreadPoolBuilder::new().num_threads(1).build())
         .expect("a thread pool of one thread");
     std::thread::scope(|scope| {
-        let (stop, next, events) = (&stop, &next, &events);
+        let (stop, next, events, finish) = (&stop, &next, &events, &finish);
         let pool = &pool;
         scope.spawn(move || {
             pool.scope(|workers| {
@@ -326,7 +340,11 @@ pub fn execute<E: Send>(
                             else {
                                 return;
                             };
-                            if tx.send(o).is_err() {
+                            let done = match &o {
+                                Outcome::Done(r) => Some(r.member_steps),
+                                Outcome::Failed(_) => None,
+                            };
+                            if tx.send((done, finish(o))).is_err() {
                                 return;
                             }
                         }
@@ -335,18 +353,18 @@ pub fn execute<E: Send>(
                 drop(tx);
             });
         });
-        for o in rx {
+        for (done, w) in rx {
             if outcome.is_err() {
                 continue;
             }
-            match &o {
-                Outcome::Done(r) => {
-                    stats.member_steps += r.member_steps;
+            match done {
+                Some(member_steps) => {
+                    stats.member_steps += member_steps;
                     stats.jobs_done += 1;
                 }
-                Outcome::Failed(_) => stats.jobs_failed += 1,
+                None => stats.jobs_failed += 1,
             }
-            if let Err(e) = on(o) {
+            if let Err(e) = on(w) {
                 outcome = Err(e);
                 stop.store(true, Ordering::Relaxed);
             }

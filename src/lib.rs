@@ -8,6 +8,7 @@
 //! sink; `output`, `stats` and the CLI are layers around them. See
 //! `ARCHITECTURE.md`.
 
+pub mod adaptive;
 pub mod analysis;
 pub mod chart_svg;
 pub mod cli;

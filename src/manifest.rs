@@ -36,7 +36,14 @@ pub fn checksum(bytes: &[u8]) -> String {
 /// Identifies a run's settings: the resolved scenario (every default, the
 /// seed) and the time-series thinning.
 pub fn scenario_checksum(s: &Scenario) -> String {
-    checksum(format!("{}\nrecord_every = {}\n", s.resolved_toml(), s.record_every).as_bytes())
+    let mut text = format!("{}\nrecord_every = {}\n", s.resolved_toml(), s.record_every);
+    if let Some(t) = &s.target_ci {
+        text.push_str(&format!(
+            "target_ci = \"{}={}\"\nmax_replications = {}\n",
+            t.metric, t.half_width, t.max_replications
+        ));
+    }
+    checksum(text.as_bytes())
 }
 
 /// Where a scenario came from, so a merge can rebuild it exactly.
@@ -53,6 +60,11 @@ pub struct Source {
     /// `--record-every` (time series keep every K-th step).
     #[serde(default = "one")]
     pub record_every: u32,
+    /// `--target-ci` and `--max-replications` (adaptive replications).
+    #[serde(default)]
+    pub target_ci: Option<String>,
+    #[serde(default)]
+    pub max_replications: Option<u32>,
 }
 
 fn one() -> u32 {
@@ -115,6 +127,13 @@ pub struct Manifest {
     pub seed: u64,
     pub variants: usize,
     pub replications: u32,
+    /// The most replications a variant may get (above `replications` only
+    /// with adaptive replications); job fragments are numbered below it.
+    #[serde(default)]
+    pub replication_slots: u32,
+    /// Replications each variant got, once the run is complete.
+    #[serde(default)]
+    pub replications_per_variant: Vec<u32>,
     pub steps: u32,
     /// Set when this folder is one shard of a split run.
     pub shard: Option<Shard>,
@@ -139,6 +158,8 @@ impl Manifest {
             seed: s.seed,
             variants: s.variants.len(),
             replications: s.replications,
+            replication_slots: s.replication_slots(),
+            replications_per_variant: Vec::new(),
             steps: s.steps,
             shard,
             complete: false,
@@ -324,6 +345,22 @@ pub fn read_fragment(dir: &Path, e: &JobEntry) -> Result<JobResult, String> {
     }
 }
 
+/// Writes one finished job's fragment into run folder `dir` (temporary
+/// name, then renamed) and gives its manifest entry. Runs on the worker
+/// that ran the job, so encoding and writing proceed in parallel.
+pub fn write_fragment(dir: &Path, r: &JobResult) -> Result<JobEntry, String> {
+    let bytes = encode(r);
+    let file = fragment_name(r.variant, r.replication);
+    write_atomic(&dir.join(&file), &bytes).map_err(|e| e.to_string())?;
+    Ok(JobEntry {
+        variant: r.variant,
+        replication: r.replication,
+        file,
+        checksum: checksum(&bytes),
+        member_steps: r.member_steps,
+    })
+}
+
 /// A run folder being filled: the staging folder with its manifest.
 pub struct RunDir {
     pub dir: PathBuf,
@@ -385,7 +422,7 @@ impl RunDir {
                 if let Some(r) = decode(&bytes)
                     && fragment_name(r.variant, r.replication) == file
                     && r.variant < m.variants
-                    && r.replication < m.replications
+                    && r.replication < m.replication_slots.max(m.replications)
                     && r.series.len()
                         == (m.steps as usize).div_ceil(m.source.record_every.max(1) as usize)
                             * r.summary.means.len()
@@ -402,6 +439,7 @@ impl RunDir {
         }
         m.jobs.sort_by_key(|e| (e.variant, e.replication));
         m.failed.clear();
+        m.replications_per_variant.clear();
         m.complete = false;
         m.files.clear();
         m.source = expected.source;
@@ -423,19 +461,15 @@ impl RunDir {
     }
 
     /// Keeps one finished job: fragment first (renamed into place), then its
-    /// manifest entry (the manifest is rewritten at most twice a second, and
-    /// always by [`RunDir::save`]).
+    /// manifest entry.
     pub fn record(&mut self, r: &JobResult) -> Result<(), String> {
-        let bytes = encode(r);
-        let file = fragment_name(r.variant, r.replication);
-        write_atomic(&self.dir.join(&file), &bytes).map_err(|e| e.to_string())?;
-        let e = JobEntry {
-            variant: r.variant,
-            replication: r.replication,
-            file,
-            checksum: checksum(&bytes),
-            member_steps: r.member_steps,
-        };
+        let e = write_fragment(&self.dir, r)?;
+        self.add(e)
+    }
+
+    /// Lists a job whose fragment [`write_fragment`] wrote (the manifest is
+    /// rewritten at most twice a second, and always by [`RunDir::save`]).
+    pub fn add(&mut self, e: JobEntry) -> Result<(), String> {
         let key = (e.variant, e.replication);
         match self
             .manifest

@@ -9,14 +9,17 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::engine::JobResult;
+use std::fmt::Write as _;
+
+use rayon::prelude::*;
+
 use crate::manifest::{JobEntry, Manifest, checksum, read_fragment};
 use crate::model::ModelKind;
 use crate::org::{OrgNode, OrgParams, Organization, Structure};
 use crate::params::{ParamSet, fmt_num};
 use crate::rng;
 use crate::scenario::Scenario;
-use crate::stats::{Better, ComparisonRow, StepAggregator, compare_variants};
+use crate::stats::{Better, ComparisonRow, OnlineStats, StepAggregator, compare_variants};
 
 /// An error with the path it concerns.
 #[derive(Debug)]
@@ -107,21 +110,6 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
     fs::rename(&tmp, path).at(path)
 }
 
-/// Streams a run's results into a staging folder.
-pub struct ResultsWriter {
-    final_dir: PathBuf,
-    staging: PathBuf,
-    timeseries: CsvFile,
-    summary: CsvFile,
-    aggregate: CsvFile,
-    /// Per-step statistics of the variant being delivered; results arrive in
-    /// variant order, so only one is alive at a time whatever the sweep size.
-    current: Option<(usize, StepAggregator)>,
-    /// Summary measures per variant, per compared metric, per replication.
-    samples: Vec<Vec<Vec<f64>>>,
-    metrics: &'static [&'static str],
-}
-
 /// The run's record, written last (`run.json`).
 #[derive(Serialize)]
 pub struct RunRecord {
@@ -132,7 +120,12 @@ pub struct RunRecord {
     pub steps: u32,
     /// Time series keep every `record_every`-th step.
     pub record_every: u32,
+    /// Replications per variant asked for (the first round when adaptive).
     pub replications: u32,
+    /// Replications each variant got, in variant order.
+    pub replications_per_variant: Vec<u32>,
+    /// `--target-ci METRIC=WIDTH` and its cap, when replications were adaptive.
+    pub target_ci: Option<String>,
     pub variants: usize,
     pub threads: usize,
     pub wall_seconds: f64,
@@ -141,142 +134,129 @@ pub struct RunRecord {
     pub complete: bool,
 }
 
-impl ResultsWriter {
-    /// Prepares `out_dir` (refusing to replace existing results unless `force`).
-    pub fn create(s: &Scenario, out_dir: &Path, force: bool) -> Result<Self, String> {
-        if out_dir.exists() && !force {
-            return Err(exists_message(out_dir));
-        }
-        let staging = staging_dir(out_dir)?;
-        if staging.exists() {
-            fs::remove_dir_all(&staging)
-                .map_err(|e| format!("cannot clear {}: {e}", staging.display()))?;
-        }
-        fs::create_dir_all(&staging)
-            .map_err(|e| format!("cannot create {}: {e}", staging.display()))?;
-        Self::in_staging(s, &staging, out_dir)
-    }
+/// What the end-of-run table needs of the assembled results.
+pub struct Assembled {
+    /// Pairwise comparisons of the variants on the summary measures.
+    pub comparison: Vec<ComparisonRow>,
+    /// Per variant: the primary metric's total, then every metric's mean,
+    /// across replications.
+    pub headline: Vec<Vec<OnlineStats>>,
+}
 
-    /// Writes the result files into an existing staging folder, to be moved
-    /// to `out_dir` by [`ResultsWriter::finish`].
-    pub fn in_staging(s: &Scenario, staging: &Path, out_dir: &Path) -> Result<Self, String> {
-        let staging = staging.to_path_buf();
-        let metrics = s.model.metric_names();
-        let mut timeseries =
-            CsvFile::create(&staging, "timeseries.csv").map_err(|e| e.to_string())?;
-        let mut header = vec!["variant", "replication", "step"];
-        header.extend(metrics.iter().copied());
-        timeseries.line(&header).map_err(|e| e.to_string())?;
-        let mut summary = CsvFile::create(&staging, "summary.csv").map_err(|e| e.to_string())?;
-        summary
-            .line(
-                &summary_header(s)
-                    .iter()
-                    .map(String::as_str)
-                    .collect::<Vec<_>>(),
-            )
-            .map_err(|e| e.to_string())?;
-        let mut aggregate =
-            CsvFile::create(&staging, "aggregate.csv").map_err(|e| e.to_string())?;
-        aggregate
-            .line(&[
-                "variant",
-                "step",
-                "metric",
-                "n",
-                "mean",
-                "sd",
-                "ci95_low",
-                "ci95_high",
-                "median",
-                "q1",
-                "q3",
-            ])
-            .map_err(|e| e.to_string())?;
-        Ok(ResultsWriter {
-            final_dir: out_dir.to_path_buf(),
-            staging,
-            timeseries,
-            summary,
-            aggregate,
-            current: None,
-            samples: vec![vec![Vec::new(); compared_metrics(s).len()]; s.variants.len()],
-            metrics,
-        })
-    }
+/// One variant's share of the result files, built on a worker.
+struct VariantPart {
+    /// Its `timeseries.csv` and `aggregate.csv` rows, in part files.
+    timeseries: PathBuf,
+    aggregate: PathBuf,
+    /// Its `summary.csv` rows.
+    summary: String,
+    /// Per compared measure, one value per finished replication.
+    samples: Vec<Vec<f64>>,
+    headline: Vec<OnlineStats>,
+}
 
-    pub fn staging_dir(&self) -> &Path {
-        &self.staging
+/// Appends a number as written in CSVs (see [`cell`]) without allocating.
+fn push_cell(buf: &mut String, x: f64) {
+    if x.is_finite() {
+        let _ = write!(buf, "{x}");
     }
+}
 
-    /// Appends one replication's rows.
-    pub fn write(&mut self, s: &Scenario, r: &JobResult) -> Result<(), OutputError> {
-        let name = &s.variants[r.variant].name;
-        let quoted = csv_field(name);
-        let k = self.metrics.len();
-        let mut buf = String::with_capacity(r.series.len() * 8);
+/// Reads one variant's fragments in replication order and writes its rows:
+/// time series and per-step aggregates to part files, summary rows and
+/// samples to memory. Variants are independent, so they are built in
+/// parallel and concatenated in order.
+fn assemble_variant(
+    s: &Scenario,
+    variant: usize,
+    entries: &[JobEntry],
+    fragment_dir: &(dyn Fn(&JobEntry) -> PathBuf + Sync),
+    staging: &Path,
+) -> Result<VariantPart, String> {
+    let metrics = s.model.metric_names();
+    let k = metrics.len();
+    let every = s.record_every.max(1) as usize;
+    let quoted = csv_field(&s.variants[variant].name);
+    let compared = compared_metrics(s);
+    let ts_path = staging.join(format!("timeseries.csv.v{variant}.part"));
+    let mut ts = BufWriter::with_capacity(
+        1 << 20,
+        File::create(&ts_path)
+            .at(&ts_path)
+            .map_err(|e| e.to_string())?,
+    );
+    let mut agg = StepAggregator::new(crate::engine::recorded_steps(s), k);
+    let mut summary = String::new();
+    let mut samples = vec![Vec::with_capacity(entries.len()); compared.len()];
+    let mut headline = vec![OnlineStats::new(); k + 1];
+    let mut buf = String::with_capacity(1 << 16);
+    for e in entries {
+        let r = read_fragment(&fragment_dir(e), e)?;
+        let rep = r.replication.to_string();
         for (step, row) in r.series.chunks_exact(k).enumerate() {
             buf.push_str(&quoted);
             buf.push(',');
-            buf.push_str(&r.replication.to_string());
-            buf.push(',');
-            buf.push_str(&(step * s.record_every.max(1) as usize).to_string());
+            buf.push_str(&rep);
+            let _ = write!(buf, ",{}", step * every);
             for x in row {
                 buf.push(',');
-                buf.push_str(&cell(*x));
+                push_cell(&mut buf, *x);
             }
             buf.push('\n');
+            agg.push(step, row);
+            if buf.len() > 1 << 15 {
+                ts.write_all(buf.as_bytes())
+                    .at(&ts_path)
+                    .map_err(|e| e.to_string())?;
+                buf.clear();
+            }
         }
-        self.timeseries
-            .out
-            .write_all(buf.as_bytes())
-            .at(&self.timeseries.tmp)?;
         let sm = &r.summary;
-        let mut fields = vec![
-            name.clone(),
-            r.replication.to_string(),
-            cell(sm.stability),
-            cell(sm.total),
-        ];
-        fields.extend(sm.means.iter().map(|x| cell(*x)));
-        for e in &sm.events {
-            fields.push(cell(e.dip));
-            fields.push(e.recovery.map_or(String::new(), |x| x.to_string()));
-            fields.push(cell(e.resilience_loss));
+        summary.push_str(&quoted);
+        summary.push(',');
+        summary.push_str(&rep);
+        for x in [sm.stability, sm.total].iter().chain(&sm.means) {
+            summary.push(',');
+            push_cell(&mut summary, *x);
         }
-        self.summary
-            .line(&fields.iter().map(String::as_str).collect::<Vec<_>>())?;
-        for (sample, (_, _, pick)) in self.samples[r.variant].iter_mut().zip(compared_metrics(s)) {
+        for ev in &sm.events {
+            summary.push(',');
+            push_cell(&mut summary, ev.dip);
+            summary.push(',');
+            if let Some(x) = ev.recovery {
+                let _ = write!(summary, "{x}");
+            }
+            summary.push(',');
+            push_cell(&mut summary, ev.resilience_loss);
+        }
+        summary.push('\n');
+        for (sample, (_, _, pick)) in samples.iter_mut().zip(&compared) {
             sample.push(pick(sm));
         }
-        if self.current.as_ref().is_some_and(|(v, _)| *v != r.variant) {
-            self.flush_aggregate(s)?;
+        headline[0].push(sm.total);
+        for (a, x) in headline[1..].iter_mut().zip(&sm.means) {
+            a.push(*x);
         }
-        let agg = &mut self
-            .current
-            .get_or_insert_with(|| {
-                (
-                    r.variant,
-                    StepAggregator::new(crate::engine::recorded_steps(s), k),
-                )
-            })
-            .1;
-        for (step, row) in r.series.chunks_exact(k).enumerate() {
-            agg.push(step, row);
-        }
-        Ok(())
     }
-
-    fn flush_aggregate(&mut self, s: &Scenario) -> Result<(), OutputError> {
-        let Some((v, agg)) = self.current.take() else {
-            return Ok(());
-        };
-        let name = csv_field(&s.variants[v].name);
-        let mut buf = String::new();
+    ts.write_all(buf.as_bytes())
+        .at(&ts_path)
+        .map_err(|e| e.to_string())?;
+    ts.flush().at(&ts_path).map_err(|e| e.to_string())?;
+    drop(ts);
+    let agg_path = staging.join(format!("aggregate.csv.v{variant}.part"));
+    let mut out = BufWriter::with_capacity(
+        1 << 20,
+        File::create(&agg_path)
+            .at(&agg_path)
+            .map_err(|e| e.to_string())?,
+    );
+    buf.clear();
+    if !entries.is_empty() {
         for step in 0..agg.n_steps() {
-            for (m, metric) in self.metrics.iter().enumerate() {
+            for (m, metric) in metrics.iter().enumerate() {
                 let (mean, h) = (agg.mean(step, m), agg.ci95_half_width(step, m));
-                let cells = [
+                let _ = write!(buf, "{quoted},{},{metric}", step * every);
+                for c in [
                     agg.n(step, m) as f64,
                     mean,
                     agg.sd(step, m),
@@ -285,84 +265,41 @@ impl ResultsWriter {
                     agg.median(step, m),
                     agg.q1(step, m),
                     agg.q3(step, m),
-                ];
-                let at = step * s.record_every.max(1) as usize;
-                buf.push_str(&format!("{name},{at},{metric}"));
-                for c in cells {
+                ] {
                     buf.push(',');
-                    buf.push_str(&cell(c));
+                    push_cell(&mut buf, c);
                 }
                 buf.push('\n');
             }
+            if buf.len() > 1 << 15 {
+                out.write_all(buf.as_bytes())
+                    .at(&agg_path)
+                    .map_err(|e| e.to_string())?;
+                buf.clear();
+            }
         }
-        self.aggregate
-            .out
-            .write_all(buf.as_bytes())
-            .at(&self.aggregate.tmp)
     }
+    out.write_all(buf.as_bytes())
+        .at(&agg_path)
+        .map_err(|e| e.to_string())?;
+    out.flush().at(&agg_path).map_err(|e| e.to_string())?;
+    Ok(VariantPart {
+        timeseries: ts_path,
+        aggregate: agg_path,
+        summary,
+        samples,
+        headline,
+    })
+}
 
-    /// Pairwise comparisons of the variants on the summary measures.
-    pub fn comparison(&self, s: &Scenario) -> Vec<ComparisonRow> {
-        let metrics: Vec<(String, Better)> = compared_metrics(s)
-            .into_iter()
-            .map(|(n, b, _)| (n, b))
-            .collect();
-        let samples: Vec<(String, Vec<Vec<f64>>)> = s
-            .variants
-            .iter()
-            .zip(&self.samples)
-            .map(|(v, x)| (v.name.clone(), x.clone()))
-            .collect();
-        compare_variants(&metrics, &samples)
-    }
-
-    /// Completes the run: closes the CSVs, writes the descriptive files and
-    /// `run.json` last, then moves the folder into place.
-    pub fn finish(
-        self,
-        s: &Scenario,
-        record: &RunRecord,
-    ) -> Result<(PathBuf, Vec<ComparisonRow>), OutputError> {
-        let (staging, final_dir, comparison) = self.finish_files(s, record)?;
-        publish(&staging, &final_dir)?;
-        Ok((final_dir, comparison))
-    }
-
-    /// Closes the CSVs and writes the descriptive files and `run.json`, all
-    /// still in the staging folder. Returns (staging, final folder, comparisons).
-    pub fn finish_files(
-        self,
-        s: &Scenario,
-        record: &RunRecord,
-    ) -> Result<(PathBuf, PathBuf, Vec<ComparisonRow>), OutputError> {
-        let mut this = self;
-        this.flush_aggregate(s)?;
-        let comparison = this.comparison(s);
-        let dir = this.staging.clone();
-        let ResultsWriter {
-            final_dir,
-            timeseries,
-            summary,
-            aggregate,
-            ..
-        } = this;
-        timeseries.finish()?;
-        summary.finish()?;
-        aggregate.finish()?;
-        write_comparison(&dir, &comparison)?;
-        write_atomic(
-            &dir.join("scenario.resolved.toml"),
-            s.resolved_toml().as_bytes(),
-        )?;
-        write_variants(s, &dir)?;
-        write_events(s, &dir)?;
-        if s.model == ModelKind::Org {
-            write_organization(s, &dir)?;
-        }
-        let json = serde_json::to_string_pretty(record).unwrap_or_default();
-        write_atomic(&dir.join("run.json"), json.as_bytes())?;
-        Ok((dir, final_dir, comparison))
-    }
+/// Appends a part file to a CSV being written, then removes the part.
+fn append_part(to: &mut CsvFile, part: &Path) -> Result<(), String> {
+    to.out.flush().at(&to.tmp).map_err(|e| e.to_string())?;
+    let mut from = File::open(part).at(part).map_err(|e| e.to_string())?;
+    io::copy(&mut from, to.out.get_mut())
+        .at(&to.tmp)
+        .map_err(|e| e.to_string())?;
+    fs::remove_file(part).at(part).map_err(|e| e.to_string())
 }
 
 /// The message for results that are already there.
@@ -413,29 +350,121 @@ pub fn publish(dir: &Path, final_dir: &Path) -> Result<(), OutputError> {
 /// files' checksums in the manifest and moves the folder to `final_dir`.
 /// `fragment_dir` says in which folder each job's fragment lies (the
 /// staging folder for a run, the shard folders for a merge); fragments in
-/// `staging` are removed once assembled. `on_result` sees every job.
+/// `staging` are removed once assembled. `planned` is how many replications
+/// each variant was to get. Variants are built on `threads` threads (0: all
+/// cores); the files do not depend on it.
+#[allow(clippy::too_many_arguments)]
 pub fn assemble(
     s: &Scenario,
     staging: &Path,
     final_dir: &Path,
     manifest: &mut Manifest,
-    fragment_dir: &dyn Fn(&JobEntry) -> PathBuf,
+    fragment_dir: &(dyn Fn(&JobEntry) -> PathBuf + Sync),
     record: &RunRecord,
-    mut on_result: impl FnMut(&JobResult),
-) -> Result<Vec<ComparisonRow>, String> {
-    let mut writer = ResultsWriter::in_staging(s, staging, final_dir)?;
-    for e in &manifest.jobs {
-        let r = read_fragment(&fragment_dir(e), e)?;
-        on_result(&r);
-        writer.write(s, &r).map_err(|e| e.to_string())?;
+    planned: &[u32],
+    threads: usize,
+) -> Result<Assembled, String> {
+    let dir = staging;
+    let err = |e: OutputError| e.to_string();
+    let metrics = s.model.metric_names();
+    let mut timeseries = CsvFile::create(dir, "timeseries.csv").map_err(err)?;
+    let mut header = vec!["variant", "replication", "step"];
+    header.extend(metrics.iter().copied());
+    timeseries.line(&header).map_err(err)?;
+    let mut summary = CsvFile::create(dir, "summary.csv").map_err(err)?;
+    let summary_head = summary_header(s);
+    summary
+        .line(&summary_head.iter().map(String::as_str).collect::<Vec<_>>())
+        .map_err(err)?;
+    let mut aggregate = CsvFile::create(dir, "aggregate.csv").map_err(err)?;
+    aggregate
+        .line(&[
+            "variant",
+            "step",
+            "metric",
+            "n",
+            "mean",
+            "sd",
+            "ci95_low",
+            "ci95_high",
+            "median",
+            "q1",
+            "q3",
+        ])
+        .map_err(err)?;
+
+    // Jobs are sorted by variant, then replication: one slice per variant.
+    let mut by_variant: Vec<&[JobEntry]> = Vec::with_capacity(s.variants.len());
+    let mut rest = &manifest.jobs[..];
+    for v in 0..s.variants.len() {
+        let n = rest.iter().take_while(|e| e.variant == v).count();
+        let (mine, tail) = rest.split_at(n);
+        by_variant.push(mine);
+        rest = tail;
     }
-    let (dir, final_dir, comparison) = writer.finish_files(s, record).map_err(|e| e.to_string())?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| format!("cannot start worker threads: {e}"))?;
+    // A window of variants at a time bounds the part files on disk and the
+    // aggregators in memory.
+    let window = 4 * pool.current_num_threads().max(1);
+    let mut samples: Vec<(String, Vec<Vec<f64>>)> = Vec::with_capacity(s.variants.len());
+    let mut headline = Vec::with_capacity(s.variants.len());
+    for first in (0..s.variants.len()).step_by(window) {
+        let last = (first + window).min(s.variants.len());
+        let parts: Vec<Result<VariantPart, String>> = pool.install(|| {
+            (first..last)
+                .into_par_iter()
+                .map(|v| assemble_variant(s, v, by_variant[v], fragment_dir, dir))
+                .collect()
+        });
+        for (v, part) in (first..last).zip(parts) {
+            let part = part?;
+            append_part(&mut timeseries, &part.timeseries)?;
+            append_part(&mut aggregate, &part.aggregate)?;
+            summary
+                .out
+                .write_all(part.summary.as_bytes())
+                .at(&summary.tmp)
+                .map_err(err)?;
+            samples.push((s.variants[v].name.clone(), part.samples));
+            headline.push(part.headline);
+        }
+    }
+    timeseries.finish().map_err(err)?;
+    summary.finish().map_err(err)?;
+    aggregate.finish().map_err(err)?;
+
+    let compared: Vec<(String, Better)> = compared_metrics(s)
+        .into_iter()
+        .map(|(n, b, _)| (n, b))
+        .collect();
+    let comparison = compare_variants(&compared, &samples);
+    write_comparison(dir, &comparison).map_err(err)?;
+    if let Some(target) = &s.target_ci {
+        let at = compared.iter().position(|(n, _)| *n == target.metric);
+        write_adaptive(s, dir, target, planned, &samples, at).map_err(err)?;
+    }
+    write_atomic(
+        &dir.join("scenario.resolved.toml"),
+        s.resolved_toml().as_bytes(),
+    )
+    .map_err(err)?;
+    write_variants(s, dir).map_err(err)?;
+    write_events(s, dir).map_err(err)?;
+    if s.model == ModelKind::Org {
+        write_organization(s, dir).map_err(err)?;
+    }
+    let json = serde_json::to_string_pretty(record).unwrap_or_default();
+    write_atomic(&dir.join("run.json"), json.as_bytes()).map_err(err)?;
+
     let jobs = dir.join("jobs");
     if jobs.exists() {
         fs::remove_dir_all(&jobs).map_err(|e| format!("cannot remove {}: {e}", jobs.display()))?;
     }
     manifest.files.clear();
-    let mut names: Vec<String> = fs::read_dir(&dir)
+    let mut names: Vec<String> = fs::read_dir(dir)
         .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
         .filter(|n| n != "manifest.json" && !n.ends_with(".partial"))
@@ -445,11 +474,57 @@ pub fn assemble(
         let bytes = fs::read(dir.join(&n)).map_err(|e| format!("cannot read {n}: {e}"))?;
         manifest.files.insert(n, checksum(&bytes));
     }
+    manifest.replications_per_variant = planned.to_vec();
     manifest.complete = manifest.failed.is_empty()
-        && manifest.jobs.len() == s.variants.len() * s.replications as usize;
-    manifest.write(&dir)?;
-    publish(&dir, &final_dir).map_err(|e| e.to_string())?;
-    Ok(comparison)
+        && manifest.jobs.len() as u64 == planned.iter().map(|&n| u64::from(n)).sum::<u64>();
+    manifest.write(dir)?;
+    publish(dir, final_dir).map_err(|e| e.to_string())?;
+    Ok(Assembled {
+        comparison,
+        headline,
+    })
+}
+
+/// `adaptive.csv`: how many replications each variant needed for the
+/// target, and the half-width it reached.
+fn write_adaptive(
+    s: &Scenario,
+    dir: &Path,
+    target: &crate::adaptive::TargetCi,
+    planned: &[u32],
+    samples: &[(String, Vec<Vec<f64>>)],
+    at: Option<usize>,
+) -> Result<(), OutputError> {
+    let mut f = CsvFile::create(dir, "adaptive.csv")?;
+    f.line(&[
+        "variant",
+        "metric",
+        "target_half_width",
+        "max_replications",
+        "replications",
+        "n",
+        "mean",
+        "half_width",
+        "reached",
+    ])?;
+    for ((v, (_, x)), &planned) in s.variants.iter().zip(samples).zip(planned) {
+        let values = at.map_or(&[][..], |i| &x[i][..]);
+        let p = crate::adaptive::Progress::of(values);
+        let mut acc = OnlineStats::new();
+        values.iter().for_each(|&x| acc.push(x));
+        f.line(&[
+            &v.name,
+            &target.metric,
+            &fmt_num(target.half_width),
+            &target.max_replications.to_string(),
+            &planned.to_string(),
+            &p.n.to_string(),
+            &cell(acc.mean()),
+            &cell(p.half_width),
+            if p.reached(target) { "true" } else { "false" },
+        ])?;
+    }
+    f.finish()
 }
 
 /// Column names of `summary.csv`.

@@ -22,14 +22,31 @@ pub fn spread_order(n: usize) -> Vec<usize> {
         .collect()
 }
 
-/// Every job index (variant × replications + replication) in the order the
-/// jobs are started.
+/// Every job index (variant × replication slots + replication) of the
+/// scenario's `replications`, in the order the jobs are started.
 pub fn schedule(s: &Scenario) -> Vec<usize> {
-    let reps = s.replications as usize;
+    let n = s.variants.len();
+    rounds(s, &vec![0; n], &vec![s.replications; n])
+}
+
+/// The job indices of replications `from[v]..to[v]` of every variant v (a
+/// round of adaptive replications), replication by replication, the
+/// variants of each in spread order.
+pub fn rounds(s: &Scenario, from: &[u32], to: &[u32]) -> Vec<usize> {
+    let slots = s.replication_slots() as usize;
     let order = spread_order(s.variants.len());
-    let mut out = Vec::with_capacity(order.len() * reps);
-    for r in 0..reps {
-        out.extend(order.iter().map(|v| v * reps + r));
+    let (lo, hi) = (
+        from.iter().copied().min().unwrap_or(0),
+        to.iter().copied().max().unwrap_or(0),
+    );
+    let mut out = Vec::new();
+    for r in lo..hi {
+        out.extend(
+            order
+                .iter()
+                .filter(|&&v| from[v] <= r && r < to[v])
+                .map(|v| v * slots + r as usize),
+        );
     }
     out
 }

@@ -111,13 +111,12 @@ fn assert_same_results(a: &Path, b: &Path) {
 
 /// Starts a long run, stops it (SIGTERM or SIGKILL) once some jobs are
 /// done, resumes it, and compares every file with an uninterrupted run.
-fn kill_and_resume(signal: &str) {
-    let base = tmp(&format!("resume-{signal}"));
-    let common = [
+/// `first_jobs`: how many jobs must be finished before the signal.
+fn kill_and_resume(signal: &str, extra: &[&str], first_jobs: usize) {
+    let base = tmp(&format!("resume-{signal}-{}", extra.len()));
+    let mut common = vec![
         "run",
         "scenarios/delegation-sweep.toml",
-        "--replications",
-        "40",
         "--steps",
         "1000",
         "--threads",
@@ -125,6 +124,7 @@ fn kill_and_resume(signal: &str) {
         "--quiet",
         "--no-charts",
     ];
+    common.extend(extra);
     let whole = base.join("whole");
     let mut args: Vec<&str> = common.to_vec();
     let w = whole.to_str().unwrap().to_string();
@@ -146,7 +146,7 @@ fn kill_and_resume(signal: &str) {
     let t0 = Instant::now();
     loop {
         let n = std::fs::read_dir(&jobs).map_or(0, |d| d.count());
-        if n >= 6 {
+        if n >= first_jobs {
             break;
         }
         assert!(
@@ -204,12 +204,30 @@ fn kill_and_resume(signal: &str) {
 
 #[test]
 fn sigterm_stops_within_a_second_and_resume_gives_identical_files() {
-    kill_and_resume("-TERM");
+    kill_and_resume("-TERM", &["--replications", "40"], 6);
 }
 
 #[test]
 fn sigkill_then_resume_gives_identical_files() {
-    kill_and_resume("-KILL");
+    kill_and_resume("-KILL", &["--replications", "40"], 6);
+}
+
+/// Adaptive replications: stopped in a later round (the first has 5 × 4
+/// jobs), the resumed run takes the same decisions and gives the same files.
+#[test]
+fn sigterm_during_adaptive_rounds_then_resume_gives_identical_files() {
+    kill_and_resume(
+        "-TERM",
+        &[
+            "--replications",
+            "4",
+            "--target-ci",
+            "total_throughput=45",
+            "--max-replications",
+            "64",
+        ],
+        30,
+    );
 }
 
 #[test]

@@ -39,6 +39,9 @@ pub struct Scenario {
     /// Time series keep every `record_every`-th step (steps 0, K, 2K, ...);
     /// per-run summaries still use every step. Set by `--record-every`.
     pub record_every: u32,
+    /// Adaptive replications (`--target-ci`): variants get more than
+    /// `replications`, up to the target's cap, until the target is met.
+    pub target_ci: Option<crate::adaptive::TargetCi>,
 }
 
 /// How events' dips and recoveries are measured.
@@ -123,9 +126,18 @@ impl Scenario {
         self.events.iter().map(|e| e.event.clone()).collect()
     }
 
-    /// Total member-steps of the run, for estimates.
+    /// Most jobs the run can have (every variant at its cap when adaptive),
+    /// for estimates.
     pub fn total_jobs(&self) -> u64 {
-        self.variants.len() as u64 * self.replications as u64
+        self.variants.len() as u64 * u64::from(self.replication_slots())
+    }
+
+    /// The most replications any variant can have: `replications`, or the
+    /// adaptive cap. Job indices are `variant × replication_slots + replication`.
+    pub fn replication_slots(&self) -> u32 {
+        self.target_ci.as_ref().map_or(self.replications, |t| {
+            t.max_replications.max(self.replications)
+        })
     }
 
     /// The scenario with every default filled in, as TOML.

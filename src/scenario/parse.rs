@@ -461,6 +461,7 @@ impl Cx<'_> {
             sweep: sweep.into_iter().map(|(p, v)| (p.to_string(), v)).collect(),
             common_streams: false,
             record_every: 1,
+            target_ci: None,
         })
     }
 
