@@ -442,6 +442,7 @@ pub fn assemble(
         .collect();
     let comparison = compare_variants(&compared, &samples);
     write_comparison(dir, &comparison).map_err(err)?;
+    write_summary_stats(dir, &compared, &samples).map_err(err)?;
     if let Some(target) = &s.target_ci {
         let at = compared.iter().position(|(n, _)| *n == target.metric);
         write_adaptive(s, dir, target, planned, &samples, at).map_err(err)?;
@@ -483,6 +484,44 @@ pub fn assemble(
         comparison,
         headline,
     })
+}
+
+/// `summary_stats.csv`: every summary measure of every variant across its
+/// replications (exact: the samples are at hand for the comparisons).
+fn write_summary_stats(
+    dir: &Path,
+    compared: &[(String, Better)],
+    samples: &[(String, Vec<Vec<f64>>)],
+) -> Result<(), OutputError> {
+    let mut f = CsvFile::create(dir, "summary_stats.csv")?;
+    f.line(&[
+        "variant",
+        "measure",
+        "n",
+        "mean",
+        "sd",
+        "ci95_low",
+        "ci95_high",
+        "median",
+        "q1",
+        "q3",
+        "min",
+        "max",
+    ])?;
+    for (variant, per_measure) in samples {
+        for ((measure, _), x) in compared.iter().zip(per_measure) {
+            let s = crate::stats::Summary::of(x);
+            let (lo, hi) = s.ci95();
+            let mut row = vec![variant.clone(), measure.clone(), s.n.to_string()];
+            row.extend(
+                [s.mean, s.sd, lo, hi, s.median, s.q1, s.q3, s.min, s.max]
+                    .iter()
+                    .map(|x| cell(*x)),
+            );
+            f.line(&row.iter().map(String::as_str).collect::<Vec<_>>())?;
+        }
+    }
+    f.finish()
 }
 
 /// `adaptive.csv`: how many replications each variant needed for the

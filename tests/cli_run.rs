@@ -119,6 +119,52 @@ fn results_have_the_promised_shape() {
         assert!(header.contains(&col), "summary.csv lacks {col}");
     }
     assert_eq!(summary.lines().count(), 1 + 4 * 6);
+    // summary_stats.csv: each variant's total over its replications, as
+    // recomputed here from summary.csv (mean, type-7 median and quartiles).
+    let at = header
+        .iter()
+        .position(|h| *h == "total_throughput")
+        .unwrap();
+    let stats = std::fs::read_to_string(out.join("summary_stats.csv")).unwrap();
+    let first_variant = summary.lines().nth(1).unwrap().split(',').next().unwrap();
+    let mut x: Vec<f64> = summary
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .filter(|r| r[0] == first_variant)
+        .map(|r| r[at].parse().unwrap())
+        .collect();
+    assert_eq!(x.len(), 6);
+    x.sort_by(f64::total_cmp);
+    let q = |p: f64| {
+        let h = p * 5.0;
+        let (lo, f) = (h.floor() as usize, h - h.floor());
+        x[lo] + f * (x[(lo + 1).min(5)] - x[lo])
+    };
+    let row: Vec<f64> = stats
+        .lines()
+        .find(|l| l.starts_with(&format!("{first_variant},total_throughput,")))
+        .expect("total_throughput in summary_stats.csv")
+        .split(',')
+        .skip(2)
+        .map(|c| c.parse().unwrap())
+        .collect();
+    let mean = x.iter().sum::<f64>() / 6.0;
+    for (got, want) in [
+        (row[0], 6.0),
+        (row[1], mean),
+        (row[5], q(0.5)),
+        (row[6], q(0.25)),
+        (row[7], q(0.75)),
+        (row[8], x[0]),
+        (row[9], x[5]),
+    ] {
+        assert!(
+            (got - want).abs() <= 1e-9 * want.abs().max(1.0),
+            "{got} vs {want}"
+        );
+    }
+    assert!(row[3] < mean && mean < row[4], "CI around the mean");
     let run: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
     assert_eq!(run["seed"], 2026);
@@ -127,7 +173,10 @@ fn results_have_the_promised_shape() {
     // No temporary files are left behind.
     for e in std::fs::read_dir(&out).unwrap() {
         let name = e.unwrap().file_name().into_string().unwrap();
-        assert!(!name.contains("partial"), "{name} left behind");
+        assert!(
+            !name.contains("partial") && !name.ends_with(".part"),
+            "{name} left behind"
+        );
     }
     // The resolved scenario reproduces the run exactly.
     let again = base.join("again");
