@@ -437,9 +437,9 @@ fn run(args: RunArgs) -> Result<(), String> {
         Done(Result<manifest::JobEntry, String>, engine::RunSummary),
         Failed(engine::JobFailure),
     }
-    let fragments = staging.clone();
+    let log = manifest::FragmentLog::open(&staging).map_err(|e| format!("error: {e}"))?;
     let finish = |o: Outcome| match o {
-        Outcome::Done(r) => Finished::Done(manifest::write_fragment(&fragments, &r), r.summary),
+        Outcome::Done(r) => Finished::Done(log.append(&r), r.summary),
         Outcome::Failed(f) => Finished::Failed(f),
     };
 

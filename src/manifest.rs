@@ -1,15 +1,19 @@
 //! The manifest of a run (`manifest.json`) and its per-job fragments.
 //!
 //! While a run is in flight, every finished variant × replication job is
-//! written to `jobs/v<V>-r<R>.bin` in the staging folder (temporary name,
-//! then renamed) and listed in the manifest with a checksum of its bytes.
+//! appended as a fragment to a log in the staging folder
+//! (`jobs/log-<K>.bin`, one per run or resume: creating a file per job cost
+//! more than small jobs themselves) and listed in the manifest with its
+//! offset, length and a checksum of its bytes.
 //! The result files are assembled from the fragments in canonical order at
 //! the end, so a run can be interrupted, resumed, or split into shards and
 //! merged, and still give byte-identical files. An entry whose fragment is
 //! missing or does not match its checksum is simply run again.
 
-use std::fs;
+use std::fs::{self, File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
@@ -99,8 +103,14 @@ impl std::str::FromStr for Shard {
 pub struct JobEntry {
     pub variant: usize,
     pub replication: u32,
-    /// Fragment file, relative to the run folder (removed once assembled).
+    /// Fragment log, relative to the run folder (removed once assembled).
     pub file: String,
+    /// Where the fragment's bytes lie in `file` (length 0: the whole file,
+    /// as older versions wrote one file per job).
+    #[serde(default)]
+    pub offset: u64,
+    #[serde(default)]
+    pub len: u64,
     /// [`checksum`] of the fragment's bytes (series and summary, exactly).
     pub checksum: String,
     pub member_steps: u64,
@@ -324,15 +334,23 @@ pub fn decode(bytes: &[u8]) -> Option<JobResult> {
     })
 }
 
-/// Fragment file name of a job, relative to the run folder.
-pub fn fragment_name(variant: usize, replication: u32) -> String {
-    format!("jobs/v{variant}-r{replication}.bin")
-}
-
 /// Reads a fragment and checks it against its manifest entry.
 pub fn read_fragment(dir: &Path, e: &JobEntry) -> Result<JobResult, String> {
     let path = dir.join(&e.file);
-    let bytes = fs::read(&path).map_err(|err| format!("cannot read {}: {err}", path.display()))?;
+    let cannot = |err: std::io::Error| format!("cannot read {}: {err}", path.display());
+    let bytes = if e.len == 0 {
+        fs::read(&path).map_err(cannot)?
+    } else {
+        let mut f = File::open(&path).map_err(cannot)?;
+        f.seek(SeekFrom::Start(e.offset)).map_err(cannot)?;
+        let mut b = vec![
+            0;
+            usize::try_from(e.len)
+                .map_err(|_| format!("{} is too large", path.display()))?
+        ];
+        f.read_exact(&mut b).map_err(cannot)?;
+        b
+    };
     if checksum(&bytes) != e.checksum {
         return Err(format!(
             "{} does not match its checksum in manifest.json (damaged or changed)",
@@ -345,20 +363,81 @@ pub fn read_fragment(dir: &Path, e: &JobEntry) -> Result<JobResult, String> {
     }
 }
 
-/// Writes one finished job's fragment into run folder `dir` (temporary
-/// name, then renamed) and gives its manifest entry. Runs on the worker
-/// that ran the job, so encoding and writing proceed in parallel.
-pub fn write_fragment(dir: &Path, r: &JobResult) -> Result<JobEntry, String> {
-    let bytes = encode(r);
-    let file = fragment_name(r.variant, r.replication);
-    write_atomic(&dir.join(&file), &bytes).map_err(|e| e.to_string())?;
-    Ok(JobEntry {
-        variant: r.variant,
-        replication: r.replication,
-        file,
-        checksum: checksum(&bytes),
-        member_steps: r.member_steps,
-    })
+/// The fragment log of one run (or resume) session: `jobs/log-<K>.bin`
+/// in the run folder, K the first unused number, so a resumed run never
+/// appends after a record a kill may have cut short. A record is the
+/// fragment's length (u64, little-endian) then its bytes, written in one
+/// piece; workers encode in parallel and append under a lock.
+pub struct FragmentLog {
+    file: String,
+    out: Mutex<(File, u64)>,
+}
+
+impl FragmentLog {
+    pub fn open(dir: &Path) -> Result<FragmentLog, String> {
+        let jobs = dir.join("jobs");
+        fs::create_dir_all(&jobs).map_err(|e| format!("cannot create {}: {e}", jobs.display()))?;
+        let k = (0..)
+            .find(|k| !jobs.join(format!("log-{k}.bin")).exists())
+            .unwrap_or(0);
+        let file = format!("jobs/log-{k}.bin");
+        let path = dir.join(&file);
+        let f = OpenOptions::new()
+            .create_new(true)
+            .append(true)
+            .open(&path)
+            .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+        Ok(FragmentLog {
+            file,
+            out: Mutex::new((f, 0)),
+        })
+    }
+
+    /// Appends one finished job and gives its manifest entry.
+    pub fn append(&self, r: &JobResult) -> Result<JobEntry, String> {
+        let bytes = encode(r);
+        let sum = checksum(&bytes);
+        let mut record = Vec::with_capacity(8 + bytes.len());
+        record.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+        record.extend_from_slice(&bytes);
+        let mut g = self.out.lock().unwrap_or_else(|p| p.into_inner());
+        let at = g.1;
+        g.0.write_all(&record)
+            .map_err(|e| format!("cannot write {}: {e}", self.file))?;
+        g.1 += record.len() as u64;
+        Ok(JobEntry {
+            variant: r.variant,
+            replication: r.replication,
+            file: self.file.clone(),
+            offset: at + 8,
+            len: bytes.len() as u64,
+            checksum: sum,
+            member_steps: r.member_steps,
+        })
+    }
+}
+
+/// The complete records of a fragment log, in order (a record cut short by
+/// a kill ends the list).
+fn log_records(bytes: &[u8]) -> Vec<(u64, &[u8])> {
+    let mut out = Vec::new();
+    let mut at = 0usize;
+    while let Some(len) = bytes
+        .get(at..at + 8)
+        .and_then(|b| b.try_into().ok())
+        .map(u64::from_le_bytes)
+        .and_then(|l| usize::try_from(l).ok())
+    {
+        let Some(rec) = at
+            .checked_add(8 + len)
+            .and_then(|end| bytes.get(at + 8..end))
+        else {
+            break;
+        };
+        out.push(((at + 8) as u64, rec));
+        at += 8 + len;
+    }
+    out
 }
 
 /// A run folder being filled: the staging folder with its manifest.
@@ -407,31 +486,39 @@ impl RunDir {
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         m.jobs.retain(|e| read_fragment(dir, e).is_ok());
         // Fragments finished after the manifest was last saved (a hard
-        // kill): a fragment only gets its name once completely written.
-        let k = m.jobs.len();
-        if let Ok(entries) = fs::read_dir(dir.join("jobs")) {
-            for entry in entries.flatten() {
-                let name = entry.file_name().to_string_lossy().into_owned();
-                let file = format!("jobs/{name}");
-                if !name.ends_with(".bin") || m.jobs[..k].iter().any(|e| e.file == file) {
-                    continue;
-                }
-                let Ok(bytes) = fs::read(entry.path()) else {
-                    continue;
-                };
-                if let Some(r) = decode(&bytes)
-                    && fragment_name(r.variant, r.replication) == file
-                    && r.variant < m.variants
-                    && r.replication < m.replication_slots.max(m.replications)
-                    && r.series.len()
-                        == (m.steps as usize).div_ceil(m.source.record_every.max(1) as usize)
-                            * r.summary.means.len()
+        // kill): complete records in the logs that the manifest lacks.
+        let mut known: std::collections::HashSet<(usize, u32)> =
+            m.jobs.iter().map(|e| (e.variant, e.replication)).collect();
+        let mut logs: Vec<String> = fs::read_dir(dir.join("jobs"))
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| n.starts_with("log-") && n.ends_with(".bin"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        logs.sort();
+        let slots = m.replication_slots.max(m.replications);
+        let rows = (m.steps as usize).div_ceil(m.source.record_every.max(1) as usize);
+        for name in logs {
+            let file = format!("jobs/{name}");
+            let Ok(bytes) = fs::read(dir.join(&file)) else {
+                continue;
+            };
+            for (offset, rec) in log_records(&bytes) {
+                let Some(r) = decode(rec) else { break };
+                if r.variant < m.variants
+                    && r.replication < slots
+                    && r.series.len() == rows * r.summary.means.len()
+                    && known.insert((r.variant, r.replication))
                 {
                     m.jobs.push(JobEntry {
                         variant: r.variant,
                         replication: r.replication,
-                        file,
-                        checksum: checksum(&bytes),
+                        file: file.clone(),
+                        offset,
+                        len: rec.len() as u64,
+                        checksum: checksum(rec),
                         member_steps: r.member_steps,
                     });
                 }
@@ -460,14 +547,7 @@ impl RunDir {
             .is_ok()
     }
 
-    /// Keeps one finished job: fragment first (renamed into place), then its
-    /// manifest entry.
-    pub fn record(&mut self, r: &JobResult) -> Result<(), String> {
-        let e = write_fragment(&self.dir, r)?;
-        self.add(e)
-    }
-
-    /// Lists a job whose fragment [`write_fragment`] wrote (the manifest is
+    /// Lists a job whose fragment [`FragmentLog::append`] wrote (the manifest is
     /// rewritten at most twice a second, and always by [`RunDir::save`]).
     pub fn add(&mut self, e: JobEntry) -> Result<(), String> {
         let key = (e.variant, e.replication);
@@ -521,4 +601,51 @@ pub fn failure_list(failed: &[FailedEntry]) -> String {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(variant: usize, replication: u32) -> JobResult {
+        JobResult {
+            variant,
+            replication,
+            series: (0..12).map(|i| f64::from(i) * 0.5).collect(),
+            summary: RunSummary {
+                stability: 0.1,
+                total: 42.0,
+                means: vec![1.0, 2.0, 3.0],
+                events: vec![],
+            },
+            member_steps: 99,
+        }
+    }
+
+    #[test]
+    fn a_log_cut_short_by_a_kill_keeps_its_complete_records() {
+        let dir = std::env::temp_dir().join(format!("orgsim-log-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let log = FragmentLog::open(&dir).unwrap();
+        let entries: Vec<JobEntry> = (0..3).map(|r| log.append(&job(1, r)).unwrap()).collect();
+        for e in &entries {
+            let back = read_fragment(&dir, e).unwrap();
+            assert_eq!((back.variant, back.replication), (e.variant, e.replication));
+            assert_eq!(back.series, job(1, 0).series);
+        }
+        // A kill in the middle of the third record.
+        let path = dir.join(&entries[0].file);
+        let bytes = fs::read(&path).unwrap();
+        let cut = entries[2].offset as usize + 5;
+        fs::write(&path, &bytes[..cut]).unwrap();
+        let recs = log_records(&fs::read(&path).unwrap()[..]).len();
+        assert_eq!(recs, 2);
+        assert!(read_fragment(&dir, &entries[2]).is_err());
+        // A second session writes to a new log, never after the cut.
+        let again = FragmentLog::open(&dir).unwrap();
+        let e = again.append(&job(0, 7)).unwrap();
+        assert_ne!(e.file, entries[0].file);
+        assert_eq!(e.offset, 8);
+        let _ = fs::remove_dir_all(&dir);
+    }
 }

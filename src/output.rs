@@ -145,8 +145,9 @@ pub struct Assembled {
 
 /// One variant's share of the result files, built on a worker.
 struct VariantPart {
-    /// Its `timeseries.csv` and `aggregate.csv` rows, in part files.
-    timeseries: PathBuf,
+    /// Its `timeseries.csv` rows (in order, in several part files) and
+    /// `aggregate.csv` rows.
+    timeseries: Vec<PathBuf>,
     aggregate: PathBuf,
     /// Its `summary.csv` rows.
     summary: String,
@@ -162,33 +163,20 @@ fn push_cell(buf: &mut String, x: f64) {
     }
 }
 
-/// Reads one variant's fragments in replication order and writes its rows:
-/// time series and per-step aggregates to part files, summary rows and
-/// samples to memory. Variants are independent, so they are built in
-/// parallel and concatenated in order.
-fn assemble_variant(
+/// Writes the `timeseries.csv` rows of some of a variant's replications
+/// (`entries`, in replication order) to part file `path`.
+fn write_timeseries_part(
     s: &Scenario,
     variant: usize,
     entries: &[JobEntry],
     fragment_dir: &(dyn Fn(&JobEntry) -> PathBuf + Sync),
-    staging: &Path,
-) -> Result<VariantPart, String> {
-    let metrics = s.model.metric_names();
-    let k = metrics.len();
+    path: &Path,
+) -> Result<(), String> {
+    let k = s.model.metric_names().len();
     let every = s.record_every.max(1) as usize;
     let quoted = csv_field(&s.variants[variant].name);
-    let compared = compared_metrics(s);
-    let ts_path = staging.join(format!("timeseries.csv.v{variant}.part"));
-    let mut ts = BufWriter::with_capacity(
-        1 << 20,
-        File::create(&ts_path)
-            .at(&ts_path)
-            .map_err(|e| e.to_string())?,
-    );
-    let mut agg = StepAggregator::new(crate::engine::recorded_steps(s), k);
-    let mut summary = String::new();
-    let mut samples = vec![Vec::with_capacity(entries.len()); compared.len()];
-    let mut headline = vec![OnlineStats::new(); k + 1];
+    let io = |e: io::Error| format!("cannot write {}: {e}", path.display());
+    let mut out = BufWriter::with_capacity(1 << 20, File::create(path).map_err(io)?);
     let mut buf = String::with_capacity(1 << 16);
     for e in entries {
         let r = read_fragment(&fragment_dir(e), e)?;
@@ -203,18 +191,73 @@ fn assemble_variant(
                 push_cell(&mut buf, *x);
             }
             buf.push('\n');
-            agg.push(step, row);
             if buf.len() > 1 << 15 {
-                ts.write_all(buf.as_bytes())
-                    .at(&ts_path)
-                    .map_err(|e| e.to_string())?;
+                out.write_all(buf.as_bytes()).map_err(io)?;
                 buf.clear();
             }
         }
+    }
+    out.write_all(buf.as_bytes()).map_err(io)?;
+    out.flush().map_err(io)
+}
+
+/// Builds one variant's share of the files. Its time-series rows are
+/// formatted in a few chunks of replications in parallel (order does not
+/// matter there), while its per-step aggregates, which must see the
+/// replications in order, are computed alongside: so a run with few
+/// variants still uses every core.
+fn assemble_variant(
+    s: &Scenario,
+    variant: usize,
+    entries: &[JobEntry],
+    fragment_dir: &(dyn Fn(&JobEntry) -> PathBuf + Sync),
+    staging: &Path,
+) -> Result<VariantPart, String> {
+    let chunk = entries.len().div_ceil(4).max(1);
+    let (timeseries, rest) = rayon::join(
+        || {
+            entries
+                .par_chunks(chunk)
+                .enumerate()
+                .map(|(i, c)| {
+                    let path = staging.join(format!("timeseries.csv.v{variant}.{i}.part"));
+                    write_timeseries_part(s, variant, c, fragment_dir, &path).map(|_| path)
+                })
+                .collect::<Result<Vec<PathBuf>, String>>()
+        },
+        || aggregate_variant(s, variant, entries, fragment_dir, staging),
+    );
+    let mut part = rest?;
+    part.timeseries = timeseries?;
+    Ok(part)
+}
+
+/// A variant's per-step aggregates (to a part file), summary rows, samples
+/// and headline statistics, from its replications in order.
+fn aggregate_variant(
+    s: &Scenario,
+    variant: usize,
+    entries: &[JobEntry],
+    fragment_dir: &(dyn Fn(&JobEntry) -> PathBuf + Sync),
+    staging: &Path,
+) -> Result<VariantPart, String> {
+    let metrics = s.model.metric_names();
+    let k = metrics.len();
+    let every = s.record_every.max(1) as usize;
+    let quoted = csv_field(&s.variants[variant].name);
+    let compared = compared_metrics(s);
+    let mut agg = StepAggregator::new(crate::engine::recorded_steps(s), k);
+    let mut summary = String::new();
+    let mut samples = vec![Vec::with_capacity(entries.len()); compared.len()];
+    let mut headline = vec![OnlineStats::new(); k + 1];
+    for e in entries {
+        let r = read_fragment(&fragment_dir(e), e)?;
+        for (step, row) in r.series.chunks_exact(k).enumerate() {
+            agg.push(step, row);
+        }
         let sm = &r.summary;
         summary.push_str(&quoted);
-        summary.push(',');
-        summary.push_str(&rep);
+        let _ = write!(summary, ",{}", r.replication);
         for x in [sm.stability, sm.total].iter().chain(&sm.means) {
             summary.push(',');
             push_cell(&mut summary, *x);
@@ -238,19 +281,10 @@ fn assemble_variant(
             a.push(*x);
         }
     }
-    ts.write_all(buf.as_bytes())
-        .at(&ts_path)
-        .map_err(|e| e.to_string())?;
-    ts.flush().at(&ts_path).map_err(|e| e.to_string())?;
-    drop(ts);
     let agg_path = staging.join(format!("aggregate.csv.v{variant}.part"));
-    let mut out = BufWriter::with_capacity(
-        1 << 20,
-        File::create(&agg_path)
-            .at(&agg_path)
-            .map_err(|e| e.to_string())?,
-    );
-    buf.clear();
+    let io = |e: io::Error| format!("cannot write {}: {e}", agg_path.display());
+    let mut out = BufWriter::with_capacity(1 << 20, File::create(&agg_path).map_err(io)?);
+    let mut buf = String::with_capacity(1 << 16);
     if !entries.is_empty() {
         for step in 0..agg.n_steps() {
             for (m, metric) in metrics.iter().enumerate() {
@@ -272,19 +306,15 @@ fn assemble_variant(
                 buf.push('\n');
             }
             if buf.len() > 1 << 15 {
-                out.write_all(buf.as_bytes())
-                    .at(&agg_path)
-                    .map_err(|e| e.to_string())?;
+                out.write_all(buf.as_bytes()).map_err(io)?;
                 buf.clear();
             }
         }
     }
-    out.write_all(buf.as_bytes())
-        .at(&agg_path)
-        .map_err(|e| e.to_string())?;
-    out.flush().at(&agg_path).map_err(|e| e.to_string())?;
+    out.write_all(buf.as_bytes()).map_err(io)?;
+    out.flush().map_err(io)?;
     Ok(VariantPart {
-        timeseries: ts_path,
+        timeseries: Vec::new(),
         aggregate: agg_path,
         summary,
         samples,
@@ -421,7 +451,9 @@ pub fn assemble(
         });
         for (v, part) in (first..last).zip(parts) {
             let part = part?;
-            append_part(&mut timeseries, &part.timeseries)?;
+            for p in &part.timeseries {
+                append_part(&mut timeseries, p)?;
+            }
             append_part(&mut aggregate, &part.aggregate)?;
             summary
                 .out
