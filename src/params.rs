@@ -47,6 +47,10 @@ impl ParamSpec {
 pub fn fmt_num(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 {
         format!("{}", v as i64)
+    } else if v.is_finite() && (v.abs() < 1e-5 || v.abs() >= 1e15) {
+        // Plain notation would run to hundreds of digits (and make sweep
+        // variant names unusable); this is still valid TOML and exact.
+        format!("{v:e}")
     } else {
         format!("{v}")
     }

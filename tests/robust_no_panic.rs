@@ -190,3 +190,17 @@ proptest! {
         check(doc.as_bytes());
     }
 }
+
+/// Found by `one_bad_line_in_a_good_scenario_never_panics`: a swept value
+/// so small that its plain decimal form made the generated variant name
+/// longer than a name may be, so the resolved file did not parse.
+#[test]
+fn tiny_and_huge_swept_values_keep_the_resolved_file_valid() {
+    for v in ["2.143440062249231e-313", "1e-9", "0.3"] {
+        let text = format!(
+            "name = \"x\"\nsteps = 60\nreplications = 2\n[[variant]]\nname = \"a\"\nstructure = \"peer\"\n[sweep]\ndelegation = [{v}, 0.9]\narrival_rate = [0.2, 1e-7]\n"
+        );
+        assert!(parse("p.toml", text.as_bytes()).is_ok(), "{v}");
+        check(text.as_bytes());
+    }
+}
