@@ -150,6 +150,28 @@ fn column_label(r: &Results, col: &str) -> String {
     plot::metric_label(col).0
 }
 
+/// With adaptive replications (`adaptive.csv`): how many each variant got
+/// and what for.
+fn adaptive_fact(csv: &str) -> Option<String> {
+    let rows: Vec<Vec<&str>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    let first = rows.first().filter(|r| r.len() >= 9)?;
+    let counts: Vec<u64> = rows.iter().filter_map(|r| r.get(4)?.parse().ok()).collect();
+    let met = rows.iter().filter(|r| r.get(8) == Some(&"true")).count();
+    Some(format!(
+        "adaptive replications: {} to {} per variant, added until the 95% CI half-width of {} was at most {} (at most {}; met by {met} of {} variants)",
+        counts.iter().min()?,
+        counts.iter().max()?,
+        first[1],
+        first[2],
+        first[3],
+        rows.len()
+    ))
+}
+
 impl Doc {
     fn new(r: &Results) -> Doc {
         let names: Vec<&str> = r.variant_names();
@@ -164,12 +186,18 @@ impl Doc {
         facts.push(format!("{} variants: {}", names.len(), names.join(", ")));
         let steps = r.scenario.steps.map_or(r.ts.steps as i64, |s| s);
         facts.push(format!("{steps} steps (1 step = 1 week)"));
-        facts.push(format!(
-            "{} replications per variant",
-            r.scenario
-                .replications
-                .map_or(r.replications() as i64, |x| x)
-        ));
+        match std::fs::read_to_string(r.dir.join("adaptive.csv"))
+            .ok()
+            .and_then(|t| adaptive_fact(&t))
+        {
+            Some(fact) => facts.push(fact),
+            None => facts.push(format!(
+                "{} replications per variant",
+                r.scenario
+                    .replications
+                    .map_or(r.replications() as i64, |x| x)
+            )),
+        }
         if let Some(seed) = &r.scenario.seed {
             facts.push(format!("seed {seed}"));
         }
