@@ -129,6 +129,15 @@ fn same_counts_and_files_on_one_or_four_threads() {
         m["replications_per_variant"],
         run["replications_per_variant"]
     );
+    // The report says how many replications each variant got.
+    ok(&orgsim(&["plot", a.to_str().unwrap()]));
+    let report = std::fs::read_to_string(a.join("report.md")).unwrap();
+    let want = format!(
+        "adaptive replications: {} to {} per variant",
+        counts.iter().min().unwrap(),
+        counts.iter().max().unwrap()
+    );
+    assert!(report.contains(&want), "{want} not in report.md");
     let _ = std::fs::remove_dir_all(a);
     let _ = std::fs::remove_dir_all(b);
 }
