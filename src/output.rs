@@ -258,6 +258,10 @@ fn aggregate_variant(
         let sm = &r.summary;
         summary.push_str(&quoted);
         let _ = write!(summary, ",{}", r.replication);
+        for x in &s.variants[variant].sweep_point {
+            summary.push(',');
+            summary.push_str(&fmt_num(*x));
+        }
         for x in [sm.stability, sm.total].iter().chain(&sm.means) {
             summary.push(',');
             push_cell(&mut summary, *x);
@@ -602,12 +606,10 @@ fn write_adaptive(
 pub fn summary_header(s: &Scenario) -> Vec<String> {
     let metrics = s.model.metric_names();
     let primary = metrics[s.model.primary_metric()];
-    let mut h = vec![
-        "variant".to_string(),
-        "replication".into(),
-        "stability".into(),
-        format!("total_{primary}"),
-    ];
+    let mut h = vec!["variant".to_string(), "replication".into()];
+    // A sweep's parameters, so each row says its point (tidy data).
+    h.extend(s.sweep.iter().map(|(p, _)| p.clone()));
+    h.extend(["stability".into(), format!("total_{primary}")]);
     h.extend(metrics.iter().map(|m| format!("mean_{m}")));
     for k in 1..=s.scheduled_events().count() {
         h.push(format!("event{k}_dip"));

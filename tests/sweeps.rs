@@ -115,3 +115,42 @@ fn morris_screening_finds_a_parameter_with_no_effect() {
     assert!(orgsim::sensitivity::parse_factor(&s, "nonsense").is_err());
     assert!(orgsim::sensitivity::parse_factor(&s, "delegation=0.5:0.2").is_err());
 }
+
+/// Tidy sweep output: summary.csv has one row per point × replication and
+/// one column per swept parameter, with the point's values.
+#[test]
+fn sweep_summary_rows_carry_their_parameter_values() {
+    let dir = std::env::temp_dir().join(format!("orgsim-tidy-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("lhs.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "{BASE}[sweep]\nmethod = \"latin-hypercube\"\npoints = 5\ndelegation = [0.0, 1.0]\nescalation = [0.0, 0.5]\n"
+        ),
+    )
+    .unwrap();
+    let out = dir.join("r");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_orgsim"))
+        .args(["run", file.to_str().unwrap(), "--quiet", "--no-charts"])
+        .args(["--out", out.to_str().unwrap()])
+        .env("CI", "true")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s = parse("s.toml", std::fs::read(&file).unwrap().as_slice()).unwrap();
+    let text = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+    let rows: Vec<Vec<&str>> = text.lines().map(|l| l.split(',').collect()).collect();
+    assert_eq!(
+        &rows[0][..4],
+        &["variant", "replication", "delegation", "escalation"]
+    );
+    assert_eq!(rows.len() - 1, 5 * 2);
+    for r in &rows[1..] {
+        let v = s.variants.iter().find(|v| v.name == r[0]).unwrap();
+        let got: Vec<f64> = r[2..4].iter().map(|x| x.parse().unwrap()).collect();
+        assert_eq!(got, v.sweep_point, "{}", r[0]);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -114,7 +114,8 @@ fn ordered_columns(r: &Results) -> Vec<String> {
     let cols = &r.summary.columns;
     let mut out: Vec<String> = Vec::new();
     let mut push = |c: &String| {
-        if !out.contains(c) {
+        // A sweep's parameter columns say which point a row is, not a result.
+        if !out.contains(c) && !r.sweep_params.contains(c) {
             out.push(c.clone());
         }
     };
