@@ -902,6 +902,14 @@ fn print_comparison(s: &Scenario, rows: &[crate::stats::ComparisonRow]) {
     if s.variants.len() < 2 {
         return;
     }
+    if s.variants.len() > output::ALL_PAIRS_UP_TO {
+        println!(
+            "\n{} variants: comparison.csv compares each with the first (\"{}\") on every measure",
+            s.variants.len(),
+            s.variants[0].name
+        );
+        return;
+    }
     if s.variants.len() > 6 {
         println!(
             "\n{} variants: every pairwise comparison is in comparison.csv",

@@ -29,12 +29,32 @@ const MAGIC: &[u8; 8] = b"ORGSIMJ1";
 
 /// 64-bit FNV-1a of some bytes, as 16 hex digits.
 pub fn checksum(bytes: &[u8]) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    format!("{:016x}", fnv(FNV_START, bytes))
+}
+
+const FNV_START: u64 = 0xcbf2_9ce4_8422_2325;
+
+fn fnv(mut h: u64, bytes: &[u8]) -> u64 {
     for b in bytes {
         h ^= u64::from(*b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
-    format!("{h:016x}")
+    h
+}
+
+/// [`checksum`] of a file, read in pieces (result files can be larger
+/// than memory should hold).
+pub fn checksum_file(path: &Path) -> std::io::Result<String> {
+    let mut f = File::open(path)?;
+    let mut buf = vec![0u8; 1 << 20];
+    let mut h = FNV_START;
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            return Ok(format!("{h:016x}"));
+        }
+        h = fnv(h, &buf[..n]);
+    }
 }
 
 /// Identifies a run's settings: the resolved scenario (every default, the
@@ -334,33 +354,39 @@ pub fn decode(bytes: &[u8]) -> Option<JobResult> {
     })
 }
 
-/// Reads a fragment and checks it against its manifest entry.
-pub fn read_fragment(dir: &Path, e: &JobEntry) -> Result<JobResult, String> {
-    let path = dir.join(&e.file);
+/// Reads a fragment from an open log at `path` and checks it.
+pub fn read_fragment_from(f: &mut File, path: &Path, e: &JobEntry) -> Result<JobResult, String> {
     let cannot = |err: std::io::Error| format!("cannot read {}: {err}", path.display());
-    let bytes = if e.len == 0 {
-        fs::read(&path).map_err(cannot)?
-    } else {
-        let mut f = File::open(&path).map_err(cannot)?;
-        f.seek(SeekFrom::Start(e.offset)).map_err(cannot)?;
-        let mut b = vec![
-            0;
-            usize::try_from(e.len)
-                .map_err(|_| format!("{} is too large", path.display()))?
-        ];
-        f.read_exact(&mut b).map_err(cannot)?;
-        b
-    };
-    if checksum(&bytes) != e.checksum {
+    f.seek(SeekFrom::Start(e.offset)).map_err(cannot)?;
+    let mut bytes =
+        vec![0; usize::try_from(e.len).map_err(|_| format!("{} is too large", path.display()))?];
+    f.read_exact(&mut bytes).map_err(cannot)?;
+    check_fragment(&bytes, path, e)
+}
+
+fn check_fragment(bytes: &[u8], path: &Path, e: &JobEntry) -> Result<JobResult, String> {
+    if checksum(bytes) != e.checksum {
         return Err(format!(
             "{} does not match its checksum in manifest.json (damaged or changed)",
             path.display()
         ));
     }
-    match decode(&bytes) {
+    match decode(bytes) {
         Some(r) if r.variant == e.variant && r.replication == e.replication => Ok(r),
         _ => Err(format!("{} is not a valid result fragment", path.display())),
     }
+}
+
+/// Reads a fragment and checks it against its manifest entry.
+pub fn read_fragment(dir: &Path, e: &JobEntry) -> Result<JobResult, String> {
+    let path = dir.join(&e.file);
+    let cannot = |err: std::io::Error| format!("cannot read {}: {err}", path.display());
+    if e.len == 0 {
+        let bytes = fs::read(&path).map_err(cannot)?;
+        return check_fragment(&bytes, &path, e);
+    }
+    let mut f = File::open(&path).map_err(cannot)?;
+    read_fragment_from(&mut f, &path, e)
 }
 
 /// The fragment log of one run (or resume) session: `jobs/log-<K>.bin`

@@ -13,13 +13,13 @@ use std::fmt::Write as _;
 
 use rayon::prelude::*;
 
-use crate::manifest::{JobEntry, Manifest, checksum, read_fragment};
+use crate::manifest::{JobEntry, Manifest, checksum_file, read_fragment};
 use crate::model::ModelKind;
 use crate::org::{OrgNode, OrgParams, Organization, Structure};
 use crate::params::{ParamSet, fmt_num};
 use crate::rng;
 use crate::scenario::Scenario;
-use crate::stats::{Better, ComparisonRow, OnlineStats, StepAggregator, compare_variants};
+use crate::stats::{Better, ComparisonRow, OnlineStats, StepAggregator, compare_pairs};
 
 /// An error with the path it concerns.
 #[derive(Debug)]
@@ -147,13 +147,103 @@ pub struct Assembled {
 struct VariantPart {
     /// Its `timeseries.csv` rows (in order, in several part files) and
     /// `aggregate.csv` rows.
-    timeseries: Vec<PathBuf>,
-    aggregate: PathBuf,
+    timeseries: Vec<Part>,
+    aggregate: Part,
     /// Its `summary.csv` rows.
     summary: String,
     /// Per compared measure, one value per finished replication.
     samples: Vec<Vec<f64>>,
     headline: Vec<OnlineStats>,
+}
+
+/// Rows built on a worker: in memory while small, spilled to a part file
+/// in the staging folder once large (so memory stays bounded whatever the
+/// run, and a large sweep does not create a file per variant).
+enum Part {
+    Text(String),
+    File(PathBuf),
+}
+
+/// Collects rows into a [`Part`].
+struct Spill {
+    path: PathBuf,
+    text: String,
+    file: Option<BufWriter<File>>,
+}
+
+impl Spill {
+    /// Largest part kept in memory.
+    const LIMIT: usize = 2 << 20;
+
+    fn new(path: PathBuf) -> Spill {
+        Spill {
+            path,
+            text: String::new(),
+            file: None,
+        }
+    }
+
+    /// Takes the rows in `buf` (leaving it empty).
+    fn take(&mut self, buf: &mut String) -> Result<(), String> {
+        let io = |e: io::Error| format!("cannot write {}: {e}", self.path.display());
+        if self.file.is_none() && self.text.len() + buf.len() > Self::LIMIT {
+            let mut f = BufWriter::with_capacity(1 << 20, File::create(&self.path).map_err(io)?);
+            f.write_all(self.text.as_bytes()).map_err(io)?;
+            self.text = String::new();
+            self.file = Some(f);
+        }
+        match &mut self.file {
+            Some(f) => f.write_all(buf.as_bytes()).map_err(io)?,
+            None => self.text.push_str(buf),
+        }
+        buf.clear();
+        Ok(())
+    }
+
+    fn finish(mut self, buf: &mut String) -> Result<Part, String> {
+        self.take(buf)?;
+        match self.file.take() {
+            Some(mut f) => {
+                f.flush()
+                    .map_err(|e| format!("cannot write {}: {e}", self.path.display()))?;
+                Ok(Part::File(self.path))
+            }
+            None => Ok(Part::Text(self.text)),
+        }
+    }
+}
+
+/// Reads fragments, keeping the logs open (a log holds many of them).
+struct Fragments<'a> {
+    dir_of: &'a (dyn Fn(&JobEntry) -> PathBuf + Sync),
+    open: Vec<(PathBuf, File)>,
+}
+
+impl<'a> Fragments<'a> {
+    fn new(dir_of: &'a (dyn Fn(&JobEntry) -> PathBuf + Sync)) -> Self {
+        Fragments {
+            dir_of,
+            open: Vec::new(),
+        }
+    }
+
+    fn read(&mut self, e: &JobEntry) -> Result<crate::engine::JobResult, String> {
+        let dir = (self.dir_of)(e);
+        if e.len == 0 {
+            return read_fragment(&dir, e);
+        }
+        let path = dir.join(&e.file);
+        let at = match self.open.iter().position(|(p, _)| *p == path) {
+            Some(i) => i,
+            None => {
+                let f = File::open(&path)
+                    .map_err(|err| format!("cannot read {}: {err}", path.display()))?;
+                self.open.push((path.clone(), f));
+                self.open.len() - 1
+            }
+        };
+        crate::manifest::read_fragment_from(&mut self.open[at].1, &path, e)
+    }
 }
 
 /// Appends a number as written in CSVs (see [`cell`]) without allocating.
@@ -163,23 +253,23 @@ fn push_cell(buf: &mut String, x: f64) {
     }
 }
 
-/// Writes the `timeseries.csv` rows of some of a variant's replications
-/// (`entries`, in replication order) to part file `path`.
-fn write_timeseries_part(
+/// The `timeseries.csv` rows of some of a variant's replications
+/// (`entries`, in replication order); `path` is where they spill.
+fn timeseries_part(
     s: &Scenario,
     variant: usize,
     entries: &[JobEntry],
     fragment_dir: &(dyn Fn(&JobEntry) -> PathBuf + Sync),
-    path: &Path,
-) -> Result<(), String> {
+    path: PathBuf,
+) -> Result<Part, String> {
     let k = s.model.metric_names().len();
     let every = s.record_every.max(1) as usize;
     let quoted = csv_field(&s.variants[variant].name);
-    let io = |e: io::Error| format!("cannot write {}: {e}", path.display());
-    let mut out = BufWriter::with_capacity(1 << 20, File::create(path).map_err(io)?);
+    let mut fragments = Fragments::new(fragment_dir);
+    let mut out = Spill::new(path);
     let mut buf = String::with_capacity(1 << 16);
     for e in entries {
-        let r = read_fragment(&fragment_dir(e), e)?;
+        let r = fragments.read(e)?;
         let rep = r.replication.to_string();
         for (step, row) in r.series.chunks_exact(k).enumerate() {
             buf.push_str(&quoted);
@@ -192,13 +282,11 @@ fn write_timeseries_part(
             }
             buf.push('\n');
             if buf.len() > 1 << 15 {
-                out.write_all(buf.as_bytes()).map_err(io)?;
-                buf.clear();
+                out.take(&mut buf)?;
             }
         }
     }
-    out.write_all(buf.as_bytes()).map_err(io)?;
-    out.flush().map_err(io)
+    out.finish(&mut buf)
 }
 
 /// Builds one variant's share of the files. Its time-series rows are
@@ -212,8 +300,9 @@ fn assemble_variant(
     entries: &[JobEntry],
     fragment_dir: &(dyn Fn(&JobEntry) -> PathBuf + Sync),
     staging: &Path,
+    chunks: usize,
 ) -> Result<VariantPart, String> {
-    let chunk = entries.len().div_ceil(4).max(1);
+    let chunk = entries.len().div_ceil(chunks.max(1)).max(1);
     let (timeseries, rest) = rayon::join(
         || {
             entries
@@ -221,9 +310,9 @@ fn assemble_variant(
                 .enumerate()
                 .map(|(i, c)| {
                     let path = staging.join(format!("timeseries.csv.v{variant}.{i}.part"));
-                    write_timeseries_part(s, variant, c, fragment_dir, &path).map(|_| path)
+                    timeseries_part(s, variant, c, fragment_dir, path)
                 })
-                .collect::<Result<Vec<PathBuf>, String>>()
+                .collect::<Result<Vec<Part>, String>>()
         },
         || aggregate_variant(s, variant, entries, fragment_dir, staging),
     );
@@ -250,8 +339,9 @@ fn aggregate_variant(
     let mut summary = String::new();
     let mut samples = vec![Vec::with_capacity(entries.len()); compared.len()];
     let mut headline = vec![OnlineStats::new(); k + 1];
+    let mut fragments = Fragments::new(fragment_dir);
     for e in entries {
-        let r = read_fragment(&fragment_dir(e), e)?;
+        let r = fragments.read(e)?;
         for (step, row) in r.series.chunks_exact(k).enumerate() {
             agg.push(step, row);
         }
@@ -285,9 +375,7 @@ fn aggregate_variant(
             a.push(*x);
         }
     }
-    let agg_path = staging.join(format!("aggregate.csv.v{variant}.part"));
-    let io = |e: io::Error| format!("cannot write {}: {e}", agg_path.display());
-    let mut out = BufWriter::with_capacity(1 << 20, File::create(&agg_path).map_err(io)?);
+    let mut out = Spill::new(staging.join(format!("aggregate.csv.v{variant}.part")));
     let mut buf = String::with_capacity(1 << 16);
     if !entries.is_empty() {
         for step in 0..agg.n_steps() {
@@ -310,16 +398,13 @@ fn aggregate_variant(
                 buf.push('\n');
             }
             if buf.len() > 1 << 15 {
-                out.write_all(buf.as_bytes()).map_err(io)?;
-                buf.clear();
+                out.take(&mut buf)?;
             }
         }
     }
-    out.write_all(buf.as_bytes()).map_err(io)?;
-    out.flush().map_err(io)?;
     Ok(VariantPart {
         timeseries: Vec::new(),
-        aggregate: agg_path,
+        aggregate: out.finish(&mut buf)?,
         summary,
         samples,
         headline,
@@ -327,7 +412,17 @@ fn aggregate_variant(
 }
 
 /// Appends a part file to a CSV being written, then removes the part.
-fn append_part(to: &mut CsvFile, part: &Path) -> Result<(), String> {
+fn append_part(to: &mut CsvFile, part: &Part) -> Result<(), String> {
+    let part = match part {
+        Part::Text(text) => {
+            return to
+                .out
+                .write_all(text.as_bytes())
+                .at(&to.tmp)
+                .map_err(|e| e.to_string());
+        }
+        Part::File(path) => path,
+    };
     to.out.flush().at(&to.tmp).map_err(|e| e.to_string())?;
     let mut from = File::open(part).at(part).map_err(|e| e.to_string())?;
     io::copy(&mut from, to.out.get_mut())
@@ -442,7 +537,14 @@ pub fn assemble(
         .map_err(|e| format!("cannot start worker threads: {e}"))?;
     // A window of variants at a time bounds the part files on disk and the
     // aggregators in memory.
-    let window = 4 * pool.current_num_threads().max(1);
+    let threads = pool.current_num_threads().max(1);
+    let window = 4 * threads;
+    // Few variants: split each one's time series across the threads too.
+    let chunks = if s.variants.len() >= 2 * threads {
+        1
+    } else {
+        2 * threads
+    };
     let mut samples: Vec<(String, Vec<Vec<f64>>)> = Vec::with_capacity(s.variants.len());
     let mut headline = Vec::with_capacity(s.variants.len());
     for first in (0..s.variants.len()).step_by(window) {
@@ -450,7 +552,7 @@ pub fn assemble(
         let parts: Vec<Result<VariantPart, String>> = pool.install(|| {
             (first..last)
                 .into_par_iter()
-                .map(|v| assemble_variant(s, v, by_variant[v], fragment_dir, dir))
+                .map(|v| assemble_variant(s, v, by_variant[v], fragment_dir, dir, chunks))
                 .collect()
         });
         for (v, part) in (first..last).zip(parts) {
@@ -476,7 +578,7 @@ pub fn assemble(
         .into_iter()
         .map(|(n, b, _)| (n, b))
         .collect();
-    let comparison = compare_variants(&compared, &samples);
+    let comparison = compare_pairs(&compared, &samples, &compared_pairs(s.variants.len()));
     write_comparison(dir, &comparison).map_err(err)?;
     write_summary_stats(dir, &compared, &samples).map_err(err)?;
     if let Some(target) = &s.target_ci {
@@ -508,8 +610,8 @@ pub fn assemble(
         .collect();
     names.sort();
     for n in names {
-        let bytes = fs::read(dir.join(&n)).map_err(|e| format!("cannot read {n}: {e}"))?;
-        manifest.files.insert(n, checksum(&bytes));
+        let sum = checksum_file(&dir.join(&n)).map_err(|e| format!("cannot read {n}: {e}"))?;
+        manifest.files.insert(n, sum);
     }
     manifest.replications_per_variant = planned.to_vec();
     manifest.complete = manifest.failed.is_empty()
@@ -520,6 +622,22 @@ pub fn assemble(
         comparison,
         headline,
     })
+}
+
+/// Up to this many variants, `comparison.csv` compares every pair; above
+/// it (a large sweep), each variant against the first, so the table grows
+/// with the number of points rather than its square.
+pub const ALL_PAIRS_UP_TO: usize = 12;
+
+/// The pairs of variants `comparison.csv` compares (see [`ALL_PAIRS_UP_TO`]).
+pub fn compared_pairs(n: usize) -> Vec<(usize, usize)> {
+    if n <= ALL_PAIRS_UP_TO {
+        (0..n)
+            .flat_map(|i| (i + 1..n).map(move |j| (i, j)))
+            .collect()
+    } else {
+        (1..n).map(|j| (0, j)).collect()
+    }
 }
 
 /// `summary_stats.csv`: every summary measure of every variant across its

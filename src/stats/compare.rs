@@ -236,12 +236,28 @@ pub fn compare_variants(
     metrics: &[(String, Better)],
     samples: &[(String, Vec<Vec<f64>>)],
 ) -> Vec<ComparisonRow> {
+    let n = samples.len();
+    let pairs: Vec<(usize, usize)> = (0..n)
+        .flat_map(|i| (i + 1..n).map(move |j| (i, j)))
+        .collect();
+    compare_pairs(metrics, samples, &pairs)
+}
+
+/// Like [`compare_variants`], for the given pairs of variants only (e.g.
+/// each point of a large sweep against the first, where every pair would
+/// make the table grow with the square of the points). Holm adjustment runs
+/// over the rows produced.
+pub fn compare_pairs(
+    metrics: &[(String, Better)],
+    samples: &[(String, Vec<Vec<f64>>)],
+    pairs: &[(usize, usize)],
+) -> Vec<ComparisonRow> {
     let column = |v: usize, m: usize| samples[v].1.get(m).map_or(&[][..], Vec::as_slice);
     let mut rows = Vec::new();
     let mut directions = Vec::new();
     for (m, (metric, direction)) in metrics.iter().enumerate() {
-        for i in 0..samples.len() {
-            for j in i + 1..samples.len() {
+        {
+            for &(i, j) in pairs {
                 let (a, b) = (column(i, m), column(j, m));
                 let (ma, mb) = (Moments::of(a), Moments::of(b));
                 let (_, _, welch_p) = welch_t_test(a, b);

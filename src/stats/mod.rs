@@ -17,7 +17,7 @@ pub mod quantile;
 pub mod summary;
 
 pub use aggregate::StepAggregator;
-pub use compare::{Better, ComparisonRow, compare_variants};
+pub use compare::{Better, ComparisonRow, compare_pairs, compare_variants};
 pub use quantile::P2Quantile;
 pub use summary::Summary;
 
@@ -69,7 +69,19 @@ impl OnlineStats {
         if self.n < 2 {
             return f64::NAN;
         }
-        t_quantile(0.975, (self.n - 1) as f64) * self.sd() / (self.n as f64).sqrt()
+        t975(self.n - 1) * self.sd() / (self.n as f64).sqrt()
+    }
+}
+
+/// The 97.5% quantile of Student's t with `df` degrees of freedom, from a
+/// table computed once for small `df` (a large sweep asks for it millions
+/// of times, once per step × metric × variant).
+pub fn t975(df: u64) -> f64 {
+    static TABLE: std::sync::OnceLock<Vec<f64>> = std::sync::OnceLock::new();
+    let table = TABLE.get_or_init(|| (0..=1024).map(|d| t_quantile(0.975, d as f64)).collect());
+    match table.get(df as usize) {
+        Some(&t) => t,
+        None => t_quantile(0.975, df as f64),
     }
 }
 
