@@ -154,3 +154,37 @@ fn sweep_summary_rows_carry_their_parameter_values() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Above 12 variants comparison.csv compares each point with the first, so
+/// a large sweep's table grows with its points, not their square.
+#[test]
+fn a_large_sweep_is_compared_with_its_first_point() {
+    let dir = std::env::temp_dir().join(format!("orgsim-pairs-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("grid.toml");
+    std::fs::write(
+        &file,
+        format!("{BASE}[sweep]\ndelegation = [0.0, 0.2, 0.4, 0.6, 0.8]\nspan = [2, 3, 4]\n"),
+    )
+    .unwrap();
+    let out = dir.join("r");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_orgsim"))
+        .args(["run", file.to_str().unwrap(), "--no-charts"])
+        .args(["--out", out.to_str().unwrap()])
+        .env("CI", "true")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("compares each with the first"));
+    let text = std::fs::read_to_string(out.join("comparison.csv")).unwrap();
+    let rows: Vec<Vec<&str>> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    let metrics: std::collections::BTreeSet<&str> = rows.iter().map(|r| r[0]).collect();
+    assert_eq!(rows.len(), 14 * metrics.len());
+    assert!(rows.iter().all(|r| r[1] == "h delegation=0 span=2"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
