@@ -469,7 +469,10 @@ fn log_records(bytes: &[u8]) -> Vec<(u64, &[u8])> {
 /// A run folder being filled: the staging folder with its manifest.
 pub struct RunDir {
     pub dir: PathBuf,
+    /// Its jobs are in arrival order until [`RunDir::save`] sorts them.
     pub manifest: Manifest,
+    /// The jobs listed, for lookups while the list is unsorted.
+    done: std::collections::HashSet<(usize, u32)>,
     last_save: Instant,
 }
 
@@ -484,6 +487,11 @@ impl RunDir {
         manifest.write(dir)?;
         Ok(RunDir {
             dir: dir.to_path_buf(),
+            done: manifest
+                .jobs
+                .iter()
+                .map(|e| (e.variant, e.replication))
+                .collect(),
             manifest,
             last_save: Instant::now(),
         })
@@ -558,6 +566,7 @@ impl RunDir {
         m.source = expected.source;
         let rd = RunDir {
             dir: dir.to_path_buf(),
+            done: m.jobs.iter().map(|e| (e.variant, e.replication)).collect(),
             manifest: m,
             last_save: Instant::now(),
         };
@@ -567,23 +576,23 @@ impl RunDir {
 
     /// Whether a job is already done.
     pub fn is_done(&self, variant: usize, replication: u32) -> bool {
-        self.manifest
-            .jobs
-            .binary_search_by(|e| (e.variant, e.replication).cmp(&(variant, replication)))
-            .is_ok()
+        self.done.contains(&(variant, replication))
     }
 
     /// Lists a job whose fragment [`FragmentLog::append`] wrote (the manifest is
     /// rewritten at most twice a second, and always by [`RunDir::save`]).
     pub fn add(&mut self, e: JobEntry) -> Result<(), String> {
-        let key = (e.variant, e.replication);
-        match self
+        // Appended: inserting in order would cost a shift per job, which
+        // grows with the square of a large sweep's jobs.
+        if self.done.insert((e.variant, e.replication)) {
+            self.manifest.jobs.push(e);
+        } else if let Some(x) = self
             .manifest
             .jobs
-            .binary_search_by(|x| (x.variant, x.replication).cmp(&key))
+            .iter_mut()
+            .find(|x| (x.variant, x.replication) == (e.variant, e.replication))
         {
-            Ok(i) => self.manifest.jobs[i] = e,
-            Err(i) => self.manifest.jobs.insert(i, e),
+            *x = e;
         }
         if self.last_save.elapsed().as_millis() >= 500 {
             self.save()?;
@@ -605,7 +614,11 @@ impl RunDir {
         self.save()
     }
 
+    /// Writes the manifest, its jobs sorted by variant then replication.
     pub fn save(&mut self) -> Result<(), String> {
+        self.manifest
+            .jobs
+            .sort_by_key(|e| (e.variant, e.replication));
         self.last_save = Instant::now();
         self.manifest.write(&self.dir)
     }

@@ -522,7 +522,8 @@ pub fn assemble(
         ])
         .map_err(err)?;
 
-    // Jobs are sorted by variant, then replication: one slice per variant.
+    // Sorted by variant, then replication: one slice per variant.
+    manifest.jobs.sort_by_key(|e| (e.variant, e.replication));
     let mut by_variant: Vec<&[JobEntry]> = Vec::with_capacity(s.variants.len());
     let mut rest = &manifest.jobs[..];
     for v in 0..s.variants.len() {
