@@ -293,14 +293,18 @@ pub(crate) fn moved(
     }
 }
 
-/// Right (matching reality) and wrong (opposite) views in (`pos`, `neg`).
+/// Views in (`pos`, `neg`) that match reality (`real_pos`, its +1
+/// dimensions). A view holds no bits beyond the m dimensions, so the
+/// complement of `real_pos` serves as reality's -1 dimensions.
 #[inline]
-fn right_wrong(pos: u64, neg: u64, real_pos: u64, mask: u64) -> (u32, u32) {
-    let real_neg = mask & !real_pos;
-    (
-        (pos & real_pos).count_ones() + (neg & real_neg).count_ones(),
-        (pos & real_neg).count_ones() + (neg & real_pos).count_ones(),
-    )
+fn right(pos: u64, neg: u64, real_pos: u64) -> u32 {
+    ((pos & real_pos) | (neg & !real_pos)).count_ones()
+}
+
+/// Views in (`pos`, `neg`) opposite to reality.
+#[inline]
+fn wrong(pos: u64, neg: u64, real_pos: u64) -> u32 {
+    ((pos & !real_pos) | (neg & real_pos)).count_ones()
 }
 
 /// The state shared by March's model and its extensions (Miller et al. 2006):
@@ -466,8 +470,11 @@ impl Core {
         self.superior_plus.clear();
         self.superior_minus.clear();
         self.superiors = 0;
+        // Every dimension is shown as +1 or -1: wrong = m - right.
+        let complete = self.rules.zeros_act_randomly;
+        let count_wrong = self.rules.superior_by_score && !complete;
         for i in 0..self.n {
-            let (mut right, mut wrong) = (0, 0);
+            let (mut r, mut x) = (0, 0);
             for w in 0..wn {
                 let (mut p, mut q) = (self.pos[i * wn + w], self.neg[i * wn + w]);
                 if self.rules.zeros_act_randomly {
@@ -479,13 +486,17 @@ impl Core {
                         q |= zero & !r;
                     }
                 }
-                let (r, x) = right_wrong(p, q, self.reality[w], self.mask[w]);
-                right += r;
-                wrong += x;
+                r += right(p, q, self.reality[w]);
+                if count_wrong {
+                    x += wrong(p, q, self.reality[w]);
+                }
                 self.shown_pos[w] = p;
                 self.shown_neg[w] = q;
             }
-            let merit = self.merit_from(right, wrong);
+            if complete {
+                x = self.m as u32 - r;
+            }
+            let merit = self.merit_from(r, x);
             self.merit[i] = merit;
             if merit > code_merit {
                 self.superiors += 1;
@@ -507,13 +518,12 @@ impl Core {
 
     /// Score (right minus wrong) or knowledge (right) of a view, per the rules.
     fn merit_of(&self, pos: &[u64], neg: &[u64]) -> i32 {
-        let (mut right, mut wrong) = (0, 0);
+        let (mut r, mut x) = (0, 0);
         for w in 0..self.words {
-            let (r, x) = right_wrong(pos[w], neg[w], self.reality[w], self.mask[w]);
-            right += r;
-            wrong += x;
+            r += right(pos[w], neg[w], self.reality[w]);
+            x += wrong(pos[w], neg[w], self.reality[w]);
         }
-        self.merit_from(right, wrong)
+        self.merit_from(r, x)
     }
 
     /// Members learn from the code where it is not 0.
@@ -601,12 +611,12 @@ impl Core {
         if dims.is_empty() {
             return f64::NAN;
         }
-        let mut right = 0;
+        let mut r = 0;
         for w in 0..self.words {
-            let r = range_mask(&dims, w);
-            right += right_wrong(pos[w] & r, neg[w] & r, self.reality[w], self.mask[w]).0;
+            let d = range_mask(&dims, w);
+            r += right(pos[w] & d, neg[w] & d, self.reality[w]);
         }
-        f64::from(right) / dims.len() as f64
+        f64::from(r) / dims.len() as f64
     }
 
     /// The code's knowledge on the dimensions in `dims`.
@@ -634,19 +644,14 @@ impl Core {
     fn measure_state(&mut self) {
         let (m, n, wn) = (self.m, self.n, self.words);
         let out = &mut self.measured;
-        let (mut right, mut wrong) = (0i64, 0i64);
+        let (mut r, mut x) = (0i64, 0i64);
         for w in 0..wn {
-            let (r, x) = right_wrong(
-                self.code_pos[w],
-                self.code_neg[w],
-                self.reality[w],
-                self.mask[w],
-            );
-            right += i64::from(r);
-            wrong += i64::from(x);
+            let (cp, cn, real) = (self.code_pos[w], self.code_neg[w], self.reality[w]);
+            r += i64::from(right(cp, cn, real));
+            x += i64::from(wrong(cp, cn, real));
         }
-        out[CODE_KNOWLEDGE] = right as f64 / m as f64;
-        out[CODE_SCORE] = (right - wrong) as f64 / m as f64;
+        out[CODE_KNOWLEDGE] = r as f64 / m as f64;
+        out[CODE_SCORE] = (r - x) as f64 / m as f64;
         self.member_plus.clear();
         self.member_minus.clear();
         // Sums of members' right counts and their squares, exact.
@@ -655,7 +660,7 @@ impl Core {
             let mut r = 0u32;
             for w in 0..wn {
                 let (p, q) = (self.pos[i * wn + w], self.neg[i * wn + w]);
-                r += right_wrong(p, q, self.reality[w], self.mask[w]).0;
+                r += right(p, q, self.reality[w]);
                 self.member_plus.add(w, p);
                 self.member_minus.add(w, q);
             }
