@@ -930,7 +930,7 @@ mod tests {
             let (mut trials, mut hits, mut pairs, mut both) = (0u64, 0u64, 0u64, 0u64);
             for k in 0..40_000u64 {
                 // Candidate masks of varying density, some empty.
-                let cand = rng.next_u64() & rng.next_u64() | (k % 3 == 0) as u64 * (1 << 63);
+                let cand = (rng.next_u64() & rng.next_u64()) | ((k % 3 == 0) as u64 * (1 << 63));
                 let sel = t.select(cand, &mut rng);
                 assert_eq!(sel & !cand, 0, "selects only candidates");
                 trials += u64::from(cand.count_ones());
