@@ -183,6 +183,10 @@ fn sweep_gets_a_heatmap_and_limited_lines() {
 fn malformed_inputs_give_typed_errors_naming_the_file() {
     let dir = tempdir("bad");
     plot_fixture::write(&dir, &Spec::standard(2, 2, 30));
+    // No events in 30 steps: with aggregate.csv present timeseries.csv is
+    // not read at all, so these checks go through the path that
+    // re-aggregates it.
+    std::fs::remove_file(dir.join("aggregate.csv")).unwrap();
     // Not a number.
     let ts = std::fs::read_to_string(dir.join("timeseries.csv")).unwrap();
     let bad = ts.replacen("\ntop-down,0,1,", "\ntop-down,0,1,oops", 1);
@@ -222,6 +226,94 @@ fn malformed_inputs_give_typed_errors_naming_the_file() {
     std::fs::remove_file(dir.join("summary.csv")).unwrap();
     let e = render_all(&dir).unwrap_err().to_string();
     assert!(e.contains("summary.csv"), "{e}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn aggregate_csv_and_timeseries_csv_give_the_same_charts() {
+    // Per-step statistics come from aggregate.csv; without it they are
+    // re-aggregated from timeseries.csv. Both must draw the same charts.
+    let dir = tempdir("agg");
+    plot_fixture::write(&dir, &Spec::standard(3, 5, 160));
+    let with = orgsim::plot::build_charts(&orgsim::plot::load(&dir).unwrap()).unwrap();
+    std::fs::remove_file(dir.join("aggregate.csv")).unwrap();
+    let without = orgsim::plot::build_charts(&orgsim::plot::load(&dir).unwrap()).unwrap();
+    assert_eq!(with.len(), without.len());
+    assert!(with.iter().any(|c| c.name == "recovery"));
+    for (a, b) in with.iter().zip(&without) {
+        assert_eq!(a.name, b.name);
+        assert!(a.svg == b.svg, "chart {} differs", a.name);
+    }
+    // A bad cell in aggregate.csv is reported with its file and line.
+    plot_fixture::write(&dir, &Spec::standard(2, 2, 30));
+    let ag = std::fs::read_to_string(dir.join("aggregate.csv")).unwrap();
+    let lines: Vec<&str> = ag.lines().collect();
+    let bad = lines[3].replacen(",2,", ",x2,", 1);
+    let mut text = lines.clone();
+    text[3] = &bad;
+    std::fs::write(dir.join("aggregate.csv"), text.join("\n") + "\n").unwrap();
+    let e = render_all(&dir).unwrap_err().to_string();
+    assert!(
+        e.contains("aggregate.csv") && e.contains("line 4") && e.contains("x2"),
+        "{e}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_big_organization_is_summarized_quickly() {
+    // 60,000 members in 4,000 teams under a 5-level hierarchy of
+    // 1 + 4 + 40 + 400 + 4,000 posts: the facts count every member and the
+    // chart collapses the lowest posts, with a note. (The million-member
+    // case, 190,000 posts, is timed by hand: see the commit message.)
+    let dir = tempdir("bigorg");
+    plot_fixture::write(&dir, &Spec::standard(1, 2, 30));
+    let mut org = String::from("variant,kind,id,parent,team,level,domain,dedicated,holder\n");
+    let (mut id, mut level_ids) = (0usize, vec![]);
+    for (level, count) in [(5, 1usize), (4, 4), (3, 40), (2, 400), (1, 4000)] {
+        let parents: Vec<usize> = level_ids.last().cloned().unwrap_or_default();
+        let mut ids = Vec::new();
+        for k in 0..count {
+            let parent = if parents.is_empty() {
+                String::new()
+            } else {
+                format!("p{}", parents[k % parents.len()])
+            };
+            let team = if level == 1 {
+                k.to_string()
+            } else {
+                String::new()
+            };
+            org.push_str(&format!(
+                "top-down,post,p{id},{parent},{team},{level},,1,m{id}\n"
+            ));
+            ids.push(id);
+            id += 1;
+        }
+        level_ids.push(ids);
+    }
+    for t in 0..4000 {
+        for k in 0..15 {
+            org.push_str(&format!(
+                "top-down,member,m{t}_{k},p{},{t},0,,0,\n",
+                445 + t
+            ));
+        }
+    }
+    std::fs::write(dir.join("organization.csv"), org).unwrap();
+    let t = std::time::Instant::now();
+    render_all(&dir).unwrap();
+    let secs = t.elapsed().as_secs_f64();
+    let texts = svg_texts(&svg(&dir, "organization_top_down"));
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains("60000 members in 4000 teams")),
+        "{texts:?}"
+    );
+    assert!(texts.iter().any(|t| t.contains("collapsed into one box")));
+    // Generous: guards against gross regressions only.
+    assert!(secs < 60.0, "{secs:.1} s");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -229,18 +229,24 @@ fn march_each_documented_rule_is_load_bearing() {
         1012,
     );
     assert_above(&fast, &jumps, 0.015, "gradual socialization");
+    // How k is counted matters where the code learns slowly enough for
+    // 1 - (1 - p2)^k not to saturate: at p2 = 0.9 its effect is only 0.003 ±
+    // 0.002 (6,000 replications, before and after the bit-packed rewrite),
+    // below this test's minimum, so it is held at p2 = 0.5 (effect 0.029 ±
+    // 0.003 over 2,000 replications), with a larger minimum.
+    let fast_half = with_rules(o, 0.9, 0.5, 200, reps, 1014);
     let k_literal = with_rules(
         Rules {
             k_is_majority_margin: false,
             ..o
         },
         0.9,
-        0.9,
+        0.5,
         200,
         reps,
         1013,
     );
-    assert_above(&fast, &k_literal, 0.005, "k is the majority margin");
+    assert_above(&fast_half, &k_literal, 0.015, "k is the majority margin");
 }
 
 #[test]

@@ -6,7 +6,7 @@ use std::ops::Range;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::data::{KEY_METRICS, Results};
+use super::data::{Event, KEY_METRICS, Results, ScenarioInfo};
 use super::style::*;
 use super::{HEIGHT, PlotError, WIDTH};
 use crate::stats::OnlineStats;
@@ -505,31 +505,82 @@ pub const PRE_WINDOW: usize = 10;
 /// Longest window drawn after an event.
 const POST_MAX: f64 = 100.0;
 
+/// Where the recovery chart looks around one event.
+pub(crate) struct Window {
+    /// Index of the event in `events.csv` order.
+    pub event: usize,
+    pub start: usize,
+    /// First step of the pre-event level.
+    pub pre_from: usize,
+    /// Steps drawn from the event's start on.
+    pub post: usize,
+    /// Steps of the pre-event level (the scenario's baseline).
+    pub pre_window: usize,
+    /// Width of the trailing mean (the scenario's smoothing).
+    pub smooth: usize,
+}
+
+impl Window {
+    /// Every step the chart reads: the pre-event level, the drawn window and
+    /// the trailing means' reach before it.
+    pub fn steps(&self) -> Range<usize> {
+        self.pre_from.saturating_sub(self.smooth - 1)..self.start + self.post
+    }
+}
+
+/// The recovery chart's window around each event that starts within the
+/// run (after step 0).
+pub(crate) fn recovery_windows(
+    events: &[Event],
+    steps: usize,
+    scenario: &ScenarioInfo,
+) -> Vec<Window> {
+    // The project's recovery measure, when the scenario states it.
+    let pre_window = scenario
+        .baseline
+        .filter(|b| *b > 0)
+        .map_or(PRE_WINDOW, |b| b as usize);
+    let smooth = scenario
+        .smoothing
+        .filter(|b| *b > 0)
+        .map_or(1, |b| b as usize);
+    events
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.start >= 1.0 && (e.start as usize) < steps)
+        .map(|(k, e)| {
+            let start = e.start as usize;
+            let next = events
+                .iter()
+                .filter(|o| o.start > e.start)
+                .map(|o| o.start)
+                .fold(f64::INFINITY, f64::min);
+            let post = ((steps - start) as f64)
+                .min(next - e.start)
+                .min(POST_MAX.max(e.duration * 2.0))
+                .max(1.0) as usize;
+            Window {
+                event: k,
+                start,
+                pre_from: start.saturating_sub(pre_window),
+                post,
+                pre_window,
+                smooth,
+            }
+        })
+        .collect()
+}
+
 fn recovery(r: &Results, look: &Look) -> Result<Option<Chart>, PlotError> {
     let Some(primary) = r.ts.primary_metric.clone() else {
         return Ok(None);
     };
-    let steps = r.ts.steps;
-    let events: Vec<_> = r
-        .events
-        .iter()
-        .filter(|e| e.start >= 1.0 && (e.start as usize) < steps)
-        .collect();
-    if events.is_empty() {
+    let windows = recovery_windows(&r.events, r.ts.steps, &r.scenario);
+    let Some(first) = windows.first() else {
         return Ok(None);
-    }
+    };
     let (plabel, _) = metric_label(&primary);
-    // The project's recovery measure, when the scenario states it.
-    let pre_window = r
-        .scenario
-        .baseline
-        .filter(|b| *b > 0)
-        .map_or(PRE_WINDOW, |b| b as usize);
-    let smooth = r
-        .scenario
-        .smoothing
-        .filter(|b| *b > 0)
-        .map_or(1, |b| b as usize);
+    let (pre_window, smooth) = (first.pre_window, first.smooth);
     let threshold = r
         .scenario
         .threshold
@@ -537,28 +588,19 @@ fn recovery(r: &Results, look: &Look) -> Result<Option<Chart>, PlotError> {
         .unwrap_or(0.95)
         * 100.0;
     let mut panels = Vec::new();
-    for (i, e) in events.iter().enumerate() {
-        let start = e.start as usize;
-        let next = r
-            .events
-            .iter()
-            .filter(|o| o.start > e.start)
-            .map(|o| o.start)
-            .fold(f64::INFINITY, f64::min);
-        let post = ((steps - start) as f64)
-            .min(next - e.start)
-            .min(POST_MAX.max(e.duration * 2.0))
-            .max(1.0) as usize;
-        let pre_from = start.saturating_sub(pre_window);
+    for w in &windows {
+        let e = &r.events[w.event];
+        let (start, post, pre_from) = (w.start, w.post, w.pre_from);
         let lines: Vec<Line> = look
             .shown
             .iter()
             .map(|&v| {
                 let mut st = vec![OnlineStats::new(); start - pre_from + post];
-                for rep in &r.ts.primary[v] {
+                for rep in 0..r.ts.primary.replications(v) {
+                    let at = |s: usize| r.ts.primary.get(v, rep, s);
                     let mut pre = OnlineStats::new();
                     for s in pre_from..start {
-                        pre.push(rep.get(s).copied().unwrap_or(f64::NAN));
+                        pre.push(at(s));
                     }
                     let base = pre.mean();
                     if !(base.is_finite() && base > 0.0) {
@@ -574,7 +616,7 @@ fn recovery(r: &Results, look: &Look) -> Result<Option<Chart>, PlotError> {
                         };
                         let mut m = OnlineStats::new();
                         for t in from..=s {
-                            m.push(rep.get(t).copied().unwrap_or(f64::NAN));
+                            m.push(at(t));
                         }
                         if m.n() > 0 {
                             st[j].push(100.0 * m.mean() / base);
@@ -597,7 +639,6 @@ fn recovery(r: &Results, look: &Look) -> Result<Option<Chart>, PlotError> {
                 }
             })
             .collect();
-        let _ = i;
         panels.push((
             Panel {
                 title: format!("{} (week {})", event_label(r, e.k), fmt_num(e.start)),
@@ -607,7 +648,7 @@ fn recovery(r: &Results, look: &Look) -> Result<Option<Chart>, PlotError> {
                 shades: vec![(0.0, e.duration)],
                 labels: Vec::new(),
                 hline: Some((threshold, String::new())),
-                small: events.len() > 1,
+                small: windows.len() > 1,
                 markers: false,
             },
             lines,

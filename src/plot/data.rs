@@ -4,8 +4,17 @@
 //! and reordered columns are fine. Empty cells mean "no value" and become
 //! `NaN`. Nothing here panics on malformed input: every problem is a
 //! [`PlotError`] naming the file, the line and the column.
+//!
+//! Memory stays bounded for big runs: per-step statistics come from
+//! `aggregate.csv` (re-aggregated from `timeseries.csv` only when it is
+//! missing), `timeseries.csv` is streamed and only the primary metric on
+//! the steps around events is kept per replication (the recovery chart's
+//! windows), and `organization.csv` is streamed keeping the leadership
+//! posts and, of the members, only counts per team.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{Hash, Hasher};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use crate::stats::OnlineStats;
@@ -42,6 +51,113 @@ pub struct VariantInfo {
     pub params: Vec<(String, String)>,
 }
 
+/// Statistics across replications of one metric at one step: what the
+/// charts draw (mean and the half-width of its 95% t interval).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct StepStats {
+    pub n: u64,
+    mean: f64,
+    half: f64,
+}
+
+impl StepStats {
+    pub fn n(&self) -> u64 {
+        self.n
+    }
+
+    /// Mean; NaN when no replication has a value.
+    pub fn mean(&self) -> f64 {
+        if self.n == 0 { f64::NAN } else { self.mean }
+    }
+
+    /// Half-width of the 95% t interval of the mean; NaN when `n < 2`.
+    pub fn ci95_half_width(&self) -> f64 {
+        if self.n < 2 { f64::NAN } else { self.half }
+    }
+}
+
+impl From<&OnlineStats> for StepStats {
+    fn from(s: &OnlineStats) -> Self {
+        StepStats {
+            n: s.n(),
+            mean: s.mean(),
+            half: s.ci95_half_width(),
+        }
+    }
+}
+
+/// The primary metric per replication, on the steps that need it (the
+/// recovery chart's windows around events), not on the whole run.
+#[derive(Clone, Debug, Default)]
+pub struct Replicates {
+    /// Kept steps: sorted, disjoint ranges; range `k` starts at `offsets[k]`
+    /// in a row.
+    ranges: Vec<Range<usize>>,
+    offsets: Vec<usize>,
+    width: usize,
+    /// `rows[variant][replication]`: the kept steps, NaN where absent.
+    rows: Vec<Vec<Vec<f64>>>,
+}
+
+impl Replicates {
+    /// Keeps the steps in `ranges` (any order, may overlap).
+    pub fn new(mut ranges: Vec<Range<usize>>) -> Self {
+        ranges.retain(|r| !r.is_empty());
+        ranges.sort_by_key(|r| r.start);
+        let mut merged: Vec<Range<usize>> = Vec::new();
+        for r in ranges {
+            match merged.last_mut() {
+                Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+                _ => merged.push(r),
+            }
+        }
+        let mut offsets = Vec::with_capacity(merged.len());
+        let mut width = 0;
+        for r in &merged {
+            offsets.push(width);
+            width += r.len();
+        }
+        Replicates {
+            ranges: merged,
+            offsets,
+            width,
+            rows: Vec::new(),
+        }
+    }
+
+    fn slot(&self, step: usize) -> Option<usize> {
+        let k = self.ranges.partition_point(|r| r.end <= step);
+        let r = self.ranges.get(k)?;
+        r.contains(&step).then(|| self.offsets[k] + step - r.start)
+    }
+
+    fn set(&mut self, v: usize, rep: usize, step: usize, x: f64) {
+        let Some(i) = self.slot(step) else { return };
+        if self.rows.len() <= v {
+            self.rows.resize(v + 1, Vec::new());
+        }
+        let reps = &mut self.rows[v];
+        if reps.len() <= rep {
+            reps.resize(rep + 1, vec![f64::NAN; self.width]);
+        }
+        reps[rep][i] = x;
+    }
+
+    /// Replications seen for variant `v`.
+    pub fn replications(&self, v: usize) -> usize {
+        self.rows.get(v).map_or(0, Vec::len)
+    }
+
+    /// Value at `step` of replication `rep` of variant `v`; NaN when absent
+    /// or not kept.
+    pub fn get(&self, v: usize, rep: usize, step: usize) -> f64 {
+        match (self.slot(step), self.rows.get(v).and_then(|r| r.get(rep))) {
+            (Some(i), Some(row)) => row[i],
+            _ => f64::NAN,
+        }
+    }
+}
+
 /// Aggregated time series: for each variant, metric and step the statistics
 /// across replications.
 #[derive(Clone, Debug, Default)]
@@ -49,9 +165,9 @@ pub struct TimeSeries {
     pub metrics: Vec<String>,
     pub steps: usize,
     /// `stats[variant][metric][step]`.
-    pub stats: Vec<Vec<Vec<OnlineStats>>>,
-    /// Primary metric per replication: `primary[variant][replication][step]`.
-    pub primary: Vec<Vec<Vec<f64>>>,
+    pub stats: Vec<Vec<Vec<StepStats>>>,
+    /// Primary metric per replication, around events.
+    pub primary: Replicates,
     /// Name of the metric stored in `primary`, if any.
     pub primary_metric: Option<String>,
 }
@@ -116,11 +232,9 @@ impl Summary {
     }
 }
 
-/// One row of `organization.csv`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct OrgRow {
-    pub variant: String,
-    pub kind: String,
+/// A leadership post (a `post` row of `organization.csv`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct OrgPost {
     pub id: String,
     pub parent: String,
     pub team: Option<i64>,
@@ -128,6 +242,21 @@ pub struct OrgRow {
     pub domain: Option<i64>,
     pub dedicated: bool,
     pub holder: String,
+}
+
+/// One variant's starting organization from `organization.csv`: its posts
+/// row by row, its other rows (members) only as counts per team.
+#[derive(Clone, Debug, Default)]
+pub struct OrgVariant {
+    pub variant: String,
+    pub posts: Vec<OrgPost>,
+    /// Members (rows that are not posts) per team; rows without a team are
+    /// not counted.
+    pub members: BTreeMap<i64, usize>,
+    /// Rows that are not posts, and a digest of them in file order: two
+    /// variants with equal posts, counts and digests have the same rows.
+    pub other_rows: usize,
+    pub other_digest: u64,
 }
 
 /// One row of `comparison.csv`; numeric cells are `NaN` when empty.
@@ -176,7 +305,7 @@ pub struct Results {
     pub events: Vec<Event>,
     /// Swept parameter names (from `sweep.csv`), empty when not a sweep.
     pub sweep_params: Vec<String>,
-    pub org: Vec<OrgRow>,
+    pub org: Vec<OrgVariant>,
     pub comparisons: Vec<Comparison>,
     pub scenario: ScenarioInfo,
 }
@@ -188,10 +317,8 @@ impl Results {
 
     /// Number of replications seen (the largest per variant).
     pub fn replications(&self) -> usize {
-        self.ts
-            .primary
-            .iter()
-            .map(|r| r.len())
+        (0..self.ts.stats.len().max(self.variants.len()))
+            .map(|v| self.ts.primary.replications(v))
             .max()
             .unwrap_or(0)
             .max(
@@ -280,17 +407,6 @@ impl Table {
     fn num(&self, line: u64, row: &[String], c: usize) -> Result<f64, PlotError> {
         parse_num(&self.path, line, &self.headers[c], &row[c])
     }
-
-    fn opt_int(
-        &self,
-        line: u64,
-        row: &[String],
-        c: Option<usize>,
-    ) -> Result<Option<i64>, PlotError> {
-        let Some(c) = c else { return Ok(None) };
-        let v = self.num(line, row, c)?;
-        Ok(if v.is_finite() { Some(v as i64) } else { None })
-    }
 }
 
 fn header_index(path: &Path, headers: &[String]) -> Result<HashMap<String, usize>, PlotError> {
@@ -369,93 +485,208 @@ fn variant_index(names: &mut Vec<String>, name: &str) -> usize {
 /// unbounded memory.
 const MAX_STEPS: u64 = 10_000_000;
 
-/// Reads `timeseries.csv` streaming, aggregating across replications.
-fn read_timeseries(path: &Path, names: &mut Vec<String>) -> Result<TimeSeries, PlotError> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .from_path(path)
-        .map_err(|e| csv_err(path, e))?;
-    let headers: Vec<String> = rdr
-        .headers()
-        .map_err(|e| csv_err(path, e))?
-        .iter()
-        .map(|h| h.trim().to_string())
-        .collect();
-    let index = header_index(path, &headers)?;
-    let col = |c: &str| {
-        index
-            .get(c)
+/// A CSV file opened for streaming, with its header.
+struct Stream {
+    path: PathBuf,
+    rdr: csv::Reader<std::fs::File>,
+    headers: Vec<String>,
+    index: HashMap<String, usize>,
+}
+
+impl Stream {
+    fn open(path: &Path) -> Result<Stream, PlotError> {
+        let mut rdr = csv::ReaderBuilder::new()
+            .from_path(path)
+            .map_err(|e| csv_err(path, e))?;
+        let headers: Vec<String> = rdr
+            .headers()
+            .map_err(|e| csv_err(path, e))?
+            .iter()
+            .map(|h| h.trim().to_string())
+            .collect();
+        let index = header_index(path, &headers)?;
+        Ok(Stream {
+            path: path.to_path_buf(),
+            rdr,
+            headers,
+            index,
+        })
+    }
+
+    fn require(&self, col: &str) -> Result<usize, PlotError> {
+        self.index
+            .get(col)
             .copied()
             .ok_or_else(|| PlotError::MissingColumn {
-                path: path.to_path_buf(),
-                column: c.to_string(),
+                path: self.path.clone(),
+                column: col.to_string(),
             })
-    };
-    let (cv, cr, cs) = (col("variant")?, col("replication")?, col("step")?);
-    let metric_cols: Vec<usize> = (0..headers.len())
-        .filter(|&i| i != cv && i != cr && i != cs)
-        .collect();
-    let metrics: Vec<String> = metric_cols.iter().map(|&i| headers[i].clone()).collect();
-    let primary_metric = if metrics.iter().any(|m| m == "throughput") {
+    }
+
+    /// Reads the next record into `rec`; false at the end.
+    fn next(&mut self, rec: &mut csv::StringRecord) -> Result<bool, PlotError> {
+        self.rdr
+            .read_record(rec)
+            .map_err(|e| csv_err(&self.path, e))
+    }
+
+    fn index_cell(&self, line: u64, rec: &csv::StringRecord, c: usize) -> Result<usize, PlotError> {
+        let x = parse_index(&self.path, line, &self.headers[c], &rec[c])?;
+        if x >= MAX_STEPS {
+            return Err(PlotError::Malformed {
+                path: self.path.clone(),
+                line: Some(line),
+                message: format!("{} {x} is implausibly large", self.headers[c]),
+            });
+        }
+        Ok(x as usize)
+    }
+}
+
+/// The metric whose per-replication series the recovery chart uses.
+fn primary_of(metrics: &[String]) -> Option<String> {
+    if metrics.iter().any(|m| m == "throughput") {
         Some("throughput".to_string())
     } else {
         metrics.first().cloned()
-    };
-    let primary_pos = primary_metric
-        .as_ref()
-        .and_then(|p| metrics.iter().position(|m| m == p));
+    }
+}
 
-    let mut ts = TimeSeries {
-        metrics,
-        primary_metric,
-        ..Default::default()
-    };
+fn cell_of<T: Default + Clone>(
+    grid: &mut Vec<Vec<Vec<T>>>,
+    v: usize,
+    m: usize,
+    metrics: usize,
+    s: usize,
+) -> &mut T {
+    while grid.len() <= v {
+        grid.push(vec![Vec::new(); metrics]);
+    }
+    let series = &mut grid[v][m];
+    if series.len() <= s {
+        series.resize(s + 1, T::default());
+    }
+    &mut series[s]
+}
+
+/// Per-step statistics from `aggregate.csv` (columns variant, step, metric,
+/// n, mean, ci95_low, ci95_high; others are ignored).
+fn read_aggregate(path: &Path, names: &mut Vec<String>) -> Result<TimeSeries, PlotError> {
+    let mut f = Stream::open(path)?;
+    let (cv, cs, cm) = (
+        f.require("variant")?,
+        f.require("step")?,
+        f.require("metric")?,
+    );
+    let (cn, cmean) = (f.require("n")?, f.require("mean")?);
+    let (clo, chi) = (f.require("ci95_low")?, f.require("ci95_high")?);
+    let mut ts = TimeSeries::default();
     let mut rec = csv::StringRecord::new();
-    loop {
-        match rdr.read_record(&mut rec) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => return Err(csv_err(path, e)),
-        }
+    while f.next(&mut rec)? {
         let line = rec.position().map_or(0, |p| p.line());
         let v = variant_index(names, rec[cv].trim());
-        let r = parse_index(path, line, "replication", &rec[cr])?;
-        let s = parse_index(path, line, "step", &rec[cs])?;
-        if s >= MAX_STEPS || r >= MAX_STEPS {
-            return Err(PlotError::Malformed {
-                path: path.to_path_buf(),
-                line: Some(line),
-                message: format!("step {s} / replication {r} is implausibly large"),
-            });
-        }
-        let (r, s) = (r as usize, s as usize);
-        while ts.stats.len() <= v {
-            ts.stats.push(vec![Vec::new(); ts.metrics.len()]);
-            ts.primary.push(Vec::new());
-        }
-        if s + 1 > ts.steps {
-            ts.steps = s + 1;
-        }
+        let s = f.index_cell(line, &rec, cs)?;
+        let metric = rec[cm].trim();
+        let m = match ts.metrics.iter().position(|x| x == metric) {
+            Some(m) => m,
+            None => {
+                ts.metrics.push(metric.to_string());
+                for per_variant in &mut ts.stats {
+                    per_variant.push(Vec::new());
+                }
+                ts.metrics.len() - 1
+            }
+        };
+        let num = |c: usize| parse_num(&f.path, line, &f.headers[c], &rec[c]);
+        let n = num(cn)?;
+        let (mean, lo, hi) = (num(cmean)?, num(clo)?, num(chi)?);
+        ts.steps = ts.steps.max(s + 1);
+        let k = ts.metrics.len();
+        *cell_of(&mut ts.stats, v, m, k, s) = StepStats {
+            n: if n.is_finite() && n > 0.0 {
+                n as u64
+            } else {
+                0
+            },
+            mean,
+            half: (hi - lo) / 2.0,
+        };
+    }
+    ts.primary_metric = primary_of(&ts.metrics);
+    Ok(ts)
+}
+
+/// Per-step statistics aggregated from `timeseries.csv` (streaming), for
+/// results without `aggregate.csv`.
+fn read_timeseries_stats(path: &Path, names: &mut Vec<String>) -> Result<TimeSeries, PlotError> {
+    let mut f = Stream::open(path)?;
+    let (cv, cr, cs) = (
+        f.require("variant")?,
+        f.require("replication")?,
+        f.require("step")?,
+    );
+    let metric_cols: Vec<usize> = (0..f.headers.len())
+        .filter(|&i| i != cv && i != cr && i != cs)
+        .collect();
+    let metrics: Vec<String> = metric_cols.iter().map(|&i| f.headers[i].clone()).collect();
+    let k = metrics.len();
+    let mut stats: Vec<Vec<Vec<OnlineStats>>> = Vec::new();
+    let mut steps = 0;
+    let mut rec = csv::StringRecord::new();
+    while f.next(&mut rec)? {
+        let line = rec.position().map_or(0, |p| p.line());
+        let v = variant_index(names, rec[cv].trim());
+        f.index_cell(line, &rec, cr)?;
+        let s = f.index_cell(line, &rec, cs)?;
+        steps = steps.max(s + 1);
         for (m, &c) in metric_cols.iter().enumerate() {
-            let x = parse_num(path, line, &headers[c], &rec[c])?;
-            let series = &mut ts.stats[v][m];
-            if series.len() <= s {
-                series.resize(s + 1, OnlineStats::new());
-            }
-            series[s].push(x);
-            if Some(m) == primary_pos {
-                let reps = &mut ts.primary[v];
-                if reps.len() <= r {
-                    reps.resize(r + 1, Vec::new());
-                }
-                let row = &mut reps[r];
-                if row.len() <= s {
-                    row.resize(s + 1, f64::NAN);
-                }
-                row[s] = x;
-            }
+            let x = parse_num(&f.path, line, &f.headers[c], &rec[c])?;
+            cell_of(&mut stats, v, m, k, s).push(x);
         }
     }
-    Ok(ts)
+    Ok(TimeSeries {
+        primary_metric: primary_of(&metrics),
+        metrics,
+        steps,
+        stats: stats
+            .iter()
+            .map(|per_v| {
+                per_v
+                    .iter()
+                    .map(|series| series.iter().map(StepStats::from).collect())
+                    .collect()
+            })
+            .collect(),
+        primary: Replicates::default(),
+    })
+}
+
+/// Streams `timeseries.csv` and keeps `metric` per replication on the steps
+/// `keep` holds. Every row's variant, replication, step and `metric` cell are
+/// checked.
+fn read_primary(
+    path: &Path,
+    names: &mut Vec<String>,
+    metric: &str,
+    mut keep: Replicates,
+) -> Result<Replicates, PlotError> {
+    let mut f = Stream::open(path)?;
+    let (cv, cr, cs) = (
+        f.require("variant")?,
+        f.require("replication")?,
+        f.require("step")?,
+    );
+    let cm = f.require(metric)?;
+    let mut rec = csv::StringRecord::new();
+    while f.next(&mut rec)? {
+        let line = rec.position().map_or(0, |p| p.line());
+        let v = variant_index(names, rec[cv].trim());
+        let r = f.index_cell(line, &rec, cr)?;
+        let s = f.index_cell(line, &rec, cs)?;
+        let x = parse_num(&f.path, line, &f.headers[cm], &rec[cm])?;
+        keep.set(v, r, s, x);
+    }
+    Ok(keep)
 }
 
 fn read_summary(path: &Path, names: &mut Vec<String>) -> Result<Summary, PlotError> {
@@ -565,12 +796,15 @@ fn read_sweep(path: &Path) -> Result<Sweep, PlotError> {
     Ok((names, rows))
 }
 
-fn read_org(path: &Path) -> Result<Vec<OrgRow>, PlotError> {
-    let t = Table::read(path)?;
-    let cv = t.require("variant")?;
-    let ck = t.require("kind")?;
-    let ci = t.require("id")?;
-    let opt = |c: &str| t.index.get(c).copied();
+/// Streams `organization.csv`: posts are kept per variant, other rows
+/// (members, one per person: a million in a million-member organization)
+/// only counted per team and digested. Every row's numeric cells are checked.
+fn read_org(path: &Path) -> Result<Vec<OrgVariant>, PlotError> {
+    let mut f = Stream::open(path)?;
+    let cv = f.require("variant")?;
+    let ck = f.require("kind")?;
+    let ci = f.require("id")?;
+    let opt = |c: &str| f.index.get(c).copied();
     let (cp, ct, cl, cd, cded, ch) = (
         opt("parent"),
         opt("team"),
@@ -579,27 +813,54 @@ fn read_org(path: &Path) -> Result<Vec<OrgRow>, PlotError> {
         opt("dedicated"),
         opt("holder"),
     );
-    let s = |row: &Vec<String>, c: Option<usize>| c.map(|c| row[c].clone()).unwrap_or_default();
-    let mut out = Vec::new();
-    for (line, row) in &t.rows {
-        let dedicated = match cded {
-            Some(c) => {
-                let v = row[c].trim();
-                matches!(v, "1" | "true" | "yes")
-            }
-            None => false,
+    let mut out: Vec<OrgVariant> = Vec::new();
+    let mut digests: Vec<std::collections::hash_map::DefaultHasher> = Vec::new();
+    let mut rec = csv::StringRecord::new();
+    while f.next(&mut rec)? {
+        let line = rec.position().map_or(0, |p| p.line());
+        let text = |c: Option<usize>| c.map_or("", |c| rec[c].trim());
+        let int = |c: Option<usize>| -> Result<Option<i64>, PlotError> {
+            let Some(c) = c else { return Ok(None) };
+            let v = parse_num(&f.path, line, &f.headers[c], &rec[c])?;
+            Ok(if v.is_finite() { Some(v as i64) } else { None })
         };
-        out.push(OrgRow {
-            variant: row[cv].clone(),
-            kind: row[ck].clone(),
-            id: row[ci].clone(),
-            parent: s(row, cp),
-            team: t.opt_int(*line, row, ct)?,
-            level: t.opt_int(*line, row, cl)?,
-            domain: t.opt_int(*line, row, cd)?,
-            dedicated,
-            holder: s(row, ch),
-        });
+        let (team, level, domain) = (int(ct)?, int(cl)?, int(cd)?);
+        let dedicated = matches!(text(cded), "1" | "true" | "yes");
+        let variant = rec[cv].trim();
+        let k = match out.iter().rposition(|o| o.variant == variant) {
+            Some(k) => k,
+            None => {
+                out.push(OrgVariant {
+                    variant: variant.to_string(),
+                    ..Default::default()
+                });
+                digests.push(Default::default());
+                out.len() - 1
+            }
+        };
+        let o = &mut out[k];
+        if rec[ck].trim() == "post" {
+            o.posts.push(OrgPost {
+                id: rec[ci].trim().to_string(),
+                parent: text(cp).to_string(),
+                team,
+                level,
+                domain,
+                dedicated,
+                holder: text(ch).to_string(),
+            });
+        } else {
+            if let Some(t) = team {
+                *o.members.entry(t).or_default() += 1;
+            }
+            o.other_rows += 1;
+            let h = &mut digests[k];
+            (rec[ck].trim(), rec[ci].trim(), text(cp), text(ch)).hash(h);
+            (team, level, domain, dedicated).hash(h);
+        }
+    }
+    for (o, h) in out.iter_mut().zip(&digests) {
+        o.other_digest = h.finish();
     }
     Ok(out)
 }
@@ -701,11 +962,33 @@ pub fn load(dir: &Path) -> Result<Results, PlotError> {
         Vec::new()
     };
     let mut names: Vec<String> = variants.iter().map(|v| v.name.clone()).collect();
+    let events = if p("events.csv").is_file() {
+        read_events(&p("events.csv"))?
+    } else {
+        Vec::new()
+    };
+    let scenario = if p("scenario.resolved.toml").is_file() {
+        read_scenario(&p("scenario.resolved.toml"))?
+    } else {
+        ScenarioInfo::default()
+    };
     let ts_path = p("timeseries.csv");
     if !ts_path.is_file() {
         return Err(PlotError::MissingFile { path: ts_path });
     }
-    let mut ts = read_timeseries(&ts_path, &mut names)?;
+    let mut ts = if p("aggregate.csv").is_file() {
+        read_aggregate(&p("aggregate.csv"), &mut names)?
+    } else {
+        read_timeseries_stats(&ts_path, &mut names)?
+    };
+    // Per-replication series only where the recovery chart looks.
+    let windows: Vec<Range<usize>> = super::charts::recovery_windows(&events, ts.steps, &scenario)
+        .iter()
+        .map(|w| w.steps())
+        .collect();
+    if let (Some(metric), false) = (ts.primary_metric.clone(), windows.is_empty()) {
+        ts.primary = read_primary(&ts_path, &mut names, &metric, Replicates::new(windows))?;
+    }
     let sum_path = p("summary.csv");
     if !sum_path.is_file() {
         return Err(PlotError::MissingFile { path: sum_path });
@@ -720,13 +1003,7 @@ pub fn load(dir: &Path) -> Result<Results, PlotError> {
     // Variants present in variants.csv but absent from the time series.
     while ts.stats.len() < variants.len() {
         ts.stats.push(vec![Vec::new(); ts.metrics.len()]);
-        ts.primary.push(Vec::new());
     }
-    let events = if p("events.csv").is_file() {
-        read_events(&p("events.csv"))?
-    } else {
-        Vec::new()
-    };
     let mut sweep_params = Vec::new();
     if p("sweep.csv").is_file() {
         let (names, rows) = read_sweep(&p("sweep.csv"))?;
@@ -750,11 +1027,6 @@ pub fn load(dir: &Path) -> Result<Results, PlotError> {
         read_comparison(&p("comparison.csv"))?
     } else {
         Vec::new()
-    };
-    let scenario = if p("scenario.resolved.toml").is_file() {
-        read_scenario(&p("scenario.resolved.toml"))?
-    } else {
-        ScenarioInfo::default()
     };
     Ok(Results {
         dir: dir.to_path_buf(),

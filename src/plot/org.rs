@@ -4,13 +4,13 @@
 //! Big organizations are summarized by collapsing the lowest posts with
 //! their teams into cluster boxes.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::charts::{Chart, render};
-use super::data::{OrgRow, Results};
+use super::data::{OrgVariant, Results};
 use super::style::*;
 use super::{HEIGHT, PlotError, WIDTH};
 
@@ -83,43 +83,55 @@ struct Node {
 struct Org {
     posts: Vec<Post>,
     members: BTreeMap<i64, usize>,
+    /// First post with each id.
+    by_id: HashMap<String, usize>,
+    /// Team-level posts of each team, in file order.
+    by_team: HashMap<i64, Vec<usize>>,
 }
 
 impl Org {
-    fn from_rows(rows: &[&OrgRow]) -> Org {
-        let mut posts = Vec::new();
-        let mut members: BTreeMap<i64, usize> = BTreeMap::new();
-        for r in rows {
-            if r.kind == "post" {
-                posts.push(Post {
-                    id: r.id.clone(),
-                    parent: r.parent.clone(),
-                    team: r.team,
-                    level: r.level.unwrap_or(1),
-                    domain: r.domain,
-                    dedicated: r.dedicated,
-                    holder: r.holder.clone(),
-                });
-            } else if let Some(t) = r.team {
-                *members.entry(t).or_default() += 1;
-            }
-        }
-        for p in &posts {
+    fn from_variant(o: &OrgVariant) -> Org {
+        let posts: Vec<Post> = o
+            .posts
+            .iter()
+            .map(|r| Post {
+                id: r.id.clone(),
+                parent: r.parent.clone(),
+                team: r.team,
+                level: r.level.unwrap_or(1),
+                domain: r.domain,
+                dedicated: r.dedicated,
+                holder: r.holder.clone(),
+            })
+            .collect();
+        let mut members = o.members.clone();
+        let mut by_id = HashMap::with_capacity(posts.len());
+        let mut by_team: HashMap<i64, Vec<usize>> = HashMap::new();
+        for (i, p) in posts.iter().enumerate() {
+            by_id.entry(p.id.clone()).or_insert(i);
             if let (false, Some(t)) = (p.upper(), p.team) {
                 members.entry(t).or_default();
+                by_team.entry(t).or_default().push(i);
             }
         }
-        Org { posts, members }
+        Org {
+            posts,
+            members,
+            by_id,
+            by_team,
+        }
     }
 
     fn post_idx(&self, id: &str) -> Option<usize> {
-        self.posts.iter().position(|p| p.id == id)
+        self.by_id.get(id).copied()
     }
 
     fn team_posts(&self, t: i64) -> impl Iterator<Item = &Post> {
-        self.posts
-            .iter()
-            .filter(move |p| !p.upper() && p.team == Some(t))
+        self.by_team
+            .get(&t)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.posts[i])
     }
 }
 
@@ -263,13 +275,17 @@ fn leaves(nodes: &[Node], roots: &[usize]) -> Vec<usize> {
 /// Collapses the lowest posts into clusters until few enough leaves remain.
 fn summarize(org: &Org, nodes: &mut [Node], roots: &[usize]) -> bool {
     let mut collapsed = false;
+    let mut is_root = vec![false; nodes.len()];
+    for &r in roots {
+        is_root[r] = true;
+    }
     while leaves(nodes, roots).len() > MAX_LEAVES {
         // Roots are never collapsed: one box for the whole organization
         // would say nothing.
         let candidates: Vec<usize> = (0..nodes.len())
             .filter(|&n| {
                 matches!(nodes[n].kind, Kind::Post(_))
-                    && !roots.contains(&n)
+                    && !is_root[n]
                     && !nodes[n].children.is_empty()
                     && nodes[n]
                         .children
@@ -280,8 +296,10 @@ fn summarize(org: &Org, nodes: &mut [Node], roots: &[usize]) -> bool {
         if candidates.is_empty() {
             break;
         }
+        // A node has one parent in the tree, so the candidates' subtrees
+        // are disjoint and one `seen` serves them all.
+        let mut seen = vec![false; nodes.len()];
         for n in candidates {
-            let mut seen = vec![false; nodes.len()];
             let a = agg(org, nodes, n, &mut seen);
             if let Kind::Post(i) = nodes[n].kind {
                 nodes[n].kind = Kind::Cluster(i, a);
@@ -634,39 +652,31 @@ pub fn charts(r: &Results) -> Result<Vec<Chart>, PlotError> {
         return Ok(Vec::new());
     }
     // Group variants whose organization rows are identical.
-    let mut groups: Vec<(Vec<String>, Vec<&OrgRow>)> = Vec::new();
+    let mut groups: Vec<(Vec<String>, &OrgVariant)> = Vec::new();
     let mut names: Vec<String> = r.variants.iter().map(|v| v.name.clone()).collect();
-    for row in &r.org {
-        if !names.contains(&row.variant) {
-            names.push(row.variant.clone());
+    for o in &r.org {
+        if !names.contains(&o.variant) {
+            names.push(o.variant.clone());
         }
     }
     for name in &names {
-        let rows: Vec<&OrgRow> = r.org.iter().filter(|o| &o.variant == name).collect();
-        if rows.is_empty() {
+        let Some(o) = r.org.iter().find(|o| &o.variant == name) else {
             continue;
-        }
-        let same = |a: &Vec<&OrgRow>| {
-            a.len() == rows.len()
-                && a.iter().zip(&rows).all(|(x, y)| {
-                    x.kind == y.kind
-                        && x.id == y.id
-                        && x.parent == y.parent
-                        && x.team == y.team
-                        && x.level == y.level
-                        && x.domain == y.domain
-                        && x.dedicated == y.dedicated
-                        && x.holder == y.holder
-                })
+        };
+        let same = |a: &OrgVariant| {
+            a.posts == o.posts
+                && a.members == o.members
+                && a.other_rows == o.other_rows
+                && a.other_digest == o.other_digest
         };
         match groups.iter_mut().find(|(_, g)| same(g)) {
             Some((vs, _)) => vs.push(name.clone()),
-            None => groups.push((vec![name.clone()], rows)),
+            None => groups.push((vec![name.clone()], o)),
         }
     }
     let mut out = Vec::new();
-    for (vs, rows) in groups {
-        let org = Org::from_rows(&rows);
+    for (vs, o) in groups {
+        let org = Org::from_variant(o);
         let structure = r
             .variants
             .iter()

@@ -18,7 +18,7 @@
 use crate::define_params;
 use crate::model::Model;
 use crate::rng::Stream;
-use rand::RngExt;
+use rand::{Rng, RngExt};
 
 define_params! {
     /// Parameters of March's (1991) model, with the paper's names.
@@ -117,57 +117,311 @@ impl Rules {
     };
 }
 
+/// Dimensions per bit word.
+const WORD: usize = 64;
+
+/// Bernoulli(p) trials assigned, one per set bit, to the candidate masks
+/// passed to [`Trials::select`] in turn. Instead of one random number per
+/// trial it draws the gap to the next rarer outcome (a success when
+/// p <= 1/2, a failure otherwise) from the geometric distribution,
+/// floor(ln U / ln(1 - q)) with q the rarer outcome's probability and U
+/// uniform on (0, 1] in steps of 2^-53, and carries the gap from one mask to
+/// the next. The trials are independent Bernoulli(p) up to that resolution
+/// and the rounding of `ln` (P(gap >= k) = (1 - q)^k), so a trial costs a
+/// random number only when its outcome is the rare one.
+#[derive(Clone, Debug)]
+pub(crate) struct Trials {
+    p: f64,
+    /// The rarer outcome is a success (p <= 1/2) or a failure.
+    rare_success: bool,
+    /// ln(1 - q); 0 when q = 0 (the rarer outcome never happens).
+    ln_common: f64,
+    /// Trials left before the next rare outcome.
+    gap: u64,
+    drawn: bool,
+}
+
+impl Trials {
+    pub fn new(p: f64) -> Self {
+        let rare_success = p <= 0.5;
+        let q = if rare_success { p } else { 1.0 - p };
+        Self {
+            p,
+            rare_success,
+            ln_common: (-q).ln_1p(),
+            gap: 0,
+            drawn: false,
+        }
+    }
+
+    fn draw_gap(&mut self, rng: &mut Stream) {
+        self.gap = if self.ln_common == 0.0 {
+            u64::MAX
+        } else {
+            let u = ((rng.next_u64() >> 11) + 1) as f64 * (1.0 / (1u64 << 53) as f64);
+            // `as` saturates: a gap beyond u64::MAX is never reached anyway.
+            (u.ln() / self.ln_common) as u64
+        };
+    }
+
+    /// The subset of `candidates` whose trials succeed (lowest bit first).
+    #[inline]
+    pub fn select(&mut self, candidates: u64, rng: &mut Stream) -> u64 {
+        if !self.drawn {
+            self.draw_gap(rng);
+            self.drawn = true;
+        }
+        let mut rare = 0;
+        let mut left = candidates;
+        loop {
+            let c = u64::from(left.count_ones());
+            if self.gap >= c {
+                self.gap -= c;
+                break;
+            }
+            for _ in 0..self.gap {
+                left &= left - 1;
+            }
+            let bit = left & left.wrapping_neg();
+            rare |= bit;
+            left ^= bit;
+            self.draw_gap(rng);
+        }
+        if self.rare_success {
+            rare
+        } else {
+            candidates & !rare
+        }
+    }
+}
+
+/// Counts per dimension (up to a maximum) held as bit planes: plane `j` of
+/// a word holds bit `j` of the counts of its 64 dimensions, so adding a
+/// member's mask costs a few word operations for 64 dimensions at once.
+pub(crate) struct Counts {
+    planes_per_word: usize,
+    planes: Vec<u64>,
+}
+
+impl Counts {
+    fn new(words: usize, max: usize) -> Self {
+        let k = (usize::BITS - max.leading_zeros()).max(1) as usize;
+        Self {
+            planes_per_word: k,
+            planes: vec![0; words * k],
+        }
+    }
+
+    fn clear(&mut self) {
+        self.planes.fill(0);
+    }
+
+    fn word(&self, w: usize) -> &[u64] {
+        &self.planes[w * self.planes_per_word..(w + 1) * self.planes_per_word]
+    }
+
+    /// Adds 1 to the count of every dimension set in `x` (word `w`).
+    #[inline]
+    fn add(&mut self, w: usize, x: u64) {
+        let k = self.planes_per_word;
+        let mut carry = x;
+        for p in &mut self.planes[w * k..(w + 1) * k] {
+            if carry == 0 {
+                break;
+            }
+            let c = *p & carry;
+            *p ^= carry;
+            carry = c;
+        }
+    }
+
+    /// The count of dimension `d`.
+    fn get(&self, d: usize) -> u32 {
+        let b = d % WORD;
+        self.word(d / WORD)
+            .iter()
+            .enumerate()
+            .map(|(j, p)| (((p >> b) & 1) as u32) << j)
+            .sum()
+    }
+
+    /// Dimensions of word `w` where this count is above / below `other`'s.
+    fn compare(&self, other: &Counts, w: usize) -> (u64, u64) {
+        let (mut above, mut below, mut equal) = (0, 0, !0u64);
+        for (a, b) in self.word(w).iter().zip(other.word(w)).rev() {
+            above |= equal & a & !b;
+            below |= equal & !a & b;
+            equal &= !(a ^ b);
+        }
+        (above, below)
+    }
+}
+
+/// Bits of word `w` that fall in `dims`.
+fn range_mask(dims: &std::ops::Range<usize>, w: usize) -> u64 {
+    let lo = dims.start.saturating_sub(w * WORD).min(WORD);
+    let hi = dims.end.saturating_sub(w * WORD).min(WORD);
+    if hi <= lo {
+        return 0;
+    }
+    let upto = |k: usize| if k == WORD { !0 } else { (1u64 << k) - 1 };
+    upto(hi) & !upto(lo)
+}
+
+/// One step of learning on the dimensions in `sel`, toward a source view
+/// (`to_pos`, `to_neg`) that differs from the belief (`pos`, `neg`) there:
+/// gradually (an opposite belief becomes 0, a 0 becomes the source's view)
+/// or straight to the source's view.
+#[inline]
+pub(crate) fn moved(
+    pos: u64,
+    neg: u64,
+    sel: u64,
+    to_pos: u64,
+    to_neg: u64,
+    gradual: bool,
+) -> (u64, u64) {
+    if gradual {
+        let opposite = sel & (pos | neg);
+        let zero = sel & !opposite;
+        (
+            (pos & !opposite) | (zero & to_pos),
+            (neg & !opposite) | (zero & to_neg),
+        )
+    } else {
+        ((pos & !sel) | (sel & to_pos), (neg & !sel) | (sel & to_neg))
+    }
+}
+
+/// Views in (`pos`, `neg`) that match reality (`real_pos`, its +1
+/// dimensions). A view holds no bits beyond the m dimensions, so the
+/// complement of `real_pos` serves as reality's -1 dimensions.
+#[inline]
+fn right(pos: u64, neg: u64, real_pos: u64) -> u32 {
+    ((pos & real_pos) | (neg & !real_pos)).count_ones()
+}
+
+/// Views in (`pos`, `neg`) opposite to reality.
+#[inline]
+fn wrong(pos: u64, neg: u64, real_pos: u64) -> u32 {
+    ((pos & !real_pos) | (neg & real_pos)).count_ones()
+}
+
 /// The state shared by March's model and its extensions (Miller et al. 2006):
 /// reality, beliefs, code and the per-period scratch buffers.
+///
+/// Views are bit-packed, 64 dimensions a word: a view is a pair of masks,
+/// `pos` (dimensions held at +1) and `neg` (-1); a dimension in neither is 0.
+/// Reality is one mask of its +1 dimensions (the rest are -1).
 pub(crate) struct Core {
     pub m: usize,
     pub n: usize,
+    /// Words per view.
+    pub words: usize,
     pub rules: Rules,
     pub p2: f64,
     /// Dimensions `m - tacit .. m` cannot be codified (Miller et al. 2006).
     pub tacit: usize,
-    pub reality: Vec<i8>,
-    /// Row-major: member `i`, dimension `d` at `i * m + d`.
-    pub beliefs: Vec<i8>,
-    pub code: Vec<i8>,
-    /// Socialization rate per member (fast and slow learners).
-    pub p1: Vec<f64>,
-    /// What each member shows this period (beliefs, or actions for zeros).
-    pub shown: Vec<i8>,
-    /// Each member's score or knowledge this period, on `shown`.
+    /// The dimensions that exist, per word (the last word may be partial).
+    mask: Vec<u64>,
+    /// Reality's +1 dimensions.
+    pub reality: Vec<u64>,
+    /// Members' beliefs: member `i`, word `w` at `i * words + w`.
+    pub pos: Vec<u64>,
+    pub neg: Vec<u64>,
+    pub code_pos: Vec<u64>,
+    pub code_neg: Vec<u64>,
+    /// Socialization trials per distinct rate, and each member's rate.
+    social: Vec<Trials>,
+    rate: Vec<usize>,
+    flips: Trials,
+    leaves: Trials,
+    /// Each member's score or knowledge this period, on what it showed.
     pub merit: Vec<i32>,
-    /// Counts among the superior group per dimension: +1, -1, 0.
-    plus: Vec<u32>,
-    minus: Vec<u32>,
-    zero: Vec<u32>,
+    /// What one member shows this period (scratch).
+    shown_pos: Vec<u64>,
+    shown_neg: Vec<u64>,
+    /// Counts among the superior group per dimension: +1 and -1 shown.
+    superior_plus: Counts,
+    superior_minus: Counts,
     superiors: usize,
-    /// Scratch for the members' knowledge (measure).
-    knowledge: Vec<f64>,
+    /// Counts among all members per dimension (measure).
+    member_plus: Counts,
+    member_minus: Counts,
+    /// Something changed since the last `measure`.
+    pub changed: bool,
+    /// The state metrics of the last `measure`.
+    measured: [f64; 6],
 }
 
 impl Core {
     pub fn new(m: usize, n: usize, p1: Vec<f64>, p2: f64, rules: Rules, rng: &mut Stream) -> Self {
-        let reality = (0..m)
-            .map(|_| if rng.random_bool(0.5) { 1 } else { -1 })
+        let words = m.div_ceil(WORD);
+        let mask: Vec<u64> = (0..words).map(|w| range_mask(&(0..m), w)).collect();
+        let mut reality = vec![0; words];
+        for d in 0..m {
+            if rng.random_bool(0.5) {
+                reality[d / WORD] |= 1 << (d % WORD);
+            }
+        }
+        let mut social: Vec<Trials> = Vec::new();
+        let rate = p1
+            .iter()
+            .map(|&p| match social.iter().position(|t| t.p == p) {
+                Some(k) => k,
+                None => {
+                    social.push(Trials::new(p));
+                    social.len() - 1
+                }
+            })
             .collect();
-        let beliefs = (0..n * m).map(|_| random_belief(rng)).collect();
-        Self {
+        let mut core = Self {
             m,
             n,
+            words,
             rules,
             p2,
             tacit: 0,
+            mask,
             reality,
-            beliefs,
-            code: vec![0; m],
-            p1,
-            shown: vec![0; n * m],
+            pos: vec![0; n * words],
+            neg: vec![0; n * words],
+            code_pos: vec![0; words],
+            code_neg: vec![0; words],
+            social,
+            rate,
+            flips: Trials::new(0.0),
+            leaves: Trials::new(0.0),
             merit: vec![0; n],
-            plus: vec![0; m],
-            minus: vec![0; m],
-            zero: vec![0; m],
+            shown_pos: vec![0; words],
+            shown_neg: vec![0; words],
+            superior_plus: Counts::new(words, n),
+            superior_minus: Counts::new(words, n),
             superiors: 0,
-            knowledge: vec![0.0; n],
+            member_plus: Counts::new(words, n),
+            member_minus: Counts::new(words, n),
+            changed: true,
+            measured: [0.0; 6],
+        };
+        for i in 0..n {
+            core.random_beliefs(i, rng);
+        }
+        core
+    }
+
+    /// Member `i` gets beliefs drawn from {-1, 0, 1} with equal
+    /// probabilities (March 1991: 74, 78).
+    fn random_beliefs(&mut self, i: usize, rng: &mut Stream) {
+        let row = i * self.words..(i + 1) * self.words;
+        self.pos[row.clone()].fill(0);
+        self.neg[row].fill(0);
+        for d in 0..self.m {
+            let (w, bit) = (i * self.words + d / WORD, 1u64 << (d % WORD));
+            match rng.random_range(-1i8..=1) {
+                1 => self.pos[w] |= bit,
+                -1 => self.neg[w] |= bit,
+                _ => {}
+            }
         }
     }
 
@@ -176,10 +430,13 @@ impl Core {
         if p4 <= 0.0 {
             return;
         }
-        for r in &mut self.reality {
-            if rng.random_bool(p4) {
-                *r = -*r;
-            }
+        if self.flips.p != p4 {
+            self.flips = Trials::new(p4);
+        }
+        for w in 0..self.words {
+            let flip = self.flips.select(self.mask[w], rng);
+            self.reality[w] ^= flip;
+            self.changed |= flip != 0;
         }
     }
 
@@ -189,11 +446,17 @@ impl Core {
         if p3 <= 0.0 {
             return;
         }
-        for i in 0..self.n {
-            if rng.random_bool(p3) {
-                for b in &mut self.beliefs[i * self.m..(i + 1) * self.m] {
-                    *b = random_belief(rng);
-                }
+        if self.leaves.p != p3 {
+            self.leaves = Trials::new(p3);
+        }
+        for start in (0..self.n).step_by(WORD) {
+            let seats = range_mask(&(0..self.n - start), 0);
+            let mut leave = self.leaves.select(seats, rng);
+            while leave != 0 {
+                let i = start + leave.trailing_zeros() as usize;
+                leave &= leave - 1;
+                self.random_beliefs(i, rng);
+                self.changed = true;
             }
         }
     }
@@ -202,67 +465,86 @@ impl Core {
     /// rule says so), each is scored, and the superior group's views are
     /// counted per dimension.
     pub fn judge(&mut self, rng: &mut Stream) {
-        let m = self.m;
-        let code_merit = self.merit_of(&self.code);
-        for i in 0..self.n {
-            for d in 0..m {
-                let b = self.beliefs[i * m + d];
-                self.shown[i * m + d] = if b == 0 && self.rules.zeros_act_randomly {
-                    if rng.random_bool(0.5) { 1 } else { -1 }
-                } else {
-                    b
-                };
-            }
-            self.merit[i] = self.merit_of(&self.shown[i * m..(i + 1) * m]);
-        }
-        self.plus.fill(0);
-        self.minus.fill(0);
-        self.zero.fill(0);
+        let wn = self.words;
+        let code_merit = self.merit_of(&self.code_pos, &self.code_neg);
+        self.superior_plus.clear();
+        self.superior_minus.clear();
         self.superiors = 0;
+        // Every dimension is shown as +1 or -1: wrong = m - right.
+        let complete = self.rules.zeros_act_randomly;
+        let count_wrong = self.rules.superior_by_score && !complete;
         for i in 0..self.n {
-            if self.merit[i] <= code_merit {
-                continue;
+            let (mut r, mut x) = (0, 0);
+            for w in 0..wn {
+                let (mut p, mut q) = (self.pos[i * wn + w], self.neg[i * wn + w]);
+                if self.rules.zeros_act_randomly {
+                    let zero = self.mask[w] & !(p | q);
+                    if zero != 0 {
+                        // One fair coin per dimension: the bits of one word.
+                        let r = rng.next_u64();
+                        p |= zero & r;
+                        q |= zero & !r;
+                    }
+                }
+                r += right(p, q, self.reality[w]);
+                if count_wrong {
+                    x += wrong(p, q, self.reality[w]);
+                }
+                self.shown_pos[w] = p;
+                self.shown_neg[w] = q;
             }
-            self.superiors += 1;
-            for d in 0..m {
-                match self.shown[i * m + d] {
-                    1 => self.plus[d] += 1,
-                    -1 => self.minus[d] += 1,
-                    _ => self.zero[d] += 1,
+            if complete {
+                x = self.m as u32 - r;
+            }
+            let merit = self.merit_from(r, x);
+            self.merit[i] = merit;
+            if merit > code_merit {
+                self.superiors += 1;
+                for w in 0..wn {
+                    self.superior_plus.add(w, self.shown_pos[w]);
+                    self.superior_minus.add(w, self.shown_neg[w]);
                 }
             }
         }
     }
 
-    /// Score (right minus wrong) or knowledge (right), per the rules.
-    fn merit_of(&self, v: &[i8]) -> i32 {
-        let mut s = 0;
-        for (x, r) in v.iter().zip(&self.reality) {
-            if self.rules.superior_by_score {
-                s += i32::from(x * r);
-            } else {
-                s += i32::from(x == r);
-            }
+    fn merit_from(&self, right: u32, wrong: u32) -> i32 {
+        if self.rules.superior_by_score {
+            right as i32 - wrong as i32
+        } else {
+            right as i32
         }
-        s
+    }
+
+    /// Score (right minus wrong) or knowledge (right) of a view, per the rules.
+    fn merit_of(&self, pos: &[u64], neg: &[u64]) -> i32 {
+        let (mut r, mut x) = (0, 0);
+        for w in 0..self.words {
+            r += right(pos[w], neg[w], self.reality[w]);
+            x += wrong(pos[w], neg[w], self.reality[w]);
+        }
+        self.merit_from(r, x)
     }
 
     /// Members learn from the code where it is not 0.
     pub fn socialize(&mut self, rng: &mut Stream) {
-        let m = self.m;
+        let wn = self.words;
+        let gradual = self.rules.gradual_socialization;
         for i in 0..self.n {
-            let p1 = self.p1[i];
-            for d in 0..m {
-                let c = self.code[d];
-                let b = &mut self.beliefs[i * m + d];
-                if c == 0 || *b == c || !rng.random_bool(p1) {
+            let trials = &mut self.social[self.rate[i]];
+            for w in 0..wn {
+                let k = i * wn + w;
+                let (p, q) = (self.pos[k], self.neg[k]);
+                let (cp, cn) = (self.code_pos[w], self.code_neg[w]);
+                let differ = (cp & !p) | (cn & !q);
+                if differ == 0 {
                     continue;
                 }
-                *b = if self.rules.gradual_socialization && *b != 0 {
-                    0
-                } else {
-                    c
-                };
+                let sel = trials.select(differ, rng);
+                if sel != 0 {
+                    (self.pos[k], self.neg[k]) = moved(p, q, sel, cp, cn, gradual);
+                    self.changed = true;
+                }
             }
         }
     }
@@ -273,29 +555,41 @@ impl Core {
         if self.superiors == 0 {
             return;
         }
-        for d in 0..self.m - self.tacit {
-            let (plus, minus) = (self.plus[d] as i32, self.minus[d] as i32);
-            let majority: i8 = match plus.cmp(&minus) {
-                std::cmp::Ordering::Greater => 1,
-                std::cmp::Ordering::Less => -1,
-                std::cmp::Ordering::Equal => continue, // a tie is no majority
-            };
-            let c = self.code[d];
-            if c == majority {
-                continue;
-            }
-            let k = if self.rules.k_is_majority_margin {
-                (plus - minus).abs()
-            } else {
-                let agree = match c {
-                    1 => plus,
-                    -1 => minus,
-                    _ => self.zero[d] as i32,
+        let codifiable = 0..self.m - self.tacit;
+        for w in 0..self.words {
+            // A tie is no majority.
+            let (more_plus, more_minus) = self.superior_plus.compare(&self.superior_minus, w);
+            let mut todo = ((more_plus & !self.code_pos[w]) | (more_minus & !self.code_neg[w]))
+                & range_mask(&codifiable, w);
+            while todo != 0 {
+                let b = todo.trailing_zeros() as usize;
+                let bit = 1u64 << b;
+                todo &= todo - 1;
+                let d = w * WORD + b;
+                let plus = self.superior_plus.get(d) as i32;
+                let minus = self.superior_minus.get(d) as i32;
+                let k = if self.rules.k_is_majority_margin {
+                    (plus - minus).abs()
+                } else {
+                    let agree = if self.code_pos[w] & bit != 0 {
+                        plus
+                    } else if self.code_neg[w] & bit != 0 {
+                        minus
+                    } else {
+                        self.superiors as i32 - plus - minus
+                    };
+                    self.superiors as i32 - 2 * agree
                 };
-                self.superiors as i32 - 2 * agree
-            };
-            if k > 0 && rng.random_bool(1.0 - (1.0 - self.p2).powi(k)) {
-                self.code[d] = majority;
+                if k > 0 && rng.random_bool(1.0 - (1.0 - self.p2).powi(k)) {
+                    if more_plus & bit != 0 {
+                        self.code_pos[w] |= bit;
+                        self.code_neg[w] &= !bit;
+                    } else {
+                        self.code_neg[w] |= bit;
+                        self.code_pos[w] &= !bit;
+                    }
+                    self.changed = true;
+                }
             }
         }
     }
@@ -312,63 +606,113 @@ impl Core {
         self.learn_code(rng);
     }
 
-    /// Share of dimensions in `dims` where `v` matches reality.
-    pub fn knowledge_of(&self, v: &[i8], dims: std::ops::Range<usize>) -> f64 {
-        let len = dims.len();
-        if len == 0 {
+    /// Share of dimensions in `dims` where a view matches reality.
+    fn knowledge_of(&self, pos: &[u64], neg: &[u64], dims: std::ops::Range<usize>) -> f64 {
+        if dims.is_empty() {
             return f64::NAN;
         }
-        let right = dims.filter(|&d| v[d] == self.reality[d]).count();
-        right as f64 / len as f64
-    }
-
-    /// Writes the metrics of [`METRICS`] into `out[..6]`.
-    pub fn measure(&mut self, out: &mut [f64]) {
-        let (m, n) = (self.m, self.n);
-        out[CODE_KNOWLEDGE] = self.knowledge_of(&self.code, 0..m);
-        for i in 0..n {
-            self.knowledge[i] = self.knowledge_of(&self.beliefs[i * m..(i + 1) * m], 0..m);
+        let mut r = 0;
+        for w in 0..self.words {
+            let d = range_mask(&dims, w);
+            r += right(pos[w] & d, neg[w] & d, self.reality[w]);
         }
-        let mean = self.knowledge.iter().sum::<f64>() / n as f64;
-        let var = self
-            .knowledge
-            .iter()
-            .map(|k| (k - mean).powi(2))
-            .sum::<f64>()
-            / n as f64;
-        out[MEMBER_KNOWLEDGE] = mean;
-        out[KNOWLEDGE_VARIANCE] = var;
-        out[BELIEF_DIVERSITY] = self.diversity();
-        out[SUPERIOR_SHARE] = self.superiors as f64 / n as f64;
-        let score: i32 = self
-            .code
-            .iter()
-            .zip(&self.reality)
-            .map(|(c, r)| i32::from(c * r))
-            .sum();
-        out[CODE_SCORE] = score as f64 / m as f64;
+        f64::from(r) / dims.len() as f64
     }
 
-    /// Mean over dimensions of the Gini-Simpson index of members' beliefs:
-    /// the chance that two members drawn at random disagree. 0 once all agree.
-    fn diversity(&self) -> f64 {
-        let (m, n) = (self.m, self.n);
+    /// The code's knowledge on the dimensions in `dims`.
+    pub fn code_knowledge(&self, dims: std::ops::Range<usize>) -> f64 {
+        self.knowledge_of(&self.code_pos, &self.code_neg, dims)
+    }
+
+    /// Member `i`'s knowledge on the dimensions in `dims`.
+    pub fn member_knowledge(&self, i: usize, dims: std::ops::Range<usize>) -> f64 {
+        let row = i * self.words..(i + 1) * self.words;
+        self.knowledge_of(&self.pos[row.clone()], &self.neg[row], dims)
+    }
+
+    /// Writes the metrics of [`METRICS`] into `out[..6]`. The metrics of the
+    /// state are recomputed only when something changed since the last call.
+    pub fn measure(&mut self, out: &mut [f64]) {
+        if self.changed {
+            self.measure_state();
+            self.changed = false;
+        }
+        out[..6].copy_from_slice(&self.measured);
+        out[SUPERIOR_SHARE] = self.superiors as f64 / self.n as f64;
+    }
+
+    fn measure_state(&mut self) {
+        let (m, n, wn) = (self.m, self.n, self.words);
+        let out = &mut self.measured;
+        let (mut r, mut x) = (0i64, 0i64);
+        for w in 0..wn {
+            let (cp, cn, real) = (self.code_pos[w], self.code_neg[w], self.reality[w]);
+            r += i64::from(right(cp, cn, real));
+            x += i64::from(wrong(cp, cn, real));
+        }
+        out[CODE_KNOWLEDGE] = r as f64 / m as f64;
+        out[CODE_SCORE] = (r - x) as f64 / m as f64;
+        self.member_plus.clear();
+        self.member_minus.clear();
+        // Sums of members' right counts and their squares, exact.
+        let (mut s1, mut s2) = (0u128, 0u128);
+        for i in 0..n {
+            let mut r = 0u32;
+            for w in 0..wn {
+                let (p, q) = (self.pos[i * wn + w], self.neg[i * wn + w]);
+                r += right(p, q, self.reality[w]);
+                self.member_plus.add(w, p);
+                self.member_minus.add(w, q);
+            }
+            s1 += u128::from(r);
+            s2 += u128::from(r) * u128::from(r);
+        }
+        let (nf, mf) = (n as f64, m as f64);
+        out[MEMBER_KNOWLEDGE] = s1 as f64 / (nf * mf);
+        // Population variance of knowledge: (n s2 - s1^2) / (n m)^2, >= 0.
+        out[KNOWLEDGE_VARIANCE] = (n as u128 * s2 - s1 * s1) as f64 / (nf * mf).powi(2);
+        // Mean over dimensions of the Gini-Simpson index of members'
+        // beliefs: the chance that two members drawn at random disagree.
         let mut total = 0.0;
         for d in 0..m {
-            let mut counts = [0usize; 3];
-            for i in 0..n {
-                counts[(self.beliefs[i * m + d] + 1) as usize] += 1;
-            }
-            let same: f64 = counts.iter().map(|&c| (c as f64 / n as f64).powi(2)).sum();
+            let plus = self.member_plus.get(d) as usize;
+            let minus = self.member_minus.get(d) as usize;
+            let same: f64 = [plus, minus, n - plus - minus]
+                .iter()
+                .map(|&c| (c as f64 / nf).powi(2))
+                .sum();
             total += 1.0 - same;
         }
-        total / m as f64
+        out[BELIEF_DIVERSITY] = total / mf;
     }
 }
 
-/// A belief drawn from {-1, 0, 1} with equal probabilities (March 1991: 74, 78).
-pub(crate) fn random_belief(rng: &mut Stream) -> i8 {
-    rng.random_range(-1i8..=1)
+/// Views one dimension at a time (tests).
+#[cfg(test)]
+impl Core {
+    /// Belief of member `i` on dimension `d`.
+    pub fn belief(&self, i: usize, d: usize) -> i8 {
+        view_at(&self.pos, &self.neg, i * self.words + d / WORD, d % WORD)
+    }
+
+    /// The code's view on dimension `d`.
+    pub fn code_at(&self, d: usize) -> i8 {
+        view_at(&self.code_pos, &self.code_neg, d / WORD, d % WORD)
+    }
+
+    /// Reality on dimension `d`.
+    pub fn reality_at(&self, d: usize) -> i8 {
+        if self.reality[d / WORD] >> (d % WORD) & 1 == 1 {
+            1
+        } else {
+            -1
+        }
+    }
+}
+
+#[cfg(test)]
+fn view_at(pos: &[u64], neg: &[u64], w: usize, b: usize) -> i8 {
+    (pos[w] >> b & 1) as i8 - (neg[w] >> b & 1) as i8
 }
 
 /// Socialization rates per member: the first `round(fast_share * n)` are fast.
@@ -425,6 +769,21 @@ mod tests {
     use super::*;
     use crate::rng::stream;
 
+    /// Beliefs row-major (member `i`, dimension `d` at `i * m + d`).
+    pub(crate) fn beliefs(c: &Core) -> Vec<i8> {
+        (0..c.n)
+            .flat_map(|i| (0..c.m).map(move |d| c.belief(i, d)))
+            .collect()
+    }
+
+    pub(crate) fn code(c: &Core) -> Vec<i8> {
+        (0..c.m).map(|d| c.code_at(d)).collect()
+    }
+
+    fn reality(c: &Core) -> Vec<i8> {
+        (0..c.m).map(|d| c.reality_at(d)).collect()
+    }
+
     fn run(p: &MarchParams, seed: u64, steps: usize) -> (March, Vec<f64>) {
         let mut model = March::new(p.clone(), stream(seed, 0, 0));
         let mut out = vec![0.0; METRICS.len()];
@@ -445,10 +804,10 @@ mod tests {
         let (a, oa) = run(&p, 7, 120);
         let (b, ob) = run(&p, 7, 120);
         assert_eq!(oa, ob);
-        assert_eq!(a.core.beliefs, b.core.beliefs);
-        assert_eq!(a.core.code, b.core.code);
+        assert_eq!(beliefs(&a.core), beliefs(&b.core));
+        assert_eq!(code(&a.core), code(&b.core));
         let (c, _) = run(&p, 8, 120);
-        assert_ne!(a.core.beliefs, c.core.beliefs);
+        assert_ne!(beliefs(&a.core), beliefs(&c.core));
     }
 
     #[test]
@@ -464,9 +823,18 @@ mod tests {
             let mut out = vec![0.0; METRICS.len()];
             for _ in 0..200 {
                 model.step(&mut out);
-                assert!(model.core.beliefs.iter().all(|b| (-1..=1).contains(b)));
-                assert!(model.core.code.iter().all(|c| (-1..=1).contains(c)));
-                assert!(model.core.reality.iter().all(|r| *r == 1 || *r == -1));
+                let c = &model.core;
+                // A dimension is never both +1 and -1, and no bit lies
+                // beyond the m dimensions.
+                for (k, (p, q)) in c.pos.iter().zip(&c.neg).enumerate() {
+                    assert_eq!(p & q, 0);
+                    assert_eq!((p | q) & !c.mask[k % c.words], 0);
+                }
+                for w in 0..c.words {
+                    assert_eq!(c.code_pos[w] & c.code_neg[w], 0);
+                    assert_eq!((c.code_pos[w] | c.code_neg[w]) & !c.mask[w], 0);
+                    assert_eq!(c.reality[w] & !c.mask[w], 0);
+                }
                 for (k, v) in out.iter().enumerate() {
                     let lo = if k == CODE_SCORE { -1.0 } else { 0.0 };
                     assert!((lo..=1.0).contains(v), "{} = {v}", METRICS[k]);
@@ -482,7 +850,7 @@ mod tests {
             ..MarchParams::default()
         };
         let (model, out) = run(&p, 3, 100);
-        assert!(model.core.code.iter().all(|&c| c == 0));
+        assert!(code(&model.core).iter().all(|&c| c == 0));
         assert_eq!(out[CODE_KNOWLEDGE], 0.0);
     }
 
@@ -492,9 +860,9 @@ mod tests {
             p1: 0.0,
             ..MarchParams::default()
         };
-        let start = March::new(p.clone(), stream(4, 0, 0)).core.beliefs;
+        let start = beliefs(&March::new(p.clone(), stream(4, 0, 0)).core);
         let (model, _) = run(&p, 4, 100);
-        assert_eq!(model.core.beliefs, start);
+        assert_eq!(beliefs(&model.core), start);
     }
 
     #[test]
@@ -513,9 +881,9 @@ mod tests {
             out[BELIEF_DIVERSITY]
         );
         assert!((out[MEMBER_KNOWLEDGE] - out[CODE_KNOWLEDGE]).abs() < 0.02);
-        let m = model.core.m;
+        let (m, all, code) = (model.core.m, beliefs(&model.core), code(&model.core));
         let agree = (0..model.core.n)
-            .filter(|i| model.core.beliefs[i * m..(i + 1) * m] == model.core.code[..])
+            .filter(|i| all[i * m..(i + 1) * m] == code[..])
             .count();
         assert!(agree > model.core.n * 9 / 10);
     }
@@ -527,12 +895,10 @@ mod tests {
             ..MarchParams::default()
         };
         let mut model = March::new(p, stream(6, 0, 0));
-        let before = model.core.reality.clone();
+        let before = reality(&model.core);
         model.step(&mut [0.0; 6]);
         assert!(
-            model
-                .core
-                .reality
+            reality(&model.core)
                 .iter()
                 .zip(&before)
                 .all(|(a, b)| *a == -*b)
@@ -554,5 +920,166 @@ mod tests {
             ..MarchParams::default()
         };
         assert_eq!(p.rules(), Rules::LITERAL);
+    }
+
+    #[test]
+    fn trials_succeed_at_rate_p_independently_of_position() {
+        let mut rng = stream(11, 0, 0);
+        for p in [0.0, 0.003, 0.1, 0.5, 0.77, 0.9, 1.0] {
+            let mut t = Trials::new(p);
+            let (mut trials, mut hits, mut pairs, mut both) = (0u64, 0u64, 0u64, 0u64);
+            for k in 0..40_000u64 {
+                // Candidate masks of varying density, some empty.
+                let cand = (rng.next_u64() & rng.next_u64()) | ((k % 3 == 0) as u64 * (1 << 63));
+                let sel = t.select(cand, &mut rng);
+                assert_eq!(sel & !cand, 0, "selects only candidates");
+                trials += u64::from(cand.count_ones());
+                hits += u64::from(sel.count_ones());
+                // Neighbouring candidate pairs: success of both ~ p^2.
+                let adj = cand & (cand >> 1);
+                pairs += u64::from(adj.count_ones());
+                both += u64::from((sel & (sel >> 1) & adj).count_ones());
+            }
+            let rate = hits as f64 / trials as f64;
+            let se = (p * (1.0 - p) / trials as f64).sqrt();
+            assert!((rate - p).abs() <= 5.0 * se + 1e-12, "p={p}: rate {rate}");
+            let pair_rate = both as f64 / pairs as f64;
+            let pse = (p * p * (1.0 - p * p) / pairs as f64).sqrt();
+            assert!(
+                (pair_rate - p * p).abs() <= 5.0 * pse + 1e-12,
+                "p={p}: pairs {pair_rate}"
+            );
+            if p == 0.0 {
+                assert_eq!(hits, 0);
+            }
+            if p == 1.0 {
+                assert_eq!(hits, trials);
+            }
+        }
+    }
+
+    #[test]
+    fn trials_gap_carries_over_masks() {
+        // p = 0.25, one candidate per mask: the successes are a Bernoulli
+        // sequence, so runs of failures are geometric (mean (1-p)/p = 3).
+        let mut rng = stream(12, 0, 0);
+        let mut t = Trials::new(0.25);
+        let (mut runs, mut failures, mut current) = (0u64, 0u64, 0u64);
+        for _ in 0..200_000 {
+            if t.select(1 << 5, &mut rng) != 0 {
+                runs += 1;
+                failures += current;
+                current = 0;
+            } else {
+                current += 1;
+            }
+        }
+        let mean = failures as f64 / runs as f64;
+        assert!((mean - 3.0).abs() < 0.06, "mean failure run {mean}");
+    }
+
+    #[test]
+    fn bit_counts_match_direct_counts() {
+        let mut rng = stream(13, 0, 0);
+        let (words, n) = (2, 300);
+        let (mut a, mut b) = (Counts::new(words, n), Counts::new(words, n));
+        let mut direct = vec![[0u32; 2]; words * WORD];
+        for _ in 0..n {
+            for w in 0..words {
+                let (x, y) = (rng.next_u64(), rng.next_u64() & rng.next_u64());
+                a.add(w, x);
+                b.add(w, y);
+                for bit in 0..WORD {
+                    direct[w * WORD + bit][0] += (x >> bit & 1) as u32;
+                    direct[w * WORD + bit][1] += (y >> bit & 1) as u32;
+                }
+            }
+        }
+        for (d, [x, y]) in direct.iter().enumerate() {
+            assert_eq!((a.get(d), b.get(d)), (*x, *y));
+            let (above, below) = a.compare(&b, d / WORD);
+            let bit = 1 << (d % WORD);
+            assert_eq!(above & bit != 0, x > y);
+            assert_eq!(below & bit != 0, x < y);
+        }
+        assert_eq!(range_mask(&(3..70), 0), !0 << 3);
+        assert_eq!(range_mask(&(3..70), 1), 0b11_1111);
+        assert_eq!(range_mask(&(3..70), 2), 0);
+    }
+
+    /// The metrics and merits, computed directly from the views.
+    fn direct_metrics(c: &Core) -> Vec<f64> {
+        let (m, n) = (c.m, c.n);
+        let (b, code, real) = (beliefs(c), code(c), reality(c));
+        let knows =
+            |v: &[i8]| v.iter().zip(&real).filter(|(x, r)| x == r).count() as f64 / m as f64;
+        let k: Vec<f64> = (0..n).map(|i| knows(&b[i * m..(i + 1) * m])).collect();
+        let mean = k.iter().sum::<f64>() / n as f64;
+        let var = k.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n as f64;
+        let diversity = (0..m)
+            .map(|d| {
+                let mut counts = [0usize; 3];
+                for i in 0..n {
+                    counts[(b[i * m + d] + 1) as usize] += 1;
+                }
+                1.0 - counts
+                    .iter()
+                    .map(|&x| (x as f64 / n as f64).powi(2))
+                    .sum::<f64>()
+            })
+            .sum::<f64>()
+            / m as f64;
+        let score: i32 = code.iter().zip(&real).map(|(x, r)| i32::from(x * r)).sum();
+        vec![knows(&code), mean, var, diversity, score as f64 / m as f64]
+    }
+
+    #[test]
+    fn bit_packed_metrics_and_merits_match_the_views() {
+        // Several words per member, more than 64 members, every rule set.
+        for (m, n, literal) in [(30, 50, 0), (100, 70, 1), (130, 9, 0)] {
+            let p = MarchParams {
+                m,
+                n,
+                p1: 0.3,
+                p3: 0.05,
+                p4: 0.02,
+                literal,
+                ..MarchParams::default()
+            };
+            let mut model = March::new(p, stream(14, 0, 0));
+            let mut out = vec![0.0; METRICS.len()];
+            for t in 0..60 {
+                model.step(&mut out);
+                let want = direct_metrics(&model.core);
+                let got = [
+                    out[CODE_KNOWLEDGE],
+                    out[MEMBER_KNOWLEDGE],
+                    out[KNOWLEDGE_VARIANCE],
+                    out[BELIEF_DIVERSITY],
+                    out[CODE_SCORE],
+                ];
+                for (g, w) in got.iter().zip(&want) {
+                    assert!(
+                        (g - w).abs() < 1e-12,
+                        "m={m} n={n} period {t}: {got:?} vs {want:?}"
+                    );
+                }
+                // Merits on the current beliefs: knowledge (literal, zeros
+                // shown as 0) or score (original; members without zeros).
+                model.core.judge(&mut model.rng);
+                let b = beliefs(&model.core);
+                for i in 0..n {
+                    let row = &b[i * m..(i + 1) * m];
+                    let right = (0..m)
+                        .filter(|&d| row[d] == model.core.reality_at(d))
+                        .count() as i32;
+                    if literal == 1 {
+                        assert_eq!(model.core.merit[i], right);
+                    } else if !row.contains(&0) {
+                        assert_eq!(model.core.merit[i], 2 * right - m as i32);
+                    }
+                }
+            }
+        }
     }
 }

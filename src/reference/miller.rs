@@ -13,7 +13,7 @@
 //!   each other;
 //! - turnover `p4` as in March.
 
-use super::march::{self, Core, Rules};
+use super::march::{self, Core, Rules, Trials, moved};
 use crate::define_params;
 use crate::model::Model;
 use crate::rng::Stream;
@@ -67,9 +67,13 @@ pub struct Miller {
     p3: f64,
     p4: f64,
     radius: usize,
-    /// Beliefs at the start of the period: everyone learns from the same
-    /// snapshot, so the order in which members are visited does not matter.
-    before: Vec<i8>,
+    /// Beliefs at the start of the period (bit-packed as in [`Core`]):
+    /// everyone learns from the same snapshot, so the order in which members
+    /// are visited does not matter.
+    before_pos: Vec<u64>,
+    before_neg: Vec<u64>,
+    /// Interpersonal learning trials (rate `p3`).
+    peer: Trials,
     rng: Stream,
 }
 
@@ -83,7 +87,9 @@ impl Miller {
         let mut core = Core::new(p.m, p.n, vec![p.p1; p.n], p.p2, rules, &mut rng);
         core.tacit = ((p.tacit * p.m as f64).round() as usize).min(p.m);
         Self {
-            before: vec![0; p.n * p.m],
+            before_pos: vec![0; core.pos.len()],
+            before_neg: vec![0; core.neg.len()],
+            peer: Trials::new(p.p3),
             radius: p.radius.min(p.n / 2).max(1),
             p3: p.p3,
             p4: p.p4,
@@ -98,8 +104,9 @@ impl Miller {
         if self.p3 <= 0.0 {
             return;
         }
-        let (m, n, r) = (self.core.m, self.core.n, self.radius);
-        self.before.copy_from_slice(&self.core.beliefs);
+        let (wn, n, r) = (self.core.words, self.core.n, self.radius);
+        self.before_pos.copy_from_slice(&self.core.pos);
+        self.before_neg.copy_from_slice(&self.core.neg);
         let gradual = self.core.rules.gradual_socialization;
         for i in 0..n {
             // A seat at distance 1..=r on either side, uniformly.
@@ -112,13 +119,20 @@ impl Miller {
             if j == i || self.core.merit[j] <= self.core.merit[i] {
                 continue;
             }
-            for d in 0..m {
-                let v = self.before[j * m + d];
-                let b = &mut self.core.beliefs[i * m + d];
-                if v == 0 || *b == v || !self.rng.random_bool(self.p3) {
+            for w in 0..wn {
+                let k = i * wn + w;
+                let (p, q) = (self.core.pos[k], self.core.neg[k]);
+                let (vp, vn) = (self.before_pos[j * wn + w], self.before_neg[j * wn + w]);
+                // Where the peer holds a view and the member another.
+                let differ = (vp & !p) | (vn & !q);
+                if differ == 0 {
                     continue;
                 }
-                *b = if gradual && *b != 0 { 0 } else { v };
+                let sel = self.peer.select(differ, &mut self.rng);
+                if sel != 0 {
+                    (self.core.pos[k], self.core.neg[k]) = moved(p, q, sel, vp, vn, gradual);
+                    self.core.changed = true;
+                }
             }
         }
     }
@@ -140,15 +154,12 @@ impl Model for Miller {
         self.core.measure(out);
         let (m, n, tacit) = (self.core.m, self.core.n, self.core.tacit);
         // The code is judged on what it can hold: the codifiable dimensions.
-        out[march::CODE_KNOWLEDGE] = self.core.knowledge_of(&self.core.code, 0..m - tacit);
+        out[march::CODE_KNOWLEDGE] = self.core.code_knowledge(0..m - tacit);
         out[TACIT_KNOWLEDGE] = if tacit == 0 {
             f64::NAN
         } else {
             (0..n)
-                .map(|i| {
-                    self.core
-                        .knowledge_of(&self.core.beliefs[i * m..(i + 1) * m], m - tacit..m)
-                })
+                .map(|i| self.core.member_knowledge(i, m - tacit..m))
                 .sum::<f64>()
                 / n as f64
         };
@@ -206,7 +217,7 @@ mod tests {
         }
         let m = a.core.m;
         assert_eq!(a.core.tacit, 9);
-        assert!(a.core.code[m - 9..].iter().all(|&c| c == 0));
+        assert!((m - 9..m).all(|d| a.core.code_at(d) == 0));
         assert!(oa[TACIT_KNOWLEDGE] > 0.5, "peers teach tacit knowledge");
     }
 

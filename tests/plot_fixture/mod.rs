@@ -169,6 +169,39 @@ pub fn write(dir: &Path, spec: &Spec) {
     }
     std::fs::write(dir.join("timeseries.csv"), ts).unwrap();
 
+    // aggregate.csv: per variant, step and metric across replications, as
+    // `orgsim run` writes it (quantile columns left empty).
+    let mut ag = String::from("variant,step,metric,n,mean,sd,ci95_low,ci95_high,median,q1,q3\n");
+    let cell = |x: f64| {
+        if x.is_finite() {
+            format!("{x}")
+        } else {
+            String::new()
+        }
+    };
+    for (v, (name, _)) in spec.variants.iter().enumerate() {
+        for s in 0..spec.steps {
+            for m in METRICS {
+                let mut st = orgsim::stats::OnlineStats::new();
+                for r in 0..spec.reps {
+                    let x = metric_value(m, v, r, s, throughput(v, r, s));
+                    st.push(x.parse::<f64>().unwrap_or(f64::NAN));
+                }
+                let (mean, h) = (st.mean(), st.ci95_half_width());
+                let _ = writeln!(
+                    ag,
+                    "{name},{s},{m},{},{},{},{},{},,,",
+                    st.n(),
+                    cell(mean),
+                    cell(st.sd()),
+                    cell(mean - h),
+                    cell(mean + h)
+                );
+            }
+        }
+    }
+    std::fs::write(dir.join("aggregate.csv"), ag).unwrap();
+
     // summary.csv
     let mut su = String::from("variant,replication,stability,total_throughput");
     for m in METRICS {
