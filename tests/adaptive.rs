@@ -138,6 +138,13 @@ fn same_counts_and_files_on_one_or_four_threads() {
         counts.iter().max().unwrap()
     );
     assert!(report.contains(&want), "{want} not in report.md");
+    let svg = std::fs::read_to_string(a.join("charts").join("timeseries_throughput.svg")).unwrap();
+    let want = format!(
+        "mean of {}–{} replications",
+        counts.iter().min().unwrap(),
+        counts.iter().max().unwrap()
+    );
+    assert!(svg.contains(&want), "{want} not in the chart");
     let _ = std::fs::remove_dir_all(a);
     let _ = std::fs::remove_dir_all(b);
 }

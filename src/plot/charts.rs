@@ -89,11 +89,13 @@ pub(super) fn render(
 }
 
 fn reps_note(r: &Results) -> String {
-    let n = r.replications();
-    if n == 1 {
+    if r.replications() == 1 {
         "1 replication (no confidence band)".into()
     } else {
-        format!("mean of {n} replications, shaded band = 95% confidence interval of the mean")
+        format!(
+            "mean of {} replications, shaded band = 95% confidence interval of the mean",
+            r.replications_text()
+        )
     }
 }
 
@@ -665,7 +667,7 @@ fn recovery(r: &Results, look: &Look) -> Result<Option<Chart>, PlotError> {
     };
     let mut subtitle = format!(
         "100% = mean of the {pre_window} weeks before the event{smooth_note}; mean of {} replications, band = 95% CI",
-        r.replications()
+        r.replications_text()
     );
     if look.limited() {
         subtitle = format!("{subtitle}; {}", look.limit_note());
@@ -1253,7 +1255,7 @@ fn sweep_line(r: &Results) -> Result<Option<Chart>, PlotError> {
     let title = format!("{olabel} across the sweep of {param}");
     let mut subtitle = format!(
         "dots = swept values; mean of {} replications, band = 95% confidence interval",
-        r.replications()
+        r.replications_text()
     );
     if look.limited() {
         subtitle = format!(
@@ -1379,7 +1381,7 @@ fn heatmap(r: &Results) -> Result<Option<Chart>, PlotError> {
     let title = format!("{olabel} over the {pa} × {pb} grid");
     let subtitle = format!(
         "cell colour and number = mean over {} replications",
-        r.replications()
+        r.replications_text()
     );
     let annotate = xs.len() <= 14 && ys.len() <= 14;
     let svg = render("heatmap", |root| {

@@ -331,6 +331,29 @@ impl Results {
             )
     }
 
+    /// Replications per variant as chart subtitles say it: "30", or "6–48"
+    /// when variants got different numbers (adaptive replications).
+    pub fn replications_text(&self) -> String {
+        let per_variant: Vec<usize> = (0..self.ts.stats.len().max(self.variants.len()))
+            .map(|v| {
+                let from_stats = self
+                    .ts
+                    .stats
+                    .get(v)
+                    .into_iter()
+                    .flat_map(|m| m.iter().flat_map(|s| s.iter().map(|x| x.n() as usize)))
+                    .max()
+                    .unwrap_or(0);
+                from_stats.max(self.ts.primary.replications(v))
+            })
+            .filter(|&n| n > 0)
+            .collect();
+        match (per_variant.iter().min(), per_variant.iter().max()) {
+            (Some(lo), Some(hi)) if lo != hi => format!("{lo}–{hi}"),
+            _ => self.replications().to_string(),
+        }
+    }
+
     /// Value of a parameter for a variant, from `variants.csv`.
     pub fn param(&self, v: usize, name: &str) -> Option<&str> {
         self.variants[v]
