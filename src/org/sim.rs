@@ -14,6 +14,9 @@
 use rand::{Rng, RngExt};
 
 use super::chart::Chart;
+use super::draw::{
+    below_hazard, bernoulli, field, hazard_bound_bits, index32, prob_threshold, unit_f32,
+};
 use super::events::{Event, EventKind, Target};
 use super::metrics::{self as m, N_METRICS};
 use super::params::{OrgParams, Structure, shape};
@@ -25,6 +28,8 @@ const MAX_DOMAINS: usize = 8;
 const MAX_BACKUPS: usize = 3;
 /// Backups are re-designated this often (and whenever a post is filled).
 const REDESIGNATE_EVERY: u32 = 8;
+/// Bits of a member's step draw that decide whether they leave.
+const QUIT_BITS: u32 = 22;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Task {
@@ -120,8 +125,6 @@ pub(crate) struct Post {
     queue_head: u32,
     queue_tail: u32,
     queue_len: u32,
-    /// Sum of the steps at which queued decisions were raised (for their mean age).
-    queue_raised_sum: u64,
     credit: f32,
     next_role: u32,
 }
@@ -142,7 +145,6 @@ impl Post {
             queue_head: NONE,
             queue_tail: NONE,
             queue_len: 0,
-            queue_raised_sum: 0,
             credit: 0.0,
             next_role: NONE,
         }
@@ -214,6 +216,9 @@ pub struct Organization {
     demand: f64,
     outage: bool,
     headcount: u64,
+    /// Decisions waiting in all queues, and the sum of the steps they were raised.
+    pending: u64,
+    pending_raised_sum: u64,
     totals: Totals,
     /// Chart person in each seat at the start (chart-built organizations only).
     seat_person: Vec<u32>,
@@ -603,6 +608,8 @@ impl Organization {
             demand: 1.0,
             outage: false,
             headcount: 0,
+            pending: 0,
+            pending_raised_sum: 0,
             totals: Totals::default(),
             seat_person: Vec::new(),
             event_seats: Vec::new(),
@@ -704,6 +711,21 @@ impl Organization {
         let queued: u32 = self.posts.iter().map(|p| p.queue_len).sum();
         if waiting != queued {
             return Err(format!("{waiting} seats waiting but {queued} queued"));
+        }
+        if u64::from(queued) != self.pending {
+            return Err(format!("{queued} queued but {} counted", self.pending));
+        }
+        let raised: u64 = self
+            .seats
+            .iter()
+            .filter(|s| s.task == Task::Waiting)
+            .map(|s| u64::from(s.wait_since))
+            .sum();
+        if raised != self.pending_raised_sum {
+            return Err(format!(
+                "queued decisions raised at steps summing to {raised}, counted {}",
+                self.pending_raised_sum
+            ));
         }
         Ok(())
     }
@@ -809,9 +831,9 @@ impl Organization {
 
     /// Score of a candidate for a post: skill in the post's domain(s) and
     /// leadership capacity.
-    #[inline]
-    fn candidate_score(&self, post: u32, s: u32) -> f32 {
-        let dom = self.posts[post as usize].domain;
+    /// `dom` is the post's domain (`NONE`: all domains).
+    #[inline(always)]
+    fn candidate_score(&self, dom: u32, s: u32) -> f32 {
         let skills = &self.skill[s as usize * self.d..(s as usize + 1) * self.d];
         let skill = if dom == NONE {
             skills.iter().sum::<f32>() / self.d as f32
@@ -823,7 +845,7 @@ impl Organization {
 
     /// Candidates for a post: the members of its team (team posts) or the
     /// holders of the posts below it. Calls `f` for each occupied one.
-    #[inline]
+    #[inline(always)]
     fn for_each_candidate(&self, post: u32, mut f: impl FnMut(u32)) {
         let p = &self.posts[post as usize];
         if p.level == 1 {
@@ -854,9 +876,10 @@ impl Organization {
         let mut cands = std::mem::take(&mut self.scratch);
         cands.clear();
         self.for_each_candidate(post, |s| cands.push((0.0, s)));
+        let dom = self.posts[post as usize].domain;
         for c in cands.iter_mut() {
             let u: f32 = if noise > 0.0 { self.rng.random() } else { 0.5 };
-            c.0 = self.candidate_score(post, c.1) + noise * (2.0 * u - 1.0);
+            c.0 = self.candidate_score(dom, c.1) + noise * (2.0 * u - 1.0);
             if c.1 != exclude && c.0 > best.0 {
                 best = *c;
             }
@@ -873,6 +896,7 @@ impl Organization {
         }
     }
 
+    #[inline(never)]
     fn redesignate_backups(&mut self) {
         for s in self.seats.iter_mut() {
             s.backup_load = 0;
@@ -886,24 +910,37 @@ impl Organization {
     /// Picks the `k` best candidates (other than the holder) as backups.
     fn designate_backups(&mut self, post: u32, k: usize) {
         let mut chosen = [NONE; MAX_BACKUPS];
-        let holder = self.posts[post as usize].holder;
+        let p = &self.posts[post as usize];
+        let holder = p.holder;
         if k > 0 {
             // The best `k` so far, best first; ties keep the earlier candidate.
             let mut best = [(f32::NEG_INFINITY, NONE); MAX_BACKUPS];
-            self.for_each_candidate(post, |s| {
-                if s == holder {
-                    return;
-                }
-                let score = self.candidate_score(post, s);
-                if score > best[k - 1].0 {
-                    let mut i = k - 1;
-                    while i > 0 && score > best[i - 1].0 {
-                        best[i] = best[i - 1];
-                        i -= 1;
+            let dom = p.domain;
+            let d = self.d;
+            if p.level == 1 {
+                let t = p.team as usize;
+                let (lo, hi) = (self.team_start[t] as usize, self.team_start[t + 1] as usize);
+                let seats = self.seats[lo..hi].iter();
+                let skills = self.skill[lo * d..hi * d].chunks_exact(d);
+                for (i, (seat, sk)) in seats.zip(skills).enumerate() {
+                    let s = (lo + i) as u32;
+                    if seat.occupied && s != holder {
+                        let skill = if dom == NONE {
+                            sk.iter().sum::<f32>() / d as f32
+                        } else {
+                            sk[dom as usize]
+                        };
+                        offer(&mut best, k, skill + seat.leadership, s);
                     }
-                    best[i] = (score, s);
                 }
-            });
+            } else {
+                for &c in &self.children[p.children.0 as usize..p.children.1 as usize] {
+                    let s = self.posts[c as usize].holder;
+                    if s != NONE && s != holder && self.seats[s as usize].occupied {
+                        offer(&mut best, k, self.candidate_score(dom, s), s);
+                    }
+                }
+            }
             for (c, b) in chosen.iter_mut().zip(best.iter()).take(k) {
                 *c = b.1;
                 if b.1 != NONE {
@@ -1074,7 +1111,8 @@ impl Organization {
         }
         p.queue_tail = s;
         p.queue_len += 1;
-        p.queue_raised_sum += self.step as u64;
+        self.pending += 1;
+        self.pending_raised_sum += self.step as u64;
     }
 
     fn dequeue(&mut self, post: u32) -> u32 {
@@ -1086,7 +1124,8 @@ impl Organization {
                 p.queue_tail = NONE;
             }
             p.queue_len -= 1;
-            p.queue_raised_sum -= self.seats[s as usize].wait_since as u64;
+            self.pending -= 1;
+            self.pending_raised_sum -= self.seats[s as usize].wait_since as u64;
             self.seats[s as usize].next_in_queue = NONE;
         }
         s
@@ -1178,6 +1217,7 @@ impl Organization {
     }
 
     /// Leaders take the decisions waiting for them, then coach with the time left.
+    #[inline(never)]
     fn serve_posts(&mut self) {
         let growth = self.p.leadership_growth as f32;
         let coaching = self.p.coaching;
@@ -1185,24 +1225,35 @@ impl Organization {
         let acting_cost = self.p.acting_cost as f32;
         let outage = self.outage;
         let (cap_dedicated, cap_role) = (cap_full as f32, (cap_full * self.p.role_time) as f32);
+        let step = self.step;
+        // Coaching's fractional session is a Bernoulli draw from 16 bits of
+        // a 64-bit word shared by four posts (exact at 2^-32, see `draw`).
+        let (mut pool, mut pool_left) = (0u64, 0u32);
         for i in 0..self.posts.len() {
-            if self.posts[i].vacant_until != NONE && self.step >= self.posts[i].vacant_until {
+            let post = &self.posts[i];
+            if post.vacant_until != NONE && step >= post.vacant_until {
                 self.fill_post(i as u32);
             }
-            let holder = self.posts[i].holder;
+            let post = &self.posts[i];
+            let holder = post.holder;
             if holder == NONE || outage {
                 continue;
             }
             let h = holder as usize;
-            let dedicated = self.posts[i].seat != NONE;
+            let dedicated = post.seat != NONE;
             let share = if dedicated { cap_dedicated } else { cap_role };
             let cap = share * (0.5 + 0.5 * self.seats[h].leadership);
             let distance = if dedicated {
-                self.posts[i].level
+                post.level
             } else {
-                self.posts[i].level - 1
+                post.level - 1
             } as f32;
-            let mut credit = self.posts[i].credit + cap;
+            let mut credit = post.credit + cap;
+            if credit < 1.0 && (coaching <= 0.0 || post.queue_len > 0) {
+                // Nothing to decide or coach this step: only the credit moves.
+                self.posts[i].credit = credit.min(1.0f32.max(cap));
+                continue;
+            }
             let mut served = 0u32;
             while credit >= 1.0 && self.posts[i].queue_len > 0 {
                 credit -= 1.0;
@@ -1224,8 +1275,10 @@ impl Organization {
                     }
                 }
             }
-            let l = &mut self.seats[h].leadership;
-            *l += growth * (1.0 - *l) * (served as f32).min(1.0);
+            if served > 0 {
+                let l = &mut self.seats[h].leadership;
+                *l += growth * (1.0 - *l);
+            }
             // Credit does not bank beyond one decision: idle time is lost.
             let spare = if self.posts[i].queue_len == 0 {
                 credit.min(cap)
@@ -1239,14 +1292,21 @@ impl Organization {
                 // `spare` is positive: truncation is the floor (and much
                 // cheaper than `floor` on baseline x86-64).
                 let whole = sessions_f as u32;
-                let sessions =
-                    whole + u32::from(self.rng.random::<f64>() < sessions_f - f64::from(whole));
+                let frac = ((sessions_f - f64::from(whole)) * 4_294_967_296.0) as u64;
+                if pool_left == 0 {
+                    pool = self.rng.next_u64();
+                    pool_left = 4;
+                }
+                pool_left -= 1;
+                let extra = bernoulli(pool & 0xFFFF, 16, frac, &mut self.rng);
+                pool >>= 16;
+                let sessions = whole + u32::from(extra);
                 for _ in 0..sessions {
                     self.coach(i as u32, h);
                 }
                 time_used += sessions as f32;
             }
-            if !dedicated {
+            if !dedicated && time_used > 0.0 {
                 self.seats[h].role_time += time_used / cap_full as f32;
             }
         }
@@ -1296,6 +1356,7 @@ impl Organization {
 
     // ----- events ------------------------------------------------------------
 
+    #[inline(never)]
     fn apply_events(&mut self) {
         self.demand = 1.0;
         self.outage = false;
@@ -1416,6 +1477,7 @@ impl Organization {
 
     // ----- the step -------------------------------------------------------------
 
+    #[inline(never)]
     fn work_members(&mut self, acc: &mut MemberSums) {
         let p = &self.p;
         let d = self.d;
@@ -1423,11 +1485,16 @@ impl Organization {
         // over whoever does the work, so equal-sized structures face equal demand.
         let lam = p.arrival_rate * self.demand * p.members as f64 / self.n_workers.max(1) as f64;
         let lam_whole = lam as u32;
-        // One 64-bit draw per member decides both the fractional arrival (low
-        // 32 bits) and whether they seek to share (high 32 bits): each is a
-        // Bernoulli draw at 2^-32 resolution.
+        // One 64-bit draw per member decides the fractional arrival (bits
+        // 0..21), whether they seek to share (bits 21..42) and whether they
+        // leave (bits 42..64); each decision is exact at 2^-32 resolution or
+        // better (see `draw`).
         let arrival_thr = prob_threshold(lam - lam_whole as f64);
-        let share_thr = prob_threshold(p.share_rate);
+        let share_thr = if self.outage {
+            0
+        } else {
+            prob_threshold(p.share_rate)
+        };
         let tournament = p.tournament as f32;
         let effort_gain = p.effort_gain as f32;
         let productivity = p.productivity as f32;
@@ -1452,144 +1519,162 @@ impl Organization {
         let rec_weight = w_rec * recognition;
         let overload_at = p.overload_threshold as f32;
         let (quit_rate, quit_sens) = (p.quit_rate as f32, p.quit_sensitivity as f32);
-        let hazard_max = hazard_bound(quit_rate, quit_sens);
+        let quit_bound = hazard_bound_bits(hazard_bound(quit_rate, quit_sens), QUIT_BITS);
         let decision_thr = prob_threshold(p.decision_rate);
         let difficulty = p.difficulty as f32;
         let effort_comp = effort_gain * tournament;
-        let outage = self.outage;
         let step = self.step;
         let weight = self.domain_weight32;
+        let cum = self.domain_cum32;
+        let d32 = d as u32;
+        // The generator lives in registers for the loop; it is handed back
+        // to `self` around the (rare) calls that draw themselves.
+        let mut rng = self.rng.clone();
 
-        for s in 0..self.n_workers {
-            if !self.seats[s].occupied {
-                if step >= self.seats[s].hire_at {
-                    self.hire(s);
-                } else {
-                    acc.backlog += self.seats[s].backlog as f64;
-                    continue;
-                }
-            }
-            let r = self.rng.next_u64();
-            let seat = &mut self.seats[s];
-            let team = seat.team as usize;
-            seat.backlog += lam_whole + u32::from((r & 0xFFFF_FFFF) < arrival_thr);
-
-            let overhead = coordination
-                + self.team_overhead[team]
-                + seat.role_time
-                + backup_cost * f32::from(seat.backup_load);
-            let time = (1.0 - overhead).max(0.0);
-            seat.role_time = 0.0;
-            acc.coordination += overhead.min(1.0) as f64;
-
-            if seat.task == Task::Idle && seat.backlog > 0 {
-                let u: f32 = self.rng.random();
-                let dom = self.domain_cum32[..d]
-                    .iter()
-                    .position(|&c| u < c)
-                    .unwrap_or(d - 1);
-                let size = difficulty * (0.5 + self.rng.random::<f32>());
-                let seat = &mut self.seats[s];
-                seat.backlog -= 1;
-                seat.domain = dom as u8;
-                seat.task_size = size;
-                seat.task_left = size;
-                seat.decision_bad = false;
-                if (self.rng.next_u32() as u64) < decision_thr {
-                    self.raise_decision(s);
-                } else {
-                    seat.task = Task::Working;
-                }
-            }
-            let seat = &mut self.seats[s];
-            if seat.task == Task::Consensus {
-                seat.consensus_left -= 1;
-                if seat.consensus_left == 0 {
-                    seat.task = Task::Working;
-                }
-            }
-            let blocked = matches!(seat.task, Task::Waiting | Task::Consensus);
-            if seat.task == Task::Working {
-                let dom = seat.domain as usize;
-                let sk = &mut self.skill[s * d + dom];
-                let effort = productivity
-                    * time
-                    * (0.4 + 0.6 * *sk)
-                    * (0.5 + 0.5 * seat.engagement)
-                    * (1.0 + effort_comp * seat.competitive);
-                *sk += learning * time * (1.0 - *sk);
-                seat.task_left -= effort;
-                if seat.task_left <= 0.0 {
-                    if seat.decision_bad {
-                        // A bad decision sends the task back: half of it is redone.
-                        seat.decision_bad = false;
-                        seat.task_left += 0.5 * seat.task_size;
-                        self.count.rework += 1;
+        for team in 0..self.team_start.len() - 1 {
+            let (lo, hi) = (
+                self.team_start[team] as usize,
+                self.team_start[team + 1] as usize,
+            );
+            let team_overhead = coordination + self.team_overhead[team];
+            for s in lo..hi {
+                if !self.seats[s].occupied {
+                    if step >= self.seats[s].hire_at {
+                        self.rng = rng;
+                        self.hire(s);
+                        rng = self.rng.clone();
                     } else {
-                        seat.task = Task::Idle;
-                        self.count.completed += 1;
+                        acc.backlog += self.seats[s].backlog as f64;
+                        continue;
                     }
                 }
-            }
+                let r = rng.next_u64();
+                let seat = &mut self.seats[s];
+                seat.backlog +=
+                    lam_whole + u32::from(bernoulli(field(r, 0, 21), 21, arrival_thr, &mut rng));
 
-            // Knowledge sharing with a team-mate; the more skilled one decides.
-            if !outage && (r >> 32) < share_thr {
-                let (lo, hi) = (self.team_start[team], self.team_start[team + 1]);
-                let j = self.rng.random_range(lo..hi) as usize;
-                let dom = self.rng.random_range(0..d);
-                if j != s && self.seats[j].occupied {
-                    let (a, b) = (self.skill[s * d + dom], self.skill[j * d + dom]);
-                    let (teacher, learner, gap) =
-                        if a >= b { (s, j, a - b) } else { (j, s, b - a) };
-                    if gap > 0.0 {
-                        let willing =
-                            willing_base * (1.0 - hoarding * self.seats[teacher].competitive);
-                        if self.rng.random::<f32>() < willing {
-                            self.skill[learner * d + dom] += share_strength * gap;
-                            let t = &mut self.skill[teacher * d + dom];
-                            *t += mentoring * share_strength * gap * (1.0 - *t);
-                            let ts = &mut self.seats[teacher];
-                            ts.shared += 0.1;
-                            ts.leadership += lead_growth * mentoring * (1.0 - ts.leadership);
-                            self.count.sharing += 1;
+                let overhead =
+                    team_overhead + seat.role_time + backup_cost * f32::from(seat.backup_load);
+                let time = (1.0 - overhead).max(0.0);
+                seat.role_time = 0.0;
+                acc.coordination += overhead.min(1.0) as f64;
+
+                if seat.task == Task::Idle && seat.backlog > 0 {
+                    // Domain (24 bits), size (24 bits), decision (16 bits).
+                    let t = rng.next_u64();
+                    let u = unit_f32(t >> 40);
+                    let dom = cum[..d].iter().position(|&c| u < c).unwrap_or(d - 1);
+                    let size = difficulty * (0.5 + unit_f32(field(t, 16, 24)));
+                    seat.backlog -= 1;
+                    seat.domain = dom as u8;
+                    seat.task_size = size;
+                    seat.task_left = size;
+                    seat.decision_bad = false;
+                    if bernoulli(field(t, 0, 16), 16, decision_thr, &mut rng) {
+                        self.rng = rng;
+                        self.raise_decision(s);
+                        rng = self.rng.clone();
+                    } else {
+                        seat.task = Task::Working;
+                    }
+                }
+                let seat = &mut self.seats[s];
+                if seat.task == Task::Consensus {
+                    seat.consensus_left -= 1;
+                    if seat.consensus_left == 0 {
+                        seat.task = Task::Working;
+                    }
+                }
+                let blocked = matches!(seat.task, Task::Waiting | Task::Consensus);
+                let skills = &mut self.skill[s * d..(s + 1) * d];
+                if seat.task == Task::Working {
+                    let sk = &mut skills[seat.domain as usize];
+                    let effort = productivity
+                        * time
+                        * (0.4 + 0.6 * *sk)
+                        * (0.5 + 0.5 * seat.engagement)
+                        * (1.0 + effort_comp * seat.competitive);
+                    *sk += learning * time * (1.0 - *sk);
+                    seat.task_left -= effort;
+                    if seat.task_left <= 0.0 {
+                        if seat.decision_bad {
+                            // A bad decision sends the task back: half of it is redone.
+                            seat.decision_bad = false;
+                            seat.task_left += 0.5 * seat.task_size;
+                            self.count.rework += 1;
                         } else {
-                            self.count.hoarding += 1;
+                            seat.task = Task::Idle;
+                            self.count.completed += 1;
                         }
                     }
                 }
-            }
 
-            let seat = &mut self.seats[s];
-            seat.blocked += 0.1 * (f32::from(u8::from(blocked)) - seat.blocked);
-            seat.shared = (seat.shared * 0.95).min(1.0);
-            let overload = ((seat.backlog as f32 - overload_at) / overload_at).clamp(0.0, 1.0);
-            let target =
-                0.5 + w_aut * (seat.autonomy - 0.5) - w_blk * seat.blocked - w_ovl * overload
-                    + rec_weight * (seat.shared * 2.0).min(1.0);
-            seat.engagement =
-                (seat.engagement + e_rate * (target - seat.engagement)).clamp(0.0, 1.0);
-            let engagement = seat.engagement;
-            acc.engagement += engagement as f64;
-            acc.blocked += u32::from(blocked);
-            acc.backlog += (seat.backlog + u32::from(seat.task != Task::Idle)) as f64;
-            acc.pressure += (tournament * seat.competitive) as f64;
-            acc.add_skill(weighted_skill(&self.skill[s * d..(s + 1) * d], &weight) as f64);
-            acc.members += 1;
+                // Knowledge sharing with a team-mate; the more skilled one decides.
+                if bernoulli(field(r, 21, 21), 21, share_thr, &mut rng) {
+                    let x = rng.next_u64();
+                    let j = lo + index32(x, (hi - lo) as u32) as usize;
+                    let dom = index32(x >> 32, d32) as usize;
+                    if j != s && self.seats[j].occupied {
+                        let (a, b) = (self.skill[s * d + dom], self.skill[j * d + dom]);
+                        let (teacher, learner, gap) =
+                            if a >= b { (s, j, a - b) } else { (j, s, b - a) };
+                        if gap > 0.0 {
+                            let willing =
+                                willing_base * (1.0 - hoarding * self.seats[teacher].competitive);
+                            if unit_f32(rng.next_u64() >> 40) < willing {
+                                self.skill[learner * d + dom] += share_strength * gap;
+                                let t = &mut self.skill[teacher * d + dom];
+                                *t += mentoring * share_strength * gap * (1.0 - *t);
+                                let ts = &mut self.seats[teacher];
+                                ts.shared += 0.1;
+                                ts.leadership += lead_growth * mentoring * (1.0 - ts.leadership);
+                                self.count.sharing += 1;
+                            } else {
+                                self.count.hoarding += 1;
+                            }
+                        }
+                    }
+                }
 
-            // The hazard is at most `hazard_max` (engagement ≥ 0): most draws
-            // are above it and need no `exp`.
-            let u = self.rng.random::<f32>();
-            if u < hazard_max && u < quit_rate * (quit_sens * (0.5 - engagement)).exp() {
-                self.depart(s as u32, true);
+                let seat = &mut self.seats[s];
+                seat.blocked += 0.1 * (f32::from(u8::from(blocked)) - seat.blocked);
+                seat.shared = (seat.shared * 0.95).min(1.0);
+                let overload = ((seat.backlog as f32 - overload_at) / overload_at).clamp(0.0, 1.0);
+                let target =
+                    0.5 + w_aut * (seat.autonomy - 0.5) - w_blk * seat.blocked - w_ovl * overload
+                        + rec_weight * (seat.shared * 2.0).min(1.0);
+                seat.engagement =
+                    (seat.engagement + e_rate * (target - seat.engagement)).clamp(0.0, 1.0);
+                let engagement = seat.engagement;
+                acc.engagement += engagement as f64;
+                acc.blocked += u32::from(blocked);
+                acc.backlog += (seat.backlog + u32::from(seat.task != Task::Idle)) as f64;
+                acc.pressure += (tournament * seat.competitive) as f64;
+                acc.add_skill(weighted_skill(&self.skill[s * d..(s + 1) * d], &weight) as f64);
+                acc.members += 1;
+
+                // The hazard is at most its value at engagement 0: most draws
+                // are above that bound and need no `exp`.
+                if below_hazard(
+                    r >> (64 - QUIT_BITS),
+                    QUIT_BITS,
+                    quit_bound,
+                    &mut rng,
+                    || quit_rate * (quit_sens * (0.5 - engagement)).exp(),
+                ) {
+                    self.depart(s as u32, true);
+                }
             }
         }
+        self.rng = rng;
     }
 
+    #[inline(never)]
     fn manage_managers(&mut self, acc: &mut MemberSums) {
         let d = self.d;
         let (quit_rate, quit_sens) = (self.p.quit_rate as f32, self.p.quit_sensitivity as f32);
         let e_rate = self.p.engagement_rate as f32;
-        let hazard_max = hazard_bound(quit_rate, quit_sens);
+        let quit_bound = hazard_bound_bits(hazard_bound(quit_rate, quit_sens), QUIT_BITS);
         let weight = self.domain_weight32;
         for s in self.n_workers..self.seats.len() {
             if !self.seats[s].occupied {
@@ -1608,14 +1693,17 @@ impl Organization {
             let engagement = seat.engagement;
             acc.add_skill(weighted_skill(&self.skill[s * d..(s + 1) * d], &weight) as f64);
             acc.members += 1;
-            let u = self.rng.random::<f32>();
-            if u < hazard_max && u < quit_rate * (quit_sens * (0.5 - engagement)).exp() {
+            let coarse = u64::from(self.rng.next_u32()) >> (32 - QUIT_BITS);
+            if below_hazard(coarse, QUIT_BITS, quit_bound, &mut self.rng, || {
+                quit_rate * (quit_sens * (0.5 - engagement)).exp()
+            }) {
                 self.depart(s as u32, true);
             }
         }
     }
 
     /// Share of posts with a ready designated successor.
+    #[inline(never)]
     fn coverage(&self) -> f64 {
         // Backups fill the first `k` slots (the rest stay `NONE`).
         let k = self.p.backups.min(MAX_BACKUPS);
@@ -1639,14 +1727,23 @@ impl Organization {
     }
 }
 
-/// Threshold `t` such that a uniform 32-bit draw `x` has `x < t` with chance `p`.
-fn prob_threshold(p: f64) -> u64 {
-    (p.clamp(0.0, 1.0) * 4_294_967_296.0).round() as u64
-}
-
 /// Largest leaving hazard (at engagement 0), with a margin for rounding.
 fn hazard_bound(quit_rate: f32, quit_sens: f32) -> f32 {
     quit_rate * (quit_sens * 0.5).exp() * 1.001 + f32::MIN_POSITIVE
+}
+
+/// Offers candidate `s` with `score` to the best `k` (best first; ties keep
+/// the earlier candidate).
+#[inline(always)]
+fn offer(best: &mut [(f32, u32); MAX_BACKUPS], k: usize, score: f32, s: u32) {
+    if score > best[k - 1].0 {
+        let mut i = k - 1;
+        while i > 0 && score > best[i - 1].0 {
+            best[i] = best[i - 1];
+            i -= 1;
+        }
+        best[i] = (score, s);
+    }
 }
 
 /// Skill weighted by the domain mix (`weight` is zero beyond the domains).
@@ -1696,9 +1793,7 @@ impl Model for Organization {
         self.work_members(&mut acc);
         self.manage_managers(&mut acc);
 
-        let (pending, raised): (u64, u64) = self.posts.iter().fold((0, 0), |(n, r), p| {
-            (n + p.queue_len as u64, r + p.queue_raised_sum)
-        });
+        let (pending, raised) = (self.pending, self.pending_raised_sum);
         let c = self.count;
         let latency = if c.decisions > 0 {
             c.latency_sum / c.decisions as f64
