@@ -54,7 +54,7 @@ pub(super) fn unit_f32(bits24: u64) -> f32 {
 /// most `n / 2^32`).
 #[inline(always)]
 pub(super) fn index32(bits32: u64, n: u32) -> u32 {
-    ((bits32 & 0xFFFF_FFFF) * u64::from(n) >> 32) as u32
+    (((bits32 & 0xFFFF_FFFF) * u64::from(n)) >> 32) as u32
 }
 
 /// Whether a uniform draw falls below a hazard `h` (`f32`), where `coarse`

@@ -981,6 +981,7 @@ impl Organization {
     }
 
     /// A vacancy's time is up: the successor or the tournament's winner takes the post.
+    #[inline(never)]
     fn fill_post(&mut self, post: u32) {
         let successor = self.posts[post as usize].successor;
         let tournament = successor == NONE || !self.seats[successor as usize].occupied;
@@ -1219,80 +1220,68 @@ impl Organization {
     /// Leaders take the decisions waiting for them, then coach with the time left.
     #[inline(never)]
     fn serve_posts(&mut self) {
+        if self.outage {
+            // No one decides or coaches; vacancies still end.
+            for i in 0..self.posts.len() {
+                let v = self.posts[i].vacant_until;
+                if v != NONE && self.step >= v {
+                    self.fill_post(i as u32);
+                }
+            }
+            return;
+        }
         let growth = self.p.leadership_growth as f32;
         let coaching = self.p.coaching;
         let cap_full = self.p.decision_capacity;
         let acting_cost = self.p.acting_cost as f32;
-        let outage = self.outage;
         let (cap_dedicated, cap_role) = (cap_full as f32, (cap_full * self.p.role_time) as f32);
         let step = self.step;
         // Coaching's fractional session is a Bernoulli draw from 16 bits of
         // a 64-bit word shared by four posts (exact at 2^-32, see `draw`).
         let (mut pool, mut pool_left) = (0u64, 0u32);
         for i in 0..self.posts.len() {
-            let post = &self.posts[i];
-            if post.vacant_until != NONE && step >= post.vacant_until {
+            let v = self.posts[i].vacant_until;
+            if v != NONE && step >= v {
                 self.fill_post(i as u32);
             }
             let post = &self.posts[i];
             let holder = post.holder;
-            if holder == NONE || outage {
+            if holder == NONE {
                 continue;
             }
             let h = holder as usize;
             let dedicated = post.seat != NONE;
             let share = if dedicated { cap_dedicated } else { cap_role };
             let cap = share * (0.5 + 0.5 * self.seats[h].leadership);
-            let distance = if dedicated {
-                post.level
-            } else {
-                post.level - 1
-            } as f32;
             let mut credit = post.credit + cap;
-            if credit < 1.0 && (coaching <= 0.0 || post.queue_len > 0) {
-                // Nothing to decide or coach this step: only the credit moves.
-                self.posts[i].credit = credit.min(1.0f32.max(cap));
-                continue;
-            }
             let mut served = 0u32;
-            while credit >= 1.0 && self.posts[i].queue_len > 0 {
-                credit -= 1.0;
-                self.serve_one(i as u32, h, distance);
-                served += 1;
-            }
-            // Acting cover: time left goes to vacant posts just below.
-            if self.posts[i].queue_len == 0 && credit >= acting_cost {
-                let (lo, hi) = self.posts[i].children;
-                for c in lo..hi {
-                    let child = self.children[c as usize];
-                    if self.posts[child as usize].holder != NONE {
-                        continue;
-                    }
-                    while credit >= acting_cost && self.posts[child as usize].queue_len > 0 {
-                        credit -= acting_cost;
-                        self.serve_one(child, h, distance + 1.0);
-                        served += 1;
-                    }
-                }
+            if post.queue_len > 0 || credit >= acting_cost {
+                let distance = if dedicated {
+                    post.level
+                } else {
+                    post.level - 1
+                } as f32;
+                (credit, served) = self.serve_queues(i, h, credit, distance, acting_cost);
             }
             if served > 0 {
                 let l = &mut self.seats[h].leadership;
                 *l += growth * (1.0 - *l);
             }
+            let post = &mut self.posts[i];
             // Credit does not bank beyond one decision: idle time is lost.
-            let spare = if self.posts[i].queue_len == 0 {
+            let spare = if post.queue_len == 0 {
                 credit.min(cap)
             } else {
                 0.0
             };
-            self.posts[i].credit = credit.min(1.0f32.max(cap));
+            post.credit = credit.min(1.0f32.max(cap));
             let mut time_used = served as f32;
             if coaching > 0.0 && spare > 0.0 {
                 let sessions_f = spare as f64 * coaching;
                 // `spare` is positive: truncation is the floor (and much
                 // cheaper than `floor` on baseline x86-64).
                 let whole = sessions_f as u32;
-                let frac = ((sessions_f - f64::from(whole)) * 4_294_967_296.0) as u64;
+                let frac = ((sessions_f - f64::from(whole)) * 4_294_967_296.0) as i64 as u64;
                 if pool_left == 0 {
                     pool = self.rng.next_u64();
                     pool_left = 4;
@@ -1312,6 +1301,42 @@ impl Organization {
         }
     }
 
+    /// The holder `h` of post `i` takes the decisions queued there with
+    /// `credit`, then acts for vacant posts just below. Returns the credit
+    /// left and the number of decisions taken.
+    #[inline(never)]
+    fn serve_queues(
+        &mut self,
+        i: usize,
+        h: usize,
+        mut credit: f32,
+        distance: f32,
+        acting_cost: f32,
+    ) -> (f32, u32) {
+        let mut served = 0u32;
+        while credit >= 1.0 && self.posts[i].queue_len > 0 {
+            credit -= 1.0;
+            self.serve_one(i as u32, h, distance);
+            served += 1;
+        }
+        // Acting cover: time left goes to vacant posts just below.
+        if self.posts[i].queue_len == 0 && credit >= acting_cost {
+            let (lo, hi) = self.posts[i].children;
+            for c in lo..hi {
+                let child = self.children[c as usize];
+                if self.posts[child as usize].holder != NONE {
+                    continue;
+                }
+                while credit >= acting_cost && self.posts[child as usize].queue_len > 0 {
+                    credit -= acting_cost;
+                    self.serve_one(child, h, distance + 1.0);
+                    served += 1;
+                }
+            }
+        }
+        (credit, served)
+    }
+
     /// `holder` takes the first decision waiting at `post`.
     fn serve_one(&mut self, post: u32, holder: usize, distance: f32) {
         let s = self.dequeue(post) as usize;
@@ -1326,15 +1351,18 @@ impl Organization {
 
     /// One coaching session: someone under the post moves toward the coach's
     /// skill in a domain and grows as a leader.
+    #[inline(never)]
     fn coach(&mut self, post: u32, coach: usize) {
-        let p = self.posts[post as usize];
+        let p = &self.posts[post as usize];
+        // One draw: the coachee (low 32 bits) and the domain (high 32 bits).
+        let x = self.rng.next_u64();
         let coachee = if p.level == 1 {
             let t = p.team as usize;
             let (lo, hi) = (self.team_start[t], self.team_start[t + 1]);
-            self.rng.random_range(lo..hi)
+            lo + index32(x, hi - lo)
         } else {
             let (lo, hi) = p.children;
-            let c = self.children[self.rng.random_range(lo..hi) as usize];
+            let c = self.children[(lo + index32(x, hi - lo)) as usize];
             self.posts[c as usize].holder
         };
         if coachee == NONE || coachee as usize == coach || !self.seats[coachee as usize].occupied {
@@ -1343,7 +1371,7 @@ impl Organization {
         let dom = if p.domain != NONE {
             p.domain as usize
         } else {
-            self.rng.random_range(0..self.d)
+            index32(x >> 32, self.d as u32) as usize
         };
         let c = coachee as usize;
         let gap = self.skill[coach * self.d + dom] - self.skill[c * self.d + dom];
@@ -1531,6 +1559,17 @@ impl Organization {
         // to `self` around the (rare) calls that draw themselves.
         let mut rng = self.rng.clone();
 
+        // Sums kept in locals (not behind `acc`), so they can live in registers.
+        let mut sum = MemberSums::default();
+        let mut backlog_sum = 0u64;
+        let mut blocked_sum = 0u32;
+        let mut members = 0u32;
+        let inv_overload_at = 1.0 / overload_at;
+
+        // The seat and skill arrays are held as local slices (their pointers
+        // stay in registers); they are taken again after each call on `self`.
+        let mut seats = &mut self.seats[..];
+        let mut skill = &mut self.skill[..];
         for team in 0..self.team_start.len() - 1 {
             let (lo, hi) = (
                 self.team_start[team] as usize,
@@ -1538,18 +1577,19 @@ impl Organization {
             );
             let team_overhead = coordination + self.team_overhead[team];
             for s in lo..hi {
-                if !self.seats[s].occupied {
-                    if step >= self.seats[s].hire_at {
+                if !seats[s].occupied {
+                    if step >= seats[s].hire_at {
                         self.rng = rng;
                         self.hire(s);
                         rng = self.rng.clone();
+                        (seats, skill) = (&mut self.seats[..], &mut self.skill[..]);
                     } else {
-                        acc.backlog += self.seats[s].backlog as f64;
+                        backlog_sum += u64::from(seats[s].backlog);
                         continue;
                     }
                 }
                 let r = rng.next_u64();
-                let seat = &mut self.seats[s];
+                let mut seat = &mut seats[s];
                 seat.backlog +=
                     lam_whole + u32::from(bernoulli(field(r, 0, 21), 21, arrival_thr, &mut rng));
 
@@ -1557,7 +1597,7 @@ impl Organization {
                     team_overhead + seat.role_time + backup_cost * f32::from(seat.backup_load);
                 let time = (1.0 - overhead).max(0.0);
                 seat.role_time = 0.0;
-                acc.coordination += overhead.min(1.0) as f64;
+                sum.coordination += overhead.min(1.0) as f64;
 
                 if seat.task == Task::Idle && seat.backlog > 0 {
                     // Domain (24 bits), size (24 bits), decision (16 bits).
@@ -1574,11 +1614,12 @@ impl Organization {
                         self.rng = rng;
                         self.raise_decision(s);
                         rng = self.rng.clone();
+                        (seats, skill) = (&mut self.seats[..], &mut self.skill[..]);
+                        seat = &mut seats[s];
                     } else {
                         seat.task = Task::Working;
                     }
                 }
-                let seat = &mut self.seats[s];
                 if seat.task == Task::Consensus {
                     seat.consensus_left -= 1;
                     if seat.consensus_left == 0 {
@@ -1586,9 +1627,9 @@ impl Organization {
                     }
                 }
                 let blocked = matches!(seat.task, Task::Waiting | Task::Consensus);
-                let skills = &mut self.skill[s * d..(s + 1) * d];
+                let my_skill = &mut skill[s * d..(s + 1) * d];
                 if seat.task == Task::Working {
-                    let sk = &mut skills[seat.domain as usize];
+                    let sk = &mut my_skill[seat.domain as usize];
                     let effort = productivity
                         * time
                         * (0.4 + 0.6 * *sk)
@@ -1614,18 +1655,18 @@ impl Organization {
                     let x = rng.next_u64();
                     let j = lo + index32(x, (hi - lo) as u32) as usize;
                     let dom = index32(x >> 32, d32) as usize;
-                    if j != s && self.seats[j].occupied {
-                        let (a, b) = (self.skill[s * d + dom], self.skill[j * d + dom]);
+                    if j != s && seats[j].occupied {
+                        let (a, b) = (skill[s * d + dom], skill[j * d + dom]);
                         let (teacher, learner, gap) =
                             if a >= b { (s, j, a - b) } else { (j, s, b - a) };
                         if gap > 0.0 {
                             let willing =
-                                willing_base * (1.0 - hoarding * self.seats[teacher].competitive);
+                                willing_base * (1.0 - hoarding * seats[teacher].competitive);
                             if unit_f32(rng.next_u64() >> 40) < willing {
-                                self.skill[learner * d + dom] += share_strength * gap;
-                                let t = &mut self.skill[teacher * d + dom];
+                                skill[learner * d + dom] += share_strength * gap;
+                                let t = &mut skill[teacher * d + dom];
                                 *t += mentoring * share_strength * gap * (1.0 - *t);
-                                let ts = &mut self.seats[teacher];
+                                let ts = &mut seats[teacher];
                                 ts.shared += 0.1;
                                 ts.leadership += lead_growth * mentoring * (1.0 - ts.leadership);
                                 self.count.sharing += 1;
@@ -1636,22 +1677,23 @@ impl Organization {
                     }
                 }
 
-                let seat = &mut self.seats[s];
+                let seat = &mut seats[s];
                 seat.blocked += 0.1 * (f32::from(u8::from(blocked)) - seat.blocked);
                 seat.shared = (seat.shared * 0.95).min(1.0);
-                let overload = ((seat.backlog as f32 - overload_at) / overload_at).clamp(0.0, 1.0);
+                let overload =
+                    ((seat.backlog as f32 - overload_at) * inv_overload_at).clamp(0.0, 1.0);
                 let target =
                     0.5 + w_aut * (seat.autonomy - 0.5) - w_blk * seat.blocked - w_ovl * overload
                         + rec_weight * (seat.shared * 2.0).min(1.0);
                 seat.engagement =
                     (seat.engagement + e_rate * (target - seat.engagement)).clamp(0.0, 1.0);
                 let engagement = seat.engagement;
-                acc.engagement += engagement as f64;
-                acc.blocked += u32::from(blocked);
-                acc.backlog += (seat.backlog + u32::from(seat.task != Task::Idle)) as f64;
-                acc.pressure += (tournament * seat.competitive) as f64;
-                acc.add_skill(weighted_skill(&self.skill[s * d..(s + 1) * d], &weight) as f64);
-                acc.members += 1;
+                sum.engagement += engagement as f64;
+                blocked_sum += u32::from(blocked);
+                backlog_sum += u64::from(seat.backlog + u32::from(seat.task != Task::Idle));
+                sum.pressure += (tournament * seat.competitive) as f64;
+                sum.add_skill(weighted_skill(&skill[s * d..(s + 1) * d], &weight) as f64);
+                members += 1;
 
                 // The hazard is at most its value at engagement 0: most draws
                 // are above that bound and need no `exp`.
@@ -1663,10 +1705,19 @@ impl Organization {
                     || quit_rate * (quit_sens * (0.5 - engagement)).exp(),
                 ) {
                     self.depart(s as u32, true);
+                    (seats, skill) = (&mut self.seats[..], &mut self.skill[..]);
                 }
             }
         }
         self.rng = rng;
+        acc.members += members;
+        acc.blocked += blocked_sum;
+        acc.backlog += backlog_sum as f64;
+        acc.engagement += sum.engagement;
+        acc.pressure += sum.pressure;
+        acc.coordination += sum.coordination;
+        acc.skill += sum.skill;
+        acc.skill_sq += sum.skill_sq;
     }
 
     #[inline(never)]
