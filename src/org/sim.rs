@@ -1507,8 +1507,23 @@ impl Organization {
 
     #[inline(never)]
     fn work_members(&mut self, acc: &mut MemberSums) {
+        // One copy of the loop per number of domains, so each member's
+        // skills are a fixed-size array.
+        match self.d {
+            1 => self.work_members_d::<1>(acc),
+            2 => self.work_members_d::<2>(acc),
+            3 => self.work_members_d::<3>(acc),
+            4 => self.work_members_d::<4>(acc),
+            5 => self.work_members_d::<5>(acc),
+            6 => self.work_members_d::<6>(acc),
+            7 => self.work_members_d::<7>(acc),
+            _ => self.work_members_d::<8>(acc),
+        }
+    }
+
+    fn work_members_d<const D: usize>(&mut self, acc: &mut MemberSums) {
         let p = &self.p;
-        let d = self.d;
+        let d = D;
         // Demand belongs to the organization (per head of its headcount), shared
         // over whoever does the work, so equal-sized structures face equal demand.
         let lam = p.arrival_rate * self.demand * p.members as f64 / self.n_workers.max(1) as f64;
@@ -1569,7 +1584,7 @@ impl Organization {
         // The seat and skill arrays are held as local slices (their pointers
         // stay in registers); they are taken again after each call on `self`.
         let mut seats = &mut self.seats[..];
-        let mut skill = &mut self.skill[..];
+        let mut skill = self.skill.as_chunks_mut::<D>().0;
         for team in 0..self.team_start.len() - 1 {
             let (lo, hi) = (
                 self.team_start[team] as usize,
@@ -1582,7 +1597,7 @@ impl Organization {
                         self.rng = rng;
                         self.hire(s);
                         rng = self.rng.clone();
-                        (seats, skill) = (&mut self.seats[..], &mut self.skill[..]);
+                        (seats, skill) = (&mut self.seats[..], self.skill.as_chunks_mut::<D>().0);
                     } else {
                         backlog_sum += u64::from(seats[s].backlog);
                         continue;
@@ -1603,7 +1618,7 @@ impl Organization {
                     // Domain (24 bits), size (24 bits), decision (16 bits).
                     let t = rng.next_u64();
                     let u = unit_f32(t >> 40);
-                    let dom = cum[..d].iter().position(|&c| u < c).unwrap_or(d - 1);
+                    let dom = cum[..D].iter().position(|&c| u < c).unwrap_or(d - 1);
                     let size = difficulty * (0.5 + unit_f32(field(t, 16, 24)));
                     seat.backlog -= 1;
                     seat.domain = dom as u8;
@@ -1614,7 +1629,7 @@ impl Organization {
                         self.rng = rng;
                         self.raise_decision(s);
                         rng = self.rng.clone();
-                        (seats, skill) = (&mut self.seats[..], &mut self.skill[..]);
+                        (seats, skill) = (&mut self.seats[..], self.skill.as_chunks_mut::<D>().0);
                         seat = &mut seats[s];
                     } else {
                         seat.task = Task::Working;
@@ -1627,7 +1642,7 @@ impl Organization {
                     }
                 }
                 let blocked = matches!(seat.task, Task::Waiting | Task::Consensus);
-                let my_skill = &mut skill[s * d..(s + 1) * d];
+                let my_skill = &mut skill[s];
                 if seat.task == Task::Working {
                     let sk = &mut my_skill[seat.domain as usize];
                     let effort = productivity
@@ -1656,15 +1671,15 @@ impl Organization {
                     let j = lo + index32(x, (hi - lo) as u32) as usize;
                     let dom = index32(x >> 32, d32) as usize;
                     if j != s && seats[j].occupied {
-                        let (a, b) = (skill[s * d + dom], skill[j * d + dom]);
+                        let (a, b) = (skill[s][dom], skill[j][dom]);
                         let (teacher, learner, gap) =
                             if a >= b { (s, j, a - b) } else { (j, s, b - a) };
                         if gap > 0.0 {
                             let willing =
                                 willing_base * (1.0 - hoarding * seats[teacher].competitive);
                             if unit_f32(rng.next_u64() >> 40) < willing {
-                                skill[learner * d + dom] += share_strength * gap;
-                                let t = &mut skill[teacher * d + dom];
+                                skill[learner][dom] += share_strength * gap;
+                                let t = &mut skill[teacher][dom];
                                 *t += mentoring * share_strength * gap * (1.0 - *t);
                                 let ts = &mut seats[teacher];
                                 ts.shared += 0.1;
@@ -1692,7 +1707,7 @@ impl Organization {
                 blocked_sum += u32::from(blocked);
                 backlog_sum += u64::from(seat.backlog + u32::from(seat.task != Task::Idle));
                 sum.pressure += (tournament * seat.competitive) as f64;
-                sum.add_skill(weighted_skill(&skill[s * d..(s + 1) * d], &weight) as f64);
+                sum.add_skill(weighted_skill(&skill[s], &weight) as f64);
                 members += 1;
 
                 // The hazard is at most its value at engagement 0: most draws
@@ -1705,7 +1720,7 @@ impl Organization {
                     || quit_rate * (quit_sens * (0.5 - engagement)).exp(),
                 ) {
                     self.depart(s as u32, true);
-                    (seats, skill) = (&mut self.seats[..], &mut self.skill[..]);
+                    (seats, skill) = (&mut self.seats[..], self.skill.as_chunks_mut::<D>().0);
                 }
             }
         }
