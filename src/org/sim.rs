@@ -1232,6 +1232,7 @@ impl Organization {
         }
         let growth = self.p.leadership_growth as f32;
         let coaching = self.p.coaching;
+        let coaching32 = coaching as f32;
         let cap_full = self.p.decision_capacity;
         let acting_cost = self.p.acting_cost as f32;
         let (cap_dedicated, cap_role) = (cap_full as f32, (cap_full * self.p.role_time) as f32);
@@ -1277,11 +1278,11 @@ impl Organization {
             post.credit = credit.min(1.0f32.max(cap));
             let mut time_used = served as f32;
             if coaching > 0.0 && spare > 0.0 {
-                let sessions_f = spare as f64 * coaching;
+                let sessions_f = spare * coaching32;
                 // `spare` is positive: truncation is the floor (and much
                 // cheaper than `floor` on baseline x86-64).
                 let whole = sessions_f as u32;
-                let frac = ((sessions_f - f64::from(whole)) * 4_294_967_296.0) as i64 as u64;
+                let frac = ((sessions_f - whole as f32) * 4_294_967_296.0) as i64 as u64;
                 if pool_left == 0 {
                     pool = self.rng.next_u64();
                     pool_left = 4;
@@ -1737,35 +1738,65 @@ impl Organization {
 
     #[inline(never)]
     fn manage_managers(&mut self, acc: &mut MemberSums) {
-        let d = self.d;
+        match self.d {
+            1 => self.manage_managers_d::<1>(acc),
+            2 => self.manage_managers_d::<2>(acc),
+            3 => self.manage_managers_d::<3>(acc),
+            4 => self.manage_managers_d::<4>(acc),
+            5 => self.manage_managers_d::<5>(acc),
+            6 => self.manage_managers_d::<6>(acc),
+            7 => self.manage_managers_d::<7>(acc),
+            _ => self.manage_managers_d::<8>(acc),
+        }
+    }
+
+    fn manage_managers_d<const D: usize>(&mut self, acc: &mut MemberSums) {
         let (quit_rate, quit_sens) = (self.p.quit_rate as f32, self.p.quit_sensitivity as f32);
         let e_rate = self.p.engagement_rate as f32;
         let quit_bound = hazard_bound_bits(hazard_bound(quit_rate, quit_sens), QUIT_BITS);
         let weight = self.domain_weight32;
+        let queue_full = self.p.decision_capacity as f32 * 4.0;
+        let overload_weight = self.p.overload_weight as f32;
+        let mut rng = self.rng.clone();
+        let mut sum = MemberSums::default();
+        // Two managers' leaving draws (22 bits each) per 64-bit word.
+        let (mut pool, mut pool_left) = (0u64, 0u32);
         for s in self.n_workers..self.seats.len() {
             if !self.seats[s].occupied {
                 continue;
             }
             // Managers' engagement follows the load of their queue.
             let post = self.seats[s].post as usize;
-            let overload = (self.posts[post].queue_len as f32
-                / (self.p.decision_capacity as f32 * 4.0))
-                .min(1.0);
+            let overload = (self.posts[post].queue_len as f32 / queue_full).min(1.0);
             let seat = &mut self.seats[s];
-            let target = 0.6 - self.p.overload_weight as f32 * overload;
+            let target = 0.6 - overload_weight * overload;
             seat.engagement =
                 (seat.engagement + e_rate * (target - seat.engagement)).clamp(0.0, 1.0);
-            acc.engagement += seat.engagement as f64;
+            sum.engagement += seat.engagement as f64;
             let engagement = seat.engagement;
-            acc.add_skill(weighted_skill(&self.skill[s * d..(s + 1) * d], &weight) as f64);
-            acc.members += 1;
-            let coarse = u64::from(self.rng.next_u32()) >> (32 - QUIT_BITS);
-            if below_hazard(coarse, QUIT_BITS, quit_bound, &mut self.rng, || {
+            let skills = &self.skill.as_chunks::<D>().0[s];
+            sum.add_skill(weighted_skill(skills, &weight) as f64);
+            sum.members += 1;
+            if pool_left == 0 {
+                pool = rng.next_u64();
+                pool_left = 2;
+            }
+            pool_left -= 1;
+            let coarse = pool >> (64 - QUIT_BITS);
+            pool <<= 32;
+            if below_hazard(coarse, QUIT_BITS, quit_bound, &mut rng, || {
                 quit_rate * (quit_sens * (0.5 - engagement)).exp()
             }) {
+                self.rng = rng;
                 self.depart(s as u32, true);
+                rng = self.rng.clone();
             }
         }
+        self.rng = rng;
+        acc.members += sum.members;
+        acc.engagement += sum.engagement;
+        acc.skill += sum.skill;
+        acc.skill_sq += sum.skill_sq;
     }
 
     /// Share of posts with a ready designated successor.
