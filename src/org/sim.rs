@@ -920,17 +920,25 @@ impl Organization {
             if p.level == 1 {
                 let t = p.team as usize;
                 let (lo, hi) = (self.team_start[t] as usize, self.team_start[t + 1] as usize);
-                let seats = self.seats[lo..hi].iter();
-                let skills = self.skill[lo * d..hi * d].chunks_exact(d);
-                for (i, (seat, sk)) in seats.zip(skills).enumerate() {
-                    let s = (lo + i) as u32;
-                    if seat.occupied && s != holder {
-                        let skill = if dom == NONE {
-                            sk.iter().sum::<f32>() / d as f32
-                        } else {
-                            sk[dom as usize]
-                        };
-                        offer(&mut best, k, skill + seat.leadership, s);
+                if dom != NONE {
+                    // A domain role: one skill per candidate.
+                    let skill = &self.skill[lo * d..hi * d];
+                    let dom = dom as usize;
+                    for (i, seat) in self.seats[lo..hi].iter().enumerate() {
+                        let s = (lo + i) as u32;
+                        if seat.occupied && s != holder {
+                            offer(&mut best, k, skill[i * d + dom] + seat.leadership, s);
+                        }
+                    }
+                } else {
+                    let seats = self.seats[lo..hi].iter();
+                    let skills = self.skill[lo * d..hi * d].chunks_exact(d);
+                    for (i, (seat, sk)) in seats.zip(skills).enumerate() {
+                        let s = (lo + i) as u32;
+                        if seat.occupied && s != holder {
+                            let skill = sk.iter().sum::<f32>() / d as f32;
+                            offer(&mut best, k, skill + seat.leadership, s);
+                        }
                     }
                 }
             } else {
