@@ -41,8 +41,12 @@ enum Task {
     Working,
 }
 
-/// One seat and the person in it (if occupied).
+/// One seat and the person in it (if occupied). Exactly one cache line:
+/// the member loop streams through all seats every step. A manager seat's
+/// post is implied by its index ([`Organization::seat_post`]) and a task's
+/// size is kept apart ([`Organization::task_size`]), as both are rarely read.
 #[derive(Clone, Copy, Debug)]
+#[repr(align(64))]
 struct Seat {
     occupied: bool,
     task: Task,
@@ -52,7 +56,6 @@ struct Seat {
     /// Tasks waiting to be started.
     backlog: u32,
     task_left: f32,
-    task_size: f32,
     engagement: f32,
     leadership: f32,
     competitive: f32,
@@ -64,17 +67,17 @@ struct Seat {
     shared: f32,
     /// Time spent on role decisions and coaching this step (peer roles).
     role_time: f32,
-    wait_since: u32,
-    consensus_left: u32,
+    /// `Waiting`: the step the decision was raised; `Consensus`: steps left.
+    wait: u32,
     next_in_queue: u32,
     hire_at: u32,
     /// First post held (roles of a working member; linked through `Post::next_role`).
     first_role: u32,
     /// Number of posts this person is a designated backup for.
     backup_load: u8,
-    /// For a full-time manager seat: its post.
-    post: u32,
 }
+
+const _: () = assert!(std::mem::size_of::<Seat>() == 64);
 
 impl Seat {
     fn vacant(team: u32) -> Self {
@@ -86,7 +89,6 @@ impl Seat {
             team,
             backlog: 0,
             task_left: 0.0,
-            task_size: 0.0,
             engagement: 0.0,
             leadership: 0.0,
             competitive: 0.0,
@@ -94,13 +96,11 @@ impl Seat {
             blocked: 0.0,
             shared: 0.0,
             role_time: 0.0,
-            wait_since: 0,
-            consensus_left: 0,
+            wait: 0,
             next_in_queue: NONE,
             hire_at: NONE,
             first_role: NONE,
             backup_load: 0,
-            post: NONE,
         }
     }
 }
@@ -189,6 +189,8 @@ pub struct Organization {
     rng: Stream,
     d: usize,
     seats: Vec<Seat>,
+    /// Size of each seat's current task (read only when a task is redone).
+    task_size: Vec<f32>,
     /// Skill per seat and domain, `seats × d`.
     skill: Vec<f32>,
     n_workers: usize,
@@ -326,9 +328,8 @@ impl Organization {
         if dedicated {
             for (i, post) in posts.iter_mut().enumerate() {
                 post.seat = seats.len() as u32;
-                let mut seat = Seat::vacant(post.team);
-                seat.post = i as u32;
-                seats.push(seat);
+                debug_assert_eq!(seats.len(), n_workers + i);
+                seats.push(Seat::vacant(post.team));
             }
         }
 
@@ -433,9 +434,8 @@ impl Organization {
         if dedicated {
             for (i, post) in posts.iter_mut().enumerate() {
                 post.seat = seats.len() as u32;
-                let mut seat = Seat::vacant(post.team);
-                seat.post = i as u32;
-                seats.push(seat);
+                debug_assert_eq!(seats.len(), n_workers + i);
+                seats.push(Seat::vacant(post.team));
                 seat_person.push(plan.posts[i].holder.unwrap_or(NONE));
             }
         }
@@ -483,9 +483,10 @@ impl Organization {
                 org.seats[s].leadership = lead.clamp(0.0, 1.0) as f32;
             }
             if person.vacant {
+                let manager = org.seat_post(s as u32) != NONE;
                 let seat = &mut org.seats[s];
                 seat.occupied = false;
-                seat.hire_at = if seat.post == NONE {
+                seat.hire_at = if !manager {
                     org.p.hiring_delay.max(1)
                 } else {
                     NONE
@@ -563,8 +564,9 @@ impl Organization {
     /// the top and in peer structures.
     pub fn reports_to(&self, s: u32) -> Option<u32> {
         let seat = &self.seats[s as usize];
-        let post = if seat.post != NONE {
-            self.posts[seat.post as usize].parent
+        let own = self.seat_post(s);
+        let post = if own != NONE {
+            self.posts[own as usize].parent
         } else {
             self.team_posts[seat.team as usize * self.d]
         };
@@ -585,6 +587,7 @@ impl Organization {
         let teams = l.team_start.len() - 1;
         Organization {
             skill: vec![0.0; n_seats * l.d],
+            task_size: vec![0.0; n_seats],
             seats: l.seats,
             d: l.d,
             n_workers: l.n_workers,
@@ -616,6 +619,17 @@ impl Organization {
             structure,
             rng,
             p,
+        }
+    }
+
+    /// The post of a full-time manager's seat (manager seats follow the
+    /// working members' in post order); `NONE` for a working member's seat.
+    #[inline]
+    fn seat_post(&self, s: u32) -> u32 {
+        if (s as usize) < self.n_workers {
+            NONE
+        } else {
+            s - self.n_workers as u32
         }
     }
 
@@ -719,7 +733,7 @@ impl Organization {
             .seats
             .iter()
             .filter(|s| s.task == Task::Waiting)
-            .map(|s| u64::from(s.wait_since))
+            .map(|s| u64::from(s.wait))
             .sum();
         if raised != self.pending_raised_sum {
             return Err(format!(
@@ -783,7 +797,7 @@ impl Organization {
 
     /// Puts a person in seat `s`: a starting member, or a new hire.
     fn populate(&mut self, s: usize, new_hire: bool) {
-        let manager = self.seats[s].post != NONE;
+        let manager = self.seat_post(s as u32) != NONE;
         self.populate_as(s, new_hire, manager);
     }
 
@@ -1054,16 +1068,16 @@ impl Organization {
     /// Empties seat `s`: its roles pass on, a worker seat waits for a hire
     /// (`refill`), a manager seat's post goes vacant.
     fn vacate_seat(&mut self, s: u32, refill: bool) {
+        let own_post = self.seat_post(s);
         let seat = &mut self.seats[s as usize];
         seat.occupied = false;
         seat.hire_at = if !refill {
             NONE
-        } else if seat.post == NONE {
+        } else if own_post == NONE {
             self.step + self.p.hiring_delay.max(1)
         } else {
             NONE // filled by promotion when the post's vacancy ends
         };
-        let own_post = seat.post;
         let mut role = std::mem::replace(&mut seat.first_role, NONE);
         while role != NONE {
             let next = self.posts[role as usize].next_role;
@@ -1110,7 +1124,7 @@ impl Organization {
     fn enqueue(&mut self, post: u32, s: u32) {
         let seat = &mut self.seats[s as usize];
         seat.task = Task::Waiting;
-        seat.wait_since = self.step;
+        seat.wait = self.step;
         seat.next_in_queue = NONE;
         let p = &mut self.posts[post as usize];
         if p.queue_tail == NONE {
@@ -1134,7 +1148,7 @@ impl Organization {
             }
             p.queue_len -= 1;
             self.pending -= 1;
-            self.pending_raised_sum -= self.seats[s as usize].wait_since as u64;
+            self.pending_raised_sum -= self.seats[s as usize].wait as u64;
             self.seats[s as usize].next_in_queue = NONE;
         }
         s
@@ -1196,7 +1210,7 @@ impl Organization {
             let seat = &mut self.seats[s];
             seat.task = Task::Consensus;
             seat.decision_bad = bad;
-            seat.consensus_left = steps;
+            seat.wait = steps;
             self.record_decision(team, steps as f64);
             return;
         }
@@ -1353,7 +1367,7 @@ impl Organization {
         let q = self.skill[holder * self.d + dom] - self.p.distance_penalty as f32 * distance;
         let bad = self.rework_draw(q);
         self.start_work(s, bad);
-        let latency = (self.step - self.seats[s].wait_since) as f64;
+        let latency = (self.step - self.seats[s].wait) as f64;
         let team = self.seats[s].team;
         self.record_decision(team, latency);
     }
@@ -1505,7 +1519,7 @@ impl Organization {
         }
         for &(_, s) in picked.iter() {
             self.depart(s, refill);
-            if !refill && reopen_after > 0 && self.seats[s as usize].post == NONE {
+            if !refill && reopen_after > 0 && self.seat_post(s) == NONE {
                 self.seats[s as usize].hire_at = self.step + reopen_after;
             }
         }
@@ -1631,7 +1645,7 @@ impl Organization {
                     let size = difficulty * (0.5 + unit_f32(field(t, 16, 24)));
                     seat.backlog -= 1;
                     seat.domain = dom as u8;
-                    seat.task_size = size;
+                    self.task_size[s] = size;
                     seat.task_left = size;
                     seat.decision_bad = false;
                     if bernoulli(field(t, 0, 16), 16, decision_thr, &mut rng) {
@@ -1645,8 +1659,8 @@ impl Organization {
                     }
                 }
                 if seat.task == Task::Consensus {
-                    seat.consensus_left -= 1;
-                    if seat.consensus_left == 0 {
+                    seat.wait -= 1;
+                    if seat.wait == 0 {
                         seat.task = Task::Working;
                     }
                 }
@@ -1665,7 +1679,7 @@ impl Organization {
                         if seat.decision_bad {
                             // A bad decision sends the task back: half of it is redone.
                             seat.decision_bad = false;
-                            seat.task_left += 0.5 * seat.task_size;
+                            seat.task_left += 0.5 * self.task_size[s];
                             self.count.rework += 1;
                         } else {
                             seat.task = Task::Idle;
@@ -1774,7 +1788,7 @@ impl Organization {
                 continue;
             }
             // Managers' engagement follows the load of their queue.
-            let post = self.seats[s].post as usize;
+            let post = s - self.n_workers;
             let overload = (self.posts[post].queue_len as f32 / queue_full).min(1.0);
             let seat = &mut self.seats[s];
             let target = 0.6 - overload_weight * overload;
