@@ -259,7 +259,9 @@ impl Organization {
         let dedicated = p.dedicated_leaders == 1;
 
         let mut team_start = Vec::with_capacity(teams + 1);
-        let mut seats = Vec::new();
+        // Working members and full-time managers make up the headcount: one
+        // allocation (growing a vector of 64-byte-aligned seats copies it).
+        let mut seats = Vec::with_capacity(p.members.max(n_workers));
         for t in 0..teams {
             team_start.push(seats.len() as u32);
             let size = n_workers / teams + usize::from(t < n_workers % teams);
