@@ -3,6 +3,7 @@
 //! See `docs/model.md` for every parameter and the claim it stands for.
 
 pub mod chart;
+mod draw;
 mod events;
 pub mod metrics;
 mod params;

@@ -14,6 +14,9 @@
 use rand::{Rng, RngExt};
 
 use super::chart::Chart;
+use super::draw::{
+    below_hazard, bernoulli, field, hazard_bound_bits, index32, prob_threshold, unit_f32,
+};
 use super::events::{Event, EventKind, Target};
 use super::metrics::{self as m, N_METRICS};
 use super::params::{OrgParams, Structure, shape};
@@ -25,6 +28,8 @@ const MAX_DOMAINS: usize = 8;
 const MAX_BACKUPS: usize = 3;
 /// Backups are re-designated this often (and whenever a post is filled).
 const REDESIGNATE_EVERY: u32 = 8;
+/// Bits of a member's step draw that decide whether they leave.
+const QUIT_BITS: u32 = 22;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Task {
@@ -36,8 +41,12 @@ enum Task {
     Working,
 }
 
-/// One seat and the person in it (if occupied).
+/// One seat and the person in it (if occupied). Exactly one cache line:
+/// the member loop streams through all seats every step. A manager seat's
+/// post is implied by its index ([`Organization::seat_post`]) and a task's
+/// size is kept apart ([`Organization::task_size`]), as both are rarely read.
 #[derive(Clone, Copy, Debug)]
+#[repr(align(64))]
 struct Seat {
     occupied: bool,
     task: Task,
@@ -47,7 +56,6 @@ struct Seat {
     /// Tasks waiting to be started.
     backlog: u32,
     task_left: f32,
-    task_size: f32,
     engagement: f32,
     leadership: f32,
     competitive: f32,
@@ -59,17 +67,17 @@ struct Seat {
     shared: f32,
     /// Time spent on role decisions and coaching this step (peer roles).
     role_time: f32,
-    wait_since: u32,
-    consensus_left: u32,
+    /// `Waiting`: the step the decision was raised; `Consensus`: steps left.
+    wait: u32,
     next_in_queue: u32,
     hire_at: u32,
     /// First post held (roles of a working member; linked through `Post::next_role`).
     first_role: u32,
     /// Number of posts this person is a designated backup for.
     backup_load: u8,
-    /// For a full-time manager seat: its post.
-    post: u32,
 }
+
+const _: () = assert!(std::mem::size_of::<Seat>() == 64);
 
 impl Seat {
     fn vacant(team: u32) -> Self {
@@ -81,7 +89,6 @@ impl Seat {
             team,
             backlog: 0,
             task_left: 0.0,
-            task_size: 0.0,
             engagement: 0.0,
             leadership: 0.0,
             competitive: 0.0,
@@ -89,13 +96,11 @@ impl Seat {
             blocked: 0.0,
             shared: 0.0,
             role_time: 0.0,
-            wait_since: 0,
-            consensus_left: 0,
+            wait: 0,
             next_in_queue: NONE,
             hire_at: NONE,
             first_role: NONE,
             backup_load: 0,
-            post: NONE,
         }
     }
 }
@@ -120,8 +125,6 @@ pub(crate) struct Post {
     queue_head: u32,
     queue_tail: u32,
     queue_len: u32,
-    /// Sum of the steps at which queued decisions were raised (for their mean age).
-    queue_raised_sum: u64,
     credit: f32,
     next_role: u32,
 }
@@ -142,7 +145,6 @@ impl Post {
             queue_head: NONE,
             queue_tail: NONE,
             queue_len: 0,
-            queue_raised_sum: 0,
             credit: 0.0,
             next_role: NONE,
         }
@@ -187,6 +189,8 @@ pub struct Organization {
     rng: Stream,
     d: usize,
     seats: Vec<Seat>,
+    /// Size of each seat's current task (read only when a task is redone).
+    task_size: Vec<f32>,
     /// Skill per seat and domain, `seats × d`.
     skill: Vec<f32>,
     n_workers: usize,
@@ -214,6 +218,9 @@ pub struct Organization {
     demand: f64,
     outage: bool,
     headcount: u64,
+    /// Decisions waiting in all queues, and the sum of the steps they were raised.
+    pending: u64,
+    pending_raised_sum: u64,
     totals: Totals,
     /// Chart person in each seat at the start (chart-built organizations only).
     seat_person: Vec<u32>,
@@ -252,7 +259,9 @@ impl Organization {
         let dedicated = p.dedicated_leaders == 1;
 
         let mut team_start = Vec::with_capacity(teams + 1);
-        let mut seats = Vec::new();
+        // Working members and full-time managers make up the headcount: one
+        // allocation (growing a vector of 64-byte-aligned seats copies it).
+        let mut seats = Vec::with_capacity(p.members.max(n_workers));
         for t in 0..teams {
             team_start.push(seats.len() as u32);
             let size = n_workers / teams + usize::from(t < n_workers % teams);
@@ -321,9 +330,8 @@ impl Organization {
         if dedicated {
             for (i, post) in posts.iter_mut().enumerate() {
                 post.seat = seats.len() as u32;
-                let mut seat = Seat::vacant(post.team);
-                seat.post = i as u32;
-                seats.push(seat);
+                debug_assert_eq!(seats.len(), n_workers + i);
+                seats.push(Seat::vacant(post.team));
             }
         }
 
@@ -428,9 +436,8 @@ impl Organization {
         if dedicated {
             for (i, post) in posts.iter_mut().enumerate() {
                 post.seat = seats.len() as u32;
-                let mut seat = Seat::vacant(post.team);
-                seat.post = i as u32;
-                seats.push(seat);
+                debug_assert_eq!(seats.len(), n_workers + i);
+                seats.push(Seat::vacant(post.team));
                 seat_person.push(plan.posts[i].holder.unwrap_or(NONE));
             }
         }
@@ -478,9 +485,10 @@ impl Organization {
                 org.seats[s].leadership = lead.clamp(0.0, 1.0) as f32;
             }
             if person.vacant {
+                let manager = org.seat_post(s as u32) != NONE;
                 let seat = &mut org.seats[s];
                 seat.occupied = false;
-                seat.hire_at = if seat.post == NONE {
+                seat.hire_at = if !manager {
                     org.p.hiring_delay.max(1)
                 } else {
                     NONE
@@ -558,8 +566,9 @@ impl Organization {
     /// the top and in peer structures.
     pub fn reports_to(&self, s: u32) -> Option<u32> {
         let seat = &self.seats[s as usize];
-        let post = if seat.post != NONE {
-            self.posts[seat.post as usize].parent
+        let own = self.seat_post(s);
+        let post = if own != NONE {
+            self.posts[own as usize].parent
         } else {
             self.team_posts[seat.team as usize * self.d]
         };
@@ -580,6 +589,7 @@ impl Organization {
         let teams = l.team_start.len() - 1;
         Organization {
             skill: vec![0.0; n_seats * l.d],
+            task_size: vec![0.0; n_seats],
             seats: l.seats,
             d: l.d,
             n_workers: l.n_workers,
@@ -603,12 +613,25 @@ impl Organization {
             demand: 1.0,
             outage: false,
             headcount: 0,
+            pending: 0,
+            pending_raised_sum: 0,
             totals: Totals::default(),
             seat_person: Vec::new(),
             event_seats: Vec::new(),
             structure,
             rng,
             p,
+        }
+    }
+
+    /// The post of a full-time manager's seat (manager seats follow the
+    /// working members' in post order); `NONE` for a working member's seat.
+    #[inline]
+    fn seat_post(&self, s: u32) -> u32 {
+        if (s as usize) < self.n_workers {
+            NONE
+        } else {
+            s - self.n_workers as u32
         }
     }
 
@@ -705,6 +728,21 @@ impl Organization {
         if waiting != queued {
             return Err(format!("{waiting} seats waiting but {queued} queued"));
         }
+        if u64::from(queued) != self.pending {
+            return Err(format!("{queued} queued but {} counted", self.pending));
+        }
+        let raised: u64 = self
+            .seats
+            .iter()
+            .filter(|s| s.task == Task::Waiting)
+            .map(|s| u64::from(s.wait))
+            .sum();
+        if raised != self.pending_raised_sum {
+            return Err(format!(
+                "queued decisions raised at steps summing to {raised}, counted {}",
+                self.pending_raised_sum
+            ));
+        }
         Ok(())
     }
 
@@ -761,7 +799,7 @@ impl Organization {
 
     /// Puts a person in seat `s`: a starting member, or a new hire.
     fn populate(&mut self, s: usize, new_hire: bool) {
-        let manager = self.seats[s].post != NONE;
+        let manager = self.seat_post(s as u32) != NONE;
         self.populate_as(s, new_hire, manager);
     }
 
@@ -809,9 +847,9 @@ impl Organization {
 
     /// Score of a candidate for a post: skill in the post's domain(s) and
     /// leadership capacity.
-    #[inline]
-    fn candidate_score(&self, post: u32, s: u32) -> f32 {
-        let dom = self.posts[post as usize].domain;
+    /// `dom` is the post's domain (`NONE`: all domains).
+    #[inline(always)]
+    fn candidate_score(&self, dom: u32, s: u32) -> f32 {
         let skills = &self.skill[s as usize * self.d..(s as usize + 1) * self.d];
         let skill = if dom == NONE {
             skills.iter().sum::<f32>() / self.d as f32
@@ -823,7 +861,7 @@ impl Organization {
 
     /// Candidates for a post: the members of its team (team posts) or the
     /// holders of the posts below it. Calls `f` for each occupied one.
-    #[inline]
+    #[inline(always)]
     fn for_each_candidate(&self, post: u32, mut f: impl FnMut(u32)) {
         let p = &self.posts[post as usize];
         if p.level == 1 {
@@ -854,9 +892,10 @@ impl Organization {
         let mut cands = std::mem::take(&mut self.scratch);
         cands.clear();
         self.for_each_candidate(post, |s| cands.push((0.0, s)));
+        let dom = self.posts[post as usize].domain;
         for c in cands.iter_mut() {
             let u: f32 = if noise > 0.0 { self.rng.random() } else { 0.5 };
-            c.0 = self.candidate_score(post, c.1) + noise * (2.0 * u - 1.0);
+            c.0 = self.candidate_score(dom, c.1) + noise * (2.0 * u - 1.0);
             if c.1 != exclude && c.0 > best.0 {
                 best = *c;
             }
@@ -873,6 +912,7 @@ impl Organization {
         }
     }
 
+    #[inline(never)]
     fn redesignate_backups(&mut self) {
         for s in self.seats.iter_mut() {
             s.backup_load = 0;
@@ -886,24 +926,45 @@ impl Organization {
     /// Picks the `k` best candidates (other than the holder) as backups.
     fn designate_backups(&mut self, post: u32, k: usize) {
         let mut chosen = [NONE; MAX_BACKUPS];
-        let holder = self.posts[post as usize].holder;
+        let p = &self.posts[post as usize];
+        let holder = p.holder;
         if k > 0 {
             // The best `k` so far, best first; ties keep the earlier candidate.
             let mut best = [(f32::NEG_INFINITY, NONE); MAX_BACKUPS];
-            self.for_each_candidate(post, |s| {
-                if s == holder {
-                    return;
-                }
-                let score = self.candidate_score(post, s);
-                if score > best[k - 1].0 {
-                    let mut i = k - 1;
-                    while i > 0 && score > best[i - 1].0 {
-                        best[i] = best[i - 1];
-                        i -= 1;
+            let dom = p.domain;
+            let d = self.d;
+            if p.level == 1 {
+                let t = p.team as usize;
+                let (lo, hi) = (self.team_start[t] as usize, self.team_start[t + 1] as usize);
+                if dom != NONE {
+                    // A domain role: one skill per candidate.
+                    let skill = &self.skill[lo * d..hi * d];
+                    let dom = dom as usize;
+                    for (i, seat) in self.seats[lo..hi].iter().enumerate() {
+                        let s = (lo + i) as u32;
+                        if seat.occupied && s != holder {
+                            offer(&mut best, k, skill[i * d + dom] + seat.leadership, s);
+                        }
                     }
-                    best[i] = (score, s);
+                } else {
+                    let seats = self.seats[lo..hi].iter();
+                    let skills = self.skill[lo * d..hi * d].chunks_exact(d);
+                    for (i, (seat, sk)) in seats.zip(skills).enumerate() {
+                        let s = (lo + i) as u32;
+                        if seat.occupied && s != holder {
+                            let skill = sk.iter().sum::<f32>() / d as f32;
+                            offer(&mut best, k, skill + seat.leadership, s);
+                        }
+                    }
                 }
-            });
+            } else {
+                for &c in &self.children[p.children.0 as usize..p.children.1 as usize] {
+                    let s = self.posts[c as usize].holder;
+                    if s != NONE && s != holder && self.seats[s as usize].occupied {
+                        offer(&mut best, k, self.candidate_score(dom, s), s);
+                    }
+                }
+            }
             for (c, b) in chosen.iter_mut().zip(best.iter()).take(k) {
                 *c = b.1;
                 if b.1 != NONE {
@@ -944,6 +1005,7 @@ impl Organization {
     }
 
     /// A vacancy's time is up: the successor or the tournament's winner takes the post.
+    #[inline(never)]
     fn fill_post(&mut self, post: u32) {
         let successor = self.posts[post as usize].successor;
         let tournament = successor == NONE || !self.seats[successor as usize].occupied;
@@ -1008,16 +1070,16 @@ impl Organization {
     /// Empties seat `s`: its roles pass on, a worker seat waits for a hire
     /// (`refill`), a manager seat's post goes vacant.
     fn vacate_seat(&mut self, s: u32, refill: bool) {
+        let own_post = self.seat_post(s);
         let seat = &mut self.seats[s as usize];
         seat.occupied = false;
         seat.hire_at = if !refill {
             NONE
-        } else if seat.post == NONE {
+        } else if own_post == NONE {
             self.step + self.p.hiring_delay.max(1)
         } else {
             NONE // filled by promotion when the post's vacancy ends
         };
-        let own_post = seat.post;
         let mut role = std::mem::replace(&mut seat.first_role, NONE);
         while role != NONE {
             let next = self.posts[role as usize].next_role;
@@ -1064,7 +1126,7 @@ impl Organization {
     fn enqueue(&mut self, post: u32, s: u32) {
         let seat = &mut self.seats[s as usize];
         seat.task = Task::Waiting;
-        seat.wait_since = self.step;
+        seat.wait = self.step;
         seat.next_in_queue = NONE;
         let p = &mut self.posts[post as usize];
         if p.queue_tail == NONE {
@@ -1074,7 +1136,8 @@ impl Organization {
         }
         p.queue_tail = s;
         p.queue_len += 1;
-        p.queue_raised_sum += self.step as u64;
+        self.pending += 1;
+        self.pending_raised_sum += self.step as u64;
     }
 
     fn dequeue(&mut self, post: u32) -> u32 {
@@ -1086,7 +1149,8 @@ impl Organization {
                 p.queue_tail = NONE;
             }
             p.queue_len -= 1;
-            p.queue_raised_sum -= self.seats[s as usize].wait_since as u64;
+            self.pending -= 1;
+            self.pending_raised_sum -= self.seats[s as usize].wait as u64;
             self.seats[s as usize].next_in_queue = NONE;
         }
         s
@@ -1148,7 +1212,7 @@ impl Organization {
             let seat = &mut self.seats[s];
             seat.task = Task::Consensus;
             seat.decision_bad = bad;
-            seat.consensus_left = steps;
+            seat.wait = steps;
             self.record_decision(team, steps as f64);
             return;
         }
@@ -1178,78 +1242,124 @@ impl Organization {
     }
 
     /// Leaders take the decisions waiting for them, then coach with the time left.
+    #[inline(never)]
     fn serve_posts(&mut self) {
+        if self.outage {
+            // No one decides or coaches; vacancies still end.
+            for i in 0..self.posts.len() {
+                let v = self.posts[i].vacant_until;
+                if v != NONE && self.step >= v {
+                    self.fill_post(i as u32);
+                }
+            }
+            return;
+        }
         let growth = self.p.leadership_growth as f32;
         let coaching = self.p.coaching;
+        let coaching32 = coaching as f32;
         let cap_full = self.p.decision_capacity;
         let acting_cost = self.p.acting_cost as f32;
-        let outage = self.outage;
         let (cap_dedicated, cap_role) = (cap_full as f32, (cap_full * self.p.role_time) as f32);
+        let step = self.step;
+        // Coaching's fractional session is a Bernoulli draw from 16 bits of
+        // a 64-bit word shared by four posts (exact at 2^-32, see `draw`).
+        let (mut pool, mut pool_left) = (0u64, 0u32);
         for i in 0..self.posts.len() {
-            if self.posts[i].vacant_until != NONE && self.step >= self.posts[i].vacant_until {
+            let v = self.posts[i].vacant_until;
+            if v != NONE && step >= v {
                 self.fill_post(i as u32);
             }
-            let holder = self.posts[i].holder;
-            if holder == NONE || outage {
+            let post = &self.posts[i];
+            let holder = post.holder;
+            if holder == NONE {
                 continue;
             }
             let h = holder as usize;
-            let dedicated = self.posts[i].seat != NONE;
+            let dedicated = post.seat != NONE;
             let share = if dedicated { cap_dedicated } else { cap_role };
             let cap = share * (0.5 + 0.5 * self.seats[h].leadership);
-            let distance = if dedicated {
-                self.posts[i].level
-            } else {
-                self.posts[i].level - 1
-            } as f32;
-            let mut credit = self.posts[i].credit + cap;
+            let mut credit = post.credit + cap;
             let mut served = 0u32;
-            while credit >= 1.0 && self.posts[i].queue_len > 0 {
-                credit -= 1.0;
-                self.serve_one(i as u32, h, distance);
-                served += 1;
+            if post.queue_len > 0 || credit >= acting_cost {
+                let distance = if dedicated {
+                    post.level
+                } else {
+                    post.level - 1
+                } as f32;
+                (credit, served) = self.serve_queues(i, h, credit, distance, acting_cost);
             }
-            // Acting cover: time left goes to vacant posts just below.
-            if self.posts[i].queue_len == 0 && credit >= acting_cost {
-                let (lo, hi) = self.posts[i].children;
-                for c in lo..hi {
-                    let child = self.children[c as usize];
-                    if self.posts[child as usize].holder != NONE {
-                        continue;
-                    }
-                    while credit >= acting_cost && self.posts[child as usize].queue_len > 0 {
-                        credit -= acting_cost;
-                        self.serve_one(child, h, distance + 1.0);
-                        served += 1;
-                    }
-                }
+            if served > 0 {
+                let l = &mut self.seats[h].leadership;
+                *l += growth * (1.0 - *l);
             }
-            let l = &mut self.seats[h].leadership;
-            *l += growth * (1.0 - *l) * (served as f32).min(1.0);
+            let post = &mut self.posts[i];
             // Credit does not bank beyond one decision: idle time is lost.
-            let spare = if self.posts[i].queue_len == 0 {
+            let spare = if post.queue_len == 0 {
                 credit.min(cap)
             } else {
                 0.0
             };
-            self.posts[i].credit = credit.min(1.0f32.max(cap));
+            post.credit = credit.min(1.0f32.max(cap));
             let mut time_used = served as f32;
             if coaching > 0.0 && spare > 0.0 {
-                let sessions_f = spare as f64 * coaching;
+                let sessions_f = spare * coaching32;
                 // `spare` is positive: truncation is the floor (and much
                 // cheaper than `floor` on baseline x86-64).
                 let whole = sessions_f as u32;
-                let sessions =
-                    whole + u32::from(self.rng.random::<f64>() < sessions_f - f64::from(whole));
+                let frac = ((sessions_f - whole as f32) * 4_294_967_296.0) as i64 as u64;
+                if pool_left == 0 {
+                    pool = self.rng.next_u64();
+                    pool_left = 4;
+                }
+                pool_left -= 1;
+                let extra = bernoulli(pool & 0xFFFF, 16, frac, &mut self.rng);
+                pool >>= 16;
+                let sessions = whole + u32::from(extra);
                 for _ in 0..sessions {
                     self.coach(i as u32, h);
                 }
                 time_used += sessions as f32;
             }
-            if !dedicated {
+            if !dedicated && time_used > 0.0 {
                 self.seats[h].role_time += time_used / cap_full as f32;
             }
         }
+    }
+
+    /// The holder `h` of post `i` takes the decisions queued there with
+    /// `credit`, then acts for vacant posts just below. Returns the credit
+    /// left and the number of decisions taken.
+    #[inline(never)]
+    fn serve_queues(
+        &mut self,
+        i: usize,
+        h: usize,
+        mut credit: f32,
+        distance: f32,
+        acting_cost: f32,
+    ) -> (f32, u32) {
+        let mut served = 0u32;
+        while credit >= 1.0 && self.posts[i].queue_len > 0 {
+            credit -= 1.0;
+            self.serve_one(i as u32, h, distance);
+            served += 1;
+        }
+        // Acting cover: time left goes to vacant posts just below.
+        if self.posts[i].queue_len == 0 && credit >= acting_cost {
+            let (lo, hi) = self.posts[i].children;
+            for c in lo..hi {
+                let child = self.children[c as usize];
+                if self.posts[child as usize].holder != NONE {
+                    continue;
+                }
+                while credit >= acting_cost && self.posts[child as usize].queue_len > 0 {
+                    credit -= acting_cost;
+                    self.serve_one(child, h, distance + 1.0);
+                    served += 1;
+                }
+            }
+        }
+        (credit, served)
     }
 
     /// `holder` takes the first decision waiting at `post`.
@@ -1259,22 +1369,25 @@ impl Organization {
         let q = self.skill[holder * self.d + dom] - self.p.distance_penalty as f32 * distance;
         let bad = self.rework_draw(q);
         self.start_work(s, bad);
-        let latency = (self.step - self.seats[s].wait_since) as f64;
+        let latency = (self.step - self.seats[s].wait) as f64;
         let team = self.seats[s].team;
         self.record_decision(team, latency);
     }
 
     /// One coaching session: someone under the post moves toward the coach's
     /// skill in a domain and grows as a leader.
+    #[inline(never)]
     fn coach(&mut self, post: u32, coach: usize) {
-        let p = self.posts[post as usize];
+        let p = &self.posts[post as usize];
+        // One draw: the coachee (low 32 bits) and the domain (high 32 bits).
+        let x = self.rng.next_u64();
         let coachee = if p.level == 1 {
             let t = p.team as usize;
             let (lo, hi) = (self.team_start[t], self.team_start[t + 1]);
-            self.rng.random_range(lo..hi)
+            lo + index32(x, hi - lo)
         } else {
             let (lo, hi) = p.children;
-            let c = self.children[self.rng.random_range(lo..hi) as usize];
+            let c = self.children[(lo + index32(x, hi - lo)) as usize];
             self.posts[c as usize].holder
         };
         if coachee == NONE || coachee as usize == coach || !self.seats[coachee as usize].occupied {
@@ -1283,7 +1396,7 @@ impl Organization {
         let dom = if p.domain != NONE {
             p.domain as usize
         } else {
-            self.rng.random_range(0..self.d)
+            index32(x >> 32, self.d as u32) as usize
         };
         let c = coachee as usize;
         let gap = self.skill[coach * self.d + dom] - self.skill[c * self.d + dom];
@@ -1296,6 +1409,7 @@ impl Organization {
 
     // ----- events ------------------------------------------------------------
 
+    #[inline(never)]
     fn apply_events(&mut self) {
         self.demand = 1.0;
         self.outage = false;
@@ -1407,7 +1521,7 @@ impl Organization {
         }
         for &(_, s) in picked.iter() {
             self.depart(s, refill);
-            if !refill && reopen_after > 0 && self.seats[s as usize].post == NONE {
+            if !refill && reopen_after > 0 && self.seat_post(s) == NONE {
                 self.seats[s as usize].hire_at = self.step + reopen_after;
             }
         }
@@ -1416,18 +1530,39 @@ impl Organization {
 
     // ----- the step -------------------------------------------------------------
 
+    #[inline(never)]
     fn work_members(&mut self, acc: &mut MemberSums) {
+        // One copy of the loop per number of domains, so each member's
+        // skills are a fixed-size array.
+        match self.d {
+            1 => self.work_members_d::<1>(acc),
+            2 => self.work_members_d::<2>(acc),
+            3 => self.work_members_d::<3>(acc),
+            4 => self.work_members_d::<4>(acc),
+            5 => self.work_members_d::<5>(acc),
+            6 => self.work_members_d::<6>(acc),
+            7 => self.work_members_d::<7>(acc),
+            _ => self.work_members_d::<8>(acc),
+        }
+    }
+
+    fn work_members_d<const D: usize>(&mut self, acc: &mut MemberSums) {
         let p = &self.p;
-        let d = self.d;
+        let d = D;
         // Demand belongs to the organization (per head of its headcount), shared
         // over whoever does the work, so equal-sized structures face equal demand.
         let lam = p.arrival_rate * self.demand * p.members as f64 / self.n_workers.max(1) as f64;
         let lam_whole = lam as u32;
-        // One 64-bit draw per member decides both the fractional arrival (low
-        // 32 bits) and whether they seek to share (high 32 bits): each is a
-        // Bernoulli draw at 2^-32 resolution.
+        // One 64-bit draw per member decides the fractional arrival (bits
+        // 0..21), whether they seek to share (bits 21..42) and whether they
+        // leave (bits 42..64); each decision is exact at 2^-32 resolution or
+        // better (see `draw`).
         let arrival_thr = prob_threshold(lam - lam_whole as f64);
-        let share_thr = prob_threshold(p.share_rate);
+        let share_thr = if self.outage {
+            0
+        } else {
+            prob_threshold(p.share_rate)
+        };
         let tournament = p.tournament as f32;
         let effort_gain = p.effort_gain as f32;
         let productivity = p.productivity as f32;
@@ -1452,170 +1587,244 @@ impl Organization {
         let rec_weight = w_rec * recognition;
         let overload_at = p.overload_threshold as f32;
         let (quit_rate, quit_sens) = (p.quit_rate as f32, p.quit_sensitivity as f32);
-        let hazard_max = hazard_bound(quit_rate, quit_sens);
+        let quit_bound = hazard_bound_bits(hazard_bound(quit_rate, quit_sens), QUIT_BITS);
         let decision_thr = prob_threshold(p.decision_rate);
         let difficulty = p.difficulty as f32;
         let effort_comp = effort_gain * tournament;
-        let outage = self.outage;
         let step = self.step;
         let weight = self.domain_weight32;
+        let cum = self.domain_cum32;
+        let d32 = d as u32;
+        // The generator lives in registers for the loop; it is handed back
+        // to `self` around the (rare) calls that draw themselves.
+        let mut rng = self.rng.clone();
 
-        for s in 0..self.n_workers {
-            if !self.seats[s].occupied {
-                if step >= self.seats[s].hire_at {
-                    self.hire(s);
-                } else {
-                    acc.backlog += self.seats[s].backlog as f64;
-                    continue;
-                }
-            }
-            let r = self.rng.next_u64();
-            let seat = &mut self.seats[s];
-            let team = seat.team as usize;
-            seat.backlog += lam_whole + u32::from((r & 0xFFFF_FFFF) < arrival_thr);
+        // Sums kept in locals (not behind `acc`), so they can live in registers.
+        let mut sum = MemberSums::default();
+        let mut backlog_sum = 0u64;
+        let mut blocked_sum = 0u32;
+        let mut members = 0u32;
+        let inv_overload_at = 1.0 / overload_at;
 
-            let overhead = coordination
-                + self.team_overhead[team]
-                + seat.role_time
-                + backup_cost * f32::from(seat.backup_load);
-            let time = (1.0 - overhead).max(0.0);
-            seat.role_time = 0.0;
-            acc.coordination += overhead.min(1.0) as f64;
-
-            if seat.task == Task::Idle && seat.backlog > 0 {
-                let u: f32 = self.rng.random();
-                let dom = self.domain_cum32[..d]
-                    .iter()
-                    .position(|&c| u < c)
-                    .unwrap_or(d - 1);
-                let size = difficulty * (0.5 + self.rng.random::<f32>());
-                let seat = &mut self.seats[s];
-                seat.backlog -= 1;
-                seat.domain = dom as u8;
-                seat.task_size = size;
-                seat.task_left = size;
-                seat.decision_bad = false;
-                if (self.rng.next_u32() as u64) < decision_thr {
-                    self.raise_decision(s);
-                } else {
-                    seat.task = Task::Working;
-                }
-            }
-            let seat = &mut self.seats[s];
-            if seat.task == Task::Consensus {
-                seat.consensus_left -= 1;
-                if seat.consensus_left == 0 {
-                    seat.task = Task::Working;
-                }
-            }
-            let blocked = matches!(seat.task, Task::Waiting | Task::Consensus);
-            if seat.task == Task::Working {
-                let dom = seat.domain as usize;
-                let sk = &mut self.skill[s * d + dom];
-                let effort = productivity
-                    * time
-                    * (0.4 + 0.6 * *sk)
-                    * (0.5 + 0.5 * seat.engagement)
-                    * (1.0 + effort_comp * seat.competitive);
-                *sk += learning * time * (1.0 - *sk);
-                seat.task_left -= effort;
-                if seat.task_left <= 0.0 {
-                    if seat.decision_bad {
-                        // A bad decision sends the task back: half of it is redone.
-                        seat.decision_bad = false;
-                        seat.task_left += 0.5 * seat.task_size;
-                        self.count.rework += 1;
+        // The seat and skill arrays are held as local slices (their pointers
+        // stay in registers); they are taken again after each call on `self`.
+        let mut seats = &mut self.seats[..];
+        let mut skill = self.skill.as_chunks_mut::<D>().0;
+        for team in 0..self.team_start.len() - 1 {
+            let (lo, hi) = (
+                self.team_start[team] as usize,
+                self.team_start[team + 1] as usize,
+            );
+            let team_overhead = coordination + self.team_overhead[team];
+            for s in lo..hi {
+                if !seats[s].occupied {
+                    if step >= seats[s].hire_at {
+                        self.rng = rng;
+                        self.hire(s);
+                        rng = self.rng.clone();
+                        (seats, skill) = (&mut self.seats[..], self.skill.as_chunks_mut::<D>().0);
                     } else {
-                        seat.task = Task::Idle;
-                        self.count.completed += 1;
+                        backlog_sum += u64::from(seats[s].backlog);
+                        continue;
                     }
                 }
-            }
+                let r = rng.next_u64();
+                let mut seat = &mut seats[s];
+                seat.backlog +=
+                    lam_whole + u32::from(bernoulli(field(r, 0, 21), 21, arrival_thr, &mut rng));
 
-            // Knowledge sharing with a team-mate; the more skilled one decides.
-            if !outage && (r >> 32) < share_thr {
-                let (lo, hi) = (self.team_start[team], self.team_start[team + 1]);
-                let j = self.rng.random_range(lo..hi) as usize;
-                let dom = self.rng.random_range(0..d);
-                if j != s && self.seats[j].occupied {
-                    let (a, b) = (self.skill[s * d + dom], self.skill[j * d + dom]);
-                    let (teacher, learner, gap) =
-                        if a >= b { (s, j, a - b) } else { (j, s, b - a) };
-                    if gap > 0.0 {
-                        let willing =
-                            willing_base * (1.0 - hoarding * self.seats[teacher].competitive);
-                        if self.rng.random::<f32>() < willing {
-                            self.skill[learner * d + dom] += share_strength * gap;
-                            let t = &mut self.skill[teacher * d + dom];
-                            *t += mentoring * share_strength * gap * (1.0 - *t);
-                            let ts = &mut self.seats[teacher];
-                            ts.shared += 0.1;
-                            ts.leadership += lead_growth * mentoring * (1.0 - ts.leadership);
-                            self.count.sharing += 1;
+                let overhead =
+                    team_overhead + seat.role_time + backup_cost * f32::from(seat.backup_load);
+                let time = (1.0 - overhead).max(0.0);
+                seat.role_time = 0.0;
+                sum.coordination += overhead.min(1.0) as f64;
+
+                if seat.task == Task::Idle && seat.backlog > 0 {
+                    // Domain (24 bits), size (24 bits), decision (16 bits).
+                    let t = rng.next_u64();
+                    let u = unit_f32(t >> 40);
+                    let dom = cum[..D].iter().position(|&c| u < c).unwrap_or(d - 1);
+                    let size = difficulty * (0.5 + unit_f32(field(t, 16, 24)));
+                    seat.backlog -= 1;
+                    seat.domain = dom as u8;
+                    self.task_size[s] = size;
+                    seat.task_left = size;
+                    seat.decision_bad = false;
+                    if bernoulli(field(t, 0, 16), 16, decision_thr, &mut rng) {
+                        self.rng = rng;
+                        self.raise_decision(s);
+                        rng = self.rng.clone();
+                        (seats, skill) = (&mut self.seats[..], self.skill.as_chunks_mut::<D>().0);
+                        seat = &mut seats[s];
+                    } else {
+                        seat.task = Task::Working;
+                    }
+                }
+                if seat.task == Task::Consensus {
+                    seat.wait -= 1;
+                    if seat.wait == 0 {
+                        seat.task = Task::Working;
+                    }
+                }
+                let blocked = matches!(seat.task, Task::Waiting | Task::Consensus);
+                let my_skill = &mut skill[s];
+                if seat.task == Task::Working {
+                    let sk = &mut my_skill[seat.domain as usize];
+                    let effort = productivity
+                        * time
+                        * (0.4 + 0.6 * *sk)
+                        * (0.5 + 0.5 * seat.engagement)
+                        * (1.0 + effort_comp * seat.competitive);
+                    *sk += learning * time * (1.0 - *sk);
+                    seat.task_left -= effort;
+                    if seat.task_left <= 0.0 {
+                        if seat.decision_bad {
+                            // A bad decision sends the task back: half of it is redone.
+                            seat.decision_bad = false;
+                            seat.task_left += 0.5 * self.task_size[s];
+                            self.count.rework += 1;
                         } else {
-                            self.count.hoarding += 1;
+                            seat.task = Task::Idle;
+                            self.count.completed += 1;
                         }
                     }
                 }
-            }
 
-            let seat = &mut self.seats[s];
-            seat.blocked += 0.1 * (f32::from(u8::from(blocked)) - seat.blocked);
-            seat.shared = (seat.shared * 0.95).min(1.0);
-            let overload = ((seat.backlog as f32 - overload_at) / overload_at).clamp(0.0, 1.0);
-            let target =
-                0.5 + w_aut * (seat.autonomy - 0.5) - w_blk * seat.blocked - w_ovl * overload
-                    + rec_weight * (seat.shared * 2.0).min(1.0);
-            seat.engagement =
-                (seat.engagement + e_rate * (target - seat.engagement)).clamp(0.0, 1.0);
-            let engagement = seat.engagement;
-            acc.engagement += engagement as f64;
-            acc.blocked += u32::from(blocked);
-            acc.backlog += (seat.backlog + u32::from(seat.task != Task::Idle)) as f64;
-            acc.pressure += (tournament * seat.competitive) as f64;
-            acc.add_skill(weighted_skill(&self.skill[s * d..(s + 1) * d], &weight) as f64);
-            acc.members += 1;
+                // Knowledge sharing with a team-mate; the more skilled one decides.
+                if bernoulli(field(r, 21, 21), 21, share_thr, &mut rng) {
+                    let x = rng.next_u64();
+                    let j = lo + index32(x, (hi - lo) as u32) as usize;
+                    let dom = index32(x >> 32, d32) as usize;
+                    if j != s && seats[j].occupied {
+                        let (a, b) = (skill[s][dom], skill[j][dom]);
+                        let (teacher, learner, gap) =
+                            if a >= b { (s, j, a - b) } else { (j, s, b - a) };
+                        if gap > 0.0 {
+                            let willing =
+                                willing_base * (1.0 - hoarding * seats[teacher].competitive);
+                            if unit_f32(rng.next_u64() >> 40) < willing {
+                                skill[learner][dom] += share_strength * gap;
+                                let t = &mut skill[teacher][dom];
+                                *t += mentoring * share_strength * gap * (1.0 - *t);
+                                let ts = &mut seats[teacher];
+                                ts.shared += 0.1;
+                                ts.leadership += lead_growth * mentoring * (1.0 - ts.leadership);
+                                self.count.sharing += 1;
+                            } else {
+                                self.count.hoarding += 1;
+                            }
+                        }
+                    }
+                }
 
-            // The hazard is at most `hazard_max` (engagement ≥ 0): most draws
-            // are above it and need no `exp`.
-            let u = self.rng.random::<f32>();
-            if u < hazard_max && u < quit_rate * (quit_sens * (0.5 - engagement)).exp() {
-                self.depart(s as u32, true);
+                let seat = &mut seats[s];
+                seat.blocked += 0.1 * (f32::from(u8::from(blocked)) - seat.blocked);
+                seat.shared = (seat.shared * 0.95).min(1.0);
+                let overload =
+                    ((seat.backlog as f32 - overload_at) * inv_overload_at).clamp(0.0, 1.0);
+                let target =
+                    0.5 + w_aut * (seat.autonomy - 0.5) - w_blk * seat.blocked - w_ovl * overload
+                        + rec_weight * (seat.shared * 2.0).min(1.0);
+                seat.engagement =
+                    (seat.engagement + e_rate * (target - seat.engagement)).clamp(0.0, 1.0);
+                let engagement = seat.engagement;
+                sum.engagement += engagement as f64;
+                blocked_sum += u32::from(blocked);
+                backlog_sum += u64::from(seat.backlog + u32::from(seat.task != Task::Idle));
+                sum.pressure += (tournament * seat.competitive) as f64;
+                sum.add_skill(weighted_skill(&skill[s], &weight) as f64);
+                members += 1;
+
+                // The hazard is at most its value at engagement 0: most draws
+                // are above that bound and need no `exp`.
+                if below_hazard(
+                    r >> (64 - QUIT_BITS),
+                    QUIT_BITS,
+                    quit_bound,
+                    &mut rng,
+                    || quit_rate * (quit_sens * (0.5 - engagement)).exp(),
+                ) {
+                    self.depart(s as u32, true);
+                    (seats, skill) = (&mut self.seats[..], self.skill.as_chunks_mut::<D>().0);
+                }
             }
+        }
+        self.rng = rng;
+        acc.members += members;
+        acc.blocked += blocked_sum;
+        acc.backlog += backlog_sum as f64;
+        acc.engagement += sum.engagement;
+        acc.pressure += sum.pressure;
+        acc.coordination += sum.coordination;
+        acc.skill += sum.skill;
+        acc.skill_sq += sum.skill_sq;
+    }
+
+    #[inline(never)]
+    fn manage_managers(&mut self, acc: &mut MemberSums) {
+        match self.d {
+            1 => self.manage_managers_d::<1>(acc),
+            2 => self.manage_managers_d::<2>(acc),
+            3 => self.manage_managers_d::<3>(acc),
+            4 => self.manage_managers_d::<4>(acc),
+            5 => self.manage_managers_d::<5>(acc),
+            6 => self.manage_managers_d::<6>(acc),
+            7 => self.manage_managers_d::<7>(acc),
+            _ => self.manage_managers_d::<8>(acc),
         }
     }
 
-    fn manage_managers(&mut self, acc: &mut MemberSums) {
-        let d = self.d;
+    fn manage_managers_d<const D: usize>(&mut self, acc: &mut MemberSums) {
         let (quit_rate, quit_sens) = (self.p.quit_rate as f32, self.p.quit_sensitivity as f32);
         let e_rate = self.p.engagement_rate as f32;
-        let hazard_max = hazard_bound(quit_rate, quit_sens);
+        let quit_bound = hazard_bound_bits(hazard_bound(quit_rate, quit_sens), QUIT_BITS);
         let weight = self.domain_weight32;
+        let queue_full = self.p.decision_capacity as f32 * 4.0;
+        let overload_weight = self.p.overload_weight as f32;
+        let mut rng = self.rng.clone();
+        let mut sum = MemberSums::default();
+        // Two managers' leaving draws (22 bits each) per 64-bit word.
+        let (mut pool, mut pool_left) = (0u64, 0u32);
         for s in self.n_workers..self.seats.len() {
             if !self.seats[s].occupied {
                 continue;
             }
             // Managers' engagement follows the load of their queue.
-            let post = self.seats[s].post as usize;
-            let overload = (self.posts[post].queue_len as f32
-                / (self.p.decision_capacity as f32 * 4.0))
-                .min(1.0);
+            let post = s - self.n_workers;
+            let overload = (self.posts[post].queue_len as f32 / queue_full).min(1.0);
             let seat = &mut self.seats[s];
-            let target = 0.6 - self.p.overload_weight as f32 * overload;
+            let target = 0.6 - overload_weight * overload;
             seat.engagement =
                 (seat.engagement + e_rate * (target - seat.engagement)).clamp(0.0, 1.0);
-            acc.engagement += seat.engagement as f64;
+            sum.engagement += seat.engagement as f64;
             let engagement = seat.engagement;
-            acc.add_skill(weighted_skill(&self.skill[s * d..(s + 1) * d], &weight) as f64);
-            acc.members += 1;
-            let u = self.rng.random::<f32>();
-            if u < hazard_max && u < quit_rate * (quit_sens * (0.5 - engagement)).exp() {
+            let skills = &self.skill.as_chunks::<D>().0[s];
+            sum.add_skill(weighted_skill(skills, &weight) as f64);
+            sum.members += 1;
+            if pool_left == 0 {
+                pool = rng.next_u64();
+                pool_left = 2;
+            }
+            pool_left -= 1;
+            let coarse = pool >> (64 - QUIT_BITS);
+            pool <<= 32;
+            if below_hazard(coarse, QUIT_BITS, quit_bound, &mut rng, || {
+                quit_rate * (quit_sens * (0.5 - engagement)).exp()
+            }) {
+                self.rng = rng;
                 self.depart(s as u32, true);
+                rng = self.rng.clone();
             }
         }
+        self.rng = rng;
+        acc.members += sum.members;
+        acc.engagement += sum.engagement;
+        acc.skill += sum.skill;
+        acc.skill_sq += sum.skill_sq;
     }
 
     /// Share of posts with a ready designated successor.
+    #[inline(never)]
     fn coverage(&self) -> f64 {
         // Backups fill the first `k` slots (the rest stay `NONE`).
         let k = self.p.backups.min(MAX_BACKUPS);
@@ -1639,14 +1848,23 @@ impl Organization {
     }
 }
 
-/// Threshold `t` such that a uniform 32-bit draw `x` has `x < t` with chance `p`.
-fn prob_threshold(p: f64) -> u64 {
-    (p.clamp(0.0, 1.0) * 4_294_967_296.0).round() as u64
-}
-
 /// Largest leaving hazard (at engagement 0), with a margin for rounding.
 fn hazard_bound(quit_rate: f32, quit_sens: f32) -> f32 {
     quit_rate * (quit_sens * 0.5).exp() * 1.001 + f32::MIN_POSITIVE
+}
+
+/// Offers candidate `s` with `score` to the best `k` (best first; ties keep
+/// the earlier candidate).
+#[inline(always)]
+fn offer(best: &mut [(f32, u32); MAX_BACKUPS], k: usize, score: f32, s: u32) {
+    if score > best[k - 1].0 {
+        let mut i = k - 1;
+        while i > 0 && score > best[i - 1].0 {
+            best[i] = best[i - 1];
+            i -= 1;
+        }
+        best[i] = (score, s);
+    }
 }
 
 /// Skill weighted by the domain mix (`weight` is zero beyond the domains).
@@ -1696,9 +1914,7 @@ impl Model for Organization {
         self.work_members(&mut acc);
         self.manage_managers(&mut acc);
 
-        let (pending, raised): (u64, u64) = self.posts.iter().fold((0, 0), |(n, r), p| {
-            (n + p.queue_len as u64, r + p.queue_raised_sum)
-        });
+        let (pending, raised) = (self.pending, self.pending_raised_sum);
         let c = self.count;
         let latency = if c.decisions > 0 {
             c.latency_sum / c.decisions as f64
