@@ -83,9 +83,12 @@ impl CsvFile {
         self.out.write_all(line.as_bytes()).at(&self.tmp)
     }
 
+    /// Renames the complete file into place. It reaches the disk in
+    /// [`sync_all`], before the folder's manifest is written and the
+    /// folder is published: until then the folder is a staging folder, so
+    /// a crash cannot leave a short file in a complete-looking result.
     fn finish(mut self) -> Result<(), OutputError> {
         self.out.flush().at(&self.tmp)?;
-        self.out.get_ref().sync_all().at(&self.tmp)?;
         fs::rename(&self.tmp, &self.path).at(&self.path)
     }
 }
@@ -584,33 +587,50 @@ pub fn assemble(
             headline.push(part.headline);
         }
     }
-    timeseries.finish().map_err(err)?;
-    summary.finish().map_err(err)?;
-    aggregate.finish().map_err(err)?;
+    // The time series is most of the bytes: it is closed, synced and
+    // checksummed on its own thread while the other files are written.
+    let ts_path = timeseries.path.clone();
+    let (rest, ts_sum) = std::thread::scope(|scope| {
+        let ts = scope.spawn(move || -> Result<String, String> {
+            timeseries.finish().map_err(|e| e.to_string())?;
+            checksum_file(&ts_path).map_err(|e| format!("cannot read {}: {e}", ts_path.display()))
+        });
+        let rest = (|| -> Result<Vec<ComparisonRow>, String> {
+            summary.finish().map_err(err)?;
+            aggregate.finish().map_err(err)?;
 
-    let compared: Vec<(String, Better)> = compared_metrics(s)
-        .into_iter()
-        .map(|(n, b, _)| (n, b))
-        .collect();
-    let comparison = compare_pairs(&compared, &samples, &compared_pairs(s.variants.len()));
-    write_comparison(dir, &comparison).map_err(err)?;
-    write_summary_stats(dir, &compared, &samples).map_err(err)?;
-    if let Some(target) = &s.target_ci {
-        let at = compared.iter().position(|(n, _)| *n == target.metric);
-        write_adaptive(s, dir, target, planned, &samples, at).map_err(err)?;
-    }
-    write_atomic(
-        &dir.join("scenario.resolved.toml"),
-        s.resolved_toml().as_bytes(),
-    )
-    .map_err(err)?;
-    write_variants(s, dir).map_err(err)?;
-    write_events(s, dir).map_err(err)?;
-    if s.model == ModelKind::Org {
-        write_organization(s, dir).map_err(err)?;
-    }
-    let json = serde_json::to_string_pretty(record).unwrap_or_default();
-    write_atomic(&dir.join("run.json"), json.as_bytes()).map_err(err)?;
+            let compared: Vec<(String, Better)> = compared_metrics(s)
+                .into_iter()
+                .map(|(n, b, _)| (n, b))
+                .collect();
+            let comparison = compare_pairs(&compared, &samples, &compared_pairs(s.variants.len()));
+            write_comparison(dir, &comparison).map_err(err)?;
+            write_summary_stats(dir, &compared, &samples).map_err(err)?;
+            if let Some(target) = &s.target_ci {
+                let at = compared.iter().position(|(n, _)| *n == target.metric);
+                write_adaptive(s, dir, target, planned, &samples, at).map_err(err)?;
+            }
+            write_atomic(
+                &dir.join("scenario.resolved.toml"),
+                s.resolved_toml().as_bytes(),
+            )
+            .map_err(err)?;
+            write_variants(s, dir).map_err(err)?;
+            write_events(s, dir).map_err(err)?;
+            if s.model == ModelKind::Org {
+                write_organization(s, dir).map_err(err)?;
+            }
+            let json = serde_json::to_string_pretty(record).unwrap_or_default();
+            write_atomic(&dir.join("run.json"), json.as_bytes()).map_err(err)?;
+            Ok(comparison)
+        })();
+        let ts = ts
+            .join()
+            .unwrap_or_else(|_| Err("writing timeseries.csv failed".into()));
+        (rest, ts)
+    });
+    let comparison = rest?;
+    let ts_sum = ts_sum?;
 
     let jobs = dir.join("jobs");
     if jobs.exists() {
@@ -624,12 +644,17 @@ pub fn assemble(
         .collect();
     names.sort();
     for n in names {
-        let sum = checksum_file(&dir.join(&n)).map_err(|e| format!("cannot read {n}: {e}"))?;
+        let sum = if n == "timeseries.csv" {
+            ts_sum.clone()
+        } else {
+            checksum_file(&dir.join(&n)).map_err(|e| format!("cannot read {n}: {e}"))?
+        };
         manifest.files.insert(n, sum);
     }
     manifest.replications_per_variant = planned.to_vec();
     manifest.complete = manifest.failed.is_empty()
         && manifest.jobs.len() as u64 == planned.iter().map(|&n| u64::from(n)).sum::<u64>();
+    sync_all(dir, manifest.files.keys())?;
     manifest.write(dir)?;
     publish(dir, final_dir).map_err(|e| e.to_string())?;
     Ok(Assembled {
@@ -690,6 +715,21 @@ fn write_summary_stats(
         }
     }
     f.finish()
+}
+
+/// Flushes the result files to disk, all at once (their writes overlap),
+/// then the folder itself.
+fn sync_all<'a>(dir: &Path, names: impl Iterator<Item = &'a String>) -> Result<(), String> {
+    let names: Vec<&String> = names.collect();
+    names.par_iter().try_for_each(|n| {
+        let path = dir.join(n);
+        File::open(&path)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))
+    })?;
+    File::open(dir)
+        .and_then(|f| f.sync_all())
+        .map_err(|e| format!("cannot write {}: {e}", dir.display()))
 }
 
 /// `adaptive.csv`: how many replications each variant needed for the
