@@ -523,19 +523,7 @@ pub fn assemble(
         .map_err(err)?;
     let mut aggregate = CsvFile::create(dir, "aggregate.csv").map_err(err)?;
     aggregate
-        .line(&[
-            "variant",
-            "step",
-            "metric",
-            "n",
-            "mean",
-            "sd",
-            "ci95_low",
-            "ci95_high",
-            "median",
-            "q1",
-            "q3",
-        ])
+        .line(&[&["variant", "step", "metric"][..], &STAT_COLUMNS].concat())
         .map_err(err)?;
 
     // Sorted by variant, then replication: one slice per variant.
@@ -663,6 +651,19 @@ pub fn assemble(
     })
 }
 
+/// The statistics across replications that `aggregate.csv` (per step)
+/// and `summary_stats.csv` (per run measure) give, in column order.
+const STAT_COLUMNS: [&str; 8] = [
+    "n",
+    "mean",
+    "sd",
+    "ci95_low",
+    "ci95_high",
+    "median",
+    "q1",
+    "q3",
+];
+
 /// Up to this many variants, `comparison.csv` compares every pair; above
 /// it (a large sweep), each variant against the first, so the table grows
 /// with the number of points rather than its square.
@@ -687,20 +688,7 @@ fn write_summary_stats(
     samples: &[(String, Vec<Vec<f64>>)],
 ) -> Result<(), OutputError> {
     let mut f = CsvFile::create(dir, "summary_stats.csv")?;
-    f.line(&[
-        "variant",
-        "measure",
-        "n",
-        "mean",
-        "sd",
-        "ci95_low",
-        "ci95_high",
-        "median",
-        "q1",
-        "q3",
-        "min",
-        "max",
-    ])?;
+    f.line(&[&["variant", "measure"][..], &STAT_COLUMNS, &["min", "max"]].concat())?;
     for (variant, per_measure) in samples {
         for ((measure, _), x) in compared.iter().zip(per_measure) {
             let s = crate::stats::Summary::of(x);
