@@ -149,7 +149,7 @@ struct VariantPart {
     /// Its `timeseries.csv` rows (in order, in several part files) and
     /// `aggregate.csv` rows.
     timeseries: Vec<Part>,
-    aggregate: Part,
+    aggregate: Vec<Part>,
     /// Its `summary.csv` rows.
     summary: String,
     /// Per compared measure, one value per finished replication.
@@ -319,48 +319,114 @@ fn assemble_variant(
     chunks: usize,
 ) -> Result<VariantPart, String> {
     let chunk = entries.len().div_ceil(chunks.max(1)).max(1);
-    let (timeseries, rest) = rayon::join(
+    // Per-step statistics are independent from step to step: blocks of
+    // steps are aggregated in parallel, each over every replication in order.
+    let steps = crate::engine::recorded_steps(s);
+    let per_block = steps.div_ceil(chunks.clamp(1, steps.max(1))).max(1);
+    let ((timeseries, aggregate), rest) = rayon::join(
         || {
-            entries
-                .par_chunks(chunk)
-                .enumerate()
-                .map(|(i, c)| {
-                    let path = staging.join(format!("timeseries.csv.v{variant}.{i}.part"));
-                    timeseries_part(s, variant, c, fragment_dir, path)
-                })
-                .collect::<Result<Vec<Part>, String>>()
+            rayon::join(
+                || {
+                    entries
+                        .par_chunks(chunk)
+                        .enumerate()
+                        .map(|(i, c)| {
+                            let path = staging.join(format!("timeseries.csv.v{variant}.{i}.part"));
+                            timeseries_part(s, variant, c, fragment_dir, path)
+                        })
+                        .collect::<Result<Vec<Part>, String>>()
+                },
+                || {
+                    (0..steps.div_ceil(per_block))
+                        .into_par_iter()
+                        .map(|b| {
+                            let range = b * per_block..((b + 1) * per_block).min(steps);
+                            let path = staging.join(format!("aggregate.csv.v{variant}.{b}.part"));
+                            aggregate_part(s, variant, entries, fragment_dir, range, path)
+                        })
+                        .collect::<Result<Vec<Part>, String>>()
+                },
+            )
         },
-        || aggregate_variant(s, variant, entries, fragment_dir, staging),
+        || summarize_variant(s, variant, entries, fragment_dir),
     );
     let mut part = rest?;
     part.timeseries = timeseries?;
+    part.aggregate = aggregate?;
     Ok(part)
 }
 
-/// A variant's per-step aggregates (to a part file), summary rows, samples
-/// and headline statistics, from its replications in order.
-fn aggregate_variant(
+/// The `aggregate.csv` rows of recorded steps `steps` of a variant, from
+/// its replications in order.
+fn aggregate_part(
     s: &Scenario,
     variant: usize,
     entries: &[JobEntry],
     fragment_dir: &(dyn Fn(&JobEntry) -> PathBuf + Sync),
-    staging: &Path,
-) -> Result<VariantPart, String> {
+    steps: std::ops::Range<usize>,
+    path: PathBuf,
+) -> Result<Part, String> {
     let metrics = s.model.metric_names();
     let k = metrics.len();
     let every = s.record_every.max(1) as usize;
     let quoted = csv_field(&s.variants[variant].name);
+    let mut agg = StepAggregator::new(steps.len(), k);
+    let mut fragments = Fragments::new(fragment_dir);
+    for e in entries {
+        let r = fragments.read(e)?;
+        let rows = r.series.get(steps.start * k..steps.end * k).unwrap_or(&[]);
+        for (i, row) in rows.chunks_exact(k).enumerate() {
+            agg.push(i, row);
+        }
+    }
+    let mut out = Spill::new(path);
+    let mut buf = String::with_capacity(1 << 16);
+    if !entries.is_empty() {
+        for (i, step) in steps.enumerate() {
+            for (m, metric) in metrics.iter().enumerate() {
+                let (mean, h) = (agg.mean(i, m), agg.ci95_half_width(i, m));
+                let _ = write!(buf, "{quoted},{},{metric}", step * every);
+                for c in [
+                    agg.n(i, m) as f64,
+                    mean,
+                    agg.sd(i, m),
+                    mean - h,
+                    mean + h,
+                    agg.median(i, m),
+                    agg.q1(i, m),
+                    agg.q3(i, m),
+                ] {
+                    buf.push(',');
+                    push_cell(&mut buf, c);
+                }
+                buf.push('\n');
+            }
+            if buf.len() > 1 << 15 {
+                out.take(&mut buf)?;
+            }
+        }
+    }
+    out.finish(&mut buf)
+}
+
+/// A variant's summary rows, samples and headline statistics, from its
+/// replications in order.
+fn summarize_variant(
+    s: &Scenario,
+    variant: usize,
+    entries: &[JobEntry],
+    fragment_dir: &(dyn Fn(&JobEntry) -> PathBuf + Sync),
+) -> Result<VariantPart, String> {
+    let metrics = s.model.metric_names();
+    let k = metrics.len();
+    let quoted = csv_field(&s.variants[variant].name);
     let compared = compared_metrics(s);
-    let mut agg = StepAggregator::new(crate::engine::recorded_steps(s), k);
     let mut summary = String::new();
     let mut samples = vec![Vec::with_capacity(entries.len()); compared.len()];
     let mut headline = vec![OnlineStats::new(); k + 1];
     let mut fragments = Fragments::new(fragment_dir);
     for e in entries {
         let r = fragments.read(e)?;
-        for (step, row) in r.series.chunks_exact(k).enumerate() {
-            agg.push(step, row);
-        }
         let sm = &r.summary;
         summary.push_str(&quoted);
         let _ = write!(summary, ",{}", r.replication);
@@ -391,36 +457,9 @@ fn aggregate_variant(
             a.push(*x);
         }
     }
-    let mut out = Spill::new(staging.join(format!("aggregate.csv.v{variant}.part")));
-    let mut buf = String::with_capacity(1 << 16);
-    if !entries.is_empty() {
-        for step in 0..agg.n_steps() {
-            for (m, metric) in metrics.iter().enumerate() {
-                let (mean, h) = (agg.mean(step, m), agg.ci95_half_width(step, m));
-                let _ = write!(buf, "{quoted},{},{metric}", step * every);
-                for c in [
-                    agg.n(step, m) as f64,
-                    mean,
-                    agg.sd(step, m),
-                    mean - h,
-                    mean + h,
-                    agg.median(step, m),
-                    agg.q1(step, m),
-                    agg.q3(step, m),
-                ] {
-                    buf.push(',');
-                    push_cell(&mut buf, c);
-                }
-                buf.push('\n');
-            }
-            if buf.len() > 1 << 15 {
-                out.take(&mut buf)?;
-            }
-        }
-    }
     Ok(VariantPart {
         timeseries: Vec::new(),
-        aggregate: out.finish(&mut buf)?,
+        aggregate: Vec::new(),
         summary,
         samples,
         headline,
@@ -565,7 +604,9 @@ pub fn assemble(
             for p in &part.timeseries {
                 append_part(&mut timeseries, p)?;
             }
-            append_part(&mut aggregate, &part.aggregate)?;
+            for p in &part.aggregate {
+                append_part(&mut aggregate, p)?;
+            }
             summary
                 .out
                 .write_all(part.summary.as_bytes())
