@@ -13,6 +13,23 @@
 
 use rand::{Rng, RngExt};
 
+/// Calls `$obj.$method::<D>(...)` with the number of domains `d` (1–8) as a
+/// constant, so loops over a member's skills work on fixed-size arrays.
+macro_rules! per_domains {
+    ($d:expr, $obj:ident . $method:ident ( $($arg:expr),* )) => {
+        match $d {
+            1 => $obj.$method::<1>($($arg),*),
+            2 => $obj.$method::<2>($($arg),*),
+            3 => $obj.$method::<3>($($arg),*),
+            4 => $obj.$method::<4>($($arg),*),
+            5 => $obj.$method::<5>($($arg),*),
+            6 => $obj.$method::<6>($($arg),*),
+            7 => $obj.$method::<7>($($arg),*),
+            _ => $obj.$method::<8>($($arg),*),
+        }
+    };
+}
+
 use super::chart::Chart;
 use super::draw::{
     below_hazard, bernoulli, field, hazard_bound_bits, index32, prob_threshold, unit_f32,
@@ -1534,16 +1551,7 @@ impl Organization {
     fn work_members(&mut self, acc: &mut MemberSums) {
         // One copy of the loop per number of domains, so each member's
         // skills are a fixed-size array.
-        match self.d {
-            1 => self.work_members_d::<1>(acc),
-            2 => self.work_members_d::<2>(acc),
-            3 => self.work_members_d::<3>(acc),
-            4 => self.work_members_d::<4>(acc),
-            5 => self.work_members_d::<5>(acc),
-            6 => self.work_members_d::<6>(acc),
-            7 => self.work_members_d::<7>(acc),
-            _ => self.work_members_d::<8>(acc),
-        }
+        per_domains!(self.d, self.work_members_d(acc))
     }
 
     fn work_members_d<const D: usize>(&mut self, acc: &mut MemberSums) {
@@ -1762,16 +1770,7 @@ impl Organization {
 
     #[inline(never)]
     fn manage_managers(&mut self, acc: &mut MemberSums) {
-        match self.d {
-            1 => self.manage_managers_d::<1>(acc),
-            2 => self.manage_managers_d::<2>(acc),
-            3 => self.manage_managers_d::<3>(acc),
-            4 => self.manage_managers_d::<4>(acc),
-            5 => self.manage_managers_d::<5>(acc),
-            6 => self.manage_managers_d::<6>(acc),
-            7 => self.manage_managers_d::<7>(acc),
-            _ => self.manage_managers_d::<8>(acc),
-        }
+        per_domains!(self.d, self.manage_managers_d(acc))
     }
 
     fn manage_managers_d<const D: usize>(&mut self, acc: &mut MemberSums) {
