@@ -418,18 +418,23 @@ impl Table {
     }
 
     fn require(&self, col: &str) -> Result<usize, PlotError> {
-        self.index
-            .get(col)
-            .copied()
-            .ok_or_else(|| PlotError::MissingColumn {
-                path: self.path.clone(),
-                column: col.to_string(),
-            })
+        column(&self.path, &self.index, col)
     }
 
     fn num(&self, line: u64, row: &[String], c: usize) -> Result<f64, PlotError> {
         parse_num(&self.path, line, &self.headers[c], &row[c])
     }
+}
+
+/// The position of a required column, or an error naming the file.
+fn column(path: &Path, index: &HashMap<String, usize>, col: &str) -> Result<usize, PlotError> {
+    index
+        .get(col)
+        .copied()
+        .ok_or_else(|| PlotError::MissingColumn {
+            path: path.to_path_buf(),
+            column: col.to_string(),
+        })
 }
 
 fn header_index(path: &Path, headers: &[String]) -> Result<HashMap<String, usize>, PlotError> {
@@ -537,13 +542,7 @@ impl Stream {
     }
 
     fn require(&self, col: &str) -> Result<usize, PlotError> {
-        self.index
-            .get(col)
-            .copied()
-            .ok_or_else(|| PlotError::MissingColumn {
-                path: self.path.clone(),
-                column: col.to_string(),
-            })
+        column(&self.path, &self.index, col)
     }
 
     /// Reads the next record into `rec`; false at the end.
