@@ -301,12 +301,16 @@ pub fn execute<E: Send, W: Send>(
     mut on: impl FnMut(W) -> Result<(), E>,
 ) -> Result<RunStats, E> {
     let reps = s.replication_slots() as usize;
+    // The pool has every thread asked for; fewer jobs than threads leaves
+    // threads free to take blocks of a big organization's step
+    // (`Organization` splits its teams with `rayon::join`).
     let threads = if threads == 0 {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     } else {
         threads
     }
-    .clamp(1, schedule.len().max(1));
+    .max(1);
+    let n_workers = threads.min(schedule.len().max(1));
     let events = s.model_events();
     // What a worker sends back: member-steps (None: failed) and `finish`'s value.
     let (tx, rx) = mpsc::channel::<(Option<u64>, W)>();
@@ -326,7 +330,7 @@ pub fn execute<E: Send, W: Send>(
         let pool = &pool;
         scope.spawn(move || {
             pool.scope(|workers| {
-                for _ in 0..threads {
+                for _ in 0..n_workers {
                     let tx = tx.clone();
                     workers.spawn(move |_| {
                         loop {

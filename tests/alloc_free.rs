@@ -10,16 +10,20 @@ use orgsim::params::ParamSet;
 
 struct Counting;
 static ALLOCS: AtomicU64 = AtomicU64::new(0);
+/// Allocations on the parallel test's pool threads (tests run concurrently).
+static POOL_ALLOCS: AtomicU64 = AtomicU64::new(0);
 
 thread_local! {
-    /// Only the test's own thread is counted: the test harness's main thread
-    /// may allocate at the same time (it did, under load).
-    static COUNT_HERE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// Only a test's own threads are counted, each test on its own counter:
+    /// the test harness's main thread may allocate at the same time (it
+    /// did, under load).
+    static COUNT_HERE: std::cell::Cell<Option<&'static AtomicU64>> =
+        const { std::cell::Cell::new(None) };
 }
 
 fn count() {
-    if COUNT_HERE.with(|c| c.get()) {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
+    if let Some(c) = COUNT_HERE.with(|c| c.get()) {
+        c.fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -42,7 +46,7 @@ static GLOBAL: Counting = Counting;
 
 #[test]
 fn steps_allocate_nothing() {
-    COUNT_HERE.with(|c| c.set(true));
+    COUNT_HERE.with(|c| c.set(Some(&ALLOCS)));
     let ev = |kind, start, duration| Event {
         kind,
         start,
@@ -91,5 +95,52 @@ fn steps_allocate_nothing() {
         }
         let n = ALLOCS.load(Ordering::Relaxed) - before;
         assert_eq!(n, 0, "{s:?}: {n} allocations in 500 steps");
+    }
+}
+
+/// A big organization's step runs its blocks of teams on a thread pool;
+/// neither the blocks nor the pool's threads allocate once warmed up.
+#[test]
+fn parallel_blocks_allocate_nothing() {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .start_handler(|_| COUNT_HERE.with(|c| c.set(Some(&POOL_ALLOCS))))
+        .build()
+        .unwrap();
+    for s in [Structure::Hierarchy, Structure::Peer] {
+        let mut p = OrgParams::default();
+        for (k, v) in s.preset() {
+            p.set(k, *v);
+        }
+        p.members = 20_000;
+        p.consensus = 0.3;
+        p.quit_rate = 0.02;
+        let events = [Event {
+            kind: EventKind::Departure(Target::Leaders {
+                share: 0.3,
+                level: None,
+            }),
+            start: 40,
+            duration: 0,
+            rate: 0.0,
+        }];
+        let n = pool.install(|| {
+            let setup = POOL_ALLOCS.load(Ordering::Relaxed);
+            let mut org = Organization::new(p, s, &events, orgsim::rng::stream(1, 0, 0));
+            // The pool thread's counter sees allocations: set-up makes some.
+            assert!(POOL_ALLOCS.load(Ordering::Relaxed) > setup);
+            assert!(org.blocks() >= 4, "{s:?}: {} blocks", org.blocks());
+            let mut row = [0.0; N_METRICS];
+            // Warm-up: the pool's first jobs may set up thread-local state.
+            for _ in 0..5 {
+                org.step(&mut row);
+            }
+            let before = POOL_ALLOCS.load(Ordering::Relaxed);
+            for _ in 0..100 {
+                org.step(&mut row);
+            }
+            POOL_ALLOCS.load(Ordering::Relaxed) - before
+        });
+        assert_eq!(n, 0, "{s:?}: {n} allocations in 100 parallel steps");
     }
 }

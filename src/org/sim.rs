@@ -16,6 +16,18 @@ use rand::{Rng, RngExt};
 /// Calls `$obj.$method::<D>(...)` with the number of domains `d` (1–8) as a
 /// constant, so loops over a member's skills work on fixed-size arrays.
 macro_rules! per_domains {
+    ($d:expr, fn $f:ident ( $($arg:expr),* )) => {
+        match $d {
+            1 => $f::<1>($($arg),*),
+            2 => $f::<2>($($arg),*),
+            3 => $f::<3>($($arg),*),
+            4 => $f::<4>($($arg),*),
+            5 => $f::<5>($($arg),*),
+            6 => $f::<6>($($arg),*),
+            7 => $f::<7>($($arg),*),
+            _ => $f::<8>($($arg),*),
+        }
+    };
     ($d:expr, $obj:ident . $method:ident ( $($arg:expr),* )) => {
         match $d {
             1 => $obj.$method::<1>($($arg),*),
@@ -39,6 +51,9 @@ use super::metrics::{self as m, N_METRICS};
 use super::params::{OrgParams, Structure, shape};
 use crate::model::Model;
 use crate::rng::Stream;
+
+mod block;
+use block::{Block, BlockOut, MemberConsts, Part, Shared, View, populate_seat, run_blocks};
 
 pub(crate) const NONE: u32 = u32::MAX;
 const MAX_DOMAINS: usize = 8;
@@ -243,6 +258,19 @@ pub struct Organization {
     seat_person: Vec<u32>,
     /// Seats named by chart targets (member, subtree), indexed by `Target::Seats`.
     event_seats: Vec<u32>,
+    /// Blocks of teams stepped in parallel, and how many posts (the first)
+    /// are team posts served inside them.
+    blocks: Vec<Block>,
+    team_post_count: u32,
+    /// Key of the blocks' random streams (drawn from the replication's stream).
+    block_key: u64,
+    /// What the posts above the teams did this step.
+    upper_out: BlockOut,
+    /// The step's sums over members.
+    sums: MemberSums,
+    /// Vacant posts, and a buffer for those due to be filled.
+    vacant: Vec<u32>,
+    due: Vec<u32>,
 }
 
 /// Seats, teams and posts, before people are placed.
@@ -385,6 +413,7 @@ impl Organization {
         org.redesignate_backups();
         org.headcount = org.seats.iter().filter(|s| s.occupied).count() as u64;
         org.totals.initial = org.headcount;
+        org.plan_blocks();
         org
     }
 
@@ -552,6 +581,7 @@ impl Organization {
         org.redesignate_backups();
         org.headcount = org.seats.iter().filter(|s| s.occupied).count() as u64;
         org.totals.initial = org.headcount;
+        org.plan_blocks();
         org
     }
 
@@ -603,6 +633,7 @@ impl Organization {
         l: Layout,
     ) -> Self {
         let n_seats = l.seats.len();
+        let n_posts = l.posts.len();
         let teams = l.team_start.len() - 1;
         Organization {
             skill: vec![0.0; n_seats * l.d],
@@ -635,10 +666,25 @@ impl Organization {
             totals: Totals::default(),
             seat_person: Vec::new(),
             event_seats: Vec::new(),
+            blocks: Vec::new(),
+            team_post_count: 0,
+            block_key: 0,
+            upper_out: BlockOut::default(),
+            sums: MemberSums::default(),
+            vacant: Vec::with_capacity(n_posts),
+            due: Vec::with_capacity(n_posts),
             structure,
             rng,
             p,
         }
+    }
+
+    /// Splits the teams into blocks and keys their random streams.
+    fn plan_blocks(&mut self) {
+        let (blocks, team_posts) = block::plan(self);
+        self.blocks = blocks;
+        self.team_post_count = team_posts;
+        self.block_key = self.rng.next_u64();
     }
 
     /// The post of a full-time manager's seat (manager seats follow the
@@ -650,6 +696,12 @@ impl Organization {
         } else {
             s - self.n_workers as u32
         }
+    }
+
+    /// Number of blocks of teams a step runs in parallel (see `block.rs`);
+    /// fixed by the layout, never by the number of threads.
+    pub fn blocks(&self) -> usize {
+        self.blocks.len()
     }
 
     /// Which structure this organization was built as.
@@ -822,42 +874,15 @@ impl Organization {
 
     /// As [`Self::populate`]; `manager` gives the manager premium.
     fn populate_as(&mut self, s: usize, new_hire: bool, manager: bool) {
-        let p = &self.p;
-        let premium = if manager { p.manager_premium } else { 0.0 };
-        let base = if new_hire {
-            p.new_hire_skill
-        } else {
-            p.initial_skill + premium
-        };
-        let spread = if new_hire {
-            p.skill_spread * 0.5
-        } else {
-            p.skill_spread
-        };
-        for k in 0..self.d {
-            let u: f64 = self.rng.random();
-            self.skill[s * self.d + k] = (base + spread * (2.0 * u - 1.0)).clamp(0.0, 1.0) as f32;
-        }
-        let cs = p.competitive_share;
-        let width = cs.min(1.0 - cs);
-        let u: f64 = self.rng.random();
-        let lead_u: f64 = self.rng.random();
-        let leadership = if new_hire {
-            0.1
-        } else {
-            0.1 + 0.3 * lead_u + premium
-        };
-        let seat = &mut self.seats[s];
-        seat.occupied = true;
-        seat.engagement = p.initial_engagement as f32;
-        seat.leadership = leadership.clamp(0.0, 1.0) as f32;
-        seat.competitive = (cs + width * (2.0 * u - 1.0)).clamp(0.0, 1.0) as f32;
-        seat.autonomy = 0.5;
-        seat.blocked = 0.0;
-        seat.shared = 0.0;
-        seat.hire_at = NONE;
-        seat.first_role = NONE;
-        seat.backup_load = 0;
+        let d = self.d;
+        populate_seat(
+            &self.p,
+            &mut self.seats[s],
+            &mut self.skill[s * d..(s + 1) * d],
+            &mut self.rng,
+            new_hire,
+            manager,
+        );
     }
 
     // ----- leadership posts -------------------------------------------------
@@ -1016,6 +1041,9 @@ impl Organization {
             _ => self.p.promotion_delay.max(1),
         };
         let p = &mut self.posts[post as usize];
+        if p.vacant_until == NONE {
+            self.vacant.push(post);
+        }
         p.holder = NONE;
         p.successor = successor;
         p.vacant_until = self.step + delay;
@@ -1122,14 +1150,6 @@ impl Organization {
         self.vacate_seat(s, refill);
     }
 
-    /// A new hire takes seat `s`.
-    fn hire(&mut self, s: usize) {
-        self.populate(s, true);
-        self.headcount += 1;
-        self.totals.hires += 1;
-        self.count.hires += 1;
-    }
-
     /// The holder of post `post` leaves (used by events and tests).
     pub fn depart_post(&mut self, post: u32) {
         let h = self.posts[post as usize].holder;
@@ -1140,11 +1160,9 @@ impl Organization {
 
     // ----- decisions ---------------------------------------------------------
 
-    fn enqueue(&mut self, post: u32, s: u32) {
-        let seat = &mut self.seats[s as usize];
-        seat.task = Task::Waiting;
-        seat.wait = self.step;
-        seat.next_in_queue = NONE;
+    /// Appends seat `s` to the queue of `post` (a decision sent there from a
+    /// block; the seat is already marked waiting).
+    fn link(&mut self, post: u32, s: u32) {
         let p = &mut self.posts[post as usize];
         if p.queue_tail == NONE {
             p.queue_head = s;
@@ -1154,274 +1172,7 @@ impl Organization {
         p.queue_tail = s;
         p.queue_len += 1;
         self.pending += 1;
-        self.pending_raised_sum += self.step as u64;
-    }
-
-    fn dequeue(&mut self, post: u32) -> u32 {
-        let p = &mut self.posts[post as usize];
-        let s = p.queue_head;
-        if s != NONE {
-            p.queue_head = self.seats[s as usize].next_in_queue;
-            if p.queue_head == NONE {
-                p.queue_tail = NONE;
-            }
-            p.queue_len -= 1;
-            self.pending -= 1;
-            self.pending_raised_sum -= self.seats[s as usize].wait as u64;
-            self.seats[s as usize].next_in_queue = NONE;
-        }
-        s
-    }
-
-    /// Chance of rework from a decision of quality `q`.
-    fn rework_draw(&mut self, q: f32) -> bool {
-        let p_bad = self.p.rework_scale as f32 * (1.0 - q.clamp(0.0, 1.0));
-        self.rng.random::<f32>() < p_bad
-    }
-
-    fn record_decision(&mut self, team: u32, latency: f64) {
-        self.count.decisions += 1;
-        self.count.latency_sum += latency;
-        let t = &mut self.team_latency[team as usize];
-        t.0 += latency;
-        t.1 += 1;
-    }
-
-    /// A member's new task needs a decision: take it, call a consensus, or
-    /// send it to whoever holds the authority.
-    fn raise_decision(&mut self, s: usize) {
-        let dom = self.seats[s].domain as usize;
-        let team = self.seats[s].team;
-        let own_skill = self.skill[s * self.d + dom];
-        let delegated =
-            own_skill >= self.p.competence as f32 && self.rng.random::<f64>() < self.p.delegation;
-        let seat = &mut self.seats[s];
-        seat.autonomy += 0.1 * (f32::from(u8::from(delegated)) - seat.autonomy);
-        if delegated {
-            let growth = self.p.leadership_growth as f32;
-            let l = &mut self.seats[s].leadership;
-            *l += growth * (1.0 - *l);
-            let bad = self.rework_draw(own_skill);
-            self.start_work(s, bad);
-            self.record_decision(team, 0.0);
-            return;
-        }
-        if !self.outage && self.p.consensus > 0.0 && self.rng.random::<f64>() < self.p.consensus {
-            let (lo, hi) = (
-                self.team_start[team as usize] as usize,
-                self.team_start[team as usize + 1] as usize,
-            );
-            let (mut sum, mut best, mut n) = (0.0f32, 0.0f32, 0u32);
-            for t in lo..hi {
-                if self.seats[t].occupied {
-                    let x = self.skill[t * self.d + dom];
-                    sum += x;
-                    best = best.max(x);
-                    n += 1;
-                }
-            }
-            let mean = sum / n.max(1) as f32;
-            let q = mean + self.p.consensus_bonus as f32 * (best - mean);
-            let bad = self.rework_draw(q);
-            let cost = self.p.consensus_cost;
-            let steps = (cost * n as f64).ceil().max(1.0) as u32;
-            self.team_overhead_next[team as usize] += cost as f32;
-            let seat = &mut self.seats[s];
-            seat.task = Task::Consensus;
-            seat.decision_bad = bad;
-            seat.wait = steps;
-            self.record_decision(team, steps as f64);
-            return;
-        }
-        let mut post = self.team_posts[team as usize * self.d + dom];
-        while self.posts[post as usize].parent != NONE
-            && self.rng.random::<f64>() < self.p.escalation
-        {
-            post = self.posts[post as usize].parent;
-        }
-        // A vacant post's decisions wait in its queue; the leader above works
-        // through them with time left after their own queue (acting cover).
-        let target = post;
-        if self.posts[target as usize].holder == s as u32 {
-            // A role holder decides their own work in their role.
-            let bad = self.rework_draw(own_skill);
-            self.start_work(s, bad);
-            self.record_decision(team, 0.0);
-            return;
-        }
-        self.enqueue(target, s as u32);
-    }
-
-    fn start_work(&mut self, s: usize, bad: bool) {
-        let seat = &mut self.seats[s];
-        seat.task = Task::Working;
-        seat.decision_bad = bad;
-    }
-
-    /// Leaders take the decisions waiting for them, then coach with the time left.
-    #[inline(never)]
-    fn serve_posts(&mut self) {
-        if self.outage {
-            // No one decides or coaches; vacancies still end.
-            for i in 0..self.posts.len() {
-                let v = self.posts[i].vacant_until;
-                if v != NONE && self.step >= v {
-                    self.fill_post(i as u32);
-                }
-            }
-            return;
-        }
-        let growth = self.p.leadership_growth as f32;
-        let coaching = self.p.coaching;
-        let coaching32 = coaching as f32;
-        let cap_full = self.p.decision_capacity;
-        let acting_cost = self.p.acting_cost as f32;
-        let (cap_dedicated, cap_role) = (cap_full as f32, (cap_full * self.p.role_time) as f32);
-        let step = self.step;
-        // Coaching's fractional session is a Bernoulli draw from 16 bits of
-        // a 64-bit word shared by four posts (exact at 2^-32, see `draw`).
-        let (mut pool, mut pool_left) = (0u64, 0u32);
-        for i in 0..self.posts.len() {
-            let v = self.posts[i].vacant_until;
-            if v != NONE && step >= v {
-                self.fill_post(i as u32);
-            }
-            let post = &self.posts[i];
-            let holder = post.holder;
-            if holder == NONE {
-                continue;
-            }
-            let h = holder as usize;
-            let dedicated = post.seat != NONE;
-            let share = if dedicated { cap_dedicated } else { cap_role };
-            let cap = share * (0.5 + 0.5 * self.seats[h].leadership);
-            let mut credit = post.credit + cap;
-            let mut served = 0u32;
-            if post.queue_len > 0 || credit >= acting_cost {
-                let distance = if dedicated {
-                    post.level
-                } else {
-                    post.level - 1
-                } as f32;
-                (credit, served) = self.serve_queues(i, h, credit, distance, acting_cost);
-            }
-            if served > 0 {
-                let l = &mut self.seats[h].leadership;
-                *l += growth * (1.0 - *l);
-            }
-            let post = &mut self.posts[i];
-            // Credit does not bank beyond one decision: idle time is lost.
-            let spare = if post.queue_len == 0 {
-                credit.min(cap)
-            } else {
-                0.0
-            };
-            post.credit = credit.min(1.0f32.max(cap));
-            let mut time_used = served as f32;
-            if coaching > 0.0 && spare > 0.0 {
-                let sessions_f = spare * coaching32;
-                // `spare` is positive: truncation is the floor (and much
-                // cheaper than `floor` on baseline x86-64).
-                let whole = sessions_f as u32;
-                let frac = ((sessions_f - whole as f32) * 4_294_967_296.0) as i64 as u64;
-                if pool_left == 0 {
-                    pool = self.rng.next_u64();
-                    pool_left = 4;
-                }
-                pool_left -= 1;
-                let extra = bernoulli(pool & 0xFFFF, 16, frac, &mut self.rng);
-                pool >>= 16;
-                let sessions = whole + u32::from(extra);
-                for _ in 0..sessions {
-                    self.coach(i as u32, h);
-                }
-                time_used += sessions as f32;
-            }
-            if !dedicated && time_used > 0.0 {
-                self.seats[h].role_time += time_used / cap_full as f32;
-            }
-        }
-    }
-
-    /// The holder `h` of post `i` takes the decisions queued there with
-    /// `credit`, then acts for vacant posts just below. Returns the credit
-    /// left and the number of decisions taken.
-    #[inline(never)]
-    fn serve_queues(
-        &mut self,
-        i: usize,
-        h: usize,
-        mut credit: f32,
-        distance: f32,
-        acting_cost: f32,
-    ) -> (f32, u32) {
-        let mut served = 0u32;
-        while credit >= 1.0 && self.posts[i].queue_len > 0 {
-            credit -= 1.0;
-            self.serve_one(i as u32, h, distance);
-            served += 1;
-        }
-        // Acting cover: time left goes to vacant posts just below.
-        if self.posts[i].queue_len == 0 && credit >= acting_cost {
-            let (lo, hi) = self.posts[i].children;
-            for c in lo..hi {
-                let child = self.children[c as usize];
-                if self.posts[child as usize].holder != NONE {
-                    continue;
-                }
-                while credit >= acting_cost && self.posts[child as usize].queue_len > 0 {
-                    credit -= acting_cost;
-                    self.serve_one(child, h, distance + 1.0);
-                    served += 1;
-                }
-            }
-        }
-        (credit, served)
-    }
-
-    /// `holder` takes the first decision waiting at `post`.
-    fn serve_one(&mut self, post: u32, holder: usize, distance: f32) {
-        let s = self.dequeue(post) as usize;
-        let dom = self.seats[s].domain as usize;
-        let q = self.skill[holder * self.d + dom] - self.p.distance_penalty as f32 * distance;
-        let bad = self.rework_draw(q);
-        self.start_work(s, bad);
-        let latency = (self.step - self.seats[s].wait) as f64;
-        let team = self.seats[s].team;
-        self.record_decision(team, latency);
-    }
-
-    /// One coaching session: someone under the post moves toward the coach's
-    /// skill in a domain and grows as a leader.
-    #[inline(never)]
-    fn coach(&mut self, post: u32, coach: usize) {
-        let p = &self.posts[post as usize];
-        // One draw: the coachee (low 32 bits) and the domain (high 32 bits).
-        let x = self.rng.next_u64();
-        let coachee = if p.level == 1 {
-            let t = p.team as usize;
-            let (lo, hi) = (self.team_start[t], self.team_start[t + 1]);
-            lo + index32(x, hi - lo)
-        } else {
-            let (lo, hi) = p.children;
-            let c = self.children[(lo + index32(x, hi - lo)) as usize];
-            self.posts[c as usize].holder
-        };
-        if coachee == NONE || coachee as usize == coach || !self.seats[coachee as usize].occupied {
-            return;
-        }
-        let dom = if p.domain != NONE {
-            p.domain as usize
-        } else {
-            index32(x >> 32, self.d as u32) as usize
-        };
-        let c = coachee as usize;
-        let gap = self.skill[coach * self.d + dom] - self.skill[c * self.d + dom];
-        if gap > 0.0 {
-            self.skill[c * self.d + dom] += self.p.coaching_strength as f32 * gap;
-        }
-        let l = &mut self.seats[c].leadership;
-        *l += 2.0 * self.p.leadership_growth as f32 * (1.0 - *l);
+        self.pending_raised_sum += u64::from(self.seats[s as usize].wait);
     }
 
     // ----- events ------------------------------------------------------------
@@ -1547,225 +1298,157 @@ impl Organization {
 
     // ----- the step -------------------------------------------------------------
 
+    /// Posts whose vacancy has run its time are filled, in post order.
     #[inline(never)]
-    fn work_members(&mut self, acc: &mut MemberSums) {
-        // One copy of the loop per number of domains, so each member's
-        // skills are a fixed-size array.
-        per_domains!(self.d, self.work_members_d(acc))
-    }
-
-    fn work_members_d<const D: usize>(&mut self, acc: &mut MemberSums) {
-        let p = &self.p;
-        let d = D;
-        // Demand belongs to the organization (per head of its headcount), shared
-        // over whoever does the work, so equal-sized structures face equal demand.
-        let lam = p.arrival_rate * self.demand * p.members as f64 / self.n_workers.max(1) as f64;
-        let lam_whole = lam as u32;
-        // One 64-bit draw per member decides the fractional arrival (bits
-        // 0..21), whether they seek to share (bits 21..42) and whether they
-        // leave (bits 42..64); each decision is exact at 2^-32 resolution or
-        // better (see `draw`).
-        let arrival_thr = prob_threshold(lam - lam_whole as f64);
-        let share_thr = if self.outage {
-            0
-        } else {
-            prob_threshold(p.share_rate)
-        };
-        let tournament = p.tournament as f32;
-        let effort_gain = p.effort_gain as f32;
-        let productivity = p.productivity as f32;
-        let learning = p.learning_rate as f32;
-        let links = f32::from(u8::from(p.dedicated_leaders == 1))
-            + p.lateral as f32 * (p.team_size as f32 - 1.0);
-        let coordination = (p.coordination_cost as f32 * links).min(0.9);
-        let backup_cost = p.backup_cost as f32;
-        let willing_base = (0.5 + 0.5 * p.recognition) as f32;
-        let hoarding = p.hoarding as f32 * tournament;
-        let share_strength = p.share_strength as f32;
-        let mentoring = p.mentoring as f32;
-        let lead_growth = p.leadership_growth as f32;
-        let e_rate = p.engagement_rate as f32;
-        let (w_aut, w_blk, w_ovl, w_rec) = (
-            p.autonomy_weight as f32,
-            p.blocked_weight as f32,
-            p.overload_weight as f32,
-            p.recognition_weight as f32,
-        );
-        let recognition = p.recognition as f32;
-        let rec_weight = w_rec * recognition;
-        let overload_at = p.overload_threshold as f32;
-        let (quit_rate, quit_sens) = (p.quit_rate as f32, p.quit_sensitivity as f32);
-        let quit_bound = hazard_bound_bits(hazard_bound(quit_rate, quit_sens), QUIT_BITS);
-        let decision_thr = prob_threshold(p.decision_rate);
-        let difficulty = p.difficulty as f32;
-        let effort_comp = effort_gain * tournament;
+    fn fill_vacancies(&mut self) {
         let step = self.step;
-        let weight = self.domain_weight32;
-        let cum = self.domain_cum32;
-        let d32 = d as u32;
-        // The generator lives in registers for the loop; it is handed back
-        // to `self` around the (rare) calls that draw themselves.
-        let mut rng = self.rng.clone();
-
-        // Sums kept in locals (not behind `acc`), so they can live in registers.
-        let mut sum = MemberSums::default();
-        let mut backlog_sum = 0u64;
-        let mut blocked_sum = 0u32;
-        let mut members = 0u32;
-        let inv_overload_at = 1.0 / overload_at;
-
-        // The seat and skill arrays are held as local slices (their pointers
-        // stay in registers); they are taken again after each call on `self`.
-        let mut seats = &mut self.seats[..];
-        let mut skill = self.skill.as_chunks_mut::<D>().0;
-        for team in 0..self.team_start.len() - 1 {
-            let (lo, hi) = (
-                self.team_start[team] as usize,
-                self.team_start[team + 1] as usize,
-            );
-            let team_overhead = coordination + self.team_overhead[team];
-            for s in lo..hi {
-                if !seats[s].occupied {
-                    if step >= seats[s].hire_at {
-                        self.rng = rng;
-                        self.hire(s);
-                        rng = self.rng.clone();
-                        (seats, skill) = (&mut self.seats[..], self.skill.as_chunks_mut::<D>().0);
-                    } else {
-                        backlog_sum += u64::from(seats[s].backlog);
-                        continue;
-                    }
-                }
-                let r = rng.next_u64();
-                let mut seat = &mut seats[s];
-                seat.backlog +=
-                    lam_whole + u32::from(bernoulli(field(r, 0, 21), 21, arrival_thr, &mut rng));
-
-                let overhead =
-                    team_overhead + seat.role_time + backup_cost * f32::from(seat.backup_load);
-                let time = (1.0 - overhead).max(0.0);
-                seat.role_time = 0.0;
-                sum.coordination += overhead.min(1.0) as f64;
-
-                if seat.task == Task::Idle && seat.backlog > 0 {
-                    // Domain (24 bits), size (24 bits), decision (16 bits).
-                    let t = rng.next_u64();
-                    let u = unit_f32(t >> 40);
-                    let dom = cum[..D].iter().position(|&c| u < c).unwrap_or(d - 1);
-                    let size = difficulty * (0.5 + unit_f32(field(t, 16, 24)));
-                    seat.backlog -= 1;
-                    seat.domain = dom as u8;
-                    self.task_size[s] = size;
-                    seat.task_left = size;
-                    seat.decision_bad = false;
-                    if bernoulli(field(t, 0, 16), 16, decision_thr, &mut rng) {
-                        self.rng = rng;
-                        self.raise_decision(s);
-                        rng = self.rng.clone();
-                        (seats, skill) = (&mut self.seats[..], self.skill.as_chunks_mut::<D>().0);
-                        seat = &mut seats[s];
-                    } else {
-                        seat.task = Task::Working;
-                    }
-                }
-                if seat.task == Task::Consensus {
-                    seat.wait -= 1;
-                    if seat.wait == 0 {
-                        seat.task = Task::Working;
-                    }
-                }
-                let blocked = matches!(seat.task, Task::Waiting | Task::Consensus);
-                let my_skill = &mut skill[s];
-                if seat.task == Task::Working {
-                    let sk = &mut my_skill[seat.domain as usize];
-                    let effort = productivity
-                        * time
-                        * (0.4 + 0.6 * *sk)
-                        * (0.5 + 0.5 * seat.engagement)
-                        * (1.0 + effort_comp * seat.competitive);
-                    *sk += learning * time * (1.0 - *sk);
-                    seat.task_left -= effort;
-                    if seat.task_left <= 0.0 {
-                        if seat.decision_bad {
-                            // A bad decision sends the task back: half of it is redone.
-                            seat.decision_bad = false;
-                            seat.task_left += 0.5 * self.task_size[s];
-                            self.count.rework += 1;
-                        } else {
-                            seat.task = Task::Idle;
-                            self.count.completed += 1;
-                        }
-                    }
-                }
-
-                // Knowledge sharing with a team-mate; the more skilled one decides.
-                if bernoulli(field(r, 21, 21), 21, share_thr, &mut rng) {
-                    let x = rng.next_u64();
-                    let j = lo + index32(x, (hi - lo) as u32) as usize;
-                    let dom = index32(x >> 32, d32) as usize;
-                    if j != s && seats[j].occupied {
-                        let (a, b) = (skill[s][dom], skill[j][dom]);
-                        let (teacher, learner, gap) =
-                            if a >= b { (s, j, a - b) } else { (j, s, b - a) };
-                        if gap > 0.0 {
-                            let willing =
-                                willing_base * (1.0 - hoarding * seats[teacher].competitive);
-                            if unit_f32(rng.next_u64() >> 40) < willing {
-                                skill[learner][dom] += share_strength * gap;
-                                let t = &mut skill[teacher][dom];
-                                *t += mentoring * share_strength * gap * (1.0 - *t);
-                                let ts = &mut seats[teacher];
-                                ts.shared += 0.1;
-                                ts.leadership += lead_growth * mentoring * (1.0 - ts.leadership);
-                                self.count.sharing += 1;
-                            } else {
-                                self.count.hoarding += 1;
-                            }
-                        }
-                    }
-                }
-
-                let seat = &mut seats[s];
-                seat.blocked += 0.1 * (f32::from(u8::from(blocked)) - seat.blocked);
-                seat.shared = (seat.shared * 0.95).min(1.0);
-                let overload =
-                    ((seat.backlog as f32 - overload_at) * inv_overload_at).clamp(0.0, 1.0);
-                let target =
-                    0.5 + w_aut * (seat.autonomy - 0.5) - w_blk * seat.blocked - w_ovl * overload
-                        + rec_weight * (seat.shared * 2.0).min(1.0);
-                seat.engagement =
-                    (seat.engagement + e_rate * (target - seat.engagement)).clamp(0.0, 1.0);
-                let engagement = seat.engagement;
-                sum.engagement += engagement as f64;
-                blocked_sum += u32::from(blocked);
-                backlog_sum += u64::from(seat.backlog + u32::from(seat.task != Task::Idle));
-                sum.pressure += (tournament * seat.competitive) as f64;
-                sum.add_skill(weighted_skill(&skill[s], &weight) as f64);
-                members += 1;
-
-                // The hazard is at most its value at engagement 0: most draws
-                // are above that bound and need no `exp`.
-                if below_hazard(
-                    r >> (64 - QUIT_BITS),
-                    QUIT_BITS,
-                    quit_bound,
-                    &mut rng,
-                    || quit_rate * (quit_sens * (0.5 - engagement)).exp(),
-                ) {
-                    self.depart(s as u32, true);
-                    (seats, skill) = (&mut self.seats[..], self.skill.as_chunks_mut::<D>().0);
-                }
+        let mut due = std::mem::take(&mut self.due);
+        due.clear();
+        let posts = &self.posts;
+        due.extend(
+            self.vacant
+                .iter()
+                .copied()
+                .filter(|&i| step >= posts[i as usize].vacant_until),
+        );
+        due.sort_unstable();
+        for &i in &due {
+            if self.posts[i as usize].vacant_until != NONE {
+                self.fill_post(i);
             }
         }
-        self.rng = rng;
-        acc.members += members;
-        acc.blocked += blocked_sum;
-        acc.backlog += backlog_sum as f64;
-        acc.engagement += sum.engagement;
-        acc.pressure += sum.pressure;
-        acc.coordination += sum.coordination;
-        acc.skill += sum.skill;
-        acc.skill_sq += sum.skill_sq;
+        self.due = due;
+        if !self.due.is_empty() {
+            let posts = &self.posts;
+            self.vacant
+                .retain(|&i| posts[i as usize].vacant_until != NONE);
+        }
+    }
+
+    /// Posts above the teams' own (all posts when the blocks have none) serve
+    /// their queues and coach, on this replication's own stream.
+    #[inline(never)]
+    fn serve_upper_posts(&mut self) {
+        let from = self.team_post_count;
+        if self.outage || from as usize == self.posts.len() {
+            return;
+        }
+        let n = self.posts.len() as u32;
+        let d = self.d;
+        let n_workers = self.n_workers;
+        let sh = Shared {
+            p: &self.p,
+            d,
+            n_workers: n_workers as u32,
+            step: self.step,
+            outage: self.outage,
+            team_start: &self.team_start,
+            team_posts: &self.team_posts,
+            children: &self.children,
+            team_overhead: &self.team_overhead,
+            upper0: n,
+            upper: &[],
+            member: MemberConsts::new(self),
+            key: self.block_key,
+        };
+        let (workers, managers) = self.seats.split_at_mut(n_workers);
+        let (wskill, mskill) = self.skill.split_at_mut(n_workers * d);
+        let part = Part {
+            w0: 0,
+            workers,
+            wskill,
+            task_size: &mut self.task_size[..n_workers],
+            p0: 0,
+            posts: &mut self.posts,
+            managers,
+            mskill,
+            t0: 0,
+            overhead_next: &mut self.team_overhead_next,
+            latency: &mut self.team_latency,
+        };
+        let rng = self.rng.clone();
+        let mut view = View::new(&sh, part, rng, &mut self.upper_out);
+        for i in from..n {
+            view.serve_post(i);
+        }
+        self.rng = view.rng;
+    }
+
+    /// Every block of teams: team posts serve, members work (in parallel
+    /// when there are several blocks); then what they sent beyond their
+    /// teams is applied in block order.
+    #[inline(never)]
+    fn step_blocks(&mut self) {
+        let l = self.team_post_count;
+        let d = self.d;
+        let n_workers = self.n_workers;
+        let dedicated = self.p.dedicated_leaders == 1 && l > 0;
+        let mut blocks = std::mem::take(&mut self.blocks);
+        {
+            let member = MemberConsts::new(self);
+            let (posts, upper) = self.posts.split_at_mut(l as usize);
+            let sh = Shared {
+                p: &self.p,
+                d,
+                n_workers: n_workers as u32,
+                step: self.step,
+                outage: self.outage,
+                team_start: &self.team_start,
+                team_posts: &self.team_posts,
+                children: &self.children,
+                team_overhead: &self.team_overhead,
+                upper0: l,
+                upper,
+                member,
+                key: self.block_key,
+            };
+            let (workers, managers) = self.seats.split_at_mut(n_workers);
+            let (wskill, mskill) = self.skill.split_at_mut(n_workers * d);
+            let m = if dedicated { l as usize } else { 0 };
+            let part = Part {
+                w0: 0,
+                workers,
+                wskill,
+                task_size: &mut self.task_size[..n_workers],
+                p0: 0,
+                posts,
+                managers: &mut managers[..m],
+                mskill: &mut mskill[..m * d],
+                t0: 0,
+                overhead_next: &mut self.team_overhead_next,
+                latency: &mut self.team_latency,
+            };
+            per_domains!(d, fn run_blocks(&sh, &mut blocks, part));
+        }
+        for b in &blocks {
+            self.merge_out(&b.out);
+            for &(post, s) in &b.out.enqueue {
+                self.link(post, s);
+            }
+        }
+        for b in &blocks {
+            for &s in &b.out.depart {
+                self.depart(s, true);
+            }
+        }
+        self.blocks = blocks;
+    }
+
+    /// Adds a block's (or the upper posts') counts to the step's.
+    fn merge_out(&mut self, o: &BlockOut) {
+        let c = &mut self.count;
+        c.completed += o.count.completed;
+        c.rework += o.count.rework;
+        c.decisions += o.count.decisions;
+        c.latency_sum += o.count.latency_sum;
+        c.hires += o.count.hires;
+        c.sharing += o.count.sharing;
+        c.hoarding += o.count.hoarding;
+        self.headcount += u64::from(o.count.hires);
+        self.totals.hires += u64::from(o.count.hires);
+        self.pending = (self.pending as i64 + o.pending) as u64;
+        self.pending_raised_sum = (self.pending_raised_sum as i64 + o.pending_raised) as u64;
+        self.sums.merge(&o.sums);
     }
 
     #[inline(never)]
@@ -1890,6 +1573,17 @@ impl MemberSums {
         self.skill += x;
         self.skill_sq += x * x;
     }
+
+    fn merge(&mut self, o: &MemberSums) {
+        self.members += o.members;
+        self.engagement += o.engagement;
+        self.skill += o.skill;
+        self.skill_sq += o.skill_sq;
+        self.blocked += o.blocked;
+        self.backlog += o.backlog;
+        self.pressure += o.pressure;
+        self.coordination += o.coordination;
+    }
 }
 
 impl Model for Organization {
@@ -1908,9 +1602,15 @@ impl Model for Organization {
             self.redesignate_backups();
         }
         self.apply_events();
-        self.serve_posts();
-        let mut acc = MemberSums::default();
-        self.work_members(&mut acc);
+        self.fill_vacancies();
+        self.sums = MemberSums::default();
+        self.upper_out.clear();
+        self.serve_upper_posts();
+        let upper = std::mem::take(&mut self.upper_out);
+        self.merge_out(&upper);
+        self.upper_out = upper;
+        self.step_blocks();
+        let mut acc = std::mem::take(&mut self.sums);
         self.manage_managers(&mut acc);
 
         let (pending, raised) = (self.pending, self.pending_raised_sum);
