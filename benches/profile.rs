@@ -50,6 +50,7 @@ fn main() {
         );
     }
     let mut org = Organization::new(p, structure, &[], orgsim::rng::stream(1, 0, 0));
+    eprintln!("{} blocks, {} threads", org.blocks(), rayon::current_num_threads());
     let mut row = [0.0; N_METRICS];
     measured(&mut org, 20, &mut row);
     let t = Instant::now();

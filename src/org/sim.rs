@@ -1467,7 +1467,13 @@ impl Organization {
         let mut sum = MemberSums::default();
         // Two managers' leaving draws (22 bits each) per 64-bit word.
         let (mut pool, mut pool_left) = (0u64, 0u32);
-        for s in self.n_workers..self.seats.len() {
+        // Team posts' managers are managed in their blocks.
+        let first = if self.p.dedicated_leaders == 1 {
+            self.n_workers + self.team_post_count as usize
+        } else {
+            self.n_workers
+        };
+        for s in first..self.seats.len() {
             if !self.seats[s].occupied {
                 continue;
             }
@@ -1514,19 +1520,28 @@ impl Organization {
             return 0.0;
         }
         let readiness = self.p.readiness as f32;
-        let covered = self
-            .posts
-            .iter()
-            .filter(|p| {
-                p.backups[..k].iter().any(|&b| {
-                    b != NONE && b != p.holder && {
-                        let seat = &self.seats[b as usize];
-                        seat.occupied && seat.leadership >= readiness
-                    }
+        let covered = |posts: &[Post]| {
+            posts
+                .iter()
+                .filter(|p| {
+                    p.backups[..k].iter().any(|&b| {
+                        b != NONE && b != p.holder && {
+                            let seat = &self.seats[b as usize];
+                            seat.occupied && seat.leadership >= readiness
+                        }
+                    })
                 })
-            })
-            .count();
-        covered as f64 / self.posts.len().max(1) as f64
+                .count()
+        };
+        // A count: the same whichever thread counts which chunk.
+        const CHUNK: usize = 4096;
+        let n = if self.posts.len() > 2 * CHUNK {
+            use rayon::prelude::*;
+            self.posts.par_chunks(CHUNK).map(covered).sum()
+        } else {
+            covered(&self.posts)
+        };
+        n as f64 / self.posts.len().max(1) as f64
     }
 }
 

@@ -692,14 +692,46 @@ impl<'s, 'a> View<'s, 'a> {
         } else {
             self.sh.d as u32
         };
+        let managers = posts.0 < posts.1 && !self.part.managers.is_empty();
         for team in teams.0..teams.1 {
+            let first = posts.0 + (team - teams.0) * per_team;
             if serve {
-                let first = posts.0 + (team - teams.0) * per_team;
                 for i in first..first + per_team {
                     self.serve_post(i);
                 }
             }
             self.work_team::<D>(team);
+            if managers {
+                self.manage_manager::<D>(first);
+            }
+        }
+    }
+
+    /// The full-time manager of team post `post`: engagement follows the
+    /// load of the post's queue; they may leave.
+    fn manage_manager<const D: usize>(&mut self, post: u32) {
+        let c = &self.sh.member;
+        let p = self.sh.p;
+        let queue_full = p.decision_capacity as f32 * 4.0;
+        let overload = (self.post(post).queue_len as f32 / queue_full).min(1.0);
+        let m = (post - self.part.p0) as usize;
+        let seat = &mut self.part.managers[m];
+        if !seat.occupied {
+            return;
+        }
+        let target = 0.6 - c.w_ovl * overload;
+        seat.engagement = (seat.engagement + c.e_rate * (target - seat.engagement)).clamp(0.0, 1.0);
+        let engagement = seat.engagement;
+        let skills = &self.part.mskill.as_chunks::<D>().0[m];
+        let sums = &mut self.out.sums;
+        sums.engagement += engagement as f64;
+        sums.add_skill(weighted_skill(skills, &c.weight) as f64);
+        sums.members += 1;
+        let coarse = self.rng.next_u64() >> (64 - QUIT_BITS);
+        if below_hazard(coarse, QUIT_BITS, c.quit_bound, &mut self.rng, || {
+            c.quit_rate * (c.quit_sens * (0.5 - engagement)).exp()
+        }) {
+            self.out.depart.push(self.sh.n_workers + post);
         }
     }
 
