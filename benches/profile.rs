@@ -49,18 +49,32 @@ fn main() {
             "unknown parameter {k}"
         );
     }
-    let mut org = Organization::new(p, structure, &[], orgsim::rng::stream(1, 0, 0));
-    eprintln!("{} blocks, {} threads", org.blocks(), rayon::current_num_threads());
-    let mut row = [0.0; N_METRICS];
-    measured(&mut org, 20, &mut row);
-    let t = Instant::now();
-    measured(&mut org, steps, &mut row);
-    let secs = t.elapsed().as_secs_f64();
+    // One thread unless RAYON_NUM_THREADS says otherwise: a step of more
+    // than one block of teams runs its blocks on every thread of the pool.
+    // Everything runs inside the pool, so on one thread the blocks run on
+    // the thread that calls `measured` (which callgrind's toggle follows).
+    let threads = std::env::var("RAYON_NUM_THREADS")
+        .ok()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(1);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("a thread pool");
+    let (org, secs) = pool.install(|| {
+        let mut org = Organization::new(p, structure, &[], orgsim::rng::stream(1, 0, 0));
+        let mut row = [0.0; N_METRICS];
+        measured(&mut org, 20, &mut row);
+        let t = Instant::now();
+        measured(&mut org, steps, &mut row);
+        (org, t.elapsed().as_secs_f64())
+    });
     let ms = (org.members() * steps) as f64;
     println!(
-        "{} {} members × {steps} steps: {:.3} s, {:.2} M member-steps/s",
+        "{} {} members × {steps} steps, {threads} thread(s), {} blocks: {:.3} s, {:.2} M member-steps/s",
         structure.name(),
         org.members(),
+        org.blocks(),
         secs,
         ms / secs / 1e6
     );

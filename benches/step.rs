@@ -1,6 +1,7 @@
 //! Step throughput of the main model, single thread, in member-steps per
 //! second (divan's `items/s`), at 100, 10,000 and 1,000,000 members for each
-//! structure, with every mechanism on.
+//! structure, with every mechanism on; and a million members on two threads
+//! (a big organization's step runs its blocks of teams in parallel).
 //!
 //! Full figures: `cargo bench --bench step`. Quick mode (CI):
 //! `cargo bench --bench step -- --sample-count 2 --sample-size 1`.
@@ -13,6 +14,12 @@ use orgsim::org::{N_METRICS, OrgParams, Organization, Structure};
 use orgsim::params::ParamSet;
 
 fn main() {
+    // One thread for the per-core figures: a step of more than one block of
+    // teams would otherwise use every core.
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build_global()
+        .expect("the global pool is built once, here");
     divan::main();
 }
 
@@ -63,4 +70,27 @@ fn leader_leader(bencher: Bencher, members: usize) {
 #[divan::bench(args = SIZES)]
 fn peer(bencher: Bencher, members: usize) {
     run(bencher, Structure::Peer, members);
+}
+
+/// A million members on a pool of two threads (the 2-core target).
+#[divan::bench(args = [Structure::Hierarchy, Structure::LeaderLeader, Structure::Peer])]
+fn million_two_threads(bencher: Bencher, s: Structure) {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .expect("a pool of two threads");
+    let mut org = Organization::new(
+        params(s, 1_000_000),
+        s,
+        &[],
+        orgsim::rng::stream(1, 0, 0),
+    );
+    let n = org.members();
+    let mut row = [0.0; N_METRICS];
+    for _ in 0..WARMUP {
+        pool.install(|| org.step(&mut row));
+    }
+    bencher
+        .counter(ItemsCount::new(n))
+        .bench_local(|| pool.install(|| org.step(black_box(&mut row))));
 }
