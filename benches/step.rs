@@ -79,12 +79,7 @@ fn million_two_threads(bencher: Bencher, s: Structure) {
         .num_threads(2)
         .build()
         .expect("a pool of two threads");
-    let mut org = Organization::new(
-        params(s, 1_000_000),
-        s,
-        &[],
-        orgsim::rng::stream(1, 0, 0),
-    );
+    let mut org = Organization::new(params(s, 1_000_000), s, &[], orgsim::rng::stream(1, 0, 0));
     let n = org.members();
     let mut row = [0.0; N_METRICS];
     for _ in 0..WARMUP {

@@ -1,18 +1,19 @@
 //! Blocks of whole teams, stepped in parallel.
 //!
 //! A block is a run of consecutive teams together with their team posts
-//! (and, under dedicated leaders, those posts' manager seats). In a step a
-//! team's posts serve their queues and coach, then the team's members work;
-//! both touch only the team's own state, so blocks can run on any thread.
-//! Each block draws from its own stream, keyed on (replication, step,
-//! block). What crosses teams (a decision sent above the team, a departure)
-//! is queued in the block and applied after all blocks, in block order. The
-//! partition depends only on the organization's layout, never on the number
-//! of threads, so a run is identical on one thread or many.
+//! (and, under dedicated leaders, those posts' manager seats). In a step
+//! the block's team posts serve their queues and coach, its members work,
+//! then its managers have their turn; all of it touches only the block's
+//! own teams, so blocks can run on any thread. Each block draws from its own
+//! stream, keyed on (replication, step, block). What crosses teams (a
+//! decision sent above the team, a departure) is queued in the block and
+//! applied after all blocks, in block order. The partition depends only on
+//! the organization's layout, never on the number of threads, so a run is
+//! identical on one thread or many.
 //!
-//! Serving a team's posts right before its members work also keeps a big
-//! organization's memory traffic in one pass: the queued members, coachees
-//! and the team's skills are in cache when the members' turn comes.
+//! A block's state is a few hundred kilobytes, so its three passes stay in
+//! cache: in a big organization, serving a team post no longer fetches the
+//! queued members and coachees from memory a second time.
 
 use rand::SeedableRng;
 
@@ -145,6 +146,7 @@ fn team_post_layout(org: &Organization) -> Option<u32> {
 }
 
 /// The member loop's constants for one step.
+#[derive(Clone, Copy)]
 pub(super) struct MemberConsts {
     lam_whole: u32,
     arrival_thr: u64,
@@ -380,6 +382,17 @@ impl<'s, 'a> View<'s, 'a> {
         }
     }
 
+    /// A working member's seat (those who raise and wait for decisions).
+    #[inline(always)]
+    fn worker(&mut self, s: u32) -> &mut Seat {
+        &mut self.part.workers[(s - self.part.w0) as usize]
+    }
+
+    #[inline(always)]
+    fn worker_skill(&mut self, s: u32, dom: usize) -> &mut f32 {
+        &mut self.part.wskill[(s - self.part.w0) as usize * self.sh.d + dom]
+    }
+
     #[inline(always)]
     fn post(&self, i: u32) -> &Post {
         if i >= self.sh.upper0 {
@@ -404,28 +417,30 @@ impl<'s, 'a> View<'s, 'a> {
     /// coaches with the time left.
     pub(super) fn serve_post(&mut self, i: u32) {
         let p = self.sh.p;
-        let post = *self.post(i);
-        let holder = post.holder;
+        let post = self.post_mut(i);
+        let (holder, seat, credit0, queue_len, level) = (
+            post.holder,
+            post.seat,
+            post.credit,
+            post.queue_len,
+            post.level,
+        );
         if holder == NONE {
             return;
         }
         let cap_full = p.decision_capacity;
         let acting_cost = p.acting_cost as f32;
-        let dedicated = post.seat != NONE;
+        let dedicated = seat != NONE;
         let share = if dedicated {
             cap_full as f32
         } else {
             (cap_full * p.role_time) as f32
         };
         let cap = share * (0.5 + 0.5 * self.seat(holder).leadership);
-        let mut credit = post.credit + cap;
+        let mut credit = credit0 + cap;
         let mut served = 0u32;
-        if post.queue_len > 0 || credit >= acting_cost {
-            let distance = if dedicated {
-                post.level
-            } else {
-                post.level - 1
-            } as f32;
+        if queue_len > 0 || credit >= acting_cost {
+            let distance = if dedicated { level } else { level - 1 } as f32;
             (credit, served) = self.serve_queues(i, holder, credit, distance, acting_cost);
         }
         if served > 0 {
@@ -482,14 +497,14 @@ impl<'s, 'a> View<'s, 'a> {
         acting_cost: f32,
     ) -> (f32, u32) {
         let mut served = 0u32;
-        while credit >= 1.0 && self.post(i).queue_len > 0 {
+        while credit >= 1.0 && self.post_mut(i).queue_len > 0 {
             credit -= 1.0;
             self.serve_one(i, h, distance);
             served += 1;
         }
         // Acting cover: time left goes to vacant posts just below.
-        if self.post(i).queue_len == 0 && credit >= acting_cost {
-            let (lo, hi) = self.post(i).children;
+        if self.post_mut(i).queue_len == 0 && credit >= acting_cost {
+            let (lo, hi) = self.post_mut(i).children;
             for c in lo..hi {
                 let child = self.sh.children[c as usize];
                 if self.post(child).holder != NONE {
@@ -508,12 +523,12 @@ impl<'s, 'a> View<'s, 'a> {
     /// `holder` takes the first decision waiting at `post`.
     fn serve_one(&mut self, post: u32, holder: u32, distance: f32) {
         let s = self.dequeue(post);
-        let dom = self.seat(s).domain as usize;
+        let dom = self.worker(s).domain as usize;
         let q = *self.skill(holder, dom) - self.sh.p.distance_penalty as f32 * distance;
         let bad = self.rework_draw(q);
         self.start_work(s, bad);
         let step = self.sh.step;
-        let seat = self.seat(s);
+        let seat = self.worker(s);
         let latency = (step - seat.wait) as f64;
         let team = seat.team;
         self.record_decision(team, latency);
@@ -558,7 +573,7 @@ impl<'s, 'a> View<'s, 'a> {
     /// after the blocks.
     fn enqueue(&mut self, post: u32, s: u32) {
         let step = self.sh.step;
-        let seat = self.seat(s);
+        let seat = self.worker(s);
         seat.task = Task::Waiting;
         seat.wait = step;
         seat.next_in_queue = NONE;
@@ -570,7 +585,7 @@ impl<'s, 'a> View<'s, 'a> {
         if tail == NONE {
             self.post_mut(post).queue_head = s;
         } else {
-            self.seat(tail).next_in_queue = s;
+            self.worker(tail).next_in_queue = s;
         }
         let p = self.post_mut(post);
         p.queue_tail = s;
@@ -580,16 +595,16 @@ impl<'s, 'a> View<'s, 'a> {
     }
 
     fn dequeue(&mut self, post: u32) -> u32 {
-        let s = self.post(post).queue_head;
+        let s = self.post_mut(post).queue_head;
         if s != NONE {
-            let next = self.seat(s).next_in_queue;
+            let next = self.worker(s).next_in_queue;
             let p = self.post_mut(post);
             p.queue_head = next;
             if next == NONE {
                 p.queue_tail = NONE;
             }
             p.queue_len -= 1;
-            let seat = self.seat(s);
+            let seat = self.worker(s);
             seat.next_in_queue = NONE;
             let wait = seat.wait;
             self.out.pending -= 1;
@@ -605,7 +620,7 @@ impl<'s, 'a> View<'s, 'a> {
     }
 
     fn start_work(&mut self, s: u32, bad: bool) {
-        let seat = self.seat(s);
+        let seat = self.worker(s);
         seat.task = Task::Working;
         seat.decision_bad = bad;
     }
@@ -623,15 +638,15 @@ impl<'s, 'a> View<'s, 'a> {
     fn raise_decision(&mut self, s: u32) {
         let p = self.sh.p;
         let d = self.sh.d;
-        let dom = self.seat(s).domain as usize;
-        let team = self.seat(s).team;
-        let own_skill = *self.skill(s, dom);
+        let dom = self.worker(s).domain as usize;
+        let team = self.worker(s).team;
+        let own_skill = *self.worker_skill(s, dom);
         let delegated = own_skill >= p.competence as f32 && self.rng.random::<f64>() < p.delegation;
-        let seat = self.seat(s);
+        let seat = self.worker(s);
         seat.autonomy += 0.1 * (f32::from(u8::from(delegated)) - seat.autonomy);
         if delegated {
             let growth = p.leadership_growth as f32;
-            let l = &mut self.seat(s).leadership;
+            let l = &mut self.worker(s).leadership;
             *l += growth * (1.0 - *l);
             let bad = self.rework_draw(own_skill);
             self.start_work(s, bad);
@@ -645,8 +660,8 @@ impl<'s, 'a> View<'s, 'a> {
             );
             let (mut sum, mut best, mut n) = (0.0f32, 0.0f32, 0u32);
             for t in lo..hi {
-                if self.seat(t).occupied {
-                    let x = *self.skill(t, dom);
+                if self.worker(t).occupied {
+                    let x = *self.worker_skill(t, dom);
                     sum += x;
                     best = best.max(x);
                     n += 1;
@@ -658,7 +673,7 @@ impl<'s, 'a> View<'s, 'a> {
             let cost = p.consensus_cost;
             let steps = (cost * n as f64).ceil().max(1.0) as u32;
             self.part.overhead_next[(team - self.part.t0) as usize] += cost as f32;
-            let seat = self.seat(s);
+            let seat = self.worker(s);
             seat.task = Task::Consensus;
             seat.decision_bad = bad;
             seat.wait = steps;
@@ -682,30 +697,6 @@ impl<'s, 'a> View<'s, 'a> {
     }
 
     // ----- the teams' step ---------------------------------------------------
-
-    /// Teams `[teams.0, teams.1)` in turn: the team's posts (of `posts`)
-    /// serve and coach, then its members work.
-    fn step_teams<const D: usize>(&mut self, teams: (u32, u32), posts: (u32, u32)) {
-        let serve = posts.0 < posts.1 && !self.sh.outage;
-        let per_team = if self.sh.p.dedicated_leaders == 1 {
-            1
-        } else {
-            self.sh.d as u32
-        };
-        let managers = posts.0 < posts.1 && !self.part.managers.is_empty();
-        for team in teams.0..teams.1 {
-            let first = posts.0 + (team - teams.0) * per_team;
-            if serve {
-                for i in first..first + per_team {
-                    self.serve_post(i);
-                }
-            }
-            self.work_team::<D>(team);
-            if managers {
-                self.manage_manager::<D>(first);
-            }
-        }
-    }
 
     /// The full-time manager of team post `post`: engagement follows the
     /// load of the post's queue; they may leave.
@@ -735,164 +726,187 @@ impl<'s, 'a> View<'s, 'a> {
         }
     }
 
-    /// The members of `team` work, learn, share, decide and maybe leave.
-    fn work_team<const D: usize>(&mut self, team: u32) {
+    /// The block's step: its team posts (`posts`) serve and coach, the
+    /// members of its teams work, learn, share, decide and maybe leave, then
+    /// its full-time managers have their turn. (Each pass stays within the
+    /// block's few hundred kilobytes, which stay in cache between passes.)
+    fn step_teams<const D: usize>(&mut self, teams: (u32, u32), posts: (u32, u32)) {
+        if posts.0 < posts.1 && !self.sh.outage {
+            for i in posts.0..posts.1 {
+                self.serve_post(i);
+            }
+        }
+        self.work_members::<D>(teams);
+        if posts.0 < posts.1 && !self.part.managers.is_empty() {
+            for i in posts.0..posts.1 {
+                self.manage_manager::<D>(i);
+            }
+        }
+    }
+
+    /// The members of teams `[teams.0, teams.1)` work, learn, share, decide
+    /// and maybe leave.
+    fn work_members<const D: usize>(&mut self, teams: (u32, u32)) {
         let sh = self.sh;
-        let c = &sh.member;
+        // The constants in locals: loads through `self.sh` could not be
+        // kept across the calls below.
+        let c = sh.member;
         let d = D;
         let d32 = d as u32;
         let step = sh.step;
         let w0 = self.part.w0 as usize;
-        let (lo, hi) = (
-            sh.team_start[team as usize] as usize - w0,
-            sh.team_start[team as usize + 1] as usize - w0,
-        );
-        let team_overhead = c.coordination + sh.team_overhead[team as usize];
         // The generator and sums live in registers for the loop; the
         // generator is handed back to `self` around the (rare) calls that
         // draw themselves.
         let mut rng = self.rng.clone();
         let mut sum = MemberSums::default();
-        let mut count = self.out.count;
+        let (mut backlog, mut blocked_n, mut members) = (0u64, 0u32, 0u32);
         let mut seats = &mut self.part.workers[..];
         let mut skill = self.part.wskill.as_chunks_mut::<D>().0;
-        for s in lo..hi {
-            if !seats[s].occupied {
-                if step >= seats[s].hire_at {
-                    populate_seat(sh.p, &mut seats[s], &mut skill[s], &mut rng, true, false);
-                    count.hires += 1;
-                } else {
-                    sum.backlog += f64::from(seats[s].backlog);
-                    continue;
-                }
-            }
-            let r = rng.next_u64();
-            let mut seat = &mut seats[s];
-            seat.backlog +=
-                c.lam_whole + u32::from(bernoulli(field(r, 0, 21), 21, c.arrival_thr, &mut rng));
-
-            let overhead =
-                team_overhead + seat.role_time + c.backup_cost * f32::from(seat.backup_load);
-            let time = (1.0 - overhead).max(0.0);
-            seat.role_time = 0.0;
-            sum.coordination += overhead.min(1.0) as f64;
-
-            if seat.task == Task::Idle && seat.backlog > 0 {
-                // Domain (24 bits), size (24 bits), decision (16 bits).
-                let t = rng.next_u64();
-                let u = unit_f32(t >> 40);
-                let dom = c.cum[..D].iter().position(|&x| u < x).unwrap_or(d - 1);
-                let size = c.difficulty * (0.5 + unit_f32(field(t, 16, 24)));
-                seat.backlog -= 1;
-                seat.domain = dom as u8;
-                self.part.task_size[s] = size;
-                seat.task_left = size;
-                seat.decision_bad = false;
-                if bernoulli(field(t, 0, 16), 16, c.decision_thr, &mut rng) {
-                    self.rng = rng;
-                    self.out.count = count;
-                    self.raise_decision((s + w0) as u32);
-                    count = self.out.count;
-                    rng = self.rng.clone();
-                    (seats, skill) = (
-                        &mut self.part.workers[..],
-                        self.part.wskill.as_chunks_mut::<D>().0,
-                    );
-                    seat = &mut seats[s];
-                } else {
-                    seat.task = Task::Working;
-                }
-            }
-            if seat.task == Task::Consensus {
-                seat.wait -= 1;
-                if seat.wait == 0 {
-                    seat.task = Task::Working;
-                }
-            }
-            let blocked = matches!(seat.task, Task::Waiting | Task::Consensus);
-            let my_skill = &mut skill[s];
-            if seat.task == Task::Working {
-                let sk = &mut my_skill[seat.domain as usize];
-                let effort = c.productivity
-                    * time
-                    * (0.4 + 0.6 * *sk)
-                    * (0.5 + 0.5 * seat.engagement)
-                    * (1.0 + c.effort_comp * seat.competitive);
-                *sk += c.learning * time * (1.0 - *sk);
-                seat.task_left -= effort;
-                if seat.task_left <= 0.0 {
-                    if seat.decision_bad {
-                        // A bad decision sends the task back: half of it is redone.
-                        seat.decision_bad = false;
-                        seat.task_left += 0.5 * self.part.task_size[s];
-                        count.rework += 1;
+        for team in teams.0..teams.1 {
+            let (lo, hi) = (
+                sh.team_start[team as usize] as usize - w0,
+                sh.team_start[team as usize + 1] as usize - w0,
+            );
+            let team_overhead = c.coordination + sh.team_overhead[team as usize];
+            for s in lo..hi {
+                if !seats[s].occupied {
+                    if step >= seats[s].hire_at {
+                        populate_seat(sh.p, &mut seats[s], &mut skill[s], &mut rng, true, false);
+                        self.out.count.hires += 1;
                     } else {
-                        seat.task = Task::Idle;
-                        count.completed += 1;
+                        backlog += u64::from(seats[s].backlog);
+                        continue;
                     }
                 }
-            }
+                let r = rng.next_u64();
+                let mut seat = &mut seats[s];
+                seat.backlog += c.lam_whole
+                    + u32::from(bernoulli(field(r, 0, 21), 21, c.arrival_thr, &mut rng));
 
-            // Knowledge sharing with a team-mate; the more skilled one decides.
-            if bernoulli(field(r, 21, 21), 21, c.share_thr, &mut rng) {
-                let x = rng.next_u64();
-                let j = lo + index32(x, (hi - lo) as u32) as usize;
-                let dom = index32(x >> 32, d32) as usize;
-                if j != s && seats[j].occupied {
-                    let (a, b) = (skill[s][dom], skill[j][dom]);
-                    let (teacher, learner, gap) =
-                        if a >= b { (s, j, a - b) } else { (j, s, b - a) };
-                    if gap > 0.0 {
-                        let willing =
-                            c.willing_base * (1.0 - c.hoarding * seats[teacher].competitive);
-                        if unit_f32(rng.next_u64() >> 40) < willing {
-                            skill[learner][dom] += c.share_strength * gap;
-                            let t = &mut skill[teacher][dom];
-                            *t += c.mentoring * c.share_strength * gap * (1.0 - *t);
-                            let ts = &mut seats[teacher];
-                            ts.shared += 0.1;
-                            ts.leadership += c.lead_growth * c.mentoring * (1.0 - ts.leadership);
-                            count.sharing += 1;
+                let overhead =
+                    team_overhead + seat.role_time + c.backup_cost * f32::from(seat.backup_load);
+                let time = (1.0 - overhead).max(0.0);
+                seat.role_time = 0.0;
+                sum.coordination += overhead.min(1.0) as f64;
+
+                if seat.task == Task::Idle && seat.backlog > 0 {
+                    // Domain (24 bits), size (24 bits), decision (16 bits).
+                    let t = rng.next_u64();
+                    let u = unit_f32(t >> 40);
+                    let dom = c.cum[..D].iter().position(|&x| u < x).unwrap_or(d - 1);
+                    let size = c.difficulty * (0.5 + unit_f32(field(t, 16, 24)));
+                    seat.backlog -= 1;
+                    seat.domain = dom as u8;
+                    self.part.task_size[s] = size;
+                    seat.task_left = size;
+                    seat.decision_bad = false;
+                    if bernoulli(field(t, 0, 16), 16, c.decision_thr, &mut rng) {
+                        self.rng = rng;
+                        self.raise_decision((s + w0) as u32);
+                        rng = self.rng.clone();
+                        (seats, skill) = (
+                            &mut self.part.workers[..],
+                            self.part.wskill.as_chunks_mut::<D>().0,
+                        );
+                        seat = &mut seats[s];
+                    } else {
+                        seat.task = Task::Working;
+                    }
+                }
+                if seat.task == Task::Consensus {
+                    seat.wait -= 1;
+                    if seat.wait == 0 {
+                        seat.task = Task::Working;
+                    }
+                }
+                let blocked = matches!(seat.task, Task::Waiting | Task::Consensus);
+                let my_skill = &mut skill[s];
+                if seat.task == Task::Working {
+                    let sk = &mut my_skill[seat.domain as usize];
+                    let effort = c.productivity
+                        * time
+                        * (0.4 + 0.6 * *sk)
+                        * (0.5 + 0.5 * seat.engagement)
+                        * (1.0 + c.effort_comp * seat.competitive);
+                    *sk += c.learning * time * (1.0 - *sk);
+                    seat.task_left -= effort;
+                    if seat.task_left <= 0.0 {
+                        if seat.decision_bad {
+                            // A bad decision sends the task back: half of it is redone.
+                            seat.decision_bad = false;
+                            seat.task_left += 0.5 * self.part.task_size[s];
+                            self.out.count.rework += 1;
                         } else {
-                            count.hoarding += 1;
+                            seat.task = Task::Idle;
+                            self.out.count.completed += 1;
                         }
                     }
                 }
-            }
 
-            let seat = &mut seats[s];
-            seat.blocked += 0.1 * (f32::from(u8::from(blocked)) - seat.blocked);
-            seat.shared = (seat.shared * 0.95).min(1.0);
-            let overload =
-                ((seat.backlog as f32 - c.overload_at) * c.inv_overload_at).clamp(0.0, 1.0);
-            let target =
-                0.5 + c.w_aut * (seat.autonomy - 0.5) - c.w_blk * seat.blocked - c.w_ovl * overload
+                // Knowledge sharing with a team-mate; the more skilled one decides.
+                if bernoulli(field(r, 21, 21), 21, c.share_thr, &mut rng) {
+                    let x = rng.next_u64();
+                    let j = lo + index32(x, (hi - lo) as u32) as usize;
+                    let dom = index32(x >> 32, d32) as usize;
+                    if j != s && seats[j].occupied {
+                        let (a, b) = (skill[s][dom], skill[j][dom]);
+                        let (teacher, learner, gap) =
+                            if a >= b { (s, j, a - b) } else { (j, s, b - a) };
+                        if gap > 0.0 {
+                            let willing =
+                                c.willing_base * (1.0 - c.hoarding * seats[teacher].competitive);
+                            if unit_f32(rng.next_u64() >> 40) < willing {
+                                skill[learner][dom] += c.share_strength * gap;
+                                let t = &mut skill[teacher][dom];
+                                *t += c.mentoring * c.share_strength * gap * (1.0 - *t);
+                                let ts = &mut seats[teacher];
+                                ts.shared += 0.1;
+                                ts.leadership +=
+                                    c.lead_growth * c.mentoring * (1.0 - ts.leadership);
+                                self.out.count.sharing += 1;
+                            } else {
+                                self.out.count.hoarding += 1;
+                            }
+                        }
+                    }
+                }
+
+                let seat = &mut seats[s];
+                seat.blocked += 0.1 * (f32::from(u8::from(blocked)) - seat.blocked);
+                seat.shared = (seat.shared * 0.95).min(1.0);
+                let overload =
+                    ((seat.backlog as f32 - c.overload_at) * c.inv_overload_at).clamp(0.0, 1.0);
+                let target = 0.5 + c.w_aut * (seat.autonomy - 0.5)
+                    - c.w_blk * seat.blocked
+                    - c.w_ovl * overload
                     + c.rec_weight * (seat.shared * 2.0).min(1.0);
-            seat.engagement =
-                (seat.engagement + c.e_rate * (target - seat.engagement)).clamp(0.0, 1.0);
-            let engagement = seat.engagement;
-            sum.engagement += engagement as f64;
-            sum.blocked += u32::from(blocked);
-            sum.backlog += f64::from(seat.backlog + u32::from(seat.task != Task::Idle));
-            sum.pressure += (c.tournament * seat.competitive) as f64;
-            sum.add_skill(weighted_skill(&skill[s], &c.weight) as f64);
-            sum.members += 1;
+                seat.engagement =
+                    (seat.engagement + c.e_rate * (target - seat.engagement)).clamp(0.0, 1.0);
+                let engagement = seat.engagement;
+                sum.engagement += engagement as f64;
+                blocked_n += u32::from(blocked);
+                backlog += u64::from(seat.backlog + u32::from(seat.task != Task::Idle));
+                sum.pressure += (c.tournament * seat.competitive) as f64;
+                sum.add_skill(weighted_skill(&skill[s], &c.weight) as f64);
+                members += 1;
 
-            // The hazard is at most its value at engagement 0: most draws
-            // are above that bound and need no `exp`.
-            if below_hazard(
-                r >> (64 - QUIT_BITS),
-                QUIT_BITS,
-                c.quit_bound,
-                &mut rng,
-                || c.quit_rate * (c.quit_sens * (0.5 - engagement)).exp(),
-            ) {
-                // Leaving reaches beyond the team (posts, promotions): after the blocks.
-                self.out.depart.push((s + w0) as u32);
+                // The hazard is at most its value at engagement 0: most draws
+                // are above that bound and need no `exp`.
+                if below_hazard(
+                    r >> (64 - QUIT_BITS),
+                    QUIT_BITS,
+                    c.quit_bound,
+                    &mut rng,
+                    || c.quit_rate * (c.quit_sens * (0.5 - engagement)).exp(),
+                ) {
+                    // Leaving reaches beyond the team (posts, promotions): after the blocks.
+                    self.out.depart.push((s + w0) as u32);
+                }
             }
         }
         self.rng = rng;
-        self.out.count = count;
+        (sum.backlog, sum.blocked, sum.members) = (backlog as f64, blocked_n, members);
         self.out.sums.merge(&sum);
     }
 }
