@@ -238,6 +238,8 @@ pub struct Organization {
     /// Decisions waiting in all queues, and the sum of the steps they were raised.
     pending: u64,
     pending_raised_sum: u64,
+    /// The kind of every post (the structure decides it for all).
+    post_kind: PostKind,
     totals: Totals,
     /// Chart person in each seat at the start (chart-built organizations only).
     seat_person: Vec<u32>,
@@ -604,6 +606,14 @@ impl Organization {
     ) -> Self {
         let n_seats = l.seats.len();
         let teams = l.team_start.len() - 1;
+        let post_kind = match (
+            l.posts.iter().all(|p| p.seat == NONE),
+            l.posts.iter().all(|p| p.seat != NONE),
+        ) {
+            (true, _) => PostKind::Roles,
+            (_, true) => PostKind::Dedicated,
+            _ => PostKind::Mixed,
+        };
         Organization {
             skill: vec![0.0; n_seats * l.d],
             task_size: vec![0.0; n_seats],
@@ -632,6 +642,7 @@ impl Organization {
             headcount: 0,
             pending: 0,
             pending_raised_sum: 0,
+            post_kind,
             totals: Totals::default(),
             seat_person: Vec::new(),
             event_seats: Vec::new(),
@@ -1259,6 +1270,16 @@ impl Organization {
     }
 
     /// Leaders take the decisions waiting for them, then coach with the time left.
+    ///
+    /// Most peer roles are *quiet*: held, nothing queued, their credit banked
+    /// at one decision. Such a post's state does not change in a step (its
+    /// credit stays at 1, its spare time is its capacity) and all it does is
+    /// coach with chance `p = cap × coaching`, at most `q = share × coaching`
+    /// (leadership ≤ 1). Quiet posts take a short path: a geometric gap picks
+    /// the quiet posts that get a trial with chance `q`, and only on a trial
+    /// is the holder's leadership read and the post coaches with chance `p / q`
+    /// (thinning: each quiet post coaches with chance `p`, independently;
+    /// exact up to the 2^-53 resolution of the draws and the rounding of `ln`).
     #[inline(never)]
     fn serve_posts(&mut self) {
         if self.outage {
@@ -1271,75 +1292,140 @@ impl Organization {
             }
             return;
         }
-        let growth = self.p.leadership_growth as f32;
-        let coaching = self.p.coaching;
-        let coaching32 = coaching as f32;
         let cap_full = self.p.decision_capacity;
-        let acting_cost = self.p.acting_cost as f32;
+        let coaching32 = self.p.coaching as f32;
         let (cap_dedicated, cap_role) = (cap_full as f32, (cap_full * self.p.role_time) as f32);
-        let step = self.step;
-        // Coaching's fractional session is a Bernoulli draw from 16 bits of
-        // a 64-bit word shared by four posts (exact at 2^-32, see `draw`).
-        let (mut pool, mut pool_left) = (0u64, 0u32);
-        for i in 0..self.posts.len() {
-            let v = self.posts[i].vacant_until;
-            if v != NONE && step >= v {
-                self.fill_post(i as u32);
+        let k = PostConsts {
+            step: self.step,
+            growth: self.p.leadership_growth as f32,
+            coaching: self.p.coaching,
+            coaching32,
+            cap_full32: cap_full as f32,
+            acting_cost: self.p.acting_cost as f32,
+            cap_dedicated,
+            cap_role,
+        };
+        // All posts are of one kind (roles, or full-time seats).
+        let share = match self.post_kind {
+            PostKind::Roles => cap_role,
+            PostKind::Dedicated => cap_dedicated,
+            PostKind::Mixed => f32::INFINITY, // never quiet
+        };
+        let quiet = Quiet::new(share, coaching32, self.p.coaching > 0.0, k.acting_cost);
+        // Quiet posts left before the next trial.
+        let mut gap = quiet.gap(&mut self.rng);
+        // Posts served in full draw their fractional coaching session from
+        // 16 bits of a 64-bit word shared by four posts (exact at 2^-32, see
+        // `draw`).
+        let mut pool = CoachPool { pool: 0, left: 0 };
+        let n = self.posts.len();
+        let mut i = 0;
+        while i < n {
+            // A run of quiet posts, up to one that coaches or is not quiet.
+            let mut coach = NONE;
+            if quiet.steady {
+                let (posts, seats) = (&self.posts[..], &self.seats[..]);
+                while let Some(post) = posts.get(i) {
+                    // `vacant_until` is `NONE` (above any step) unless a
+                    // vacancy runs.
+                    if post.holder == NONE
+                        || post.queue_len != 0
+                        || post.credit != 1.0
+                        || k.step >= post.vacant_until
+                    {
+                        break;
+                    }
+                    if gap > 0 {
+                        gap -= 1;
+                    } else {
+                        gap = quiet.gap(&mut self.rng);
+                        let h = post.holder;
+                        // Spare time is the capacity.
+                        let cap = share * (0.5 + 0.5 * seats[h as usize].leadership);
+                        let p = f64::from(cap * coaching32);
+                        if unit53(self.rng.next_u64()) < p * quiet.inv_q {
+                            coach = h;
+                            break;
+                        }
+                    }
+                    i += 1;
+                }
             }
-            let post = &self.posts[i];
-            let holder = post.holder;
-            if holder == NONE {
-                continue;
+            if i == n {
+                break;
             }
-            let h = holder as usize;
-            let dedicated = post.seat != NONE;
-            let share = if dedicated { cap_dedicated } else { cap_role };
-            let cap = share * (0.5 + 0.5 * self.seats[h].leadership);
-            let mut credit = post.credit + cap;
-            let mut served = 0u32;
-            if post.queue_len > 0 || credit >= acting_cost {
-                let distance = if dedicated {
-                    post.level
-                } else {
-                    post.level - 1
-                } as f32;
-                (credit, served) = self.serve_queues(i, h, credit, distance, acting_cost);
-            }
-            if served > 0 {
-                let l = &mut self.seats[h].leadership;
-                *l += growth * (1.0 - *l);
-            }
-            let post = &mut self.posts[i];
-            // Credit does not bank beyond one decision: idle time is lost.
-            let spare = if post.queue_len == 0 {
-                credit.min(cap)
+            if coach != NONE {
+                let x = self.rng.next_u64();
+                self.coach(i as u32, coach as usize, x);
+                if self.posts[i].seat == NONE {
+                    self.seats[coach as usize].role_time += 1.0 / k.cap_full32;
+                }
             } else {
-                0.0
-            };
-            post.credit = credit.min(1.0f32.max(cap));
-            let mut time_used = served as f32;
-            if coaching > 0.0 && spare > 0.0 {
-                let sessions_f = spare * coaching32;
-                // `spare` is positive: truncation is the floor (and much
-                // cheaper than `floor` on baseline x86-64).
-                let whole = sessions_f as u32;
-                let frac = ((sessions_f - whole as f32) * 4_294_967_296.0) as i64 as u64;
-                if pool_left == 0 {
-                    pool = self.rng.next_u64();
-                    pool_left = 4;
-                }
-                pool_left -= 1;
-                let extra = bernoulli(pool & 0xFFFF, 16, frac, &mut self.rng);
-                pool >>= 16;
-                let sessions = whole + u32::from(extra);
-                for _ in 0..sessions {
-                    self.coach(i as u32, h);
-                }
-                time_used += sessions as f32;
+                self.serve_post(i, &k, &mut pool);
             }
-            if !dedicated && time_used > 0.0 {
-                self.seats[h].role_time += time_used / cap_full as f32;
+            i += 1;
+        }
+    }
+
+    /// Post `i` in full: its vacancy may end, it takes the decisions queued
+    /// for it (and acts for vacant posts below), then coaches with spare time.
+    #[inline(always)]
+    fn serve_post(&mut self, i: usize, k: &PostConsts, pool: &mut CoachPool) {
+        let v = self.posts[i].vacant_until;
+        if v != NONE && k.step >= v {
+            self.fill_post(i as u32);
+        }
+        let post = &self.posts[i];
+        let holder = post.holder;
+        if holder == NONE {
+            return;
+        }
+        let h = holder as usize;
+        let dedicated = post.seat != NONE;
+        let share = if dedicated {
+            k.cap_dedicated
+        } else {
+            k.cap_role
+        };
+        let cap = share * (0.5 + 0.5 * self.seats[h].leadership);
+        let mut credit = post.credit + cap;
+        let mut served = 0u32;
+        if post.queue_len > 0 || credit >= k.acting_cost {
+            let distance = if dedicated {
+                post.level
+            } else {
+                post.level - 1
+            } as f32;
+            (credit, served) = self.serve_queues(i, h, credit, distance, k.acting_cost);
+        }
+        if served > 0 {
+            let l = &mut self.seats[h].leadership;
+            *l += k.growth * (1.0 - *l);
+        }
+        let post = &mut self.posts[i];
+        // Credit does not bank beyond one decision: idle time is lost.
+        let spare = if post.queue_len == 0 {
+            credit.min(cap)
+        } else {
+            0.0
+        };
+        post.credit = credit.min(1.0f32.max(cap));
+        let mut time_used = served as f32;
+        if k.coaching > 0.0 && spare > 0.0 {
+            let sessions_f = spare * k.coaching32;
+            // `spare` is positive: truncation is the floor (and much
+            // cheaper than `floor` on baseline x86-64).
+            let whole = sessions_f as u32;
+            let extra = pool.session(sessions_f - whole as f32, &mut self.rng);
+            let sessions = whole + u32::from(extra);
+            for _ in 0..sessions {
+                let x = self.rng.next_u64();
+                self.coach(i as u32, h, x);
             }
+            time_used += sessions as f32;
+        }
+        if !dedicated && time_used > 0.0 {
+            self.seats[h].role_time += time_used / k.cap_full32;
         }
     }
 
@@ -1393,11 +1479,10 @@ impl Organization {
 
     /// One coaching session: someone under the post moves toward the coach's
     /// skill in a domain and grows as a leader.
+    /// `x` is one draw: the coachee (low 32 bits) and the domain (high 32 bits).
     #[inline(never)]
-    fn coach(&mut self, post: u32, coach: usize) {
+    fn coach(&mut self, post: u32, coach: usize, x: u64) {
         let p = &self.posts[post as usize];
-        // One draw: the coachee (low 32 bits) and the domain (high 32 bits).
-        let x = self.rng.next_u64();
         let coachee = if p.level == 1 {
             let t = p.team as usize;
             let (lo, hi) = (self.team_start[t], self.team_start[t + 1]);
@@ -1826,24 +1911,124 @@ impl Organization {
     #[inline(never)]
     fn coverage(&self) -> f64 {
         // Backups fill the first `k` slots (the rest stay `NONE`).
-        let k = self.p.backups.min(MAX_BACKUPS);
-        if k == 0 {
-            return 0.0;
-        }
-        let readiness = self.p.readiness as f32;
-        let covered = self
-            .posts
-            .iter()
-            .filter(|p| {
-                p.backups[..k].iter().any(|&b| {
-                    b != NONE && b != p.holder && {
-                        let seat = &self.seats[b as usize];
-                        seat.occupied && seat.leadership >= readiness
-                    }
-                })
-            })
-            .count();
+        let covered = match self.p.backups.min(MAX_BACKUPS) {
+            0 => return 0.0,
+            1 => self.covered_posts::<1>(),
+            2 => self.covered_posts::<2>(),
+            _ => self.covered_posts::<3>(),
+        };
         covered as f64 / self.posts.len().max(1) as f64
+    }
+
+    /// Posts with a designated backup among the first `K` slots who is not
+    /// the holder, is in their seat and is ready. Every slot is looked at
+    /// (no early exit): fewer branches, and `K` is at most 3.
+    fn covered_posts<const K: usize>(&self) -> usize {
+        let readiness = self.p.readiness as f32;
+        let seats = &self.seats[..];
+        let mut covered = 0;
+        for p in &self.posts {
+            let mut any = false;
+            for &b in &p.backups[..K] {
+                // `NONE` is beyond any seat.
+                if let Some(seat) = seats.get(b as usize) {
+                    any |= b != p.holder && seat.occupied && seat.leadership >= readiness;
+                }
+            }
+            covered += usize::from(any);
+        }
+        covered
+    }
+}
+
+/// Per-step constants of [`Organization::serve_posts`].
+struct PostConsts {
+    step: u32,
+    growth: f32,
+    coaching: f64,
+    coaching32: f32,
+    cap_full32: f32,
+    acting_cost: f32,
+    cap_dedicated: f32,
+    cap_role: f32,
+}
+
+/// The kind of every post: roles held part-time, or full-time seats.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum PostKind {
+    Roles,
+    Dedicated,
+    Mixed,
+}
+
+/// How quiet posts are served; see [`Organization::serve_posts`].
+struct Quiet {
+    /// A quiet post stays quiet: capacity at most 1 (its credit stays at 1),
+    /// too little credit to act for a vacant post below, and less than one
+    /// coaching session.
+    steady: bool,
+    /// 1 / q, the largest chance of a session (at leadership 1; rounding is
+    /// monotone, so no post's `cap × coaching` exceeds it).
+    inv_q: f64,
+    /// 1 / ln(1 - q); 0 when there are no trials.
+    inv_ln_miss: f64,
+}
+
+impl Quiet {
+    fn new(share: f32, coaching32: f32, coaching_on: bool, acting_cost: f32) -> Self {
+        let q = share * coaching32;
+        let trials = coaching_on && share > 0.0 && q < 1.0;
+        let q = f64::from(q);
+        Quiet {
+            steady: share <= 1.0 && 1.0 + share < acting_cost && q < 1.0,
+            inv_q: if trials { 1.0 / q } else { 0.0 },
+            inv_ln_miss: if trials { 1.0 / (-q).ln_1p() } else { 0.0 },
+        }
+    }
+
+    /// Geometric gap: floor(ln U / ln(1 - q)) posts without a trial before
+    /// the next, U uniform on (0, 1] in steps of 2^-53 (P(gap ≥ n) = (1 - q)^n);
+    /// without trials, never reached.
+    fn gap(&self, rng: &mut Stream) -> u64 {
+        if self.inv_ln_miss == 0.0 {
+            return u64::MAX;
+        }
+        let u = ((rng.next_u64() >> 11) + 1) as f64 * (1.0 / (1u64 << 53) as f64);
+        // `as` saturates: a gap beyond u64::MAX is never reached anyway.
+        (u.ln() * self.inv_ln_miss) as u64
+    }
+}
+
+/// A uniform `f64` in [0, 1) from the top 53 bits of `x`.
+#[inline(always)]
+fn unit53(x: u64) -> f64 {
+    (x >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+}
+
+/// A 64-bit word whose 16-bit fields decide coaching's fractional sessions.
+struct CoachPool {
+    pool: u64,
+    left: u32,
+}
+
+impl CoachPool {
+    /// A Bernoulli draw with chance `frac` (in [0, 1)).
+    #[inline(always)]
+    fn session(&mut self, frac: f32, rng: &mut Stream) -> bool {
+        self.draw((frac * 4_294_967_296.0) as i64 as u64, rng)
+    }
+
+    /// A Bernoulli draw with chance `thr / 2^32`.
+    #[inline(always)]
+    fn draw(&mut self, thr: u64, rng: &mut Stream) -> bool {
+        if self.left == 0 {
+            self.pool = rng.next_u64();
+            self.left = 4;
+        }
+        self.left -= 1;
+        let extra = bernoulli(self.pool & 0xFFFF, 16, thr, rng);
+        self.pool >>= 16;
+        extra
     }
 }
 
