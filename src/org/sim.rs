@@ -240,6 +240,8 @@ pub struct Organization {
     pending_raised_sum: u64,
     /// The kind of every post (the structure decides it for all).
     post_kind: PostKind,
+    /// Per team: its domain roles are its own posts (see [`team_roles`]).
+    team_roles: Vec<bool>,
     totals: Totals,
     /// Chart person in each seat at the start (chart-built organizations only).
     seat_person: Vec<u32>,
@@ -606,6 +608,7 @@ impl Organization {
     ) -> Self {
         let n_seats = l.seats.len();
         let teams = l.team_start.len() - 1;
+        let team_roles = team_roles(&l);
         let post_kind = match (
             l.posts.iter().all(|p| p.seat == NONE),
             l.posts.iter().all(|p| p.seat != NONE),
@@ -643,6 +646,7 @@ impl Organization {
             pending: 0,
             pending_raised_sum: 0,
             post_kind,
+            team_roles,
             totals: Totals::default(),
             seat_person: Vec::new(),
             event_seats: Vec::new(),
@@ -945,9 +949,69 @@ impl Organization {
         for s in self.seats.iter_mut() {
             s.backup_load = 0;
         }
+        per_domains!(self.d, self.redesignate_backups_d())
+    }
+
+    /// [`Self::redesignate_backups`] with `D` domains. A team whose `D`
+    /// domain roles are posts of its own (peer teams) is done in one pass
+    /// over its members, each scored once per domain instead of once per
+    /// post; the choice is the same as [`Self::designate_backups`]'.
+    fn redesignate_backups_d<const D: usize>(&mut self) {
         let k = self.p.backups.min(MAX_BACKUPS);
-        for i in 0..self.posts.len() as u32 {
-            self.designate_backups(i, k);
+        if k > 0 {
+            for t in 0..self.team_roles.len() {
+                if self.team_roles[t] {
+                    match k {
+                        1 => self.designate_team_roles::<D, 1>(t),
+                        2 => self.designate_team_roles::<D, 2>(t),
+                        _ => self.designate_team_roles::<D, 3>(t),
+                    }
+                }
+            }
+        }
+        for i in 0..self.posts.len() {
+            let p = &self.posts[i];
+            let done = k > 0
+                && p.level == 1
+                && p.domain != NONE
+                && p.team != NONE
+                && self.team_roles[p.team as usize];
+            if !done {
+                self.designate_backups(i as u32, k);
+            }
+        }
+    }
+
+    /// Backups for team `t`'s `D` domain roles: the `K` best-scoring
+    /// occupied members other than each role's holder.
+    fn designate_team_roles<const D: usize, const K: usize>(&mut self, t: usize) {
+        let ids: [u32; D] = std::array::from_fn(|dom| self.team_posts[t * D + dom]);
+        let holders = ids.map(|id| self.posts[id as usize].holder);
+        // Per domain, the best `k` so far, best first; ties keep the earlier candidate.
+        let mut best = [[(f32::NEG_INFINITY, NONE); K]; D];
+        let (lo, hi) = (self.team_start[t] as usize, self.team_start[t + 1] as usize);
+        let skills = &self.skill.as_chunks::<D>().0[lo..hi];
+        for (i, (seat, sk)) in self.seats[lo..hi].iter().zip(skills).enumerate() {
+            if !seat.occupied {
+                continue;
+            }
+            let s = (lo + i) as u32;
+            for dom in 0..D {
+                if s != holders[dom] {
+                    offer_k(&mut best[dom], sk[dom] + seat.leadership, s);
+                }
+            }
+        }
+        for dom in 0..D {
+            let mut chosen = [NONE; MAX_BACKUPS];
+            for (c, b) in chosen.iter_mut().zip(best[dom].iter()) {
+                *c = b.1;
+                if b.1 != NONE {
+                    let load = &mut self.seats[b.1 as usize].backup_load;
+                    *load = load.saturating_add(1);
+                }
+            }
+            self.posts[ids[dom] as usize].backups = chosen;
         }
     }
 
@@ -2049,6 +2113,36 @@ fn offer(best: &mut [(f32, u32); MAX_BACKUPS], k: usize, score: f32, s: u32) {
         }
         best[i] = (score, s);
     }
+}
+
+/// As [`offer`], with `K` fixed.
+#[inline(always)]
+fn offer_k<const K: usize>(best: &mut [(f32, u32); K], score: f32, s: u32) {
+    if score > best[K - 1].0 {
+        let mut i = K - 1;
+        while i > 0 && score > best[i - 1].0 {
+            best[i] = best[i - 1];
+            i -= 1;
+        }
+        best[i] = (score, s);
+    }
+}
+
+/// Per team: whether its posts for the `d` domains are `d` team-level roles
+/// of its own, one per domain (peer teams), so their backups can be
+/// designated together.
+fn team_roles(l: &Layout) -> Vec<bool> {
+    let teams = l.team_start.len() - 1;
+    (0..teams)
+        .map(|t| {
+            let ids = &l.team_posts[t * l.d..(t + 1) * l.d];
+            ids.iter().enumerate().all(|(dom, &id)| {
+                l.posts
+                    .get(id as usize)
+                    .is_some_and(|p| p.level == 1 && p.domain == dom as u32 && p.team == t as u32)
+            })
+        })
+        .collect()
 }
 
 /// Skill weighted by the domain mix (`weight` is zero beyond the domains).
