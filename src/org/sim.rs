@@ -1399,18 +1399,15 @@ impl Organization {
                     {
                         break;
                     }
-                    if gap > 0 {
-                        gap -= 1;
-                    } else {
-                        gap = quiet.gap(&mut self.rng);
-                        let h = post.holder;
-                        // Spare time is the capacity.
+                    let h = post.holder;
+                    // Spare time is the capacity.
+                    let chance = || {
                         let cap = share * (0.5 + 0.5 * seats[h as usize].leadership);
-                        let p = f64::from(cap * coaching32);
-                        if unit53(self.rng.next_u64()) < p * quiet.inv_q {
-                            coach = h;
-                            break;
-                        }
+                        f64::from(cap * coaching32)
+                    };
+                    if quiet.coaches(&mut gap, &mut self.rng, chance) {
+                        coach = h;
+                        break;
                     }
                     i += 1;
                 }
@@ -2050,6 +2047,19 @@ impl Quiet {
         }
     }
 
+    /// Whether the next quiet post coaches, given `gap` (quiet posts left
+    /// before the next trial) and its chance `p` (≤ q), evaluated only on a
+    /// trial.
+    #[inline(always)]
+    fn coaches(&self, gap: &mut u64, rng: &mut Stream, p: impl FnOnce() -> f64) -> bool {
+        if *gap > 0 {
+            *gap -= 1;
+            return false;
+        }
+        *gap = self.gap(rng);
+        unit53(rng.next_u64()) < p() * self.inv_q
+    }
+
     /// Geometric gap: floor(ln U / ln(1 - q)) posts without a trial before
     /// the next, U uniform on (0, 1] in steps of 2^-53 (P(gap ≥ n) = (1 - q)^n);
     /// without trials, never reached.
@@ -2226,5 +2236,42 @@ impl Model for Organization {
         let k = out.len().min(N_METRICS);
         out[..k].copy_from_slice(&row[..k]);
         self.step += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn quiet_posts_coach_with_their_own_chance() {
+        // Peer defaults: role share 0.9, coaching 0.2 (q = 0.18). Posts
+        // alternate between three chances at or below q.
+        let quiet = Quiet::new(0.9, 0.2, true, 2.0);
+        assert!(quiet.steady);
+        let q = f64::from(0.9f32 * 0.2f32);
+        let chances = [q, 0.1, 0.01];
+        let mut rng = Stream::seed_from_u64(5);
+        let mut gap = quiet.gap(&mut rng);
+        let n = 300_000;
+        let mut hits = [0u32; 3];
+        for i in 0..3 * n {
+            let p = chances[i % 3];
+            hits[i % 3] += u32::from(quiet.coaches(&mut gap, &mut rng, || p));
+        }
+        for (h, p) in hits.iter().zip(chances) {
+            let f = f64::from(*h) / n as f64;
+            let sd = (p * (1.0 - p) / n as f64).sqrt();
+            assert!((f - p).abs() < 5.0 * sd, "chance {p}: {f}");
+        }
+    }
+
+    #[test]
+    fn no_trials_without_coaching() {
+        let quiet = Quiet::new(0.9, 0.0, false, 2.0);
+        let mut rng = Stream::seed_from_u64(1);
+        let mut gap = quiet.gap(&mut rng);
+        assert!((0..1000).all(|_| !quiet.coaches(&mut gap, &mut rng, || 0.5)));
     }
 }
