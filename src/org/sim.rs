@@ -253,6 +253,10 @@ pub struct Organization {
     /// Decisions waiting in all queues, and the sum of the steps they were raised.
     pending: u64,
     pending_raised_sum: u64,
+    /// The kind of every post (the structure decides it for all).
+    post_kind: PostKind,
+    /// Per team: its domain roles are its own posts (see [`team_roles`]).
+    team_roles: Vec<bool>,
     totals: Totals,
     /// Chart person in each seat at the start (chart-built organizations only).
     seat_person: Vec<u32>,
@@ -635,6 +639,15 @@ impl Organization {
         let n_seats = l.seats.len();
         let n_posts = l.posts.len();
         let teams = l.team_start.len() - 1;
+        let team_roles = team_roles(&l);
+        let post_kind = match (
+            l.posts.iter().all(|p| p.seat == NONE),
+            l.posts.iter().all(|p| p.seat != NONE),
+        ) {
+            (true, _) => PostKind::Roles,
+            (_, true) => PostKind::Dedicated,
+            _ => PostKind::Mixed,
+        };
         Organization {
             skill: vec![0.0; n_seats * l.d],
             task_size: vec![0.0; n_seats],
@@ -663,6 +676,8 @@ impl Organization {
             headcount: 0,
             pending: 0,
             pending_raised_sum: 0,
+            post_kind,
+            team_roles,
             totals: Totals::default(),
             seat_person: Vec::new(),
             event_seats: Vec::new(),
@@ -959,9 +974,69 @@ impl Organization {
         for s in self.seats.iter_mut() {
             s.backup_load = 0;
         }
+        per_domains!(self.d, self.redesignate_backups_d())
+    }
+
+    /// [`Self::redesignate_backups`] with `D` domains. A team whose `D`
+    /// domain roles are posts of its own (peer teams) is done in one pass
+    /// over its members, each scored once per domain instead of once per
+    /// post; the choice is the same as [`Self::designate_backups`]'.
+    fn redesignate_backups_d<const D: usize>(&mut self) {
         let k = self.p.backups.min(MAX_BACKUPS);
-        for i in 0..self.posts.len() as u32 {
-            self.designate_backups(i, k);
+        if k > 0 {
+            for t in 0..self.team_roles.len() {
+                if self.team_roles[t] {
+                    match k {
+                        1 => self.designate_team_roles::<D, 1>(t),
+                        2 => self.designate_team_roles::<D, 2>(t),
+                        _ => self.designate_team_roles::<D, 3>(t),
+                    }
+                }
+            }
+        }
+        for i in 0..self.posts.len() {
+            let p = &self.posts[i];
+            let done = k > 0
+                && p.level == 1
+                && p.domain != NONE
+                && p.team != NONE
+                && self.team_roles[p.team as usize];
+            if !done {
+                self.designate_backups(i as u32, k);
+            }
+        }
+    }
+
+    /// Backups for team `t`'s `D` domain roles: the `K` best-scoring
+    /// occupied members other than each role's holder.
+    fn designate_team_roles<const D: usize, const K: usize>(&mut self, t: usize) {
+        let ids: [u32; D] = std::array::from_fn(|dom| self.team_posts[t * D + dom]);
+        let holders = ids.map(|id| self.posts[id as usize].holder);
+        // Per domain, the best `k` so far, best first; ties keep the earlier candidate.
+        let mut best = [[(f32::NEG_INFINITY, NONE); K]; D];
+        let (lo, hi) = (self.team_start[t] as usize, self.team_start[t + 1] as usize);
+        let skills = &self.skill.as_chunks::<D>().0[lo..hi];
+        for (i, (seat, sk)) in self.seats[lo..hi].iter().zip(skills).enumerate() {
+            if !seat.occupied {
+                continue;
+            }
+            let s = (lo + i) as u32;
+            for dom in 0..D {
+                if s != holders[dom] {
+                    offer_k(&mut best[dom], sk[dom] + seat.leadership, s);
+                }
+            }
+        }
+        for dom in 0..D {
+            let mut chosen = [NONE; MAX_BACKUPS];
+            for (c, b) in chosen.iter_mut().zip(best[dom].iter()) {
+                *c = b.1;
+                if b.1 != NONE {
+                    let load = &mut self.seats[b.1 as usize].backup_load;
+                    *load = load.saturating_add(1);
+                }
+            }
+            self.posts[ids[dom] as usize].backups = chosen;
         }
     }
 
@@ -1350,6 +1425,7 @@ impl Organization {
             upper: &[],
             member: MemberConsts::new(self),
             key: self.block_key,
+            quiet_share: self.quiet_share(),
         };
         let (workers, managers) = self.seats.split_at_mut(n_workers);
         let (wskill, mskill) = self.skill.split_at_mut(n_workers * d);
@@ -1368,10 +1444,19 @@ impl Organization {
         };
         let rng = self.rng.clone();
         let mut view = View::new(&sh, part, rng, &mut self.upper_out);
-        for i in from..n {
-            view.serve_post(i);
-        }
+        view.serve_posts(from, n);
         self.rng = view.rng;
+    }
+
+    /// A post's share of `decision_capacity` when every post is of one kind
+    /// (quiet posts take a short path, see `View::serve_posts`), else infinite.
+    fn quiet_share(&self) -> f32 {
+        let cap = self.p.decision_capacity;
+        match self.post_kind {
+            PostKind::Roles => (cap * self.p.role_time) as f32,
+            PostKind::Dedicated => cap as f32,
+            PostKind::Mixed => f32::INFINITY,
+        }
     }
 
     /// Every block of teams: team posts serve, members work (in parallel
@@ -1386,6 +1471,7 @@ impl Organization {
         let mut blocks = std::mem::take(&mut self.blocks);
         {
             let member = MemberConsts::new(self);
+            let quiet_share = self.quiet_share();
             let (posts, upper) = self.posts.split_at_mut(l as usize);
             let sh = Shared {
                 p: &self.p,
@@ -1401,6 +1487,7 @@ impl Organization {
                 upper,
                 member,
                 key: self.block_key,
+                quiet_share,
             };
             let (workers, managers) = self.seats.split_at_mut(n_workers);
             let (wskill, mskill) = self.skill.split_at_mut(n_workers * d);
@@ -1515,33 +1602,133 @@ impl Organization {
     #[inline(never)]
     fn coverage(&self) -> f64 {
         // Backups fill the first `k` slots (the rest stay `NONE`).
-        let k = self.p.backups.min(MAX_BACKUPS);
-        if k == 0 {
-            return 0.0;
-        }
-        let readiness = self.p.readiness as f32;
-        let covered = |posts: &[Post]| {
-            posts
-                .iter()
-                .filter(|p| {
-                    p.backups[..k].iter().any(|&b| {
-                        b != NONE && b != p.holder && {
-                            let seat = &self.seats[b as usize];
-                            seat.occupied && seat.leadership >= readiness
-                        }
-                    })
-                })
-                .count()
+        let chunk = |posts: &[Post]| match self.p.backups.min(MAX_BACKUPS) {
+            0 => 0,
+            1 => self.covered_posts::<1>(posts),
+            2 => self.covered_posts::<2>(posts),
+            _ => self.covered_posts::<3>(posts),
         };
         // A count: the same whichever thread counts which chunk.
         const CHUNK: usize = 4096;
-        let n = if self.posts.len() > 2 * CHUNK {
+        let covered: usize = if self.posts.len() > 2 * CHUNK {
             use rayon::prelude::*;
-            self.posts.par_chunks(CHUNK).map(covered).sum()
+            self.posts.par_chunks(CHUNK).map(chunk).sum()
         } else {
-            covered(&self.posts)
+            chunk(&self.posts)
         };
-        n as f64 / self.posts.len().max(1) as f64
+        covered as f64 / self.posts.len().max(1) as f64
+    }
+
+    /// Posts with a designated backup among the first `K` slots who is not
+    /// the holder, is in their seat and is ready. Every slot is looked at
+    /// (no early exit): fewer branches, and `K` is at most 3.
+    fn covered_posts<const K: usize>(&self, posts: &[Post]) -> usize {
+        let readiness = self.p.readiness as f32;
+        let seats = &self.seats[..];
+        let mut covered = 0;
+        for p in posts {
+            let mut any = false;
+            for &b in &p.backups[..K] {
+                // `NONE` is beyond any seat.
+                if let Some(seat) = seats.get(b as usize) {
+                    any |= b != p.holder && seat.occupied && seat.leadership >= readiness;
+                }
+            }
+            covered += usize::from(any);
+        }
+        covered
+    }
+}
+
+/// The kind of every post: roles held part-time, or full-time seats.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum PostKind {
+    Roles,
+    Dedicated,
+    Mixed,
+}
+
+/// How quiet posts are served; see `View::serve_posts` (`sim/block.rs`).
+struct Quiet {
+    /// A quiet post stays quiet: capacity at most 1 (its credit stays at 1),
+    /// too little credit to act for a vacant post below, and less than one
+    /// coaching session.
+    steady: bool,
+    /// 1 / q, the largest chance of a session (at leadership 1; rounding is
+    /// monotone, so no post's `cap × coaching` exceeds it).
+    inv_q: f64,
+    /// 1 / ln(1 - q); 0 when there are no trials.
+    inv_ln_miss: f64,
+}
+
+impl Quiet {
+    fn new(share: f32, coaching32: f32, coaching_on: bool, acting_cost: f32) -> Self {
+        let q = share * coaching32;
+        let trials = coaching_on && share > 0.0 && q < 1.0;
+        let q = f64::from(q);
+        Quiet {
+            steady: share <= 1.0 && 1.0 + share < acting_cost && q < 1.0,
+            inv_q: if trials { 1.0 / q } else { 0.0 },
+            inv_ln_miss: if trials { 1.0 / (-q).ln_1p() } else { 0.0 },
+        }
+    }
+
+    /// Whether the next quiet post coaches, given `gap` (quiet posts left
+    /// before the next trial) and its chance `p` (≤ q), evaluated only on a
+    /// trial.
+    #[inline(always)]
+    fn coaches(&self, gap: &mut u64, rng: &mut Stream, p: impl FnOnce() -> f64) -> bool {
+        if *gap > 0 {
+            *gap -= 1;
+            return false;
+        }
+        *gap = self.gap(rng);
+        unit53(rng.next_u64()) < p() * self.inv_q
+    }
+
+    /// Geometric gap: floor(ln U / ln(1 - q)) posts without a trial before
+    /// the next, U uniform on (0, 1] in steps of 2^-53 (P(gap ≥ n) = (1 - q)^n);
+    /// without trials, never reached.
+    fn gap(&self, rng: &mut Stream) -> u64 {
+        if self.inv_ln_miss == 0.0 {
+            return u64::MAX;
+        }
+        let u = ((rng.next_u64() >> 11) + 1) as f64 * (1.0 / (1u64 << 53) as f64);
+        // `as` saturates: a gap beyond u64::MAX is never reached anyway.
+        (u.ln() * self.inv_ln_miss) as u64
+    }
+}
+
+/// A uniform `f64` in [0, 1) from the top 53 bits of `x`.
+#[inline(always)]
+fn unit53(x: u64) -> f64 {
+    (x >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+}
+
+/// A 64-bit word whose 16-bit fields decide coaching's fractional sessions.
+struct CoachPool {
+    pool: u64,
+    left: u32,
+}
+
+impl CoachPool {
+    /// A Bernoulli draw with chance `frac` (in [0, 1)).
+    #[inline(always)]
+    fn session(&mut self, frac: f32, rng: &mut Stream) -> bool {
+        self.draw((frac * 4_294_967_296.0) as i64 as u64, rng)
+    }
+
+    /// A Bernoulli draw with chance `thr / 2^32`.
+    #[inline(always)]
+    fn draw(&mut self, thr: u64, rng: &mut Stream) -> bool {
+        if self.left == 0 {
+            self.pool = rng.next_u64();
+            self.left = 4;
+        }
+        self.left -= 1;
+        let extra = bernoulli(self.pool & 0xFFFF, 16, thr, rng);
+        self.pool >>= 16;
+        extra
     }
 }
 
@@ -1562,6 +1749,36 @@ fn offer(best: &mut [(f32, u32); MAX_BACKUPS], k: usize, score: f32, s: u32) {
         }
         best[i] = (score, s);
     }
+}
+
+/// As [`offer`], with `K` fixed.
+#[inline(always)]
+fn offer_k<const K: usize>(best: &mut [(f32, u32); K], score: f32, s: u32) {
+    if score > best[K - 1].0 {
+        let mut i = K - 1;
+        while i > 0 && score > best[i - 1].0 {
+            best[i] = best[i - 1];
+            i -= 1;
+        }
+        best[i] = (score, s);
+    }
+}
+
+/// Per team: whether its posts for the `d` domains are `d` team-level roles
+/// of its own, one per domain (peer teams), so their backups can be
+/// designated together.
+fn team_roles(l: &Layout) -> Vec<bool> {
+    let teams = l.team_start.len() - 1;
+    (0..teams)
+        .map(|t| {
+            let ids = &l.team_posts[t * l.d..(t + 1) * l.d];
+            ids.iter().enumerate().all(|(dom, &id)| {
+                l.posts
+                    .get(id as usize)
+                    .is_some_and(|p| p.level == 1 && p.domain == dom as u32 && p.team == t as u32)
+            })
+        })
+        .collect()
 }
 
 /// Skill weighted by the domain mix (`weight` is zero beyond the domains).
@@ -1662,5 +1879,42 @@ impl Model for Organization {
         let k = out.len().min(N_METRICS);
         out[..k].copy_from_slice(&row[..k]);
         self.step += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn quiet_posts_coach_with_their_own_chance() {
+        // Peer defaults: role share 0.9, coaching 0.2 (q = 0.18). Posts
+        // alternate between three chances at or below q.
+        let quiet = Quiet::new(0.9, 0.2, true, 2.0);
+        assert!(quiet.steady);
+        let q = f64::from(0.9f32 * 0.2f32);
+        let chances = [q, 0.1, 0.01];
+        let mut rng = Stream::seed_from_u64(5);
+        let mut gap = quiet.gap(&mut rng);
+        let n = 300_000;
+        let mut hits = [0u32; 3];
+        for i in 0..3 * n {
+            let p = chances[i % 3];
+            hits[i % 3] += u32::from(quiet.coaches(&mut gap, &mut rng, || p));
+        }
+        for (h, p) in hits.iter().zip(chances) {
+            let f = f64::from(*h) / n as f64;
+            let sd = (p * (1.0 - p) / n as f64).sqrt();
+            assert!((f - p).abs() < 5.0 * sd, "chance {p}: {f}");
+        }
+    }
+
+    #[test]
+    fn no_trials_without_coaching() {
+        let quiet = Quiet::new(0.9, 0.0, false, 2.0);
+        let mut rng = Stream::seed_from_u64(1);
+        let mut gap = quiet.gap(&mut rng);
+        assert!((0..1000).all(|_| !quiet.coaches(&mut gap, &mut rng, || 0.5)));
     }
 }

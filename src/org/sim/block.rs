@@ -243,6 +243,9 @@ pub(super) struct Shared<'a> {
     pub(super) member: MemberConsts,
     /// Key of this replication's block streams.
     pub(super) key: u64,
+    /// Every post's share of `decision_capacity` if all are of one kind,
+    /// else infinite (see [`View::serve_posts`]).
+    pub(super) quiet_share: f32,
 }
 
 /// The state a block (or the whole organization, outside the blocks) may
@@ -341,9 +344,8 @@ pub(super) struct View<'s, 'a> {
     part: Part<'a>,
     pub(super) rng: Stream,
     out: &'s mut BlockOut,
-    /// Coaching draws: 16 bits each from a shared 64-bit word.
-    pool: u64,
-    pool_left: u32,
+    /// Coaching's fractional sessions: 16 bits each from a shared 64-bit word.
+    pool: CoachPool,
 }
 
 impl<'s, 'a> View<'s, 'a> {
@@ -358,8 +360,7 @@ impl<'s, 'a> View<'s, 'a> {
             part,
             rng,
             out,
-            pool: 0,
-            pool_left: 0,
+            pool: CoachPool { pool: 0, left: 0 },
         }
     }
 
@@ -413,9 +414,73 @@ impl<'s, 'a> View<'s, 'a> {
 
     // ----- posts -------------------------------------------------------------
 
+    /// Posts `[lo, hi)` (all in this view) serve in turn.
+    ///
+    /// Most peer roles are *quiet*: held, nothing queued, their credit banked
+    /// at one decision. Such a post's state does not change in a step (its
+    /// credit stays at 1, its spare time is its capacity) and all it does is
+    /// coach with chance `p = cap × coaching`, at most `q = share × coaching`
+    /// (leadership ≤ 1). Quiet posts take a short path: a geometric gap picks
+    /// the quiet posts that get a trial with chance `q`, and only on a trial
+    /// is the holder's leadership read and the post coaches with chance `p / q`
+    /// (thinning: each quiet post coaches with chance `p`, independently;
+    /// exact up to the 2^-53 resolution of the draws and the rounding of `ln`).
+    pub(super) fn serve_posts(&mut self, lo: u32, hi: u32) {
+        let p = self.sh.p;
+        let share = self.sh.quiet_share;
+        let coaching32 = p.coaching as f32;
+        let cap_full32 = p.decision_capacity as f32;
+        let quiet = Quiet::new(share, coaching32, p.coaching > 0.0, p.acting_cost as f32);
+        // Quiet posts left before the next trial.
+        let mut gap = quiet.gap(&mut self.rng);
+        let (n_workers, w0, p0) = (self.sh.n_workers, self.part.w0, self.part.p0);
+        let mut i = lo;
+        while i < hi {
+            // A run of quiet posts, up to one that coaches or is not quiet.
+            let mut coach = NONE;
+            if quiet.steady {
+                let (posts, workers, managers) =
+                    (&self.part.posts, &self.part.workers, &self.part.managers);
+                while i < hi {
+                    let post = &posts[(i - p0) as usize];
+                    if post.holder == NONE || post.queue_len != 0 || post.credit != 1.0 {
+                        break;
+                    }
+                    let h = post.holder;
+                    let chance = || {
+                        let seat = if h < n_workers {
+                            &workers[(h - w0) as usize]
+                        } else {
+                            &managers[(h - n_workers - p0) as usize]
+                        };
+                        // Spare time is the capacity.
+                        f64::from(share * (0.5 + 0.5 * seat.leadership) * coaching32)
+                    };
+                    if quiet.coaches(&mut gap, &mut self.rng, chance) {
+                        coach = h;
+                        break;
+                    }
+                    i += 1;
+                }
+            }
+            if i == hi {
+                break;
+            }
+            if coach != NONE {
+                self.coach(i, coach);
+                if self.post(i).seat == NONE {
+                    self.seat(coach).role_time += 1.0 / cap_full32;
+                }
+            } else {
+                self.serve_post(i);
+            }
+            i += 1;
+        }
+    }
+
     /// Post `i` (local) takes the decisions waiting for it, then its holder
     /// coaches with the time left.
-    pub(super) fn serve_post(&mut self, i: u32) {
+    fn serve_post(&mut self, i: u32) {
         let p = self.sh.p;
         let post = self.post_mut(i);
         let (holder, seat, credit0, queue_len, level) = (
@@ -463,16 +528,9 @@ impl<'s, 'a> View<'s, 'a> {
             // `spare` is positive: truncation is the floor (and much
             // cheaper than `floor` on baseline x86-64).
             let whole = sessions_f as u32;
-            let frac = ((sessions_f - whole as f32) * 4_294_967_296.0) as i64 as u64;
             // The fractional session is a Bernoulli draw from 16 bits of a
             // 64-bit word shared by four posts (exact at 2^-32, see `draw`).
-            if self.pool_left == 0 {
-                self.pool = self.rng.next_u64();
-                self.pool_left = 4;
-            }
-            self.pool_left -= 1;
-            let extra = bernoulli(self.pool & 0xFFFF, 16, frac, &mut self.rng);
-            self.pool >>= 16;
+            let extra = self.pool.session(sessions_f - whole as f32, &mut self.rng);
             let sessions = whole + u32::from(extra);
             for _ in 0..sessions {
                 self.coach(i, holder);
@@ -538,33 +596,50 @@ impl<'s, 'a> View<'s, 'a> {
     /// skill in a domain and grows as a leader.
     #[inline(never)]
     fn coach(&mut self, post: u32, coach: u32) {
-        let p = *self.post(post);
+        let p = self.post_mut(post);
+        let (level, team, children, domain) = (p.level, p.team, p.children, p.domain);
         // One draw: the coachee (low 32 bits) and the domain (high 32 bits).
         let x = self.rng.next_u64();
-        let coachee = if p.level == 1 {
-            let t = p.team as usize;
-            let (lo, hi) = (self.sh.team_start[t], self.sh.team_start[t + 1]);
-            lo + index32(x, hi - lo)
-        } else {
-            let (lo, hi) = p.children;
-            let c = self.sh.children[(lo + index32(x, hi - lo)) as usize];
-            self.post(c).holder
-        };
-        if coachee == NONE || coachee == coach || !self.seat(coachee).occupied {
-            return;
-        }
-        let dom = if p.domain != NONE {
-            p.domain as usize
+        let dom = if domain != NONE {
+            domain as usize
         } else {
             index32(x >> 32, self.sh.d as u32) as usize
         };
-        let gap = *self.skill(coach, dom) - *self.skill(coachee, dom);
-        if gap > 0.0 {
-            *self.skill(coachee, dom) += self.sh.p.coaching_strength as f32 * gap;
+        let strength = self.sh.p.coaching_strength as f32;
+        let growth = 2.0 * self.sh.p.leadership_growth as f32;
+        let from = *self.skill(coach, dom);
+        if level == 1 {
+            // A team post coaches a team member: a working member's seat.
+            let t = team as usize;
+            let (lo, hi) = (self.sh.team_start[t], self.sh.team_start[t + 1]);
+            let c = lo + index32(x, hi - lo);
+            let i = (c - self.part.w0) as usize;
+            let seat = &mut self.part.workers[i];
+            if c == coach || !seat.occupied {
+                return;
+            }
+            let skill = &mut self.part.wskill[i * self.sh.d + dom];
+            let gap = from - *skill;
+            if gap > 0.0 {
+                *skill += strength * gap;
+            }
+            seat.leadership += growth * (1.0 - seat.leadership);
+        } else {
+            // A post above coaches the holder of a post below.
+            let (lo, hi) = children;
+            let c = self.sh.children[(lo + index32(x, hi - lo)) as usize];
+            let c = self.post(c).holder;
+            if c == NONE || c == coach || !self.seat(c).occupied {
+                return;
+            }
+            let skill = self.skill(c, dom);
+            let gap = from - *skill;
+            if gap > 0.0 {
+                *skill += strength * gap;
+            }
+            let seat = self.seat(c);
+            seat.leadership += growth * (1.0 - seat.leadership);
         }
-        let growth = self.sh.p.leadership_growth as f32;
-        let l = &mut self.seat(coachee).leadership;
-        *l += 2.0 * growth * (1.0 - *l);
     }
 
     // ----- decisions ---------------------------------------------------------
@@ -732,9 +807,7 @@ impl<'s, 'a> View<'s, 'a> {
     /// block's few hundred kilobytes, which stay in cache between passes.)
     fn step_teams<const D: usize>(&mut self, teams: (u32, u32), posts: (u32, u32)) {
         if posts.0 < posts.1 && !self.sh.outage {
-            for i in posts.0..posts.1 {
-                self.serve_post(i);
-            }
+            self.serve_posts(posts.0, posts.1);
         }
         self.work_members::<D>(teams);
         if posts.0 < posts.1 && !self.part.managers.is_empty() {
