@@ -327,6 +327,7 @@ fn gib(bytes: u64) -> String {
 }
 
 fn run(args: RunArgs) -> Result<(), String> {
+    output::phase("start");
     let s = load(&args.file, Some(&args))?;
     let shard = args.shard;
     if shard.is_some() && s.target_ci.is_some() {
@@ -437,12 +438,25 @@ fn run(args: RunArgs) -> Result<(), String> {
         Done(Result<manifest::JobEntry, String>, engine::RunSummary),
         Failed(engine::JobFailure),
     }
-    let log = manifest::FragmentLog::open(&staging).map_err(|e| format!("error: {e}"))?;
+    let mut log = manifest::FragmentLog::open(&staging).map_err(|e| format!("error: {e}"))?;
+    if shard.is_none() {
+        // The worker also formats the job's time-series rows, so assembling
+        // the results copies them instead of formatting them alone. A
+        // shard is assembled by `merge`, from its fragments.
+        log = log.with_text(&staging).map_err(|e| format!("error: {e}"))?;
+    }
     let finish = |o: Outcome| match o {
-        Outcome::Done(r) => Finished::Done(log.append(&r), r.summary),
+        Outcome::Done(r) => {
+            let mut rows = String::new();
+            if log.keeps_text() {
+                output::push_timeseries_rows(&s, r.variant, r.replication, &r.series, &mut rows);
+            }
+            Finished::Done(log.append(&r, &rows), r.summary)
+        }
         Outcome::Failed(f) => Finished::Failed(f),
     };
 
+    output::phase("sim-start");
     let start = Instant::now();
     let mut stats = engine::RunStats::default();
     let mut counts = vec![s.replications; n_variants];
@@ -500,6 +514,7 @@ fn run(args: RunArgs) -> Result<(), String> {
         }
         from = std::mem::replace(&mut counts, next);
     }
+    output::phase("sim-end");
     rd.save().map_err(|e| format!("error: {e}"))?;
     bar.finish_and_clear();
     let wall = start.elapsed().as_secs_f64();
@@ -578,6 +593,7 @@ fn run(args: RunArgs) -> Result<(), String> {
         complete: failures.is_none(),
     };
     let dir = staging.clone();
+    output::phase("assemble");
     let assembled = output::assemble(
         &s,
         &staging,
@@ -603,6 +619,7 @@ fn run(args: RunArgs) -> Result<(), String> {
             record.member_steps_per_second / 1e6
         );
     }
+    output::phase("assembled");
     if !args.no_charts {
         plot(&out, args.quiet)?;
     }

@@ -4,8 +4,9 @@
 //! so an interrupted run never leaves a complete-looking CSV behind.
 
 use std::fs::{self, File};
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 
 use serde::Serialize;
 
@@ -49,6 +50,36 @@ impl<T> Ctx<T> for io::Result<T> {
     }
 }
 
+/// Temporary: phase timing to stderr when ORGSIM_TIMING is set.
+pub fn phase(name: &str) {
+    use std::sync::OnceLock;
+    static T0: OnceLock<Option<std::time::Instant>> = OnceLock::new();
+    let t0 =
+        T0.get_or_init(|| std::env::var_os("ORGSIM_TIMING").map(|_| std::time::Instant::now()));
+    if let Some(t0) = t0 {
+        let mut ru: libc_rusage = unsafe { std::mem::zeroed() };
+        unsafe { getrusage(0, &mut ru) };
+        let cpu =
+            ru.ut[0] as f64 + ru.ut[1] as f64 * 1e-6 + ru.st[0] as f64 + ru.st[1] as f64 * 1e-6;
+        eprintln!(
+            "TIMING {name:>14} wall {:.3} cpu {:.3} (user {:.3} sys {:.3})",
+            t0.elapsed().as_secs_f64(),
+            cpu,
+            ru.ut[0] as f64 + ru.ut[1] as f64 * 1e-6,
+            ru.st[0] as f64 + ru.st[1] as f64 * 1e-6
+        );
+    }
+}
+#[repr(C)]
+struct libc_rusage {
+    ut: [i64; 2],
+    st: [i64; 2],
+    rest: [i64; 14],
+}
+unsafe extern "C" {
+    fn getrusage(who: i32, r: *mut libc_rusage) -> i32;
+}
+
 /// A number as written in CSVs: shortest exact form, empty when not finite.
 pub fn cell(x: f64) -> String {
     let mut s = String::new();
@@ -72,15 +103,9 @@ impl CsvFile {
     }
 
     fn line(&mut self, fields: &[&str]) -> Result<(), OutputError> {
-        let mut line = String::new();
-        for (i, f) in fields.iter().enumerate() {
-            if i > 0 {
-                line.push(',');
-            }
-            line.push_str(&csv_field(f));
-        }
-        line.push('\n');
-        self.out.write_all(line.as_bytes()).at(&self.tmp)
+        self.out
+            .write_all(csv_line(fields).as_bytes())
+            .at(&self.tmp)
     }
 
     /// Renames the complete file into place. It reaches the disk in
@@ -91,6 +116,19 @@ impl CsvFile {
         self.out.flush().at(&self.tmp)?;
         fs::rename(&self.tmp, &self.path).at(&self.path)
     }
+}
+
+/// One CSV line, fields quoted where needed.
+fn csv_line(fields: &[&str]) -> String {
+    let mut line = String::new();
+    for (i, f) in fields.iter().enumerate() {
+        if i > 0 {
+            line.push(',');
+        }
+        line.push_str(&csv_field(f));
+    }
+    line.push('\n');
+    line
 }
 
 fn csv_field(s: &str) -> String {
@@ -146,9 +184,7 @@ pub struct Assembled {
 
 /// One variant's share of the result files, built on a worker.
 struct VariantPart {
-    /// Its `timeseries.csv` rows (in order, in several part files) and
-    /// `aggregate.csv` rows.
-    timeseries: Vec<Part>,
+    /// Its `aggregate.csv` rows (in order, in several parts).
     aggregate: Vec<Part>,
     /// Its `summary.csv` rows.
     summary: String,
@@ -269,89 +305,222 @@ fn push_cell(buf: &mut String, x: f64) {
     }
 }
 
-/// The `timeseries.csv` rows of some of a variant's replications
-/// (`entries`, in replication order); `path` is where they spill.
-fn timeseries_part(
+/// Appends one replication's `timeseries.csv` rows to `buf`. The worker
+/// that ran the job calls it during the run (so formatting is spread over
+/// the threads along with the simulation); assembly calls it for jobs
+/// whose rows were not kept (resumed runs, merges): same bytes either way.
+pub fn push_timeseries_rows(
+    s: &Scenario,
+    variant: usize,
+    replication: u32,
+    series: &[f64],
+    buf: &mut String,
+) {
+    let k = s.model.metric_names().len();
+    let every = s.record_every.max(1) as usize;
+    let quoted = csv_field(&s.variants[variant].name);
+    for (step, row) in series.chunks_exact(k).enumerate() {
+        buf.push_str(&quoted);
+        let _ = write!(buf, ",{replication},{}", step * every);
+        for x in row {
+            buf.push(',');
+            push_cell(buf, *x);
+        }
+        buf.push('\n');
+    }
+}
+
+/// A stretch of `timeseries.csv`, in order.
+enum Piece {
+    /// Rows formatted during assembly.
+    Rows(Part),
+    /// Rows the workers formatted during the run: `len` bytes at `offset`
+    /// of a text log.
+    Kept {
+        path: PathBuf,
+        offset: u64,
+        len: u64,
+    },
+}
+
+/// The `timeseries.csv` pieces of some of a variant's replications
+/// (`entries`, in replication order): where their kept rows lie, and rows
+/// formatted from the fragments of the others; `path` prefixes the files
+/// formatted rows spill to.
+fn timeseries_pieces(
     s: &Scenario,
     variant: usize,
     entries: &[JobEntry],
     fragment_dir: &(dyn Fn(&JobEntry) -> PathBuf + Sync),
-    path: PathBuf,
-) -> Result<Part, String> {
-    let k = s.model.metric_names().len();
-    let every = s.record_every.max(1) as usize;
-    let quoted = csv_field(&s.variants[variant].name);
+    path: &Path,
+) -> Result<Vec<Piece>, String> {
+    let mut pieces = Vec::new();
     let mut fragments = Fragments::new(fragment_dir);
-    let mut out = Spill::new(path);
-    let mut buf = String::with_capacity(1 << 16);
+    let mut out: Option<Spill> = None;
+    let mut buf = String::new();
     for e in entries {
+        if let Some(t) = &e.text {
+            if let Some(o) = out.take() {
+                pieces.push(Piece::Rows(o.finish(&mut buf)?));
+            }
+            let log = fragment_dir(e).join(&t.file);
+            match pieces.last_mut() {
+                // Neighbours in the log are read as one.
+                Some(Piece::Kept { path, offset, len })
+                    if *path == log && *offset + *len == t.offset =>
+                {
+                    *len += t.len
+                }
+                _ => pieces.push(Piece::Kept {
+                    path: log,
+                    offset: t.offset,
+                    len: t.len,
+                }),
+            }
+            continue;
+        }
+        let n = pieces.len();
+        let o = out.get_or_insert_with(|| Spill::new(path.with_extension(format!("{n}.part"))));
         let r = fragments.read(e)?;
-        let rep = r.replication.to_string();
-        for (step, row) in r.series.chunks_exact(k).enumerate() {
-            buf.push_str(&quoted);
-            buf.push(',');
-            buf.push_str(&rep);
-            let _ = write!(buf, ",{}", step * every);
-            for x in row {
-                buf.push(',');
-                push_cell(&mut buf, *x);
-            }
-            buf.push('\n');
-            if buf.len() > 1 << 15 {
-                out.take(&mut buf)?;
-            }
+        push_timeseries_rows(s, variant, r.replication, &r.series, &mut buf);
+        if buf.len() > 1 << 15 {
+            o.take(&mut buf)?;
         }
     }
-    out.finish(&mut buf)
+    if let Some(o) = out.take() {
+        pieces.push(Piece::Rows(o.finish(&mut buf)?));
+    }
+    Ok(pieces)
 }
 
-/// Builds one variant's share of the files. Its time-series rows are
-/// formatted in a few chunks of replications in parallel (order does not
-/// matter there), while its per-step aggregates, which must see the
-/// replications in order, are computed alongside: so a run with few
-/// variants still uses every core.
-fn assemble_variant(
+/// A variant's `timeseries.csv` pieces, in chunks of replications formatted
+/// in parallel (`chunks`: so a run with few variants still uses every core).
+fn timeseries_of_variant(
     s: &Scenario,
     variant: usize,
     entries: &[JobEntry],
     fragment_dir: &(dyn Fn(&JobEntry) -> PathBuf + Sync),
     staging: &Path,
     chunks: usize,
-) -> Result<VariantPart, String> {
+) -> Result<Vec<Piece>, String> {
     let chunk = entries.len().div_ceil(chunks.max(1)).max(1);
-    // Per-step statistics are independent from step to step: blocks of
-    // steps are aggregated in parallel, each over every replication in order.
+    let pieces = entries
+        .par_chunks(chunk)
+        .enumerate()
+        .map(|(i, c)| {
+            let path = staging.join(format!("timeseries.csv.v{variant}.{i}"));
+            timeseries_pieces(s, variant, c, fragment_dir, &path)
+        })
+        .collect::<Result<Vec<Vec<Piece>>, String>>()?;
+    Ok(pieces.into_iter().flatten().collect())
+}
+
+/// Writes `timeseries.csv` on its own thread from the variants' pieces as
+/// they come, in order; then syncs it (its disk writes overlap with the
+/// building of the other files) and gives its checksum, taken on the way.
+fn write_timeseries(
+    dir: &Path,
+    header: &str,
+    variants: mpsc::Receiver<Vec<Piece>>,
+) -> Result<String, String> {
+    let path = dir.join("timeseries.csv");
+    let tmp = dir.join("timeseries.csv.partial");
+    let cannot = |p: &Path, e: io::Error| format!("cannot write {}: {e}", p.display());
+    let mut out =
+        BufWriter::with_capacity(1 << 20, File::create(&tmp).map_err(|e| cannot(&tmp, e))?);
+    let mut hash = xxhash_rust::xxh3::Xxh3::new();
+    let mut put = |bytes: &[u8]| {
+        hash.update(bytes);
+        out.write_all(bytes).map_err(|e| cannot(&tmp, e))
+    };
+    put(header.as_bytes())?;
+    let mut logs: Vec<(PathBuf, File)> = Vec::new();
+    let mut buf = vec![0u8; 1 << 20];
+    // Copies a file's bytes from where it stands, `len` of them (all: None).
+    let mut copy = |f: &mut File,
+                    from: &Path,
+                    len: Option<u64>,
+                    put: &mut dyn FnMut(&[u8]) -> Result<(), String>| {
+        let mut left = len.unwrap_or(u64::MAX);
+        while left > 0 {
+            let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+            let n = f
+                .read(&mut buf[..want])
+                .map_err(|e| format!("cannot read {}: {e}", from.display()))?;
+            if n == 0 {
+                return match len {
+                    None => Ok(()),
+                    Some(_) => Err(format!(
+                        "cannot read {}: it is shorter than expected",
+                        from.display()
+                    )),
+                };
+            }
+            put(&buf[..n])?;
+            left -= n as u64;
+        }
+        Ok(())
+    };
+    for piece in variants.iter().flatten() {
+        match piece {
+            Piece::Rows(Part::Text(text)) => put(text.as_bytes())?,
+            Piece::Rows(Part::File(p)) => {
+                let mut f =
+                    File::open(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+                copy(&mut f, &p, None, &mut put)?;
+                fs::remove_file(&p).map_err(|e| cannot(&p, e))?;
+            }
+            Piece::Kept { path, offset, len } => {
+                let at = match logs.iter().position(|(p, _)| *p == path) {
+                    Some(i) => i,
+                    None => {
+                        let f = File::open(&path)
+                            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                        logs.push((path.clone(), f));
+                        logs.len() - 1
+                    }
+                };
+                let f = &mut logs[at].1;
+                f.seek(SeekFrom::Start(offset))
+                    .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                copy(f, &path, Some(len), &mut put)?;
+            }
+        }
+    }
+    let f = out.into_inner().map_err(|e| cannot(&tmp, e.into_error()))?;
+    f.sync_all().map_err(|e| cannot(&tmp, e))?;
+    fs::rename(&tmp, &path).map_err(|e| cannot(&path, e))?;
+    Ok(format!("{:016x}", hash.digest()))
+}
+
+/// Builds one variant's `aggregate.csv` and `summary.csv` shares. Its
+/// per-step statistics are independent from step to step: `blocks` blocks
+/// of steps are aggregated in parallel, each over every replication in
+/// order, beside its summary rows.
+fn assemble_variant(
+    s: &Scenario,
+    variant: usize,
+    entries: &[JobEntry],
+    fragment_dir: &(dyn Fn(&JobEntry) -> PathBuf + Sync),
+    staging: &Path,
+    blocks: usize,
+) -> Result<VariantPart, String> {
     let steps = crate::engine::recorded_steps(s);
-    let per_block = steps.div_ceil(chunks.clamp(1, steps.max(1))).max(1);
-    let ((timeseries, aggregate), rest) = rayon::join(
+    let per_block = steps.div_ceil(blocks.clamp(1, steps.max(1))).max(1);
+    let (aggregate, rest) = rayon::join(
         || {
-            rayon::join(
-                || {
-                    entries
-                        .par_chunks(chunk)
-                        .enumerate()
-                        .map(|(i, c)| {
-                            let path = staging.join(format!("timeseries.csv.v{variant}.{i}.part"));
-                            timeseries_part(s, variant, c, fragment_dir, path)
-                        })
-                        .collect::<Result<Vec<Part>, String>>()
-                },
-                || {
-                    (0..steps.div_ceil(per_block))
-                        .into_par_iter()
-                        .map(|b| {
-                            let range = b * per_block..((b + 1) * per_block).min(steps);
-                            let path = staging.join(format!("aggregate.csv.v{variant}.{b}.part"));
-                            aggregate_part(s, variant, entries, fragment_dir, range, path)
-                        })
-                        .collect::<Result<Vec<Part>, String>>()
-                },
-            )
+            (0..steps.div_ceil(per_block))
+                .into_par_iter()
+                .map(|b| {
+                    let range = b * per_block..((b + 1) * per_block).min(steps);
+                    let path = staging.join(format!("aggregate.csv.v{variant}.{b}.part"));
+                    aggregate_part(s, variant, entries, fragment_dir, range, path)
+                })
+                .collect::<Result<Vec<Part>, String>>()
         },
         || summarize_variant(s, variant, entries, fragment_dir),
     );
     let mut part = rest?;
-    part.timeseries = timeseries?;
     part.aggregate = aggregate?;
     Ok(part)
 }
@@ -458,7 +627,6 @@ fn summarize_variant(
         }
     }
     Ok(VariantPart {
-        timeseries: Vec::new(),
         aggregate: Vec::new(),
         summary,
         samples,
@@ -551,10 +719,9 @@ pub fn assemble(
     let dir = staging;
     let err = |e: OutputError| e.to_string();
     let metrics = s.model.metric_names();
-    let mut timeseries = CsvFile::create(dir, "timeseries.csv").map_err(err)?;
     let mut header = vec!["variant", "replication", "step"];
     header.extend(metrics.iter().copied());
-    timeseries.line(&header).map_err(err)?;
+    let ts_header = csv_line(&header);
     let mut summary = CsvFile::create(dir, "summary.csv").map_err(err)?;
     let summary_head = summary_header(s);
     summary
@@ -591,40 +758,66 @@ pub fn assemble(
     };
     let mut samples: Vec<(String, Vec<Vec<f64>>)> = Vec::with_capacity(s.variants.len());
     let mut headline = Vec::with_capacity(s.variants.len());
-    for first in (0..s.variants.len()).step_by(window) {
-        let last = (first + window).min(s.variants.len());
-        let parts: Vec<Result<VariantPart, String>> = pool.install(|| {
-            (first..last)
-                .into_par_iter()
-                .map(|v| assemble_variant(s, v, by_variant[v], fragment_dir, dir, chunks))
-                .collect()
-        });
-        for (v, part) in (first..last).zip(parts) {
-            let part = part?;
-            for p in &part.timeseries {
-                append_part(&mut timeseries, p)?;
+    phase("files-open");
+    // The time series is most of the bytes: a thread writes it as the
+    // windows of variants are built, then syncs it while the rest is written.
+    let (tx, rx) = mpsc::sync_channel::<Vec<Piece>>(window);
+    let (built, ts_sum) = std::thread::scope(|scope| {
+        let ts = scope.spawn(|| write_timeseries(dir, &ts_header, rx));
+        let built = (|| -> Result<(), String> {
+            for first in (0..s.variants.len()).step_by(window) {
+                let last = (first + window).min(s.variants.len());
+                // In a run, the workers formatted the rows: these are only
+                // where they lie, and the writer copies them while the
+                // aggregates below are computed.
+                let pieces: Vec<Result<Vec<Piece>, String>> = pool.install(|| {
+                    (first..last)
+                        .into_par_iter()
+                        .map(|v| {
+                            timeseries_of_variant(s, v, by_variant[v], fragment_dir, dir, chunks)
+                        })
+                        .collect()
+                });
+                for p in pieces {
+                    if tx.send(p?).is_err() {
+                        // The writer stopped: its error is the one to report.
+                        return Ok(());
+                    }
+                }
+                phase("window-ts");
+                // Enough blocks of steps that every thread stays busy
+                // (whole variants when a window has plenty of them).
+                let blocks = if threads > 1 {
+                    (3 * threads).div_ceil(last - first)
+                } else {
+                    1
+                };
+                let parts: Vec<Result<VariantPart, String>> = pool.install(|| {
+                    (first..last)
+                        .into_par_iter()
+                        .map(|v| assemble_variant(s, v, by_variant[v], fragment_dir, dir, blocks))
+                        .collect()
+                });
+                phase("window-built");
+                for (v, part) in (first..last).zip(parts) {
+                    let part = part?;
+                    for p in &part.aggregate {
+                        append_part(&mut aggregate, p)?;
+                    }
+                    summary
+                        .out
+                        .write_all(part.summary.as_bytes())
+                        .at(&summary.tmp)
+                        .map_err(err)?;
+                    samples.push((s.variants[v].name.clone(), part.samples));
+                    headline.push(part.headline);
+                }
             }
-            for p in &part.aggregate {
-                append_part(&mut aggregate, p)?;
-            }
-            summary
-                .out
-                .write_all(part.summary.as_bytes())
-                .at(&summary.tmp)
-                .map_err(err)?;
-            samples.push((s.variants[v].name.clone(), part.samples));
-            headline.push(part.headline);
-        }
-    }
-    // The time series is most of the bytes: it is closed, synced and
-    // checksummed on its own thread while the other files are written.
-    let ts_path = timeseries.path.clone();
-    let (rest, ts_sum) = std::thread::scope(|scope| {
-        let ts = scope.spawn(move || -> Result<String, String> {
-            timeseries.finish().map_err(|e| e.to_string())?;
-            checksum_file(&ts_path).map_err(|e| format!("cannot read {}: {e}", ts_path.display()))
-        });
-        let rest = (|| -> Result<Vec<ComparisonRow>, String> {
+            Ok(())
+        })();
+        drop(tx);
+        phase("parts-appended");
+        let built = built.and_then(|()| {
             summary.finish().map_err(err)?;
             aggregate.finish().map_err(err)?;
 
@@ -652,14 +845,16 @@ pub fn assemble(
             let json = serde_json::to_string_pretty(record).unwrap_or_default();
             write_atomic(&dir.join("run.json"), json.as_bytes()).map_err(err)?;
             Ok(comparison)
-        })();
+        });
+        phase("rest-built");
         let ts = ts
             .join()
             .unwrap_or_else(|_| Err("writing timeseries.csv failed".into()));
-        (rest, ts)
+        (built, ts)
     });
-    let comparison = rest?;
     let ts_sum = ts_sum?;
+    let comparison = built?;
+    phase("rest-written");
 
     let jobs = dir.join("jobs");
     if jobs.exists() {
@@ -683,9 +878,16 @@ pub fn assemble(
     manifest.replications_per_variant = planned.to_vec();
     manifest.complete = manifest.failed.is_empty()
         && manifest.jobs.len() as u64 == planned.iter().map(|&n| u64::from(n)).sum::<u64>();
-    sync_all(dir, manifest.files.keys())?;
+    phase("checksummed");
+    // The time series was synced by its writer.
+    sync_all(
+        dir,
+        manifest.files.keys().filter(|n| *n != "timeseries.csv"),
+    )?;
+    phase("synced");
     manifest.write(dir)?;
     publish(dir, final_dir).map_err(|e| e.to_string())?;
+    phase("published");
     Ok(Assembled {
         comparison,
         headline,
