@@ -820,31 +820,42 @@ pub fn assemble(
         let built = built.and_then(|()| {
             summary.finish().map_err(err)?;
             aggregate.finish().map_err(err)?;
-
             let compared: Vec<(String, Better)> = compared_metrics(s)
                 .into_iter()
                 .map(|(n, b, _)| (n, b))
                 .collect();
-            let comparison = compare_pairs(&compared, &samples, &compared_pairs(s.variants.len()));
-            write_comparison(dir, &comparison).map_err(err)?;
-            write_summary_stats(dir, &compared, &samples).map_err(err)?;
-            if let Some(target) = &s.target_ci {
-                let at = compared.iter().position(|(n, _)| *n == target.metric);
-                write_adaptive(s, dir, target, planned, &samples, at).map_err(err)?;
-            }
-            write_atomic(
-                &dir.join("scenario.resolved.toml"),
-                s.resolved_toml().as_bytes(),
-            )
-            .map_err(err)?;
-            write_variants(s, dir).map_err(err)?;
-            write_events(s, dir).map_err(err)?;
-            if s.model == ModelKind::Org {
-                write_organization(s, dir).map_err(err)?;
-            }
-            let json = serde_json::to_string_pretty(record).unwrap_or_default();
-            write_atomic(&dir.join("run.json"), json.as_bytes()).map_err(err)?;
-            Ok(comparison)
+            // The comparisons (rank tests over every pair) beside the small files.
+            let (comparison, files) = pool.install(|| {
+                rayon::join(
+                    || -> Result<Vec<ComparisonRow>, String> {
+                        let pairs = compared_pairs(s.variants.len());
+                        let comparison = compare_pairs(&compared, &samples, &pairs);
+                        write_comparison(dir, &comparison).map_err(err)?;
+                        Ok(comparison)
+                    },
+                    || -> Result<(), String> {
+                        write_summary_stats(dir, &compared, &samples).map_err(err)?;
+                        if let Some(target) = &s.target_ci {
+                            let at = compared.iter().position(|(n, _)| *n == target.metric);
+                            write_adaptive(s, dir, target, planned, &samples, at).map_err(err)?;
+                        }
+                        write_atomic(
+                            &dir.join("scenario.resolved.toml"),
+                            s.resolved_toml().as_bytes(),
+                        )
+                        .map_err(err)?;
+                        write_variants(s, dir).map_err(err)?;
+                        write_events(s, dir).map_err(err)?;
+                        if s.model == ModelKind::Org {
+                            write_organization(s, dir).map_err(err)?;
+                        }
+                        let json = serde_json::to_string_pretty(record).unwrap_or_default();
+                        write_atomic(&dir.join("run.json"), json.as_bytes()).map_err(err)
+                    },
+                )
+            });
+            files?;
+            comparison
         });
         phase("rest-built");
         let ts = ts
