@@ -515,6 +515,9 @@ fn run(args: RunArgs) -> Result<(), String> {
         from = std::mem::replace(&mut counts, next);
     }
     output::phase("sim-end");
+    // Closed now, so removing the logs after assembly frees their pages
+    // there (on a thread) rather than at exit.
+    drop(log);
     rd.save().map_err(|e| format!("error: {e}"))?;
     bar.finish_and_clear();
     let wall = start.elapsed().as_secs_f64();

@@ -182,11 +182,9 @@ pub struct Assembled {
     pub headline: Vec<Vec<OnlineStats>>,
 }
 
-/// One variant's share of the result files, built on a worker.
-struct VariantPart {
-    /// Its `aggregate.csv` rows (in order, in several parts).
-    aggregate: Vec<Part>,
-    /// Its `summary.csv` rows.
+/// One variant's `summary.csv` rows and what the comparisons and the
+/// end-of-run table need of it, built on a worker.
+struct VariantSummary {
     summary: String,
     /// Per compared measure, one value per finished replication.
     samples: Vec<Vec<f64>>,
@@ -415,15 +413,15 @@ fn timeseries_of_variant(
     Ok(pieces.into_iter().flatten().collect())
 }
 
-/// Writes `timeseries.csv` on its own thread from the variants' pieces as
-/// they come, in order; then syncs it (its disk writes overlap with the
-/// building of the other files) and gives its checksum, taken on the way.
+/// Writes `timeseries.csv.partial` on its own thread from the variants'
+/// pieces as they come, in order; then syncs it (its disk writes overlap
+/// with the building of the other files) and gives its checksum, taken on
+/// the way. The caller renames it once every other part succeeded.
 fn write_timeseries(
     dir: &Path,
     header: &str,
     variants: mpsc::Receiver<Vec<Piece>>,
 ) -> Result<String, String> {
-    let path = dir.join("timeseries.csv");
     let tmp = dir.join("timeseries.csv.partial");
     let cannot = |p: &Path, e: io::Error| format!("cannot write {}: {e}", p.display());
     let mut out =
@@ -489,40 +487,30 @@ fn write_timeseries(
     }
     let f = out.into_inner().map_err(|e| cannot(&tmp, e.into_error()))?;
     f.sync_all().map_err(|e| cannot(&tmp, e))?;
-    fs::rename(&tmp, &path).map_err(|e| cannot(&path, e))?;
     Ok(format!("{:016x}", hash.digest()))
 }
 
-/// Builds one variant's `aggregate.csv` and `summary.csv` shares. Its
-/// per-step statistics are independent from step to step: `blocks` blocks
-/// of steps are aggregated in parallel, each over every replication in
-/// order, beside its summary rows.
-fn assemble_variant(
+/// One variant's `aggregate.csv` rows. Per-step statistics are independent
+/// from step to step: `blocks` blocks of steps are aggregated in parallel,
+/// each over every replication in order.
+fn aggregate_of_variant(
     s: &Scenario,
     variant: usize,
     entries: &[JobEntry],
     fragment_dir: &(dyn Fn(&JobEntry) -> PathBuf + Sync),
     staging: &Path,
     blocks: usize,
-) -> Result<VariantPart, String> {
+) -> Result<Vec<Part>, String> {
     let steps = crate::engine::recorded_steps(s);
     let per_block = steps.div_ceil(blocks.clamp(1, steps.max(1))).max(1);
-    let (aggregate, rest) = rayon::join(
-        || {
-            (0..steps.div_ceil(per_block))
-                .into_par_iter()
-                .map(|b| {
-                    let range = b * per_block..((b + 1) * per_block).min(steps);
-                    let path = staging.join(format!("aggregate.csv.v{variant}.{b}.part"));
-                    aggregate_part(s, variant, entries, fragment_dir, range, path)
-                })
-                .collect::<Result<Vec<Part>, String>>()
-        },
-        || summarize_variant(s, variant, entries, fragment_dir),
-    );
-    let mut part = rest?;
-    part.aggregate = aggregate?;
-    Ok(part)
+    (0..steps.div_ceil(per_block))
+        .into_par_iter()
+        .map(|b| {
+            let range = b * per_block..((b + 1) * per_block).min(steps);
+            let path = staging.join(format!("aggregate.csv.v{variant}.{b}.part"));
+            aggregate_part(s, variant, entries, fragment_dir, range, path)
+        })
+        .collect()
 }
 
 /// The `aggregate.csv` rows of recorded steps `steps` of a variant, from
@@ -585,7 +573,7 @@ fn summarize_variant(
     variant: usize,
     entries: &[JobEntry],
     fragment_dir: &(dyn Fn(&JobEntry) -> PathBuf + Sync),
-) -> Result<VariantPart, String> {
+) -> Result<VariantSummary, String> {
     let metrics = s.model.metric_names();
     let k = metrics.len();
     let quoted = csv_field(&s.variants[variant].name);
@@ -626,8 +614,7 @@ fn summarize_variant(
             a.push(*x);
         }
     }
-    Ok(VariantPart {
-        aggregate: Vec::new(),
+    Ok(VariantSummary {
         summary,
         samples,
         headline,
@@ -764,25 +751,53 @@ pub fn assemble(
     let (tx, rx) = mpsc::sync_channel::<Vec<Piece>>(window);
     let (built, ts_sum) = std::thread::scope(|scope| {
         let ts = scope.spawn(|| write_timeseries(dir, &ts_header, rx));
-        let built = (|| -> Result<(), String> {
+        let built = (|| -> Result<Vec<ComparisonRow>, String> {
+            let mut rest = None;
             for first in (0..s.variants.len()).step_by(window) {
                 let last = (first + window).min(s.variants.len());
-                // In a run, the workers formatted the rows: these are only
-                // where they lie, and the writer copies them while the
-                // aggregates below are computed.
-                let pieces: Vec<Result<Vec<Piece>, String>> = pool.install(|| {
-                    (first..last)
-                        .into_par_iter()
-                        .map(|v| {
-                            timeseries_of_variant(s, v, by_variant[v], fragment_dir, dir, chunks)
-                        })
-                        .collect()
+                // In a run, the workers formatted the time-series rows:
+                // these pieces only say where they lie. Summaries are one
+                // light pass over the fragments.
+                let (pieces, summaries) = pool.install(|| {
+                    rayon::join(
+                        || {
+                            (first..last)
+                                .into_par_iter()
+                                .map(|v| {
+                                    timeseries_of_variant(
+                                        s,
+                                        v,
+                                        by_variant[v],
+                                        fragment_dir,
+                                        dir,
+                                        chunks,
+                                    )
+                                })
+                                .collect::<Vec<_>>()
+                        },
+                        || {
+                            (first..last)
+                                .into_par_iter()
+                                .map(|v| summarize_variant(s, v, by_variant[v], fragment_dir))
+                                .collect::<Vec<_>>()
+                        },
+                    )
                 });
                 for p in pieces {
                     if tx.send(p?).is_err() {
-                        // The writer stopped: its error is the one to report.
-                        return Ok(());
+                        // The writer stopped: its error is reported first.
+                        return Err("writing timeseries.csv stopped".into());
                     }
+                }
+                for (v, part) in (first..last).zip(summaries) {
+                    let part = part?;
+                    summary
+                        .out
+                        .write_all(part.summary.as_bytes())
+                        .at(&summary.tmp)
+                        .map_err(err)?;
+                    samples.push((s.variants[v].name.clone(), part.samples));
+                    headline.push(part.headline);
                 }
                 phase("window-ts");
                 // Enough blocks of steps that every thread stays busy
@@ -792,71 +807,48 @@ pub fn assemble(
                 } else {
                     1
                 };
-                let parts: Vec<Result<VariantPart, String>> = pool.install(|| {
-                    (first..last)
-                        .into_par_iter()
-                        .map(|v| assemble_variant(s, v, by_variant[v], fragment_dir, dir, blocks))
-                        .collect()
+                // The last window's aggregates are built beside the
+                // comparisons and the small files, which need every sample.
+                let samples = &samples;
+                let (aggregates, tail) = pool.install(|| {
+                    rayon::join(
+                        || {
+                            (first..last)
+                                .into_par_iter()
+                                .map(|v| {
+                                    aggregate_of_variant(
+                                        s,
+                                        v,
+                                        by_variant[v],
+                                        fragment_dir,
+                                        dir,
+                                        blocks,
+                                    )
+                                })
+                                .collect::<Vec<_>>()
+                        },
+                        || {
+                            (last == s.variants.len())
+                                .then(|| write_rest(s, dir, samples, planned, record))
+                        },
+                    )
                 });
                 phase("window-built");
-                for (v, part) in (first..last).zip(parts) {
-                    let part = part?;
-                    for p in &part.aggregate {
+                for parts in aggregates {
+                    for p in &parts? {
                         append_part(&mut aggregate, p)?;
                     }
-                    summary
-                        .out
-                        .write_all(part.summary.as_bytes())
-                        .at(&summary.tmp)
-                        .map_err(err)?;
-                    samples.push((s.variants[v].name.clone(), part.samples));
-                    headline.push(part.headline);
                 }
+                rest = rest.or(tail);
             }
-            Ok(())
-        })();
-        drop(tx);
-        phase("parts-appended");
-        let built = built.and_then(|()| {
             summary.finish().map_err(err)?;
             aggregate.finish().map_err(err)?;
-            let compared: Vec<(String, Better)> = compared_metrics(s)
-                .into_iter()
-                .map(|(n, b, _)| (n, b))
-                .collect();
-            // The comparisons (rank tests over every pair) beside the small files.
-            let (comparison, files) = pool.install(|| {
-                rayon::join(
-                    || -> Result<Vec<ComparisonRow>, String> {
-                        let pairs = compared_pairs(s.variants.len());
-                        let comparison = compare_pairs(&compared, &samples, &pairs);
-                        write_comparison(dir, &comparison).map_err(err)?;
-                        Ok(comparison)
-                    },
-                    || -> Result<(), String> {
-                        write_summary_stats(dir, &compared, &samples).map_err(err)?;
-                        if let Some(target) = &s.target_ci {
-                            let at = compared.iter().position(|(n, _)| *n == target.metric);
-                            write_adaptive(s, dir, target, planned, &samples, at).map_err(err)?;
-                        }
-                        write_atomic(
-                            &dir.join("scenario.resolved.toml"),
-                            s.resolved_toml().as_bytes(),
-                        )
-                        .map_err(err)?;
-                        write_variants(s, dir).map_err(err)?;
-                        write_events(s, dir).map_err(err)?;
-                        if s.model == ModelKind::Org {
-                            write_organization(s, dir).map_err(err)?;
-                        }
-                        let json = serde_json::to_string_pretty(record).unwrap_or_default();
-                        write_atomic(&dir.join("run.json"), json.as_bytes()).map_err(err)
-                    },
-                )
-            });
-            files?;
-            comparison
-        });
+            match rest {
+                Some(rest) => rest,
+                None => pool.install(|| write_rest(s, dir, &samples, planned, record)),
+            }
+        })();
+        drop(tx);
         phase("rest-built");
         let ts = ts
             .join()
@@ -865,12 +857,26 @@ pub fn assemble(
     });
     let ts_sum = ts_sum?;
     let comparison = built?;
+    let ts = dir.join("timeseries.csv");
+    fs::rename(dir.join("timeseries.csv.partial"), &ts)
+        .map_err(|e| format!("cannot write {}: {e}", ts.display()))?;
     phase("rest-written");
 
+    // The fragment logs are no longer needed. Freeing their cached pages
+    // takes a while, so they are removed on a thread while the files are
+    // checksummed and synced, out of the way under a `.partial` name.
     let jobs = dir.join("jobs");
-    if jobs.exists() {
-        fs::remove_dir_all(&jobs).map_err(|e| format!("cannot remove {}: {e}", jobs.display()))?;
-    }
+    let trash = dir.join("jobs.partial");
+    let _ = fs::remove_dir_all(&trash);
+    let removing = if jobs.exists() {
+        fs::rename(&jobs, &trash).map_err(|e| format!("cannot remove {}: {e}", jobs.display()))?;
+        Some(std::thread::spawn(move || {
+            fs::remove_dir_all(&trash)
+                .map_err(|e| format!("cannot remove {}: {e}", trash.display()))
+        }))
+    } else {
+        None
+    };
     manifest.files.clear();
     let mut names: Vec<String> = fs::read_dir(dir)
         .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
@@ -896,6 +902,12 @@ pub fn assemble(
         manifest.files.keys().filter(|n| *n != "timeseries.csv"),
     )?;
     phase("synced");
+    if let Some(removing) = removing {
+        removing
+            .join()
+            .unwrap_or_else(|_| Err("removing the fragment logs failed".into()))?;
+    }
+    phase("logs-removed");
     manifest.write(dir)?;
     publish(dir, final_dir).map_err(|e| e.to_string())?;
     phase("published");
@@ -903,6 +915,51 @@ pub fn assemble(
         comparison,
         headline,
     })
+}
+
+/// The files written from the samples and the scenario alone: the
+/// comparisons (rank tests over every pair) beside the small files.
+fn write_rest(
+    s: &Scenario,
+    dir: &Path,
+    samples: &[(String, Vec<Vec<f64>>)],
+    planned: &[u32],
+    record: &RunRecord,
+) -> Result<Vec<ComparisonRow>, String> {
+    let err = |e: OutputError| e.to_string();
+    let compared: Vec<(String, Better)> = compared_metrics(s)
+        .into_iter()
+        .map(|(n, b, _)| (n, b))
+        .collect();
+    let (comparison, files) = rayon::join(
+        || -> Result<Vec<ComparisonRow>, String> {
+            let pairs = compared_pairs(s.variants.len());
+            let comparison = compare_pairs(&compared, samples, &pairs);
+            write_comparison(dir, &comparison).map_err(err)?;
+            Ok(comparison)
+        },
+        || -> Result<(), String> {
+            write_summary_stats(dir, &compared, samples).map_err(err)?;
+            if let Some(target) = &s.target_ci {
+                let at = compared.iter().position(|(n, _)| *n == target.metric);
+                write_adaptive(s, dir, target, planned, samples, at).map_err(err)?;
+            }
+            write_atomic(
+                &dir.join("scenario.resolved.toml"),
+                s.resolved_toml().as_bytes(),
+            )
+            .map_err(err)?;
+            write_variants(s, dir).map_err(err)?;
+            write_events(s, dir).map_err(err)?;
+            if s.model == ModelKind::Org {
+                write_organization(s, dir).map_err(err)?;
+            }
+            let json = serde_json::to_string_pretty(record).unwrap_or_default();
+            write_atomic(&dir.join("run.json"), json.as_bytes()).map_err(err)
+        },
+    );
+    files?;
+    comparison
 }
 
 /// The statistics across replications that `aggregate.csv` (per step)
