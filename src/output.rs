@@ -485,8 +485,18 @@ fn write_timeseries(
             }
         }
     }
+    phase("ts-copied");
+    // The text logs are this session's and read once: closed and removed
+    // here, so freeing their cached pages stays off the main thread's path.
+    for (log, f) in logs {
+        drop(f);
+        fs::remove_file(&log).map_err(|e| format!("cannot remove {}: {e}", log.display()))?;
+    }
+    phase("ts-logs-removed");
     let f = out.into_inner().map_err(|e| cannot(&tmp, e.into_error()))?;
+    phase("ts-flushed");
     f.sync_all().map_err(|e| cannot(&tmp, e))?;
+    phase("ts-synced");
     Ok(format!("{:016x}", hash.digest()))
 }
 
@@ -749,6 +759,7 @@ pub fn assemble(
     // The time series is most of the bytes: a thread writes it as the
     // windows of variants are built, then syncs it while the rest is written.
     let (tx, rx) = mpsc::sync_channel::<Vec<Piece>>(window);
+    let mut tx = Some(tx);
     let (built, ts_sum) = std::thread::scope(|scope| {
         let ts = scope.spawn(|| write_timeseries(dir, &ts_header, rx));
         let built = (|| -> Result<Vec<ComparisonRow>, String> {
@@ -784,10 +795,16 @@ pub fn assemble(
                     )
                 });
                 for p in pieces {
-                    if tx.send(p?).is_err() {
+                    let p = p?;
+                    if tx.as_ref().is_none_or(|to| to.send(p).is_err()) {
                         // The writer stopped: its error is reported first.
                         return Err("writing timeseries.csv stopped".into());
                     }
+                }
+                if last == s.variants.len() {
+                    // All sent: the writer finishes and syncs the file
+                    // while the last aggregates are built.
+                    tx = None;
                 }
                 for (v, part) in (first..last).zip(summaries) {
                     let part = part?;
