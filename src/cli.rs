@@ -327,7 +327,6 @@ fn gib(bytes: u64) -> String {
 }
 
 fn run(args: RunArgs) -> Result<(), String> {
-    output::phase("start");
     let s = load(&args.file, Some(&args))?;
     let shard = args.shard;
     if shard.is_some() && s.target_ci.is_some() {
@@ -449,6 +448,8 @@ fn run(args: RunArgs) -> Result<(), String> {
         Outcome::Done(r) => {
             let mut rows = String::new();
             if log.keeps_text() {
+                // About ten bytes a cell.
+                rows.reserve(r.series.len() * 10);
                 output::push_timeseries_rows(&s, r.variant, r.replication, &r.series, &mut rows);
             }
             Finished::Done(log.append(&r, &rows), r.summary)
@@ -456,7 +457,6 @@ fn run(args: RunArgs) -> Result<(), String> {
         Outcome::Failed(f) => Finished::Failed(f),
     };
 
-    output::phase("sim-start");
     let start = Instant::now();
     let mut stats = engine::RunStats::default();
     let mut counts = vec![s.replications; n_variants];
@@ -514,7 +514,6 @@ fn run(args: RunArgs) -> Result<(), String> {
         }
         from = std::mem::replace(&mut counts, next);
     }
-    output::phase("sim-end");
     // Closed now, so removing the logs after assembly frees their pages
     // there (on a thread) rather than at exit.
     drop(log);
@@ -596,7 +595,6 @@ fn run(args: RunArgs) -> Result<(), String> {
         complete: failures.is_none(),
     };
     let dir = staging.clone();
-    output::phase("assemble");
     let assembled = output::assemble(
         &s,
         &staging,
@@ -622,7 +620,6 @@ fn run(args: RunArgs) -> Result<(), String> {
             record.member_steps_per_second / 1e6
         );
     }
-    output::phase("assembled");
     if !args.no_charts {
         plot(&out, args.quiet)?;
     }

@@ -50,36 +50,6 @@ impl<T> Ctx<T> for io::Result<T> {
     }
 }
 
-/// Temporary: phase timing to stderr when ORGSIM_TIMING is set.
-pub fn phase(name: &str) {
-    use std::sync::OnceLock;
-    static T0: OnceLock<Option<std::time::Instant>> = OnceLock::new();
-    let t0 =
-        T0.get_or_init(|| std::env::var_os("ORGSIM_TIMING").map(|_| std::time::Instant::now()));
-    if let Some(t0) = t0 {
-        let mut ru: libc_rusage = unsafe { std::mem::zeroed() };
-        unsafe { getrusage(0, &mut ru) };
-        let cpu =
-            ru.ut[0] as f64 + ru.ut[1] as f64 * 1e-6 + ru.st[0] as f64 + ru.st[1] as f64 * 1e-6;
-        eprintln!(
-            "TIMING {name:>14} wall {:.3} cpu {:.3} (user {:.3} sys {:.3})",
-            t0.elapsed().as_secs_f64(),
-            cpu,
-            ru.ut[0] as f64 + ru.ut[1] as f64 * 1e-6,
-            ru.st[0] as f64 + ru.st[1] as f64 * 1e-6
-        );
-    }
-}
-#[repr(C)]
-struct libc_rusage {
-    ut: [i64; 2],
-    st: [i64; 2],
-    rest: [i64; 14],
-}
-unsafe extern "C" {
-    fn getrusage(who: i32, r: *mut libc_rusage) -> i32;
-}
-
 /// A number as written in CSVs: shortest exact form, empty when not finite.
 pub fn cell(x: f64) -> String {
     let mut s = String::new();
@@ -343,8 +313,8 @@ enum Piece {
 
 /// The `timeseries.csv` pieces of some of a variant's replications
 /// (`entries`, in replication order): where their kept rows lie, and rows
-/// formatted from the fragments of the others; `path` prefixes the files
-/// formatted rows spill to.
+/// formatted from the fragments of the others; `path` is the prefix of the
+/// files formatted rows spill to (`<path>.<piece>.part`).
 fn timeseries_pieces(
     s: &Scenario,
     variant: usize,
@@ -378,7 +348,11 @@ fn timeseries_pieces(
             continue;
         }
         let n = pieces.len();
-        let o = out.get_or_insert_with(|| Spill::new(path.with_extension(format!("{n}.part"))));
+        let o = out.get_or_insert_with(|| {
+            let mut name = path.as_os_str().to_owned();
+            name.push(format!(".{n}.part"));
+            Spill::new(name.into())
+        });
         let r = fragments.read(e)?;
         push_timeseries_rows(s, variant, r.replication, &r.series, &mut buf);
         if buf.len() > 1 << 15 {
@@ -485,18 +459,14 @@ fn write_timeseries(
             }
         }
     }
-    phase("ts-copied");
     // The text logs are this session's and read once: closed and removed
     // here, so freeing their cached pages stays off the main thread's path.
     for (log, f) in logs {
         drop(f);
         fs::remove_file(&log).map_err(|e| format!("cannot remove {}: {e}", log.display()))?;
     }
-    phase("ts-logs-removed");
     let f = out.into_inner().map_err(|e| cannot(&tmp, e.into_error()))?;
-    phase("ts-flushed");
     f.sync_all().map_err(|e| cannot(&tmp, e))?;
-    phase("ts-synced");
     Ok(format!("{:016x}", hash.digest()))
 }
 
@@ -755,7 +725,6 @@ pub fn assemble(
     };
     let mut samples: Vec<(String, Vec<Vec<f64>>)> = Vec::with_capacity(s.variants.len());
     let mut headline = Vec::with_capacity(s.variants.len());
-    phase("files-open");
     // The time series is most of the bytes: a thread writes it as the
     // windows of variants are built, then syncs it while the rest is written.
     let (tx, rx) = mpsc::sync_channel::<Vec<Piece>>(window);
@@ -816,7 +785,6 @@ pub fn assemble(
                     samples.push((s.variants[v].name.clone(), part.samples));
                     headline.push(part.headline);
                 }
-                phase("window-ts");
                 // Enough blocks of steps that every thread stays busy
                 // (whole variants when a window has plenty of them).
                 let blocks = if threads > 1 {
@@ -850,7 +818,6 @@ pub fn assemble(
                         },
                     )
                 });
-                phase("window-built");
                 for parts in aggregates {
                     for p in &parts? {
                         append_part(&mut aggregate, p)?;
@@ -866,7 +833,6 @@ pub fn assemble(
             }
         })();
         drop(tx);
-        phase("rest-built");
         let ts = ts
             .join()
             .unwrap_or_else(|_| Err("writing timeseries.csv failed".into()));
@@ -877,7 +843,6 @@ pub fn assemble(
     let ts = dir.join("timeseries.csv");
     fs::rename(dir.join("timeseries.csv.partial"), &ts)
         .map_err(|e| format!("cannot write {}: {e}", ts.display()))?;
-    phase("rest-written");
 
     // The fragment logs are no longer needed. Freeing their cached pages
     // takes a while, so they are removed on a thread while the files are
@@ -912,22 +877,18 @@ pub fn assemble(
     manifest.replications_per_variant = planned.to_vec();
     manifest.complete = manifest.failed.is_empty()
         && manifest.jobs.len() as u64 == planned.iter().map(|&n| u64::from(n)).sum::<u64>();
-    phase("checksummed");
     // The time series was synced by its writer.
     sync_all(
         dir,
         manifest.files.keys().filter(|n| *n != "timeseries.csv"),
     )?;
-    phase("synced");
     if let Some(removing) = removing {
         removing
             .join()
             .unwrap_or_else(|_| Err("removing the fragment logs failed".into()))?;
     }
-    phase("logs-removed");
     manifest.write(dir)?;
     publish(dir, final_dir).map_err(|e| e.to_string())?;
-    phase("published");
     Ok(Assembled {
         comparison,
         headline,
