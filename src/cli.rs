@@ -437,9 +437,23 @@ fn run(args: RunArgs) -> Result<(), String> {
         Done(Result<manifest::JobEntry, String>, engine::RunSummary),
         Failed(engine::JobFailure),
     }
-    let log = manifest::FragmentLog::open(&staging).map_err(|e| format!("error: {e}"))?;
+    let mut log = manifest::FragmentLog::open(&staging).map_err(|e| format!("error: {e}"))?;
+    if shard.is_none() {
+        // The worker also formats the job's time-series rows, so assembling
+        // the results copies them instead of formatting them alone. A
+        // shard is assembled by `merge`, from its fragments.
+        log = log.with_text(&staging).map_err(|e| format!("error: {e}"))?;
+    }
     let finish = |o: Outcome| match o {
-        Outcome::Done(r) => Finished::Done(log.append(&r), r.summary),
+        Outcome::Done(r) => {
+            let mut rows = String::new();
+            if log.keeps_text() {
+                // About ten bytes a cell.
+                rows.reserve(r.series.len() * 10);
+                output::push_timeseries_rows(&s, r.variant, r.replication, &r.series, &mut rows);
+            }
+            Finished::Done(log.append(&r, &rows), r.summary)
+        }
         Outcome::Failed(f) => Finished::Failed(f),
     };
 
@@ -500,6 +514,9 @@ fn run(args: RunArgs) -> Result<(), String> {
         }
         from = std::mem::replace(&mut counts, next);
     }
+    // Closed now, so removing the logs after assembly frees their pages
+    // there (on a thread) rather than at exit.
+    drop(log);
     rd.save().map_err(|e| format!("error: {e}"))?;
     bar.finish_and_clear();
     let wall = start.elapsed().as_secs_f64();

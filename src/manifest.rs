@@ -125,6 +125,20 @@ pub struct JobEntry {
     /// [`checksum`] of the fragment's bytes (series and summary, exactly).
     pub checksum: String,
     pub member_steps: u64,
+    /// This session's copy of the job's `timeseries.csv` rows, formatted on
+    /// the worker that ran it. Never saved: another session (resume) or a
+    /// merge formats them again from the exact fragment, into the same bytes.
+    #[serde(skip)]
+    pub text: Option<TextSpan>,
+}
+
+/// Where a job's formatted time-series rows lie in a session's text log
+/// (`file` relative to the run folder).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TextSpan {
+    pub file: String,
+    pub offset: u64,
+    pub len: u64,
 }
 
 /// A job that failed (panic or non-finite metric).
@@ -385,12 +399,32 @@ pub fn read_fragment(dir: &Path, e: &JobEntry) -> Result<JobResult, String> {
 /// appends after a record a kill may have cut short. A record is the
 /// fragment's length (u64, little-endian) then its bytes, written in one
 /// piece; workers encode in parallel and append under a lock.
+///
+/// With [`FragmentLog::with_text`], each job's time-series rows, formatted
+/// on its worker, also go to `jobs/log-<K>.txt`, so assembling the results
+/// only copies them. Only this session reads that log (the spans are not
+/// saved in the manifest), so it needs no checksum or sync.
 pub struct FragmentLog {
     file: String,
     out: Mutex<(File, u64)>,
+    text: Option<(String, Mutex<(File, u64)>)>,
 }
 
 impl FragmentLog {
+    /// Also keeps the jobs' formatted time-series rows (see above).
+    pub fn with_text(mut self, dir: &Path) -> Result<FragmentLog, String> {
+        let file = self.file.replace(".bin", ".txt");
+        let path = dir.join(&file);
+        let f = OpenOptions::new()
+            .create(true)
+            .truncate(true)
+            .write(true)
+            .open(&path)
+            .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+        self.text = Some((file, Mutex::new((f, 0))));
+        Ok(self)
+    }
+
     pub fn open(dir: &Path) -> Result<FragmentLog, String> {
         let jobs = dir.join("jobs");
         fs::create_dir_all(&jobs).map_err(|e| format!("cannot create {}: {e}", jobs.display()))?;
@@ -407,11 +441,33 @@ impl FragmentLog {
         Ok(FragmentLog {
             file,
             out: Mutex::new((f, 0)),
+            text: None,
         })
     }
 
-    /// Appends one finished job and gives its manifest entry.
-    pub fn append(&self, r: &JobResult) -> Result<JobEntry, String> {
+    /// Whether [`FragmentLog::append`] wants the job's formatted rows.
+    pub fn keeps_text(&self) -> bool {
+        self.text.is_some()
+    }
+
+    /// Appends one finished job and gives its manifest entry; `text`, its
+    /// formatted time-series rows, goes to the text log when there is one.
+    pub fn append(&self, r: &JobResult, text: &str) -> Result<JobEntry, String> {
+        let text = match &self.text {
+            Some((file, out)) if !text.is_empty() => {
+                let mut g = out.lock().unwrap_or_else(|p| p.into_inner());
+                let at = g.1;
+                g.0.write_all(text.as_bytes())
+                    .map_err(|e| format!("cannot write {file}: {e}"))?;
+                g.1 += text.len() as u64;
+                Some(TextSpan {
+                    file: file.clone(),
+                    offset: at,
+                    len: text.len() as u64,
+                })
+            }
+            _ => None,
+        };
         let bytes = encode(r);
         let sum = checksum(&bytes);
         let mut record = Vec::with_capacity(8 + bytes.len());
@@ -430,6 +486,7 @@ impl FragmentLog {
             len: bytes.len() as u64,
             checksum: sum,
             member_steps: r.member_steps,
+            text,
         })
     }
 }
@@ -545,6 +602,7 @@ impl RunDir {
                         len: rec.len() as u64,
                         checksum: checksum(rec),
                         member_steps: r.member_steps,
+                        text: None,
                     });
                 }
             }
@@ -657,7 +715,9 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("orgsim-log-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         let log = FragmentLog::open(&dir).unwrap();
-        let entries: Vec<JobEntry> = (0..3).map(|r| log.append(&job(1, r)).unwrap()).collect();
+        let entries: Vec<JobEntry> = (0..3)
+            .map(|r| log.append(&job(1, r), "").unwrap())
+            .collect();
         for e in &entries {
             let back = read_fragment(&dir, e).unwrap();
             assert_eq!((back.variant, back.replication), (e.variant, e.replication));
@@ -673,7 +733,7 @@ mod tests {
         assert!(read_fragment(&dir, &entries[2]).is_err());
         // A second session writes to a new log, never after the cut.
         let again = FragmentLog::open(&dir).unwrap();
-        let e = again.append(&job(0, 7)).unwrap();
+        let e = again.append(&job(0, 7), "").unwrap();
         assert_ne!(e.file, entries[0].file);
         assert_eq!(e.offset, 8);
         let _ = fs::remove_dir_all(&dir);

@@ -4,8 +4,9 @@
 //! so an interrupted run never leaves a complete-looking CSV behind.
 
 use std::fs::{self, File};
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 
 use serde::Serialize;
 
@@ -72,15 +73,9 @@ impl CsvFile {
     }
 
     fn line(&mut self, fields: &[&str]) -> Result<(), OutputError> {
-        let mut line = String::new();
-        for (i, f) in fields.iter().enumerate() {
-            if i > 0 {
-                line.push(',');
-            }
-            line.push_str(&csv_field(f));
-        }
-        line.push('\n');
-        self.out.write_all(line.as_bytes()).at(&self.tmp)
+        self.out
+            .write_all(csv_line(fields).as_bytes())
+            .at(&self.tmp)
     }
 
     /// Renames the complete file into place. It reaches the disk in
@@ -91,6 +86,19 @@ impl CsvFile {
         self.out.flush().at(&self.tmp)?;
         fs::rename(&self.tmp, &self.path).at(&self.path)
     }
+}
+
+/// One CSV line, fields quoted where needed.
+fn csv_line(fields: &[&str]) -> String {
+    let mut line = String::new();
+    for (i, f) in fields.iter().enumerate() {
+        if i > 0 {
+            line.push(',');
+        }
+        line.push_str(&csv_field(f));
+    }
+    line.push('\n');
+    line
 }
 
 fn csv_field(s: &str) -> String {
@@ -144,13 +152,9 @@ pub struct Assembled {
     pub headline: Vec<Vec<OnlineStats>>,
 }
 
-/// One variant's share of the result files, built on a worker.
-struct VariantPart {
-    /// Its `timeseries.csv` rows (in order, in several part files) and
-    /// `aggregate.csv` rows.
-    timeseries: Vec<Part>,
-    aggregate: Vec<Part>,
-    /// Its `summary.csv` rows.
+/// One variant's `summary.csv` rows and what the comparisons and the
+/// end-of-run table need of it, built on a worker.
+struct VariantSummary {
     summary: String,
     /// Per compared measure, one value per finished replication.
     samples: Vec<Vec<f64>>,
@@ -269,91 +273,224 @@ fn push_cell(buf: &mut String, x: f64) {
     }
 }
 
-/// The `timeseries.csv` rows of some of a variant's replications
-/// (`entries`, in replication order); `path` is where they spill.
-fn timeseries_part(
+/// Appends one replication's `timeseries.csv` rows to `buf`. The worker
+/// that ran the job calls it during the run (so formatting is spread over
+/// the threads along with the simulation); assembly calls it for jobs
+/// whose rows were not kept (resumed runs, merges): same bytes either way.
+pub fn push_timeseries_rows(
+    s: &Scenario,
+    variant: usize,
+    replication: u32,
+    series: &[f64],
+    buf: &mut String,
+) {
+    let k = s.model.metric_names().len();
+    let every = s.record_every.max(1) as usize;
+    let quoted = csv_field(&s.variants[variant].name);
+    for (step, row) in series.chunks_exact(k).enumerate() {
+        buf.push_str(&quoted);
+        let _ = write!(buf, ",{replication},{}", step * every);
+        for x in row {
+            buf.push(',');
+            push_cell(buf, *x);
+        }
+        buf.push('\n');
+    }
+}
+
+/// A stretch of `timeseries.csv`, in order.
+enum Piece {
+    /// Rows formatted during assembly.
+    Rows(Part),
+    /// Rows the workers formatted during the run: `len` bytes at `offset`
+    /// of a text log.
+    Kept {
+        path: PathBuf,
+        offset: u64,
+        len: u64,
+    },
+}
+
+/// The `timeseries.csv` pieces of some of a variant's replications
+/// (`entries`, in replication order): where their kept rows lie, and rows
+/// formatted from the fragments of the others; `path` is the prefix of the
+/// files formatted rows spill to (`<path>.<piece>.part`).
+fn timeseries_pieces(
     s: &Scenario,
     variant: usize,
     entries: &[JobEntry],
     fragment_dir: &(dyn Fn(&JobEntry) -> PathBuf + Sync),
-    path: PathBuf,
-) -> Result<Part, String> {
-    let k = s.model.metric_names().len();
-    let every = s.record_every.max(1) as usize;
-    let quoted = csv_field(&s.variants[variant].name);
+    path: &Path,
+) -> Result<Vec<Piece>, String> {
+    let mut pieces = Vec::new();
     let mut fragments = Fragments::new(fragment_dir);
-    let mut out = Spill::new(path);
-    let mut buf = String::with_capacity(1 << 16);
+    let mut out: Option<Spill> = None;
+    let mut buf = String::new();
     for e in entries {
+        if let Some(t) = &e.text {
+            if let Some(o) = out.take() {
+                pieces.push(Piece::Rows(o.finish(&mut buf)?));
+            }
+            let log = fragment_dir(e).join(&t.file);
+            match pieces.last_mut() {
+                // Neighbours in the log are read as one.
+                Some(Piece::Kept { path, offset, len })
+                    if *path == log && *offset + *len == t.offset =>
+                {
+                    *len += t.len
+                }
+                _ => pieces.push(Piece::Kept {
+                    path: log,
+                    offset: t.offset,
+                    len: t.len,
+                }),
+            }
+            continue;
+        }
+        let n = pieces.len();
+        let o = out.get_or_insert_with(|| {
+            let mut name = path.as_os_str().to_owned();
+            name.push(format!(".{n}.part"));
+            Spill::new(name.into())
+        });
         let r = fragments.read(e)?;
-        let rep = r.replication.to_string();
-        for (step, row) in r.series.chunks_exact(k).enumerate() {
-            buf.push_str(&quoted);
-            buf.push(',');
-            buf.push_str(&rep);
-            let _ = write!(buf, ",{}", step * every);
-            for x in row {
-                buf.push(',');
-                push_cell(&mut buf, *x);
-            }
-            buf.push('\n');
-            if buf.len() > 1 << 15 {
-                out.take(&mut buf)?;
-            }
+        push_timeseries_rows(s, variant, r.replication, &r.series, &mut buf);
+        if buf.len() > 1 << 15 {
+            o.take(&mut buf)?;
         }
     }
-    out.finish(&mut buf)
+    if let Some(o) = out.take() {
+        pieces.push(Piece::Rows(o.finish(&mut buf)?));
+    }
+    Ok(pieces)
 }
 
-/// Builds one variant's share of the files. Its time-series rows are
-/// formatted in a few chunks of replications in parallel (order does not
-/// matter there), while its per-step aggregates, which must see the
-/// replications in order, are computed alongside: so a run with few
-/// variants still uses every core.
-fn assemble_variant(
+/// A variant's `timeseries.csv` pieces, in chunks of replications formatted
+/// in parallel (`chunks`: so a run with few variants still uses every core).
+fn timeseries_of_variant(
     s: &Scenario,
     variant: usize,
     entries: &[JobEntry],
     fragment_dir: &(dyn Fn(&JobEntry) -> PathBuf + Sync),
     staging: &Path,
     chunks: usize,
-) -> Result<VariantPart, String> {
+) -> Result<Vec<Piece>, String> {
     let chunk = entries.len().div_ceil(chunks.max(1)).max(1);
-    // Per-step statistics are independent from step to step: blocks of
-    // steps are aggregated in parallel, each over every replication in order.
+    let pieces = entries
+        .par_chunks(chunk)
+        .enumerate()
+        .map(|(i, c)| {
+            let path = staging.join(format!("timeseries.csv.v{variant}.{i}"));
+            timeseries_pieces(s, variant, c, fragment_dir, &path)
+        })
+        .collect::<Result<Vec<Vec<Piece>>, String>>()?;
+    Ok(pieces.into_iter().flatten().collect())
+}
+
+/// Writes `timeseries.csv.partial` on its own thread from the variants'
+/// pieces as they come, in order; then syncs it (its disk writes overlap
+/// with the building of the other files) and gives its checksum, taken on
+/// the way. The caller renames it once every other part succeeded.
+fn write_timeseries(
+    dir: &Path,
+    header: &str,
+    variants: mpsc::Receiver<Vec<Piece>>,
+) -> Result<String, String> {
+    let tmp = dir.join("timeseries.csv.partial");
+    let cannot = |p: &Path, e: io::Error| format!("cannot write {}: {e}", p.display());
+    let mut out =
+        BufWriter::with_capacity(1 << 20, File::create(&tmp).map_err(|e| cannot(&tmp, e))?);
+    let mut hash = xxhash_rust::xxh3::Xxh3::new();
+    let mut put = |bytes: &[u8]| {
+        hash.update(bytes);
+        out.write_all(bytes).map_err(|e| cannot(&tmp, e))
+    };
+    put(header.as_bytes())?;
+    let mut logs: Vec<(PathBuf, File)> = Vec::new();
+    let mut buf = vec![0u8; 1 << 20];
+    // Copies a file's bytes from where it stands, `len` of them (all: None).
+    let mut copy = |f: &mut File,
+                    from: &Path,
+                    len: Option<u64>,
+                    put: &mut dyn FnMut(&[u8]) -> Result<(), String>| {
+        let mut left = len.unwrap_or(u64::MAX);
+        while left > 0 {
+            let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+            let n = f
+                .read(&mut buf[..want])
+                .map_err(|e| format!("cannot read {}: {e}", from.display()))?;
+            if n == 0 {
+                return match len {
+                    None => Ok(()),
+                    Some(_) => Err(format!(
+                        "cannot read {}: it is shorter than expected",
+                        from.display()
+                    )),
+                };
+            }
+            put(&buf[..n])?;
+            left -= n as u64;
+        }
+        Ok(())
+    };
+    for piece in variants.iter().flatten() {
+        match piece {
+            Piece::Rows(Part::Text(text)) => put(text.as_bytes())?,
+            Piece::Rows(Part::File(p)) => {
+                let mut f =
+                    File::open(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+                copy(&mut f, &p, None, &mut put)?;
+                fs::remove_file(&p).map_err(|e| cannot(&p, e))?;
+            }
+            Piece::Kept { path, offset, len } => {
+                let at = match logs.iter().position(|(p, _)| *p == path) {
+                    Some(i) => i,
+                    None => {
+                        let f = File::open(&path)
+                            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                        logs.push((path.clone(), f));
+                        logs.len() - 1
+                    }
+                };
+                let f = &mut logs[at].1;
+                f.seek(SeekFrom::Start(offset))
+                    .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                copy(f, &path, Some(len), &mut put)?;
+            }
+        }
+    }
+    // The text logs are this session's and read once: closed and removed
+    // here, so freeing their cached pages stays off the main thread's path.
+    for (log, f) in logs {
+        drop(f);
+        fs::remove_file(&log).map_err(|e| format!("cannot remove {}: {e}", log.display()))?;
+    }
+    let f = out.into_inner().map_err(|e| cannot(&tmp, e.into_error()))?;
+    f.sync_all().map_err(|e| cannot(&tmp, e))?;
+    Ok(format!("{:016x}", hash.digest()))
+}
+
+/// One variant's `aggregate.csv` rows. Per-step statistics are independent
+/// from step to step: `blocks` blocks of steps are aggregated in parallel,
+/// each over every replication in order.
+fn aggregate_of_variant(
+    s: &Scenario,
+    variant: usize,
+    entries: &[JobEntry],
+    fragment_dir: &(dyn Fn(&JobEntry) -> PathBuf + Sync),
+    staging: &Path,
+    blocks: usize,
+) -> Result<Vec<Part>, String> {
     let steps = crate::engine::recorded_steps(s);
-    let per_block = steps.div_ceil(chunks.clamp(1, steps.max(1))).max(1);
-    let ((timeseries, aggregate), rest) = rayon::join(
-        || {
-            rayon::join(
-                || {
-                    entries
-                        .par_chunks(chunk)
-                        .enumerate()
-                        .map(|(i, c)| {
-                            let path = staging.join(format!("timeseries.csv.v{variant}.{i}.part"));
-                            timeseries_part(s, variant, c, fragment_dir, path)
-                        })
-                        .collect::<Result<Vec<Part>, String>>()
-                },
-                || {
-                    (0..steps.div_ceil(per_block))
-                        .into_par_iter()
-                        .map(|b| {
-                            let range = b * per_block..((b + 1) * per_block).min(steps);
-                            let path = staging.join(format!("aggregate.csv.v{variant}.{b}.part"));
-                            aggregate_part(s, variant, entries, fragment_dir, range, path)
-                        })
-                        .collect::<Result<Vec<Part>, String>>()
-                },
-            )
-        },
-        || summarize_variant(s, variant, entries, fragment_dir),
-    );
-    let mut part = rest?;
-    part.timeseries = timeseries?;
-    part.aggregate = aggregate?;
-    Ok(part)
+    let per_block = steps.div_ceil(blocks.clamp(1, steps.max(1))).max(1);
+    (0..steps.div_ceil(per_block))
+        .into_par_iter()
+        .map(|b| {
+            let range = b * per_block..((b + 1) * per_block).min(steps);
+            let path = staging.join(format!("aggregate.csv.v{variant}.{b}.part"));
+            aggregate_part(s, variant, entries, fragment_dir, range, path)
+        })
+        .collect()
 }
 
 /// The `aggregate.csv` rows of recorded steps `steps` of a variant, from
@@ -416,7 +553,7 @@ fn summarize_variant(
     variant: usize,
     entries: &[JobEntry],
     fragment_dir: &(dyn Fn(&JobEntry) -> PathBuf + Sync),
-) -> Result<VariantPart, String> {
+) -> Result<VariantSummary, String> {
     let metrics = s.model.metric_names();
     let k = metrics.len();
     let quoted = csv_field(&s.variants[variant].name);
@@ -457,9 +594,7 @@ fn summarize_variant(
             a.push(*x);
         }
     }
-    Ok(VariantPart {
-        timeseries: Vec::new(),
-        aggregate: Vec::new(),
+    Ok(VariantSummary {
         summary,
         samples,
         headline,
@@ -551,10 +686,9 @@ pub fn assemble(
     let dir = staging;
     let err = |e: OutputError| e.to_string();
     let metrics = s.model.metric_names();
-    let mut timeseries = CsvFile::create(dir, "timeseries.csv").map_err(err)?;
     let mut header = vec!["variant", "replication", "step"];
     header.extend(metrics.iter().copied());
-    timeseries.line(&header).map_err(err)?;
+    let ts_header = csv_line(&header);
     let mut summary = CsvFile::create(dir, "summary.csv").map_err(err)?;
     let summary_head = summary_header(s);
     summary
@@ -591,80 +725,140 @@ pub fn assemble(
     };
     let mut samples: Vec<(String, Vec<Vec<f64>>)> = Vec::with_capacity(s.variants.len());
     let mut headline = Vec::with_capacity(s.variants.len());
-    for first in (0..s.variants.len()).step_by(window) {
-        let last = (first + window).min(s.variants.len());
-        let parts: Vec<Result<VariantPart, String>> = pool.install(|| {
-            (first..last)
-                .into_par_iter()
-                .map(|v| assemble_variant(s, v, by_variant[v], fragment_dir, dir, chunks))
-                .collect()
-        });
-        for (v, part) in (first..last).zip(parts) {
-            let part = part?;
-            for p in &part.timeseries {
-                append_part(&mut timeseries, p)?;
+    // The time series is most of the bytes: a thread writes it as the
+    // windows of variants are built, then syncs it while the rest is written.
+    let (tx, rx) = mpsc::sync_channel::<Vec<Piece>>(window);
+    let mut tx = Some(tx);
+    let (built, ts_sum) = std::thread::scope(|scope| {
+        let ts = scope.spawn(|| write_timeseries(dir, &ts_header, rx));
+        let built = (|| -> Result<Vec<ComparisonRow>, String> {
+            let mut rest = None;
+            for first in (0..s.variants.len()).step_by(window) {
+                let last = (first + window).min(s.variants.len());
+                // In a run, the workers formatted the time-series rows:
+                // these pieces only say where they lie. Summaries are one
+                // light pass over the fragments.
+                let (pieces, summaries) = pool.install(|| {
+                    rayon::join(
+                        || {
+                            (first..last)
+                                .into_par_iter()
+                                .map(|v| {
+                                    timeseries_of_variant(
+                                        s,
+                                        v,
+                                        by_variant[v],
+                                        fragment_dir,
+                                        dir,
+                                        chunks,
+                                    )
+                                })
+                                .collect::<Vec<_>>()
+                        },
+                        || {
+                            (first..last)
+                                .into_par_iter()
+                                .map(|v| summarize_variant(s, v, by_variant[v], fragment_dir))
+                                .collect::<Vec<_>>()
+                        },
+                    )
+                });
+                for p in pieces {
+                    let p = p?;
+                    if tx.as_ref().is_none_or(|to| to.send(p).is_err()) {
+                        // The writer stopped: its error is reported first.
+                        return Err("writing timeseries.csv stopped".into());
+                    }
+                }
+                if last == s.variants.len() {
+                    // All sent: the writer finishes and syncs the file
+                    // while the last aggregates are built.
+                    tx = None;
+                }
+                for (v, part) in (first..last).zip(summaries) {
+                    let part = part?;
+                    summary
+                        .out
+                        .write_all(part.summary.as_bytes())
+                        .at(&summary.tmp)
+                        .map_err(err)?;
+                    samples.push((s.variants[v].name.clone(), part.samples));
+                    headline.push(part.headline);
+                }
+                // Enough blocks of steps that every thread stays busy
+                // (whole variants when a window has plenty of them).
+                let blocks = if threads > 1 {
+                    (3 * threads).div_ceil(last - first)
+                } else {
+                    1
+                };
+                // The last window's aggregates are built beside the
+                // comparisons and the small files, which need every sample.
+                let samples = &samples;
+                let (aggregates, tail) = pool.install(|| {
+                    rayon::join(
+                        || {
+                            (first..last)
+                                .into_par_iter()
+                                .map(|v| {
+                                    aggregate_of_variant(
+                                        s,
+                                        v,
+                                        by_variant[v],
+                                        fragment_dir,
+                                        dir,
+                                        blocks,
+                                    )
+                                })
+                                .collect::<Vec<_>>()
+                        },
+                        || {
+                            (last == s.variants.len())
+                                .then(|| write_rest(s, dir, samples, planned, record))
+                        },
+                    )
+                });
+                for parts in aggregates {
+                    for p in &parts? {
+                        append_part(&mut aggregate, p)?;
+                    }
+                }
+                rest = rest.or(tail);
             }
-            for p in &part.aggregate {
-                append_part(&mut aggregate, p)?;
-            }
-            summary
-                .out
-                .write_all(part.summary.as_bytes())
-                .at(&summary.tmp)
-                .map_err(err)?;
-            samples.push((s.variants[v].name.clone(), part.samples));
-            headline.push(part.headline);
-        }
-    }
-    // The time series is most of the bytes: it is closed, synced and
-    // checksummed on its own thread while the other files are written.
-    let ts_path = timeseries.path.clone();
-    let (rest, ts_sum) = std::thread::scope(|scope| {
-        let ts = scope.spawn(move || -> Result<String, String> {
-            timeseries.finish().map_err(|e| e.to_string())?;
-            checksum_file(&ts_path).map_err(|e| format!("cannot read {}: {e}", ts_path.display()))
-        });
-        let rest = (|| -> Result<Vec<ComparisonRow>, String> {
             summary.finish().map_err(err)?;
             aggregate.finish().map_err(err)?;
-
-            let compared: Vec<(String, Better)> = compared_metrics(s)
-                .into_iter()
-                .map(|(n, b, _)| (n, b))
-                .collect();
-            let comparison = compare_pairs(&compared, &samples, &compared_pairs(s.variants.len()));
-            write_comparison(dir, &comparison).map_err(err)?;
-            write_summary_stats(dir, &compared, &samples).map_err(err)?;
-            if let Some(target) = &s.target_ci {
-                let at = compared.iter().position(|(n, _)| *n == target.metric);
-                write_adaptive(s, dir, target, planned, &samples, at).map_err(err)?;
+            match rest {
+                Some(rest) => rest,
+                None => pool.install(|| write_rest(s, dir, &samples, planned, record)),
             }
-            write_atomic(
-                &dir.join("scenario.resolved.toml"),
-                s.resolved_toml().as_bytes(),
-            )
-            .map_err(err)?;
-            write_variants(s, dir).map_err(err)?;
-            write_events(s, dir).map_err(err)?;
-            if s.model == ModelKind::Org {
-                write_organization(s, dir).map_err(err)?;
-            }
-            let json = serde_json::to_string_pretty(record).unwrap_or_default();
-            write_atomic(&dir.join("run.json"), json.as_bytes()).map_err(err)?;
-            Ok(comparison)
         })();
+        drop(tx);
         let ts = ts
             .join()
             .unwrap_or_else(|_| Err("writing timeseries.csv failed".into()));
-        (rest, ts)
+        (built, ts)
     });
-    let comparison = rest?;
     let ts_sum = ts_sum?;
+    let comparison = built?;
+    let ts = dir.join("timeseries.csv");
+    fs::rename(dir.join("timeseries.csv.partial"), &ts)
+        .map_err(|e| format!("cannot write {}: {e}", ts.display()))?;
 
+    // The fragment logs are no longer needed. Freeing their cached pages
+    // takes a while, so they are removed on a thread while the files are
+    // checksummed and synced, out of the way under a `.partial` name.
     let jobs = dir.join("jobs");
-    if jobs.exists() {
-        fs::remove_dir_all(&jobs).map_err(|e| format!("cannot remove {}: {e}", jobs.display()))?;
-    }
+    let trash = dir.join("jobs.partial");
+    let _ = fs::remove_dir_all(&trash);
+    let removing = if jobs.exists() {
+        fs::rename(&jobs, &trash).map_err(|e| format!("cannot remove {}: {e}", jobs.display()))?;
+        Some(std::thread::spawn(move || {
+            fs::remove_dir_all(&trash)
+                .map_err(|e| format!("cannot remove {}: {e}", trash.display()))
+        }))
+    } else {
+        None
+    };
     manifest.files.clear();
     let mut names: Vec<String> = fs::read_dir(dir)
         .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
@@ -683,13 +877,67 @@ pub fn assemble(
     manifest.replications_per_variant = planned.to_vec();
     manifest.complete = manifest.failed.is_empty()
         && manifest.jobs.len() as u64 == planned.iter().map(|&n| u64::from(n)).sum::<u64>();
-    sync_all(dir, manifest.files.keys())?;
+    // The time series was synced by its writer.
+    sync_all(
+        dir,
+        manifest.files.keys().filter(|n| *n != "timeseries.csv"),
+    )?;
+    if let Some(removing) = removing {
+        removing
+            .join()
+            .unwrap_or_else(|_| Err("removing the fragment logs failed".into()))?;
+    }
     manifest.write(dir)?;
     publish(dir, final_dir).map_err(|e| e.to_string())?;
     Ok(Assembled {
         comparison,
         headline,
     })
+}
+
+/// The files written from the samples and the scenario alone: the
+/// comparisons (rank tests over every pair) beside the small files.
+fn write_rest(
+    s: &Scenario,
+    dir: &Path,
+    samples: &[(String, Vec<Vec<f64>>)],
+    planned: &[u32],
+    record: &RunRecord,
+) -> Result<Vec<ComparisonRow>, String> {
+    let err = |e: OutputError| e.to_string();
+    let compared: Vec<(String, Better)> = compared_metrics(s)
+        .into_iter()
+        .map(|(n, b, _)| (n, b))
+        .collect();
+    let (comparison, files) = rayon::join(
+        || -> Result<Vec<ComparisonRow>, String> {
+            let pairs = compared_pairs(s.variants.len());
+            let comparison = compare_pairs(&compared, samples, &pairs);
+            write_comparison(dir, &comparison).map_err(err)?;
+            Ok(comparison)
+        },
+        || -> Result<(), String> {
+            write_summary_stats(dir, &compared, samples).map_err(err)?;
+            if let Some(target) = &s.target_ci {
+                let at = compared.iter().position(|(n, _)| *n == target.metric);
+                write_adaptive(s, dir, target, planned, samples, at).map_err(err)?;
+            }
+            write_atomic(
+                &dir.join("scenario.resolved.toml"),
+                s.resolved_toml().as_bytes(),
+            )
+            .map_err(err)?;
+            write_variants(s, dir).map_err(err)?;
+            write_events(s, dir).map_err(err)?;
+            if s.model == ModelKind::Org {
+                write_organization(s, dir).map_err(err)?;
+            }
+            let json = serde_json::to_string_pretty(record).unwrap_or_default();
+            write_atomic(&dir.join("run.json"), json.as_bytes()).map_err(err)
+        },
+    );
+    files?;
+    comparison
 }
 
 /// The statistics across replications that `aggregate.csv` (per step)
