@@ -9,6 +9,9 @@
 # Default: scenarios/delegation-sweep.toml with 400 replications (2,000 jobs
 # of 120 members x 200 steps), 5 runs each, 1 vs 2 threads, no charts.
 # The runs alternate (1, N, 1, N, ...) so a change in load hits both alike.
+# Each run writes a new results folder: the previous run's folder is removed
+# before the clock starts (OVERWRITE=1 times `--force` over it instead, which
+# adds deleting 67 MB of old results, about 50 ms on this disk, to both).
 # ORGSIM_BIN=path measures another build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +28,9 @@ trap 'rm -rf "$out"' EXIT
 time_one() {
     local t=$1
     shift
+    if [ -z "${OVERWRITE:-}" ]; then
+        rm -rf "$out/t$t"
+    fi
     /usr/bin/time -f "%e %U %S" -o "$out/time" \
         "$bin" run scenarios/delegation-sweep.toml --replications 400 --threads "$t" \
         --quiet --force --no-charts --out "$out/t$t" "$@"
