@@ -125,7 +125,11 @@ fn finished_jobs(jobs: &Path) -> usize {
         return 0;
     };
     let mut n = 0;
-    for e in dir.flatten() {
+    // Fragment logs only (`log-K.bin`); `log-K.txt` holds formatted rows.
+    for e in dir
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "bin"))
+    {
         let bytes = std::fs::read(e.path()).unwrap_or_default();
         let mut at = 0usize;
         while at + 8 <= bytes.len() {
