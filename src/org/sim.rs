@@ -1400,17 +1400,28 @@ impl Organization {
         }
     }
 
-    /// Posts above the teams' own (all posts when the blocks have none) serve
-    /// their queues and coach, on this replication's own stream.
-    #[inline(never)]
-    fn serve_upper_posts(&mut self) {
-        let from = self.team_post_count;
-        if self.outage || from as usize == self.posts.len() {
-            return;
-        }
-        let n = self.posts.len() as u32;
-        let d = self.d;
-        let n_workers = self.n_workers;
+    /// The organization split for a step's views: `Shared` (read-only)
+    /// with the posts from `upper0` on, `Part` (mutable) with the posts
+    /// before them, their manager seats and every working member; `upper0`
+    /// = all posts leaves every post mutable. `f` also gets the
+    /// replication's stream and the upper posts' counts.
+    fn with_parts<R>(
+        &mut self,
+        upper0: u32,
+        f: impl FnOnce(&Shared, Part, &mut Stream, &mut BlockOut) -> R,
+    ) -> R {
+        let member = MemberConsts::new(self);
+        let quiet_share = self.quiet_share();
+        let (d, n_workers) = (self.d, self.n_workers);
+        // Manager seats follow the working members' in post order.
+        let m = if self.p.dedicated_leaders == 1 {
+            upper0 as usize
+        } else {
+            0
+        };
+        let (posts, upper) = self.posts.split_at_mut(upper0 as usize);
+        let (workers, managers) = self.seats.split_at_mut(n_workers);
+        let (wskill, mskill) = self.skill.split_at_mut(n_workers * d);
         let sh = Shared {
             p: &self.p,
             d,
@@ -1421,31 +1432,41 @@ impl Organization {
             team_posts: &self.team_posts,
             children: &self.children,
             team_overhead: &self.team_overhead,
-            upper0: n,
-            upper: &[],
-            member: MemberConsts::new(self),
+            upper0,
+            upper,
+            member,
             key: self.block_key,
-            quiet_share: self.quiet_share(),
+            quiet_share,
         };
-        let (workers, managers) = self.seats.split_at_mut(n_workers);
-        let (wskill, mskill) = self.skill.split_at_mut(n_workers * d);
         let part = Part {
             w0: 0,
             workers,
             wskill,
             task_size: &mut self.task_size[..n_workers],
             p0: 0,
-            posts: &mut self.posts,
-            managers,
-            mskill,
+            posts,
+            managers: &mut managers[..m],
+            mskill: &mut mskill[..m * d],
             t0: 0,
             overhead_next: &mut self.team_overhead_next,
             latency: &mut self.team_latency,
         };
-        let rng = self.rng.clone();
-        let mut view = View::new(&sh, part, rng, &mut self.upper_out);
-        view.serve_posts(from, n);
-        self.rng = view.rng;
+        f(&sh, part, &mut self.rng, &mut self.upper_out)
+    }
+
+    /// Posts above the teams' own (all posts when the blocks have none) serve
+    /// their queues and coach, on this replication's own stream.
+    #[inline(never)]
+    fn serve_upper_posts(&mut self) {
+        let (from, n) = (self.team_post_count, self.posts.len() as u32);
+        if self.outage || from == n {
+            return;
+        }
+        self.with_parts(n, |sh, part, rng, out| {
+            let mut view = View::new(sh, part, rng.clone(), out);
+            view.serve_posts(from, n);
+            *rng = view.rng;
+        });
     }
 
     /// A post's share of `decision_capacity` when every post is of one kind
@@ -1464,49 +1485,12 @@ impl Organization {
     /// teams is applied in block order.
     #[inline(never)]
     fn step_blocks(&mut self) {
-        let l = self.team_post_count;
         let d = self.d;
-        let n_workers = self.n_workers;
-        let dedicated = self.p.dedicated_leaders == 1 && l > 0;
         let mut blocks = std::mem::take(&mut self.blocks);
-        {
-            let member = MemberConsts::new(self);
-            let quiet_share = self.quiet_share();
-            let (posts, upper) = self.posts.split_at_mut(l as usize);
-            let sh = Shared {
-                p: &self.p,
-                d,
-                n_workers: n_workers as u32,
-                step: self.step,
-                outage: self.outage,
-                team_start: &self.team_start,
-                team_posts: &self.team_posts,
-                children: &self.children,
-                team_overhead: &self.team_overhead,
-                upper0: l,
-                upper,
-                member,
-                key: self.block_key,
-                quiet_share,
-            };
-            let (workers, managers) = self.seats.split_at_mut(n_workers);
-            let (wskill, mskill) = self.skill.split_at_mut(n_workers * d);
-            let m = if dedicated { l as usize } else { 0 };
-            let part = Part {
-                w0: 0,
-                workers,
-                wskill,
-                task_size: &mut self.task_size[..n_workers],
-                p0: 0,
-                posts,
-                managers: &mut managers[..m],
-                mskill: &mut mskill[..m * d],
-                t0: 0,
-                overhead_next: &mut self.team_overhead_next,
-                latency: &mut self.team_latency,
-            };
-            per_domains!(d, fn run_blocks(&sh, &mut blocks, part));
-        }
+        self.with_parts(
+            self.team_post_count,
+            |sh, part, _, _| per_domains!(d, fn run_blocks(sh, &mut blocks, part)),
+        );
         for b in &blocks {
             self.merge_out(&b.out);
             for &(post, s) in &b.out.enqueue {
