@@ -1403,14 +1403,20 @@ impl Organization {
     /// The organization split for a step's views: `Shared` (read-only)
     /// with the posts from `upper0` on, `Part` (mutable) with the posts
     /// before them, their manager seats and every working member; `upper0`
-    /// = all posts leaves every post mutable. `f` also gets the
+    /// = all posts leaves every post mutable. `members`: the members will
+    /// work (the member loop's constants are needed). `f` also gets the
     /// replication's stream and the upper posts' counts.
     fn with_parts<R>(
         &mut self,
         upper0: u32,
+        members: bool,
         f: impl FnOnce(&Shared, Part, &mut Stream, &mut BlockOut) -> R,
     ) -> R {
-        let member = MemberConsts::new(self);
+        let member = if members {
+            MemberConsts::new(self)
+        } else {
+            MemberConsts::default()
+        };
         let quiet_share = self.quiet_share();
         let (d, n_workers) = (self.d, self.n_workers);
         // Manager seats follow the working members' in post order.
@@ -1462,7 +1468,7 @@ impl Organization {
         if self.outage || from == n {
             return;
         }
-        self.with_parts(n, |sh, part, rng, out| {
+        self.with_parts(n, false, |sh, part, rng, out| {
             let mut view = View::new(sh, part, rng.clone(), out);
             view.serve_posts(from, n);
             *rng = view.rng;
@@ -1489,6 +1495,7 @@ impl Organization {
         let mut blocks = std::mem::take(&mut self.blocks);
         self.with_parts(
             self.team_post_count,
+            true,
             |sh, part, _, _| per_domains!(d, fn run_blocks(sh, &mut blocks, part)),
         );
         for b in &blocks {

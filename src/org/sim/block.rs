@@ -146,7 +146,7 @@ fn team_post_layout(org: &Organization) -> Option<u32> {
 }
 
 /// The member loop's constants for one step.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Default)]
 pub(super) struct MemberConsts {
     lam_whole: u32,
     arrival_thr: u64,
