@@ -980,12 +980,15 @@ impl<'s, 'a> View<'s, 'a> {
         }
         self.rng = rng;
         (sum.backlog, sum.blocked, sum.members) = (backlog as f64, blocked_n, members);
+
         self.out.sums.merge(&sum);
     }
 }
 
 /// Puts a person in `seat`: a new hire, or (at the start) an existing
-/// member, with the manager premium for a manager.
+/// member, with the manager premium for a manager. Rare in a step: kept
+/// out of the member loop's code.
+#[inline(never)]
 pub(super) fn populate_seat(
     p: &OrgParams,
     seat: &mut Seat,
