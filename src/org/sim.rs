@@ -1023,7 +1023,7 @@ impl Organization {
             let s = (lo + i) as u32;
             for dom in 0..D {
                 if s != holders[dom] {
-                    offer_k(&mut best[dom], sk[dom] + seat.leadership, s);
+                    offer(&mut best[dom], sk[dom] + seat.leadership, s);
                 }
             }
         }
@@ -1060,7 +1060,7 @@ impl Organization {
                     for (i, seat) in self.seats[lo..hi].iter().enumerate() {
                         let s = (lo + i) as u32;
                         if seat.occupied && s != holder {
-                            offer(&mut best, k, skill[i * d + dom] + seat.leadership, s);
+                            offer(&mut best[..k], skill[i * d + dom] + seat.leadership, s);
                         }
                     }
                 } else {
@@ -1070,7 +1070,7 @@ impl Organization {
                         let s = (lo + i) as u32;
                         if seat.occupied && s != holder {
                             let skill = sk.iter().sum::<f32>() / d as f32;
-                            offer(&mut best, k, skill + seat.leadership, s);
+                            offer(&mut best[..k], skill + seat.leadership, s);
                         }
                     }
                 }
@@ -1078,7 +1078,7 @@ impl Organization {
                 for &c in &self.children[p.children.0 as usize..p.children.1 as usize] {
                     let s = self.posts[c as usize].holder;
                     if s != NONE && s != holder && self.seats[s as usize].occupied {
-                        offer(&mut best, k, self.candidate_score(dom, s), s);
+                        offer(&mut best[..k], self.candidate_score(dom, s), s);
                     }
                 }
             }
@@ -1728,25 +1728,13 @@ fn hazard_bound(quit_rate: f32, quit_sens: f32) -> f32 {
     quit_rate * (quit_sens * 0.5).exp() * 1.001 + f32::MIN_POSITIVE
 }
 
-/// Offers candidate `s` with `score` to the best `k` (best first; ties keep
-/// the earlier candidate).
+/// Offers candidate `s` with `score` to `best`, the best so far (best
+/// first; ties keep the earlier candidate).
 #[inline(always)]
-fn offer(best: &mut [(f32, u32); MAX_BACKUPS], k: usize, score: f32, s: u32) {
+fn offer(best: &mut [(f32, u32)], score: f32, s: u32) {
+    let k = best.len();
     if score > best[k - 1].0 {
         let mut i = k - 1;
-        while i > 0 && score > best[i - 1].0 {
-            best[i] = best[i - 1];
-            i -= 1;
-        }
-        best[i] = (score, s);
-    }
-}
-
-/// As [`offer`], with `K` fixed.
-#[inline(always)]
-fn offer_k<const K: usize>(best: &mut [(f32, u32); K], score: f32, s: u32) {
-    if score > best[K - 1].0 {
-        let mut i = K - 1;
         while i > 0 && score > best[i - 1].0 {
             best[i] = best[i - 1];
             i -= 1;
