@@ -612,6 +612,9 @@ impl<'s, 'a> View<'s, 'a> {
             // A team post coaches a team member: a working member's seat.
             let t = team as usize;
             let (lo, hi) = (self.sh.team_start[t], self.sh.team_start[t + 1]);
+            if lo == hi {
+                return; // a team with no seats (possible in an org chart)
+            }
             let c = lo + index32(x, hi - lo);
             let i = (c - self.part.w0) as usize;
             let seat = &mut self.part.workers[i];
