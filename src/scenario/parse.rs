@@ -878,6 +878,23 @@ impl Cx<'_> {
                 );
                 continue;
             }
+            // Each grid value once: a repeat would make two variants with
+            // one name (and -0 equals 0).
+            if !lhs
+                && let Some(dup) = values
+                    .iter()
+                    .enumerate()
+                    .find(|&(i, x)| values[..i].contains(x))
+                    .map(|(_, x)| *x)
+            {
+                self.error(
+                    v.span(),
+                    &path,
+                    format!("the value {} is listed twice", fmt_num(dup)),
+                    Some("list each value once".into()),
+                );
+                continue;
+            }
             out.push((spec.name, values));
         }
         if lhs && let Some(n) = points {
