@@ -107,14 +107,20 @@ fn parallel_blocks_allocate_nothing() {
         .start_handler(|_| COUNT_HERE.with(|c| c.set(Some(&POOL_ALLOCS))))
         .build()
         .unwrap();
-    for s in [Structure::Hierarchy, Structure::Peer] {
+    // The last: heavy turnover, so the blocks queue many departures.
+    for (s, quit_rate, quit_sensitivity) in [
+        (Structure::Hierarchy, 0.02, 4.0),
+        (Structure::Peer, 0.02, 4.0),
+        (Structure::Hierarchy, 0.5, 20.0),
+    ] {
         let mut p = OrgParams::default();
         for (k, v) in s.preset() {
             p.set(k, *v);
         }
         p.members = 20_000;
         p.consensus = 0.3;
-        p.quit_rate = 0.02;
+        p.quit_rate = quit_rate;
+        p.quit_sensitivity = quit_sensitivity;
         let events = [Event {
             kind: EventKind::Departure(Target::Leaders {
                 share: 0.3,

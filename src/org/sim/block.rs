@@ -49,10 +49,12 @@ pub(super) struct BlockOut {
 }
 
 impl BlockOut {
-    fn with_capacity(n: usize) -> Self {
+    /// Room for the most a step can queue: one decision per working member,
+    /// and every working member and team manager leaving.
+    fn with_capacity(members: usize, managers: usize) -> Self {
         BlockOut {
-            enqueue: Vec::with_capacity(n),
-            depart: Vec::with_capacity(n),
+            enqueue: Vec::with_capacity(members),
+            depart: Vec::with_capacity(members + managers),
             ..BlockOut::default()
         }
     }
@@ -91,11 +93,15 @@ pub(super) fn plan(org: &Organization) -> (Vec<Block>, u32) {
         let size = (org.team_start[t + 1] - org.team_start[t0]) as usize;
         if size >= BLOCK_SEATS || t + 1 == teams {
             let seats = (org.team_start[t0], org.team_start[t + 1]);
+            let posts = (post_start(t0), post_start(t + 1));
             blocks.push(Block {
                 teams: (t0 as u32, t as u32 + 1),
                 seats,
-                posts: (post_start(t0), post_start(t + 1)),
-                out: BlockOut::with_capacity((seats.1 - seats.0) as usize),
+                posts,
+                out: BlockOut::with_capacity(
+                    (seats.1 - seats.0) as usize,
+                    (posts.1 - posts.0) as usize,
+                ),
             });
             t0 = t + 1;
         }
