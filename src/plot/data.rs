@@ -390,19 +390,31 @@ struct Table {
     rows: Vec<(u64, Vec<String>)>,
 }
 
+/// A CSV reader with its trimmed header and the column of each name.
+type OpenCsv = (
+    csv::Reader<std::fs::File>,
+    Vec<String>,
+    HashMap<String, usize>,
+);
+
+/// Opens `path` as CSV (a fixed number of fields per row) and reads its header.
+fn open_csv(path: &Path) -> Result<OpenCsv, PlotError> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .from_path(path)
+        .map_err(|e| csv_err(path, e))?;
+    let headers: Vec<String> = rdr
+        .headers()
+        .map_err(|e| csv_err(path, e))?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    let index = header_index(path, &headers)?;
+    Ok((rdr, headers, index))
+}
+
 impl Table {
     fn read(path: &Path) -> Result<Table, PlotError> {
-        let mut rdr = csv::ReaderBuilder::new()
-            .flexible(false)
-            .from_path(path)
-            .map_err(|e| csv_err(path, e))?;
-        let headers: Vec<String> = rdr
-            .headers()
-            .map_err(|e| csv_err(path, e))?
-            .iter()
-            .map(|h| h.trim().to_string())
-            .collect();
-        let index = header_index(path, &headers)?;
+        let (mut rdr, headers, index) = open_csv(path)?;
         let mut rows = Vec::new();
         for rec in rdr.records() {
             let rec = rec.map_err(|e| csv_err(path, e))?;
@@ -523,16 +535,7 @@ struct Stream {
 
 impl Stream {
     fn open(path: &Path) -> Result<Stream, PlotError> {
-        let mut rdr = csv::ReaderBuilder::new()
-            .from_path(path)
-            .map_err(|e| csv_err(path, e))?;
-        let headers: Vec<String> = rdr
-            .headers()
-            .map_err(|e| csv_err(path, e))?
-            .iter()
-            .map(|h| h.trim().to_string())
-            .collect();
-        let index = header_index(path, &headers)?;
+        let (rdr, headers, index) = open_csv(path)?;
         Ok(Stream {
             path: path.to_path_buf(),
             rdr,
