@@ -246,6 +246,8 @@ mod tests {
         assert!((p90.estimate() - 10f64.ln()).abs() < 0.06);
     }
 
+    type Draw = dyn Fn(&mut Xoshiro256PlusPlus, usize) -> f64;
+
     /// The textbook push (a search for the cell, then moving the markers
     /// above it): the branch-free one must agree with it bit for bit.
     fn push_by_search(e: &mut P2Quantile, x: f64) {
@@ -294,7 +296,7 @@ mod tests {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(11);
         // Continuous values, few distinct values (ties with the markers),
         // signed zeros, a trend and outliers.
-        let draws: [&dyn Fn(&mut Xoshiro256PlusPlus, usize) -> f64; 5] = [
+        let draws: [&Draw; 5] = [
             &|r, _| r.random::<f64>(),
             &|r, _| f64::from(r.random_range(0..4u8)),
             &|r, _| if r.random::<bool>() { 0.0 } else { -0.0 },
