@@ -71,9 +71,11 @@ fn main() {
     });
     let ms = (org.members() * steps) as f64;
     println!(
-        "{} {} members × {steps} steps, {threads} thread(s), {} blocks: {:.3} s, {:.2} M member-steps/s",
+        "{} {} members ({} teams, {} posts) × {steps} steps, {threads} thread(s), {} blocks: {:.3} s, {:.2} M member-steps/s",
         structure.name(),
         org.members(),
+        org.teams(),
+        org.posts(),
         org.blocks(),
         secs,
         ms / secs / 1e6

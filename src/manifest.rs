@@ -359,6 +359,53 @@ pub fn decode(bytes: &[u8]) -> Option<JobResult> {
     })
 }
 
+/// Bytes before a fragment's series: magic, variant, replication, member-steps
+/// and the series' length (see [`encode`]).
+const SERIES_AT: u64 = 8 + 8 + 4 + 8 + 8;
+
+/// Reads values `range` of a fragment's series (of `len` values in all) from
+/// an open log at `path` into `out`, without reading, checking or decoding
+/// the rest. Only for a pass that runs beside one that reads and checks
+/// every fragment whole (assembly's summaries): the header is checked here,
+/// the checksum there.
+pub fn read_series_range(
+    f: &File,
+    path: &Path,
+    e: &JobEntry,
+    len: usize,
+    range: std::ops::Range<usize>,
+    out: &mut Vec<f64>,
+) -> Result<(), String> {
+    use std::os::unix::fs::FileExt;
+    let cannot = |err: std::io::Error| format!("cannot read {}: {err}", path.display());
+    let invalid = || format!("{} is not a valid result fragment", path.display());
+    let mut head = [0u8; SERIES_AT as usize];
+    f.read_exact_at(&mut head, e.offset).map_err(cannot)?;
+    let u64_at = |i: usize| u64::from_le_bytes(head[i..i + 8].try_into().expect("8 bytes"));
+    let replication = u32::from_le_bytes(head[16..20].try_into().expect("4 bytes"));
+    if head[..8] != MAGIC[..]
+        || u64_at(8) != e.variant as u64
+        || replication != e.replication
+        || u64_at(28) != len as u64
+        || range.end > len
+        || e.len < SERIES_AT + 8 * len as u64
+    {
+        return Err(invalid());
+    }
+    let mut bytes = vec![0u8; 8 * range.len()];
+    f.read_exact_at(&mut bytes, e.offset + SERIES_AT + 8 * range.start as u64)
+        .map_err(cannot)?;
+    out.clear();
+    out.extend(
+        bytes
+            .as_chunks::<8>()
+            .0
+            .iter()
+            .map(|b| f64::from_le_bytes(*b)),
+    );
+    Ok(())
+}
+
 /// Reads a fragment from an open log at `path` and checks it.
 pub fn read_fragment_from(f: &mut File, path: &Path, e: &JobEntry) -> Result<JobResult, String> {
     let cannot = |err: std::io::Error| format!("cannot read {}: {err}", path.display());

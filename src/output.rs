@@ -238,16 +238,41 @@ impl<'a> Fragments<'a> {
             return read_fragment(&dir, e);
         }
         let path = dir.join(&e.file);
-        let at = match self.open.iter().position(|(p, _)| *p == path) {
+        let at = self.open_log(&path)?;
+        crate::manifest::read_fragment_from(&mut self.open[at].1, &path, e)
+    }
+
+    /// Values `range` of a fragment's series of `len` values into `out`
+    /// (unchecked: see [`crate::manifest::read_series_range`]).
+    fn read_series(
+        &mut self,
+        e: &JobEntry,
+        len: usize,
+        range: std::ops::Range<usize>,
+        out: &mut Vec<f64>,
+    ) -> Result<(), String> {
+        let dir = (self.dir_of)(e);
+        if e.len == 0 {
+            let r = read_fragment(&dir, e)?;
+            out.clear();
+            out.extend_from_slice(r.series.get(range).unwrap_or(&[]));
+            return Ok(());
+        }
+        let path = dir.join(&e.file);
+        let at = self.open_log(&path)?;
+        crate::manifest::read_series_range(&self.open[at].1, &path, e, len, range, out)
+    }
+
+    fn open_log(&mut self, path: &Path) -> Result<usize, String> {
+        Ok(match self.open.iter().position(|(p, _)| p == path) {
             Some(i) => i,
             None => {
-                let f = File::open(&path)
+                let f = File::open(path)
                     .map_err(|err| format!("cannot read {}: {err}", path.display()))?;
-                self.open.push((path.clone(), f));
+                self.open.push((path.to_path_buf(), f));
                 self.open.len() - 1
             }
-        };
-        crate::manifest::read_fragment_from(&mut self.open[at].1, &path, e)
+        })
     }
 }
 
@@ -509,9 +534,12 @@ fn aggregate_part(
     let quoted = csv_field(&s.variants[variant].name);
     let mut agg = StepAggregator::new(steps.len(), k);
     let mut fragments = Fragments::new(fragment_dir);
+    // Only this block's rows are read; the summaries, built just before
+    // from the same fragments, checked each one whole.
+    let len = crate::engine::recorded_steps(s) * k;
+    let mut rows = Vec::with_capacity(steps.len() * k);
     for e in entries {
-        let r = fragments.read(e)?;
-        let rows = r.series.get(steps.start * k..steps.end * k).unwrap_or(&[]);
+        fragments.read_series(e, len, steps.start * k..steps.end * k, &mut rows)?;
         for (i, row) in rows.chunks_exact(k).enumerate() {
             agg.push(i, row);
         }
