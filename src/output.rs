@@ -495,9 +495,15 @@ fn write_timeseries(
     Ok(format!("{:016x}", hash.digest()))
 }
 
+/// Bytes of values a block of steps of `aggregate.csv` may hold (one block
+/// per thread at a time): the exact quartiles need every replication's value
+/// of each of the block's cells.
+const AGGREGATE_BLOCK_BYTES: usize = 8 << 20;
+
 /// One variant's `aggregate.csv` rows. Per-step statistics are independent
-/// from step to step: `blocks` blocks of steps are aggregated in parallel,
-/// each over every replication in order.
+/// from step to step: at least `blocks` blocks of steps (more when the
+/// values would not fit [`AGGREGATE_BLOCK_BYTES`]) are aggregated in
+/// parallel, each over every replication in order.
 fn aggregate_of_variant(
     s: &Scenario,
     variant: usize,
@@ -507,7 +513,9 @@ fn aggregate_of_variant(
     blocks: usize,
 ) -> Result<Vec<Part>, String> {
     let steps = crate::engine::recorded_steps(s);
-    let per_block = steps.div_ceil(blocks.clamp(1, steps.max(1))).max(1);
+    let step_bytes = entries.len().max(1) * s.model.metric_names().len() * 8;
+    let fit = (AGGREGATE_BLOCK_BYTES / step_bytes).max(1);
+    let per_block = steps.div_ceil(blocks.clamp(1, steps.max(1))).clamp(1, fit);
     (0..steps.div_ceil(per_block))
         .into_par_iter()
         .map(|b| {
@@ -532,7 +540,7 @@ fn aggregate_part(
     let k = metrics.len();
     let every = s.record_every.max(1) as usize;
     let quoted = csv_field(&s.variants[variant].name);
-    let mut agg = StepAggregator::new(steps.len(), k);
+    let mut agg = StepAggregator::new(steps.len(), k, entries.len());
     let mut fragments = Fragments::new(fragment_dir);
     // Only this block's rows are read; the summaries, built just before
     // from the same fragments, checked each one whole.
@@ -550,6 +558,7 @@ fn aggregate_part(
         for (i, step) in steps.enumerate() {
             for (m, metric) in metrics.iter().enumerate() {
                 let (mean, h) = (agg.mean(i, m), agg.ci95_half_width(i, m));
+                let [q1, median, q3] = agg.quartiles(i, m);
                 let _ = write!(buf, "{quoted},{},{metric}", step * every);
                 for c in [
                     agg.n(i, m) as f64,
@@ -557,9 +566,9 @@ fn aggregate_part(
                     agg.sd(i, m),
                     mean - h,
                     mean + h,
-                    agg.median(i, m),
-                    agg.q1(i, m),
-                    agg.q3(i, m),
+                    median,
+                    q1,
+                    q3,
                 ] {
                     buf.push(',');
                     push_cell(&mut buf, c);

@@ -5,7 +5,6 @@
 mod stats {
     use orgsim::stats::compare::{hedges_g, holm, mann_whitney_p, mean_diff_ci95, welch_t_test};
     use orgsim::stats::design::{cartesian, latin_hypercube};
-    use orgsim::stats::quantile::{P2Quantile, quantile_sorted};
     use orgsim::stats::{Better, StepAggregator, Summary, compare_variants};
     use proptest::prelude::*;
     use rand::SeedableRng;
@@ -41,18 +40,17 @@ mod stats {
         }
 
         #[test]
-        fn p2_stays_within_data_range(xs in prop::collection::vec(-1e6..1e6f64, 1..300), p in 0.0..=1.0f64) {
-            let mut est = P2Quantile::new(p);
+        fn aggregator_quartiles_are_the_exact_ones(
+            xs in prop::collection::vec(prop_oneof![-1e6..1e6f64, (0..5u8).prop_map(f64::from), Just(f64::NAN)], 0..300),
+        ) {
+            let mut agg = StepAggregator::new(1, 1, xs.len());
             for &x in &xs {
-                est.push(x);
+                agg.push(0, &[x]);
             }
-            let mut sorted = xs.clone();
-            sorted.sort_by(f64::total_cmp);
-            let e = est.estimate();
-            prop_assert!(e >= sorted[0] && e <= sorted[sorted.len() - 1]);
-            if xs.len() <= 5 {
-                prop_assert_eq!(e, quantile_sorted(&sorted, p));
-            }
+            let s = Summary::of(&xs);
+            let q = agg.quartiles(0, 0);
+            let bits = |v: [f64; 3]| v.map(f64::to_bits);
+            prop_assert_eq!(bits(q), bits([s.q1, s.median, s.q3]));
         }
 
         #[test]
@@ -109,16 +107,14 @@ mod stats {
 
     #[test]
     fn aggregator_and_summary_agree_on_small_runs() {
-        let mut agg = StepAggregator::new(1, 1);
-        let xs = [3.0, 1.0, 4.0, 1.0, 5.0];
+        let xs = [3.0, 1.0, 4.0, 1.0, 5.0, f64::NAN, 9.0, 2.0, 6.0];
+        let mut agg = StepAggregator::new(1, 1, xs.len());
         for x in xs {
             agg.push(0, &[x]);
         }
         let s = Summary::of(&xs);
-        assert_eq!(
-            (agg.median(0, 0), agg.q1(0, 0), agg.q3(0, 0)),
-            (s.median, s.q1, s.q3)
-        );
+        assert_eq!(agg.quartiles(0, 0), [s.q1, s.median, s.q3]);
+        assert_eq!(agg.n(0, 0), 8);
         assert_eq!(cartesian(&vec![vec![0.0, 1.0]; 3]).len(), 8);
     }
 }

@@ -1,61 +1,48 @@
-//! Per-time-step aggregation across replications, streamed.
+//! Per-time-step aggregation across replications.
 //!
 //! A run produces, for every replication, a table of `n_steps × n_metrics`
-//! values. Keeping all replications to compute medians would make memory grow
-//! with the replication count, so each (step, metric) cell holds Welford
-//! moments and three P² estimators instead: memory is fixed at construction
-//! and `push` never allocates.
+//! values. Each (step, metric) cell keeps Welford moments, updated in
+//! replication order, and the cell's values, from which the median and
+//! quartiles are exact (type 7, as numpy and R compute them), the same as a
+//! user would get from `timeseries.csv`. Memory is fixed at construction
+//! (`n_steps × n_metrics × replications` values) and `push` never
+//! allocates; callers bound it by aggregating a block of steps at a time.
 
 use super::OnlineStats;
-use super::quantile::P2Quantile;
+use super::quantile::quantile_sorted;
 
-/// Running statistics of one (step, metric) cell.
-#[derive(Clone, Copy, Debug)]
-struct Cell {
-    moments: OnlineStats,
-    q1: P2Quantile,
-    median: P2Quantile,
-    q3: P2Quantile,
-}
-
-impl Cell {
-    fn new() -> Self {
-        Self {
-            moments: OnlineStats::new(),
-            q1: P2Quantile::new(0.25),
-            median: P2Quantile::new(0.5),
-            q3: P2Quantile::new(0.75),
-        }
-    }
-
-    fn push(&mut self, x: f64) {
-        self.moments.push(x);
-        self.q1.push(x);
-        self.median.push(x);
-        self.q3.push(x);
-    }
-}
-
-/// Streaming per-(step, metric) statistics over replications.
+/// Statistics per (step, metric) over replications.
 ///
 /// Each call to [`push`](Self::push) adds one replication's row of metric
 /// values at one step. Non-finite values are skipped (the cell's `n` does not
 /// count them), so a metric that is undefined at some step for some
-/// replication is simply missing there. Quantiles are exact while a cell has
-/// at most five values and P² estimates after that.
+/// replication is simply missing there.
 #[derive(Clone, Debug)]
 pub struct StepAggregator {
     n_steps: usize,
     n_metrics: usize,
-    cells: Vec<Cell>,
+    /// Room for this many values per cell.
+    replications: usize,
+    moments: Vec<OnlineStats>,
+    /// Cell `c`'s finite values are `values[c * replications..][..kept[c]]`.
+    values: Vec<f64>,
+    kept: Vec<u32>,
+    /// Whether each cell's values are sorted (done once, when asked).
+    sorted: Vec<bool>,
 }
 
 impl StepAggregator {
-    pub fn new(n_steps: usize, n_metrics: usize) -> Self {
+    /// Room for `replications` rows at each step.
+    pub fn new(n_steps: usize, n_metrics: usize, replications: usize) -> Self {
+        let cells = n_steps * n_metrics;
         Self {
             n_steps,
             n_metrics,
-            cells: vec![Cell::new(); n_steps * n_metrics],
+            replications,
+            moments: vec![OnlineStats::new(); cells],
+            values: vec![0.0; cells * replications],
+            kept: vec![0; cells],
+            sorted: vec![false; cells],
         }
     }
 
@@ -70,8 +57,9 @@ impl StepAggregator {
     /// Adds one replication's values of all metrics at `step`.
     ///
     /// # Panics
-    /// If `step >= n_steps` or `row.len() != n_metrics`: a shape mismatch is
-    /// a bug in the caller, and silently dropping data would hide it.
+    /// If `step >= n_steps`, `row.len() != n_metrics`, or a step gets more
+    /// rows than the replications it was made for: a shape mismatch is a
+    /// bug in the caller, and silently dropping data would hide it.
     pub fn push(&mut self, step: usize, row: &[f64]) {
         assert!(
             step < self.n_steps,
@@ -80,55 +68,56 @@ impl StepAggregator {
         );
         assert_eq!(row.len(), self.n_metrics, "row length != n_metrics");
         let start = step * self.n_metrics;
-        for (cell, &x) in self.cells[start..start + self.n_metrics]
-            .iter_mut()
-            .zip(row)
-        {
-            cell.push(x);
+        for (c, &x) in (start..start + self.n_metrics).zip(row) {
+            self.moments[c].push(x);
+            if x.is_finite() {
+                let k = self.kept[c] as usize;
+                assert!(k < self.replications, "more rows than replications");
+                self.values[c * self.replications + k] = x;
+                self.kept[c] += 1;
+                self.sorted[c] = false;
+            }
         }
     }
 
-    fn cell(&self, step: usize, metric: usize) -> &Cell {
+    fn cell(&self, step: usize, metric: usize) -> usize {
         assert!(
             step < self.n_steps && metric < self.n_metrics,
             "cell ({step}, {metric}) out of range"
         );
-        &self.cells[step * self.n_metrics + metric]
+        step * self.n_metrics + metric
     }
 
     /// Number of finite values seen in the cell.
     pub fn n(&self, step: usize, metric: usize) -> u64 {
-        self.cell(step, metric).moments.n()
+        self.moments[self.cell(step, metric)].n()
     }
 
     /// Mean; NaN when the cell is empty.
     pub fn mean(&self, step: usize, metric: usize) -> f64 {
-        self.cell(step, metric).moments.mean()
+        self.moments[self.cell(step, metric)].mean()
     }
 
     /// Sample standard deviation; NaN when `n < 2`.
     pub fn sd(&self, step: usize, metric: usize) -> f64 {
-        self.cell(step, metric).moments.sd()
+        self.moments[self.cell(step, metric)].sd()
     }
 
     /// Half-width of the 95% t interval of the mean; NaN when `n < 2`.
     pub fn ci95_half_width(&self, step: usize, metric: usize) -> f64 {
-        self.cell(step, metric).moments.ci95_half_width()
+        self.moments[self.cell(step, metric)].ci95_half_width()
     }
 
-    /// Median (exact for `n <= 5`, P² estimate after); NaN when empty.
-    pub fn median(&self, step: usize, metric: usize) -> f64 {
-        self.cell(step, metric).median.estimate()
-    }
-
-    /// First quartile (exact for `n <= 5`, P² estimate after).
-    pub fn q1(&self, step: usize, metric: usize) -> f64 {
-        self.cell(step, metric).q1.estimate()
-    }
-
-    /// Third quartile (exact for `n <= 5`, P² estimate after).
-    pub fn q3(&self, step: usize, metric: usize) -> f64 {
-        self.cell(step, metric).q3.estimate()
+    /// First quartile, median and third quartile, exact (type 7); NaN when
+    /// the cell is empty. Sorts the cell's values the first time.
+    pub fn quartiles(&mut self, step: usize, metric: usize) -> [f64; 3] {
+        let c = self.cell(step, metric);
+        let v = &mut self.values[c * self.replications..][..self.kept[c] as usize];
+        if !self.sorted[c] {
+            v.sort_unstable_by(f64::total_cmp);
+            self.sorted[c] = true;
+        }
+        [0.25, 0.5, 0.75].map(|p| quantile_sorted(v, p))
     }
 }
 
@@ -148,7 +137,7 @@ mod tests {
             [[4.0, 13.0], [6.0, 21.0], [7.0, 31.0]],
             [[8.0, 12.0], [8.0, 18.0], [9.0, 32.0]],
         ];
-        let mut agg = StepAggregator::new(3, 2);
+        let mut agg = StepAggregator::new(3, 2, reps.len());
         for rep in &reps {
             for (step, row) in rep.iter().enumerate() {
                 agg.push(step, row);
@@ -162,36 +151,48 @@ mod tests {
                 assert!((agg.mean(step, metric) - s.mean).abs() < 1e-12);
                 assert!((agg.sd(step, metric) - s.sd).abs() < 1e-12);
                 assert!((agg.ci95_half_width(step, metric) - s.ci95_half_width).abs() < 1e-12);
-                assert_eq!(agg.median(step, metric), s.median);
-                assert_eq!(agg.q1(step, metric), s.q1);
-                assert_eq!(agg.q3(step, metric), s.q3);
+                assert_eq!(agg.quartiles(step, metric), [s.q1, s.median, s.q3]);
             }
         }
         assert_eq!(agg.n(2, 1), 3);
     }
 
     #[test]
-    fn many_replications_are_close_to_exact() {
+    fn many_replications_are_exact() {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(5);
-        let mut agg = StepAggregator::new(2, 1);
+        let mut agg = StepAggregator::new(2, 1, 2000);
         let mut col = Vec::new();
         for _ in 0..2000 {
+            // Ties too: a quarter of the values are whole numbers.
             let x: f64 = rng.random_range(0.0..100.0);
+            let x = if rng.random::<f64>() < 0.25 {
+                x.floor()
+            } else {
+                x
+            };
             col.push(x);
             agg.push(0, &[x]);
             agg.push(1, &[f64::NAN]);
         }
         let s = Summary::of(&col);
-        assert!((agg.median(0, 0) - s.median).abs() < 2.0);
-        assert!((agg.q1(0, 0) - s.q1).abs() < 2.0);
-        assert!((agg.q3(0, 0) - s.q3).abs() < 2.0);
+        assert_eq!(agg.quartiles(0, 0), [s.q1, s.median, s.q3]);
+        // Asking again gives the same.
+        assert_eq!(agg.quartiles(0, 0), [s.q1, s.median, s.q3]);
         assert_eq!(agg.n(1, 0), 0);
-        assert!(agg.mean(1, 0).is_nan() && agg.median(1, 0).is_nan());
+        assert!(agg.mean(1, 0).is_nan() && agg.quartiles(1, 0).iter().all(|q| q.is_nan()));
+    }
+
+    #[test]
+    #[should_panic(expected = "more rows than replications")]
+    fn too_many_rows_panics() {
+        let mut agg = StepAggregator::new(1, 1, 1);
+        agg.push(0, &[1.0]);
+        agg.push(0, &[2.0]);
     }
 
     #[test]
     #[should_panic(expected = "row length")]
     fn wrong_row_length_panics() {
-        StepAggregator::new(1, 2).push(0, &[1.0]);
+        StepAggregator::new(1, 2, 1).push(0, &[1.0]);
     }
 }

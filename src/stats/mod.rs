@@ -1,8 +1,8 @@
-//! Statistics across replications. Streamed: memory does not grow with the
-//! number of replications.
+//! Statistics across replications.
 //!
-//! * [`OnlineStats`], [`quantile::P2Quantile`] and [`StepAggregator`]: streaming
-//!   per-step mean, sd, CI, median and quartiles.
+//! * [`OnlineStats`] (Welford) and [`StepAggregator`]: per-step mean, sd,
+//!   CI, and exact median and quartiles ([`quantile`]), over a block of
+//!   steps at a time.
 //! * [`Summary`]: exact summary of one plain sample.
 //! * [`compare`]: Welch / Mann–Whitney tests, Hedges' g, Holm, and the
 //!   variant comparison table.
@@ -18,7 +18,6 @@ pub mod summary;
 
 pub use aggregate::StepAggregator;
 pub use compare::{Better, ComparisonRow, compare_pairs, compare_variants};
-pub use quantile::P2Quantile;
 pub use summary::Summary;
 
 use statrs::distribution::{ContinuousCDF, StudentsT};
