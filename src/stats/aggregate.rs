@@ -27,8 +27,6 @@ pub struct StepAggregator {
     /// Cell `c`'s finite values are `values[c * replications..][..kept[c]]`.
     values: Vec<f64>,
     kept: Vec<u32>,
-    /// Whether each cell's values are sorted (done once, when asked).
-    sorted: Vec<bool>,
 }
 
 impl StepAggregator {
@@ -42,7 +40,6 @@ impl StepAggregator {
             moments: vec![OnlineStats::new(); cells],
             values: vec![0.0; cells * replications],
             kept: vec![0; cells],
-            sorted: vec![false; cells],
         }
     }
 
@@ -75,7 +72,6 @@ impl StepAggregator {
                 assert!(k < self.replications, "more rows than replications");
                 self.values[c * self.replications + k] = x;
                 self.kept[c] += 1;
-                self.sorted[c] = false;
             }
         }
     }
@@ -109,14 +105,12 @@ impl StepAggregator {
     }
 
     /// First quartile, median and third quartile, exact (type 7); NaN when
-    /// the cell is empty. Sorts the cell's values the first time.
+    /// the cell is empty. Sorts the cell's values in place (again, the sort
+    /// only checks they are in order).
     pub fn quartiles(&mut self, step: usize, metric: usize) -> [f64; 3] {
         let c = self.cell(step, metric);
         let v = &mut self.values[c * self.replications..][..self.kept[c] as usize];
-        if !self.sorted[c] {
-            v.sort_unstable_by(f64::total_cmp);
-            self.sorted[c] = true;
-        }
+        v.sort_unstable_by(f64::total_cmp);
         [0.25, 0.5, 0.75].map(|p| quantile_sorted(v, p))
     }
 }
