@@ -384,7 +384,6 @@ pub fn execute<E: Send, W: Send>(
 /// the per-replication summary measures kept for the comparison table.
 pub fn memory_estimate(s: &Scenario, threads: usize) -> u64 {
     const PER_MEMBER: u64 = 256;
-    const PER_AGGREGATE_CELL: u64 = 512;
     let k = s.model.metric_names().len() as u64;
     let steps = u64::from(s.steps);
     let jobs = s.total_jobs();
@@ -401,9 +400,16 @@ pub fn memory_estimate(s: &Scenario, threads: usize) -> u64 {
         .saturating_mul(PER_MEMBER)
         .saturating_add(steps.saturating_mul(k).saturating_mul(16 + 24));
     let compared = k + 2 + 3 * s.scheduled_events().count() as u64;
+    // Assembly: per thread, one block of steps' values of every replication
+    // of a variant (at least one step, at most all of them).
+    let replications = jobs / (s.variants.len().max(1) as u64);
+    let step_values = replications.saturating_mul(k).saturating_mul(8);
+    let block = step_values
+        .max(crate::stats::aggregate::BLOCK_BYTES as u64)
+        .min(step_values.saturating_mul(steps));
     in_flight
         .saturating_mul(per_job)
-        .saturating_add(steps.saturating_mul(k).saturating_mul(PER_AGGREGATE_CELL))
+        .saturating_add((threads.max(1) as u64).saturating_mul(block))
         .saturating_add(jobs.saturating_mul(compared).saturating_mul(8))
         .saturating_add(16 << 20)
 }

@@ -495,14 +495,10 @@ fn write_timeseries(
     Ok(format!("{:016x}", hash.digest()))
 }
 
-/// Bytes of values a block of steps of `aggregate.csv` may hold (one block
-/// per thread at a time): the exact quartiles need every replication's value
-/// of each of the block's cells.
-const AGGREGATE_BLOCK_BYTES: usize = 8 << 20;
-
 /// One variant's `aggregate.csv` rows. Per-step statistics are independent
 /// from step to step: at least `blocks` blocks of steps (more when the
-/// values would not fit [`AGGREGATE_BLOCK_BYTES`]) are aggregated in
+/// values would not fit [`crate::stats::aggregate::BLOCK_BYTES`]: the exact
+/// quartiles need every replication's value of each cell) are aggregated in
 /// parallel, each over every replication in order.
 fn aggregate_of_variant(
     s: &Scenario,
@@ -514,7 +510,7 @@ fn aggregate_of_variant(
 ) -> Result<Vec<Part>, String> {
     let steps = crate::engine::recorded_steps(s);
     let step_bytes = entries.len().max(1) * s.model.metric_names().len() * 8;
-    let fit = (AGGREGATE_BLOCK_BYTES / step_bytes).max(1);
+    let fit = (crate::stats::aggregate::BLOCK_BYTES / step_bytes).max(1);
     let per_block = steps.div_ceil(blocks.clamp(1, steps.max(1))).clamp(1, fit);
     (0..steps.div_ceil(per_block))
         .into_par_iter()

@@ -11,6 +11,11 @@
 use super::OnlineStats;
 use super::quantile::quantile_sorted;
 
+/// Bytes of values an aggregator of a block of steps should hold: callers
+/// split the steps into blocks this size (at least one step each), one block
+/// per thread at a time.
+pub const BLOCK_BYTES: usize = 8 << 20;
+
 /// Statistics per (step, metric) over replications.
 ///
 /// Each call to [`push`](Self::push) adds one replication's row of metric
