@@ -845,146 +845,154 @@ impl<'s, 'a> View<'s, 'a> {
         let (mut backlog, mut blocked_n, mut members) = (0u64, 0u32, 0u32);
         let mut seats = &mut self.part.workers[..];
         let mut skill = self.part.wskill.as_chunks_mut::<D>().0;
-        for team in teams.0..teams.1 {
-            let (lo, hi) = (
-                sh.team_start[team as usize] as usize - w0,
-                sh.team_start[team as usize + 1] as usize - w0,
-            );
-            let team_overhead = c.coordination + sh.team_overhead[team as usize];
-            for s in lo..hi {
-                if !seats[s].occupied {
-                    if step >= seats[s].hire_at {
-                        populate_seat(sh.p, &mut seats[s], &mut skill[s], &mut rng, true, false);
-                        self.out.count.hires += 1;
-                    } else {
-                        backlog += u64::from(seats[s].backlog);
-                        continue;
-                    }
+        // One flat loop over the block's seats (a seat's team is fixed):
+        // a loop per team would end, mispredicted, every few members.
+        let first = sh.team_start[teams.0 as usize] as usize - w0;
+        let end = sh.team_start[teams.1 as usize] as usize - w0;
+        for s in first..end {
+            let team = seats[s].team as usize;
+            if !seats[s].occupied {
+                if step >= seats[s].hire_at {
+                    populate_seat(sh.p, &mut seats[s], &mut skill[s], &mut rng, true, false);
+                    self.out.count.hires += 1;
+                } else {
+                    backlog += u64::from(seats[s].backlog);
+                    continue;
                 }
-                let r = rng.next_u64();
-                let mut seat = &mut seats[s];
-                seat.backlog += c.lam_whole
-                    + u32::from(bernoulli(field(r, 0, 21), 21, c.arrival_thr, &mut rng));
+            }
+            let r = rng.next_u64();
+            let mut seat = &mut seats[s];
+            seat.backlog +=
+                c.lam_whole + u32::from(bernoulli(field(r, 0, 21), 21, c.arrival_thr, &mut rng));
 
-                let overhead =
-                    team_overhead + seat.role_time + c.backup_cost * f32::from(seat.backup_load);
-                let time = (1.0 - overhead).max(0.0);
-                seat.role_time = 0.0;
-                sum.coordination += overhead.min(1.0) as f64;
+            let overhead = c.coordination
+                + sh.team_overhead[team]
+                + seat.role_time
+                + c.backup_cost * f32::from(seat.backup_load);
+            let time = (1.0 - overhead).max(0.0);
+            seat.role_time = 0.0;
+            sum.coordination += overhead.min(1.0) as f64;
 
-                if seat.task == Task::Idle && seat.backlog > 0 {
-                    // Domain (24 bits), size (24 bits), decision (16 bits).
-                    let t = rng.next_u64();
-                    let u = unit_f32(t >> 40);
-                    let dom = c.cum[..D].iter().position(|&x| u < x).unwrap_or(d - 1);
-                    let size = c.difficulty * (0.5 + unit_f32(field(t, 16, 24)));
-                    seat.backlog -= 1;
-                    seat.domain = dom as u8;
-                    self.part.task_size[s] = size;
-                    seat.task_left = size;
-                    seat.decision_bad = false;
-                    if bernoulli(field(t, 0, 16), 16, c.decision_thr, &mut rng) {
-                        self.rng = rng;
-                        self.raise_decision((s + w0) as u32);
-                        rng = self.rng.clone();
-                        (seats, skill) = (
-                            &mut self.part.workers[..],
-                            self.part.wskill.as_chunks_mut::<D>().0,
-                        );
-                        seat = &mut seats[s];
+            if seat.task == Task::Idle && seat.backlog > 0 {
+                // Domain (24 bits), size (24 bits), decision (16 bits).
+                let t = rng.next_u64();
+                let u = unit_f32(t >> 40);
+                // The first domain whose cumulative share exceeds `u`, counted
+                // without a search loop (its exit is hard to predict); `cum`
+                // rises and ends at infinity, so the count is below `D`.
+                let dom = c.cum[..D]
+                    .iter()
+                    .map(|&x| usize::from(x <= u))
+                    .sum::<usize>();
+                let size = c.difficulty * (0.5 + unit_f32(field(t, 16, 24)));
+                seat.backlog -= 1;
+                seat.domain = dom as u8;
+                self.part.task_size[s] = size;
+                seat.task_left = size;
+                seat.decision_bad = false;
+                if bernoulli(field(t, 0, 16), 16, c.decision_thr, &mut rng) {
+                    self.rng = rng;
+                    self.raise_decision((s + w0) as u32);
+                    rng = self.rng.clone();
+                    (seats, skill) = (
+                        &mut self.part.workers[..],
+                        self.part.wskill.as_chunks_mut::<D>().0,
+                    );
+                    seat = &mut seats[s];
+                } else {
+                    seat.task = Task::Working;
+                }
+            }
+            if seat.task == Task::Consensus {
+                seat.wait -= 1;
+                if seat.wait == 0 {
+                    seat.task = Task::Working;
+                }
+            }
+            let blocked = matches!(seat.task, Task::Waiting | Task::Consensus);
+            let my_skill = &mut skill[s];
+            if seat.task == Task::Working {
+                let sk = &mut my_skill[seat.domain as usize];
+                let effort = c.productivity
+                    * time
+                    * (0.4 + 0.6 * *sk)
+                    * (0.5 + 0.5 * seat.engagement)
+                    * (1.0 + c.effort_comp * seat.competitive);
+                *sk += c.learning * time * (1.0 - *sk);
+                seat.task_left -= effort;
+                if seat.task_left <= 0.0 {
+                    if seat.decision_bad {
+                        // A bad decision sends the task back: half of it is redone.
+                        seat.decision_bad = false;
+                        seat.task_left += 0.5 * self.part.task_size[s];
+                        self.out.count.rework += 1;
                     } else {
-                        seat.task = Task::Working;
+                        seat.task = Task::Idle;
+                        self.out.count.completed += 1;
                     }
                 }
-                if seat.task == Task::Consensus {
-                    seat.wait -= 1;
-                    if seat.wait == 0 {
-                        seat.task = Task::Working;
-                    }
-                }
-                let blocked = matches!(seat.task, Task::Waiting | Task::Consensus);
-                let my_skill = &mut skill[s];
-                if seat.task == Task::Working {
-                    let sk = &mut my_skill[seat.domain as usize];
-                    let effort = c.productivity
-                        * time
-                        * (0.4 + 0.6 * *sk)
-                        * (0.5 + 0.5 * seat.engagement)
-                        * (1.0 + c.effort_comp * seat.competitive);
-                    *sk += c.learning * time * (1.0 - *sk);
-                    seat.task_left -= effort;
-                    if seat.task_left <= 0.0 {
-                        if seat.decision_bad {
-                            // A bad decision sends the task back: half of it is redone.
-                            seat.decision_bad = false;
-                            seat.task_left += 0.5 * self.part.task_size[s];
-                            self.out.count.rework += 1;
+            }
+
+            // Knowledge sharing with a team-mate; the more skilled one decides.
+            if bernoulli(field(r, 21, 21), 21, c.share_thr, &mut rng) {
+                let (lo, hi) = (
+                    sh.team_start[team] as usize - w0,
+                    sh.team_start[team + 1] as usize - w0,
+                );
+                let x = rng.next_u64();
+                let j = lo + index32(x, (hi - lo) as u32) as usize;
+                let dom = index32(x >> 32, d32) as usize;
+                if j != s && seats[j].occupied {
+                    let (a, b) = (skill[s][dom], skill[j][dom]);
+                    let (teacher, learner, gap) =
+                        if a >= b { (s, j, a - b) } else { (j, s, b - a) };
+                    if gap > 0.0 {
+                        let willing =
+                            c.willing_base * (1.0 - c.hoarding * seats[teacher].competitive);
+                        if unit_f32(rng.next_u64() >> 40) < willing {
+                            skill[learner][dom] += c.share_strength * gap;
+                            let t = &mut skill[teacher][dom];
+                            *t += c.mentoring * c.share_strength * gap * (1.0 - *t);
+                            let ts = &mut seats[teacher];
+                            ts.shared += 0.1;
+                            ts.leadership += c.lead_growth * c.mentoring * (1.0 - ts.leadership);
+                            self.out.count.sharing += 1;
                         } else {
-                            seat.task = Task::Idle;
-                            self.out.count.completed += 1;
+                            self.out.count.hoarding += 1;
                         }
                     }
                 }
+            }
 
-                // Knowledge sharing with a team-mate; the more skilled one decides.
-                if bernoulli(field(r, 21, 21), 21, c.share_thr, &mut rng) {
-                    let x = rng.next_u64();
-                    let j = lo + index32(x, (hi - lo) as u32) as usize;
-                    let dom = index32(x >> 32, d32) as usize;
-                    if j != s && seats[j].occupied {
-                        let (a, b) = (skill[s][dom], skill[j][dom]);
-                        let (teacher, learner, gap) =
-                            if a >= b { (s, j, a - b) } else { (j, s, b - a) };
-                        if gap > 0.0 {
-                            let willing =
-                                c.willing_base * (1.0 - c.hoarding * seats[teacher].competitive);
-                            if unit_f32(rng.next_u64() >> 40) < willing {
-                                skill[learner][dom] += c.share_strength * gap;
-                                let t = &mut skill[teacher][dom];
-                                *t += c.mentoring * c.share_strength * gap * (1.0 - *t);
-                                let ts = &mut seats[teacher];
-                                ts.shared += 0.1;
-                                ts.leadership +=
-                                    c.lead_growth * c.mentoring * (1.0 - ts.leadership);
-                                self.out.count.sharing += 1;
-                            } else {
-                                self.out.count.hoarding += 1;
-                            }
-                        }
-                    }
-                }
-
-                let seat = &mut seats[s];
-                seat.blocked += 0.1 * (f32::from(u8::from(blocked)) - seat.blocked);
-                seat.shared = (seat.shared * 0.95).min(1.0);
-                let overload =
-                    ((seat.backlog as f32 - c.overload_at) * c.inv_overload_at).clamp(0.0, 1.0);
-                let target = 0.5 + c.w_aut * (seat.autonomy - 0.5)
-                    - c.w_blk * seat.blocked
-                    - c.w_ovl * overload
+            let seat = &mut seats[s];
+            seat.blocked += 0.1 * (f32::from(u8::from(blocked)) - seat.blocked);
+            seat.shared = (seat.shared * 0.95).min(1.0);
+            let overload =
+                ((seat.backlog as f32 - c.overload_at) * c.inv_overload_at).clamp(0.0, 1.0);
+            let target =
+                0.5 + c.w_aut * (seat.autonomy - 0.5) - c.w_blk * seat.blocked - c.w_ovl * overload
                     + c.rec_weight * (seat.shared * 2.0).min(1.0);
-                seat.engagement =
-                    (seat.engagement + c.e_rate * (target - seat.engagement)).clamp(0.0, 1.0);
-                let engagement = seat.engagement;
-                sum.engagement += engagement as f64;
-                blocked_n += u32::from(blocked);
-                backlog += u64::from(seat.backlog + u32::from(seat.task != Task::Idle));
-                sum.pressure += (c.tournament * seat.competitive) as f64;
-                sum.add_skill(weighted_skill(&skill[s], &c.weight) as f64);
-                members += 1;
+            seat.engagement =
+                (seat.engagement + c.e_rate * (target - seat.engagement)).clamp(0.0, 1.0);
+            let engagement = seat.engagement;
+            sum.engagement += engagement as f64;
+            blocked_n += u32::from(blocked);
+            backlog += u64::from(seat.backlog + u32::from(seat.task != Task::Idle));
+            sum.pressure += (c.tournament * seat.competitive) as f64;
+            sum.add_skill(weighted_skill(&skill[s], &c.weight) as f64);
+            members += 1;
 
-                // The hazard is at most its value at engagement 0: most draws
-                // are above that bound and need no `exp`.
-                if below_hazard(
-                    r >> (64 - QUIT_BITS),
-                    QUIT_BITS,
-                    c.quit_bound,
-                    &mut rng,
-                    || c.quit_rate * (c.quit_sens * (0.5 - engagement)).exp(),
-                ) {
-                    // Leaving reaches beyond the team (posts, promotions): after the blocks.
-                    self.out.depart.push((s + w0) as u32);
-                }
+            // The hazard is at most its value at engagement 0: most draws
+            // are above that bound and need no `exp`.
+            if below_hazard(
+                r >> (64 - QUIT_BITS),
+                QUIT_BITS,
+                c.quit_bound,
+                &mut rng,
+                || c.quit_rate * (c.quit_sens * (0.5 - engagement)).exp(),
+            ) {
+                // Leaving reaches beyond the team (posts, promotions): after the blocks.
+                self.out.depart.push((s + w0) as u32);
             }
         }
         self.rng = rng;
