@@ -12,6 +12,7 @@
 //! Everything is allocated in [`Organization::new`]; `step` allocates nothing.
 
 use rand::{Rng, RngExt};
+use std::hint::select_unpredictable;
 
 /// Calls `$obj.$method::<D>(...)` with the number of domains `d` (1–8) as a
 /// constant, so loops over a member's skills work on fixed-size arrays.
@@ -1022,9 +1023,13 @@ impl Organization {
             }
             let s = (lo + i) as u32;
             for dom in 0..D {
-                if s != holders[dom] {
-                    offer(&mut best[dom], sk[dom] + seat.leadership, s);
-                }
+                // A role's holder scores -inf: never offered a place.
+                let score = select_unpredictable(
+                    s == holders[dom],
+                    f32::NEG_INFINITY,
+                    sk[dom] + seat.leadership,
+                );
+                offer_shift(&mut best[dom], score, s);
             }
         }
         for dom in 0..D {
@@ -1740,6 +1745,21 @@ fn offer(best: &mut [(f32, u32)], score: f32, s: u32) {
             i -= 1;
         }
         best[i] = (score, s);
+    }
+}
+
+/// [`offer`] without branches on the scores (which candidate ranks where is
+/// a coin toss to the branch predictor): from the first place `score` beats,
+/// every place takes the one carried down from above.
+#[inline(always)]
+fn offer_shift<const K: usize>(best: &mut [(f32, u32); K], score: f32, s: u32) {
+    let mut carry = (score, s);
+    let mut moving = false;
+    for b in best.iter_mut() {
+        moving |= carry.0 > b.0;
+        let kept = *b;
+        *b = select_unpredictable(moving, carry, kept);
+        carry = select_unpredictable(moving, kept, carry);
     }
 }
 
