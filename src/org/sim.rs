@@ -787,6 +787,16 @@ impl Organization {
                 }
             }
         }
+        // The member loop takes a working member's team from their seat.
+        for t in 0..self.team_start.len() - 1 {
+            let (lo, hi) = (self.team_start[t] as usize, self.team_start[t + 1] as usize);
+            if let Some(i) = (lo..hi).find(|&i| self.seats[i].team != t as u32) {
+                return Err(format!(
+                    "seat {i} is in team {t}'s range but says team {}",
+                    self.seats[i].team
+                ));
+            }
+        }
         for (i, p) in self.posts.iter().enumerate() {
             let mut n = 0;
             let mut cur = p.queue_head;
