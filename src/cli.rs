@@ -554,8 +554,7 @@ fn run(args: RunArgs) -> Result<(), String> {
         (!rd.manifest.failed.is_empty()).then(|| manifest::failure_list(&rd.manifest.failed));
     let member_steps: u64 = rd.manifest.jobs.iter().map(|e| e.member_steps).sum();
     if let Some(sh) = shard {
-        std::fs::write(staging.join("scenario.resolved.toml"), s.resolved_toml())
-            .map_err(|e| format!("error: cannot write in {}: {e}", staging.display()))?;
+        output::write_scenario(&s, &staging).map_err(|e| format!("error: {e}"))?;
         rd.manifest.complete = rd.manifest.failed.is_empty();
         rd.save().map_err(|e| format!("error: {e}"))?;
         output::publish(&staging, &out).map_err(|e| format!("error: {e}"))?;

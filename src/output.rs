@@ -726,6 +726,18 @@ pub fn publish(dir: &Path, final_dir: &Path) -> Result<(), OutputError> {
     Ok(())
 }
 
+/// Writes `scenario.resolved.toml` and a copy of each org chart it names,
+/// so the folder reruns its scenario wherever it is moved.
+pub fn write_scenario(s: &Scenario, dir: &Path) -> Result<(), OutputError> {
+    for (name, c) in s.chart_copies() {
+        write_atomic(&dir.join(name), &c.bytes)?;
+    }
+    write_atomic(
+        &dir.join("scenario.resolved.toml"),
+        s.resolved_toml().as_bytes(),
+    )
+}
+
 /// Builds the result files from job fragments, in canonical job order
 /// (whatever order the jobs ran in), into `staging`, then records the
 /// files' checksums in the manifest and moves the folder to `final_dir`.
@@ -984,11 +996,7 @@ fn write_rest(
                 let at = compared.iter().position(|(n, _)| *n == target.metric);
                 write_adaptive(s, dir, target, planned, samples, at).map_err(err)?;
             }
-            write_atomic(
-                &dir.join("scenario.resolved.toml"),
-                s.resolved_toml().as_bytes(),
-            )
-            .map_err(err)?;
+            write_scenario(s, dir).map_err(err)?;
             write_variants(s, dir).map_err(err)?;
             write_events(s, dir).map_err(err)?;
             if s.model == ModelKind::Org {

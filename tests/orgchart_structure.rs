@@ -274,3 +274,74 @@ fn scenario_errors_point_at_the_chart_and_its_rows() {
     assert!(e.contains("variant `n` has no org chart"), "{e}");
     assert!(e.contains("missing `id`"), "{e}");
 }
+
+#[test]
+fn a_results_folder_keeps_its_chart_and_reruns_from_anywhere() {
+    let text = r#"
+name = "x"
+steps = 20
+replications = 2
+org_chart = "data/small.csv"
+[[variant]]
+name = "h"
+structure = "hierarchy"
+"#;
+    // The same scenario and chart in two folders: the same settings, so
+    // shards run from either can be merged.
+    let (a, b) = (scenario_dir("where-a"), scenario_dir("where-b"));
+    for d in [&a, &b] {
+        std::fs::write(d.join("data/small.csv"), SMALL).unwrap();
+        std::fs::write(d.join("x.toml"), text).unwrap();
+    }
+    let parse =
+        |d: &std::path::Path| orgsim::scenario::parse_in("x.toml", text.as_bytes(), d).unwrap();
+    let (sa, sb) = (parse(&a), parse(&b));
+    assert_eq!(sa.resolved_toml(), sb.resolved_toml());
+    assert_eq!(
+        orgsim::manifest::scenario_checksum(&sa),
+        orgsim::manifest::scenario_checksum(&sb)
+    );
+    assert!(
+        sa.resolved_toml()
+            .contains("org_chart = \"org_chart-small.csv\"")
+    );
+    // A different chart is a different run.
+    std::fs::write(b.join("data/small.csv"), SMALL.replace("Hal", "Ida")).unwrap();
+    assert_ne!(
+        orgsim::manifest::scenario_checksum(&sa),
+        orgsim::manifest::scenario_checksum(&parse(&b))
+    );
+
+    // The folder holds a copy of the chart; moved elsewhere, its resolved
+    // scenario runs again to the same results and resolves to itself.
+    let run = |scenario: &std::path::Path, out: &std::path::Path| {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_orgsim"))
+            .args(["run", scenario.to_str().unwrap(), "--quiet", "--no-charts"])
+            .args(["--out", out.to_str().unwrap()])
+            .env("CI", "true")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    run(&a.join("x.toml"), &a.join("results"));
+    assert_eq!(
+        std::fs::read(a.join("results/org_chart-small.csv")).unwrap(),
+        SMALL.as_bytes()
+    );
+    let moved = b.join("moved");
+    std::fs::rename(a.join("results"), &moved).unwrap();
+    std::fs::remove_dir_all(&a).unwrap();
+    run(&moved.join("scenario.resolved.toml"), &b.join("again"));
+    for f in [
+        "timeseries.csv",
+        "scenario.resolved.toml",
+        "org_chart-small.csv",
+    ] {
+        assert_eq!(
+            std::fs::read(moved.join(f)).unwrap(),
+            std::fs::read(b.join("again").join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&b);
+}

@@ -86,6 +86,8 @@ pub struct Variant {
 pub struct ChartRef {
     /// The file, as resolved (relative paths against the scenario's folder).
     pub path: std::path::PathBuf,
+    /// The file's bytes as read: a results folder keeps a copy of them.
+    pub bytes: Arc<[u8]>,
     pub chart: Arc<org::Chart>,
 }
 
@@ -140,8 +142,50 @@ impl Scenario {
         })
     }
 
-    /// The scenario with every default filled in, as TOML.
+    /// The scenario with every default filled in, as TOML. Org charts are
+    /// named by their copies in the results folder (see
+    /// [`Scenario::chart_copies`]), so the text does not depend on where the
+    /// scenario was run from, and the resolved file runs again from the
+    /// folder, wherever it is moved.
     pub fn resolved_toml(&self) -> String {
         resolved::write(self)
+    }
+
+    /// The org charts the variants are built from, each once, with the name
+    /// of its copy in a results folder: `org_chart-<file stem>.csv`
+    /// (`-2`, `-3`, ... when two charts have the same stem; a stem that
+    /// already starts with `org_chart-`, a copy, keeps it), in the order the
+    /// variants first use them.
+    pub fn chart_copies(&self) -> Vec<(String, &ChartRef)> {
+        let mut copies: Vec<(String, &ChartRef)> = Vec::new();
+        for c in self.variants.iter().filter_map(|v| v.chart.as_ref()) {
+            if copies.iter().any(|(_, x)| x.path == c.path) {
+                continue;
+            }
+            let stem = c
+                .path
+                .file_stem()
+                .map_or_else(|| "chart".into(), |s| s.to_string_lossy());
+            let stem: String = stem
+                .chars()
+                .map(|ch| {
+                    if ch.is_alphanumeric() || ch == '-' || ch == '_' {
+                        ch
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            // A copy run again keeps its name: resolving is idempotent.
+            let stem = stem.strip_prefix("org_chart-").unwrap_or(&stem);
+            let mut name = format!("org_chart-{stem}.csv");
+            let mut k = 2;
+            while copies.iter().any(|(n, _)| *n == name) {
+                name = format!("org_chart-{stem}-{k}.csv");
+                k += 1;
+            }
+            copies.push((name, c));
+        }
+        copies
     }
 }

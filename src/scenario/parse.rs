@@ -489,6 +489,7 @@ impl Cx<'_> {
             Ok(bytes) => match crate::org::chart::parse(&file, &bytes) {
                 Ok(chart) => Some(ChartRef {
                     path: resolved.clone(),
+                    bytes: bytes.into(),
                     chart: Arc::new(chart),
                 }),
                 Err(e) => {

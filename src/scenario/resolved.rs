@@ -50,14 +50,25 @@ pub fn write(s: &Scenario) -> String {
         a.smoothing,
         value(a.threshold, false)
     );
+    let charts = s.chart_copies();
+    for (name, c) in &charts {
+        // The content identifies the run, not where the chart was read from.
+        let _ = writeln!(
+            o,
+            "# {name}: a copy of the org chart read, xxh3 {:016x}",
+            xxhash_rust::xxh3::xxh3_64(&c.bytes)
+        );
+    }
     for v in &s.variants {
         let _ = writeln!(o, "\n[[variant]]\nname = {}", quote(&v.name));
         if !v.structure.is_empty() {
             let _ = writeln!(o, "structure = {}", quote(&v.structure));
         }
         if let Some(c) = &v.chart {
-            let path = std::path::absolute(&c.path).unwrap_or_else(|_| c.path.clone());
-            let _ = writeln!(o, "org_chart = {}", quote(&path.display().to_string()));
+            // Every variant's chart has a copy (`chart_copies`).
+            if let Some((name, _)) = charts.iter().find(|(_, x)| x.path == c.path) {
+                let _ = writeln!(o, "org_chart = {}", quote(name));
+            }
         }
         for (spec, x) in s.model.specs().iter().zip(&v.values) {
             let _ = writeln!(o, "{} = {}", spec.name, value(*x, spec.integer));
