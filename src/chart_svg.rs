@@ -2,6 +2,11 @@
 //! (`orgsim chart`). With `peer`, the same people as peer teams: each
 //! manager sits in a team as a working member, and managers of managers
 //! hold coordinator roles (dashed). Ids label people; names only on request.
+//!
+//! A manager's own team and its front-line reports (managers who lead a
+//! team and no other manager) are stacked in columns under it rather than
+//! side by side: the bottom of a real organization is where it is widest,
+//! and a row of every team made a 300-person chart 5,500 points wide.
 
 use std::fmt::Write;
 
@@ -13,6 +18,20 @@ const GAP: f64 = 14.0;
 const LEVEL_H: f64 = 70.0;
 const LINE_H: f64 = 13.0;
 const MAX_LISTED: usize = 12;
+/// A stacked column: items indented from its spine, the gap between them,
+/// and at most this many before a new column starts.
+const INDENT: f64 = 18.0;
+const SPINE: f64 = 8.0;
+const COLUMN_W: f64 = NODE_W + INDENT;
+const STACK_GAP: f64 = 10.0;
+const STACK_MAX: usize = 8;
+
+/// One stacked item: a manager's own team, or a front-line manager with theirs.
+#[derive(Clone, Copy)]
+enum Item {
+    Team(usize),
+    FrontLine(u32),
+}
 
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -71,13 +90,29 @@ impl Drawer<'_> {
             .collect()
     }
 
-    /// Width of a manager's block: its child managers and its team box side by side.
+    /// A manager's reports as drawn: managers of managers side by side
+    /// (`wide`), then its own team and its front-line reports (managers who
+    /// lead a team and no other manager) stacked in columns of at most
+    /// `STACK_MAX` items.
+    fn layout(&self, m: u32) -> (Vec<u32>, Vec<Vec<Item>>) {
+        let (wide, front): (Vec<u32>, Vec<u32>) = self
+            .manager_kids(m)
+            .into_iter()
+            .partition(|&c| !self.manager_kids(c).is_empty());
+        let items: Vec<Item> = self.team_of[m as usize]
+            .map(Item::Team)
+            .into_iter()
+            .chain(front.into_iter().map(Item::FrontLine))
+            .collect();
+        let columns = items.chunks(STACK_MAX).map(<[Item]>::to_vec).collect();
+        (wide, columns)
+    }
+
+    /// Width of a manager's block: its wide reports and its columns side by side.
     fn width(&self, m: u32, memo: &mut [f64]) -> f64 {
-        let kids = self.manager_kids(m);
-        let mut w: f64 = kids.iter().map(|&c| self.width(c, memo) + GAP).sum();
-        if self.team_of[m as usize].is_some() {
-            w += NODE_W + GAP;
-        }
+        let (wide, columns) = self.layout(m);
+        let w: f64 = wide.iter().map(|&c| self.width(c, memo) + GAP).sum::<f64>()
+            + columns.len() as f64 * (COLUMN_W + GAP);
         let w = (w - GAP).max(NODE_W);
         memo[m as usize] = w;
         w
@@ -85,100 +120,166 @@ impl Drawer<'_> {
 
     fn draw(&mut self, m: u32, x0: f64, depth: u32, memo: &[f64]) -> f64 {
         let w = memo[m as usize];
-        let cx = x0 + w / 2.0;
         let y = 20.0 + depth as f64 * LEVEL_H;
-        let kids = self.manager_kids(m);
-        let mut x = x0;
-        let child_y = y + LEVEL_H;
-        let total: f64 = kids.iter().map(|&c| memo[c as usize] + GAP).sum::<f64>()
-            + if self.team_of[m as usize].is_some() {
-                NODE_W + GAP
-            } else {
-                0.0
+        let (wide, columns) = self.layout(m);
+        let is_front_line = wide.is_empty() && self.manager_kids(m).is_empty();
+        let drawn =
+            !(self.peer && is_front_line && self.chart.people[m as usize].manager.is_some());
+        if wide.is_empty() && columns.len() == 1 {
+            // One column: it hangs from the manager's own box.
+            let cx = x0 + NODE_W / 2.0;
+            if drawn {
+                self.node(m, cx, y);
             }
+            let top = if drawn { y + NODE_H } else { y };
+            let first = if drawn { y + NODE_H + STACK_GAP } else { y };
+            self.column(&columns[0], x0, top, first);
+            return cx;
+        }
+        let cx = x0 + w / 2.0;
+        let child_y = y + LEVEL_H;
+        let bus = y + NODE_H + (LEVEL_H - NODE_H) / 2.0;
+        let total: f64 = wide.iter().map(|&c| memo[c as usize] + GAP).sum::<f64>()
+            + columns.len() as f64 * (COLUMN_W + GAP)
             - GAP;
-        x += (w - total.max(0.0)) / 2.0;
-        for &c in &kids {
+        let mut x = x0 + (w - total.max(0.0)) / 2.0;
+        for &c in &wide {
             let ccx = self.draw(c, x, depth + 1, memo);
             let _ = writeln!(
                 self.out,
-                r#"<path d="M{cx:.1},{:.1} V{:.1} H{ccx:.1} V{child_y:.1}" class="edge"/>"#,
-                y + NODE_H,
-                y + NODE_H + (LEVEL_H - NODE_H) / 2.0
+                r#"<path d="M{cx:.1},{:.1} V{bus:.1} H{ccx:.1} V{child_y:.1}" class="edge"/>"#,
+                y + NODE_H
             );
             x += memo[c as usize] + GAP;
         }
-        let leads_team_only = kids.is_empty();
-        if let Some(t) = self.team_of[m as usize] {
-            let h = self.team_box_h(t);
-            let bx = x;
+        for col in &columns {
+            let spine = x + SPINE;
             let _ = writeln!(
                 self.out,
-                r#"<path d="M{cx:.1},{:.1} V{:.1} H{:.1} V{child_y:.1}" class="edge"/>"#,
-                y + NODE_H,
-                y + NODE_H + (LEVEL_H - NODE_H) / 2.0,
-                bx + NODE_W / 2.0
+                r#"<path d="M{cx:.1},{:.1} V{bus:.1} H{spine:.1} V{child_y:.1}" class="edge"/>"#,
+                y + NODE_H
             );
-            let _ = writeln!(
-                self.out,
-                r#"<rect x="{bx:.1}" y="{child_y:.1}" width="{NODE_W}" height="{h:.1}" rx="6" class="team"/>"#
-            );
-            let n = self.teams[t].len();
-            let _ = writeln!(
-                self.out,
-                r#"<text x="{:.1}" y="{:.1}" class="head">{}</text>"#,
-                bx + 6.0,
-                child_y + LINE_H,
-                esc(&format!(
-                    "team {} · {n} {}",
-                    t + 1,
-                    if n == 1 { "person" } else { "people" }
-                ))
-            );
-            for (i, &p) in self.teams[t].iter().take(MAX_LISTED).enumerate() {
-                let mark = if self.peer && self.chart.is_manager(p) {
-                    "★ "
-                } else {
-                    ""
-                };
-                let _ = writeln!(
-                    self.out,
-                    r#"<text x="{:.1}" y="{:.1}">{}</text>"#,
-                    bx + 6.0,
-                    child_y + LINE_H * (i as f64 + 2.0),
-                    esc(&clip(&format!("{mark}{}", self.label(p)), 19))
-                );
-            }
-            if n > MAX_LISTED {
-                let _ = writeln!(
-                    self.out,
-                    r#"<text x="{:.1}" y="{:.1}" class="more">+{} more</text>"#,
-                    bx + 6.0,
-                    child_y + LINE_H * (MAX_LISTED as f64 + 2.0),
-                    n - MAX_LISTED
-                );
-            }
-            self.height = self.height.max(child_y + h + 20.0);
+            self.column(col, x, child_y, child_y);
+            x += COLUMN_W + GAP;
         }
-        // The node itself: a manager, or in a peer structure a coordinator role
-        // (managers of a team only are drawn inside it).
-        if !(self.peer && leads_team_only && self.chart.people[m as usize].manager.is_some()) {
-            let class = if self.peer { "coord" } else { "node" };
-            let text = if self.peer {
-                format!("coord. {}", self.label(m))
-            } else {
-                self.label(m)
-            };
-            let _ = writeln!(
-                self.out,
-                r#"<rect x="{:.1}" y="{y:.1}" width="{NODE_W}" height="{NODE_H}" rx="4" class="{class}"/><text x="{cx:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
-                cx - NODE_W / 2.0,
-                y + 17.0,
-                esc(&clip(&text, 17))
-            );
+        if drawn {
+            self.node(m, cx, y);
         }
         self.height = self.height.max(y + NODE_H + 20.0);
         cx
+    }
+
+    /// A column of stacked items at `x`: a spine down its left from `top`,
+    /// the items from `first` on, each joined to the spine.
+    fn column(&mut self, items: &[Item], x: f64, top: f64, first: f64) {
+        let spine = x + SPINE;
+        let ix = x + INDENT;
+        let mut at = first;
+        let mut last_join = top;
+        for item in items {
+            let (h, join) = match *item {
+                Item::Team(t) => (self.team_box(t, ix, at), at + LINE_H * 0.6),
+                Item::FrontLine(c) => self.front_line(c, ix, at),
+            };
+            let _ = writeln!(
+                self.out,
+                r#"<path d="M{spine:.1},{join:.1} H{ix:.1}" class="edge"/>"#
+            );
+            last_join = join;
+            at += h + STACK_GAP;
+        }
+        let _ = writeln!(
+            self.out,
+            r#"<path d="M{spine:.1},{top:.1} V{last_join:.1}" class="edge"/>"#
+        );
+        self.height = self.height.max(at + 10.0);
+    }
+
+    /// A front-line manager with its team box below (in a peer drawing, its
+    /// team only: the manager is a member of it), top-left corner at (x, y).
+    /// Returns the height used and where the column's connector meets it.
+    fn front_line(&mut self, m: u32, x: f64, y: f64) -> (f64, f64) {
+        let node = !self.peer;
+        if node {
+            self.node(m, x + NODE_W / 2.0, y);
+        }
+        let Some(t) = self.team_of[m as usize] else {
+            return (NODE_H, y + NODE_H / 2.0);
+        };
+        if !node {
+            return (self.team_box(t, x, y), y + LINE_H * 0.6);
+        }
+        let ty = y + NODE_H + 6.0;
+        let _ = writeln!(
+            self.out,
+            r#"<path d="M{:.1},{:.1} V{ty:.1}" class="edge"/>"#,
+            x + NODE_W / 2.0,
+            y + NODE_H
+        );
+        (ty - y + self.team_box(t, x, ty), y + NODE_H / 2.0)
+    }
+
+    /// `m`'s own box centred at `cx`, top at `y`: a manager, or in a peer
+    /// drawing a coordinator role.
+    fn node(&mut self, m: u32, cx: f64, y: f64) {
+        let class = if self.peer { "coord" } else { "node" };
+        let text = if self.peer {
+            format!("coord. {}", self.label(m))
+        } else {
+            self.label(m)
+        };
+        let _ = writeln!(
+            self.out,
+            r#"<rect x="{:.1}" y="{y:.1}" width="{NODE_W}" height="{NODE_H}" rx="4" class="{class}"/><text x="{cx:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
+            cx - NODE_W / 2.0,
+            y + 17.0,
+            esc(&clip(&text, 17))
+        );
+    }
+
+    /// Team `t`'s box with its top-left corner at (bx, by); returns its height.
+    fn team_box(&mut self, t: usize, bx: f64, by: f64) -> f64 {
+        let h = self.team_box_h(t);
+        let _ = writeln!(
+            self.out,
+            r#"<rect x="{bx:.1}" y="{by:.1}" width="{NODE_W}" height="{h:.1}" rx="6" class="team"/>"#
+        );
+        let n = self.teams[t].len();
+        let _ = writeln!(
+            self.out,
+            r#"<text x="{:.1}" y="{:.1}" class="head">{}</text>"#,
+            bx + 6.0,
+            by + LINE_H,
+            esc(&format!(
+                "team {} · {n} {}",
+                t + 1,
+                if n == 1 { "person" } else { "people" }
+            ))
+        );
+        for (i, &p) in self.teams[t].iter().take(MAX_LISTED).enumerate() {
+            let mark = if self.peer && self.chart.is_manager(p) {
+                "★ "
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                self.out,
+                r#"<text x="{:.1}" y="{:.1}">{}</text>"#,
+                bx + 6.0,
+                by + LINE_H * (i as f64 + 2.0),
+                esc(&clip(&format!("{mark}{}", self.label(p)), 19))
+            );
+        }
+        if n > MAX_LISTED {
+            let _ = writeln!(
+                self.out,
+                r#"<text x="{:.1}" y="{:.1}" class="more">+{} more</text>"#,
+                bx + 6.0,
+                by + LINE_H * (MAX_LISTED as f64 + 2.0),
+                n - MAX_LISTED
+            );
+        }
+        h
     }
 }
 
@@ -216,7 +317,9 @@ pub fn svg(chart: &Chart, names: bool, peer: bool) -> String {
             ""
         }
     );
-    let (width, height) = (w + 40.0, d.height + 30.0);
+    // Wide enough for the caption too (about 7 points a character at 12).
+    let caption = 7.0 * title.chars().count() as f64;
+    let (width, height) = ((w + 40.0).max(caption + 40.0), d.height + 30.0);
     format!(
         r##"<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0}" height="{height:.0}" viewBox="0 0 {width:.0} {height:.0}" font-family="sans-serif" font-size="10">
 <style>.edge{{fill:none;stroke:#888;stroke-width:1}}.node{{fill:#dbe8f6;stroke:#2c5d8f}}.coord{{fill:#fff4dd;stroke:#a86b00;stroke-dasharray:4 2}}.team{{fill:#f3f3f3;stroke:#999}}.head{{font-weight:bold}}.more{{fill:#666;font-style:italic}}</style>
@@ -228,4 +331,41 @@ pub fn svg(chart: &Chart, names: bool, peer: bool) -> String {
         esc(&title),
         d.out
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn acme() -> Chart {
+        let bytes = std::fs::read("scenarios/data/acme.csv").unwrap();
+        crate::org::chart::parse("acme.csv", &bytes).unwrap()
+    }
+
+    fn width(svg: &str) -> f64 {
+        let at = svg.find("width=\"").unwrap() + 7;
+        svg[at..].split('"').next().unwrap().parse().unwrap()
+    }
+
+    #[test]
+    fn every_team_and_manager_is_drawn_in_a_readable_width() {
+        let chart = acme();
+        let s = chart.summary();
+        for peer in [false, true] {
+            let svg = svg(&chart, false, peer);
+            for t in 1..=s.teams {
+                assert!(
+                    svg.contains(&format!(">team {t} · ")),
+                    "team {t} (peer {peer})"
+                );
+            }
+            for p in 0..chart.len() as u32 {
+                if chart.is_manager(p) {
+                    assert!(svg.contains(&chart.people[p as usize].id), "manager {p}");
+                }
+            }
+            // A row of all 44 teams was 5,482 points wide.
+            assert!(width(&svg) < 2000.0, "{} wide (peer {peer})", width(&svg));
+        }
+    }
 }
