@@ -175,6 +175,14 @@ fn build(org: &Org) -> (Vec<Node>, Vec<usize>, Vec<(usize, usize)>) {
             has_parent[n] = true;
         }
     }
+    // A manager above the teams may also lead a team of their own direct
+    // reports (an imported chart): that team hangs from their post.
+    let mut led_by: BTreeMap<i64, usize> = BTreeMap::new();
+    for (&pi, &n) in &post_node {
+        if let Some(t) = org.posts[pi].team {
+            led_by.entry(t).or_insert(n);
+        }
+    }
     for (&t, &n) in &team_node {
         let mut parents: Vec<usize> = org
             .team_posts(t)
@@ -183,6 +191,9 @@ fn build(org: &Org) -> (Vec<Node>, Vec<usize>, Vec<(usize, usize)>) {
                     .and_then(|q| post_node.get(&q).copied())
             })
             .collect();
+        if parents.is_empty() {
+            parents.extend(led_by.get(&t).copied());
+        }
         parents.dedup();
         let mut seen = Vec::new();
         for (k, par) in parents.into_iter().enumerate() {
@@ -578,7 +589,7 @@ fn draw_org(area: &Area, org: &Org, x0: i32, y0: i32, w: i32, h: i32) -> DResult
                     anchored(font(fs + 1), HPos::Center, VPos::Top),
                 ))?;
                 area.draw(&Text::new(
-                    fit(&format!("{m} members"), fs, maxw),
+                    fit(&plural(m, "member"), fs, maxw),
                     (mid, y as i32 + 12 + fs as i32),
                     anchored(font_c(fs, SUBTLE), HPos::Center, VPos::Top),
                 ))?;
@@ -771,4 +782,42 @@ pub fn charts(r: &Results) -> Result<Vec<Chart>, PlotError> {
         });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn post(id: &str, parent: &str, team: Option<i64>, level: i64) -> Post {
+        Post {
+            id: id.into(),
+            parent: parent.into(),
+            team,
+            level,
+            domain: None,
+            dedicated: true,
+            holder: format!("m-{id}"),
+        }
+    }
+
+    #[test]
+    fn a_team_led_from_above_hangs_from_its_leader() {
+        // The head (level 2) leads team 5 directly and team 0 through p1.
+        let posts = vec![post("p0", "", Some(5), 2), post("p1", "p0", Some(0), 1)];
+        let mut by_id = HashMap::new();
+        by_id.insert("p0".to_string(), 0);
+        by_id.insert("p1".to_string(), 1);
+        let org = Org {
+            posts,
+            members: BTreeMap::from([(0, 3), (5, 2)]),
+            by_id,
+            by_team: HashMap::from([(0, vec![1])]),
+        };
+        let (nodes, roots, extra) = build(&org);
+        assert_eq!(roots.len(), 1, "one tree, no stray teams");
+        assert!(extra.is_empty());
+        let mut seen = vec![false; nodes.len()];
+        let a = agg(&org, &nodes, roots[0], &mut seen);
+        assert_eq!((a.teams, a.members), (2, 5));
+    }
 }
