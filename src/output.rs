@@ -456,6 +456,11 @@ fn write_timeseries(
     };
     put(header.as_bytes())?;
     let mut logs: Vec<(PathBuf, File)> = Vec::new();
+    // Copied ranges of each log not yet released, and bytes copied since the
+    // last release: every `RELEASE_EVERY` bytes they are freed on disk.
+    const RELEASE_EVERY: u64 = 8 << 20;
+    let mut copied: Vec<Vec<(u64, u64)>> = Vec::new();
+    let mut unreleased = 0u64;
     let mut buf = vec![0u8; 1 << 20];
     // Copies a file's bytes from where it stands, `len` of them (all: None).
     let mut copy = |f: &mut File,
@@ -495,9 +500,14 @@ fn write_timeseries(
                 let at = match logs.iter().position(|(p, _)| *p == path) {
                     Some(i) => i,
                     None => {
-                        let f = File::open(&path)
+                        // Writable too: releasing a range writes to the file.
+                        let f = fs::OpenOptions::new()
+                            .read(true)
+                            .write(true)
+                            .open(&path)
                             .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
                         logs.push((path.clone(), f));
+                        copied.push(Vec::new());
                         logs.len() - 1
                     }
                 };
@@ -505,6 +515,14 @@ fn write_timeseries(
                 f.seek(SeekFrom::Start(offset))
                     .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
                 copy(f, &path, Some(len), &mut put)?;
+                copied[at].push((offset, len));
+                unreleased += len;
+                if unreleased >= RELEASE_EVERY {
+                    unreleased = 0;
+                    for ((_, f), ranges) in logs.iter().zip(&mut copied) {
+                        release(f, ranges);
+                    }
+                }
             }
         }
     }
@@ -522,6 +540,34 @@ fn write_timeseries(
         .map_err(|e| cannot(&tmp, e))?;
     f.sync_all().map_err(|e| cannot(&tmp, e))?;
     Ok(format!("{:016x}", hash.digest()))
+}
+
+/// Frees the disk blocks of `ranges` (offset, length) of a text log whose
+/// bytes have been copied (a hole punched in the file, which keeps its
+/// size), merging neighbours first; clears `ranges`. Best effort: a file
+/// system that cannot punch holes keeps the bytes until the log is removed.
+fn release(f: &File, ranges: &mut Vec<(u64, u64)>) {
+    ranges.sort_unstable();
+    let mut merged: Vec<(u64, u64)> = Vec::with_capacity(ranges.len());
+    for &(offset, len) in ranges.iter() {
+        match merged.last_mut() {
+            Some((o, l)) if *o + *l >= offset => *l = (*l).max(offset + len - *o),
+            _ => merged.push((offset, len)),
+        }
+    }
+    ranges.clear();
+    #[cfg(target_os = "linux")]
+    for (offset, len) in merged {
+        use rustix::fs::{FallocateFlags, fallocate};
+        let _ = fallocate(
+            f,
+            FallocateFlags::PUNCH_HOLE | FallocateFlags::KEEP_SIZE,
+            offset,
+            len,
+        );
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = (f, merged);
 }
 
 /// One variant's `aggregate.csv` rows. Per-step statistics are independent
@@ -1385,5 +1431,50 @@ mod tests {
             let display = format!("{x}");
             assert_eq!(buf.len(), display.len(), "{x:e}: {buf} vs {display}");
         }
+    }
+}
+
+#[cfg(test)]
+mod release_tests {
+    use super::*;
+
+    #[test]
+    fn released_ranges_read_as_zeros_and_free_their_blocks() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = std::env::temp_dir().join(format!("orgsim-release-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("log.txt");
+        let mb = 1u64 << 20;
+        fs::write(&path, vec![b'x'; 8 * mb as usize]).unwrap();
+        let f = fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&path)
+            .unwrap();
+        f.sync_all().unwrap();
+        let before = fs::metadata(&path).unwrap().blocks();
+        // Two neighbouring ranges and one apart, out of order.
+        let mut ranges = vec![(4 * mb, 2 * mb), (mb, mb), (2 * mb, mb)];
+        release(&f, &mut ranges);
+        assert!(ranges.is_empty());
+        let bytes = fs::read(&path).unwrap();
+        assert_eq!(bytes.len() as u64, 8 * mb, "the size is kept");
+        assert!(bytes[..mb as usize].iter().all(|&b| b == b'x'));
+        assert!(bytes[mb as usize..3 * mb as usize].iter().all(|&b| b == 0));
+        assert!(
+            bytes[3 * mb as usize..4 * mb as usize]
+                .iter()
+                .all(|&b| b == b'x')
+        );
+        assert!(
+            bytes[4 * mb as usize..6 * mb as usize]
+                .iter()
+                .all(|&b| b == 0)
+        );
+        let after = fs::metadata(&path).unwrap().blocks();
+        eprintln!("blocks {before} -> {after}");
+        assert!(after < before, "blocks {before} -> {after}");
+        let _ = fs::remove_dir_all(&dir);
     }
 }
