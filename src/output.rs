@@ -1434,7 +1434,7 @@ mod tests {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, target_os = "linux"))]
 mod release_tests {
     use super::*;
 
