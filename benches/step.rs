@@ -59,12 +59,14 @@ fn run(bencher: Bencher, s: Structure, members: usize) {
         .bench_local(|| org.step(black_box(&mut row)));
 }
 
-// Up to 10,000 members a sample times 10 steps: one step of 10,000
-// members is 0.4 ms, short enough that what divan does between samples
-// shows (single-step samples read about 10% slower than a long run). A
-// million members' step (60 ms) is timed one at a time.
+// Up to 10,000 members a sample times 10 steps (a step of 10,000 members
+// is 0.4 ms); a million members' step (60 ms) is timed one at a time.
 const SIZES: [usize; 2] = [100, 10_000];
-const MILLION: [usize; 1] = [1_000_000];
+const STRUCTURES: [Structure; 3] = [
+    Structure::Hierarchy,
+    Structure::LeaderLeader,
+    Structure::Peer,
+];
 
 #[divan::bench(args = SIZES, sample_size = 10)]
 fn hierarchy(bencher: Bencher, members: usize) {
@@ -81,23 +83,14 @@ fn peer(bencher: Bencher, members: usize) {
     run(bencher, Structure::Peer, members);
 }
 
-#[divan::bench(args = MILLION, sample_size = 1)]
-fn hierarchy_million(bencher: Bencher, members: usize) {
-    run(bencher, Structure::Hierarchy, members);
-}
-
-#[divan::bench(args = MILLION, sample_size = 1)]
-fn leader_leader_million(bencher: Bencher, members: usize) {
-    run(bencher, Structure::LeaderLeader, members);
-}
-
-#[divan::bench(args = MILLION, sample_size = 1)]
-fn peer_million(bencher: Bencher, members: usize) {
-    run(bencher, Structure::Peer, members);
+/// A million members, one thread.
+#[divan::bench(args = STRUCTURES, sample_size = 1)]
+fn million(bencher: Bencher, s: Structure) {
+    run(bencher, s, 1_000_000);
 }
 
 /// A million members on a pool of two threads (the 2-core target).
-#[divan::bench(args = [Structure::Hierarchy, Structure::LeaderLeader, Structure::Peer])]
+#[divan::bench(args = STRUCTURES)]
 fn million_two_threads(bencher: Bencher, s: Structure) {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(2)
