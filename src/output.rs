@@ -414,8 +414,9 @@ fn timeseries_of_variant(
 
 /// Writes `timeseries.csv.partial` on its own thread from the variants'
 /// pieces as they come, in order, syncing as it goes (its disk writes
-/// overlap with the copying and with the building of the other files);
-/// gives its checksum, taken on the way. The caller renames it once every other part succeeded.
+/// overlap with the copying and with the building of the other files), and
+/// freeing the copied parts of the text logs; gives its checksum, taken on
+/// the way. The caller renames it once every other part succeeded.
 fn write_timeseries(
     dir: &Path,
     header: &str,
