@@ -122,9 +122,10 @@ impl Drawer<'_> {
         let w = memo[m as usize];
         let y = 20.0 + depth as f64 * LEVEL_H;
         let (wide, columns) = self.layout(m);
-        let is_front_line = wide.is_empty() && self.manager_kids(m).is_empty();
-        let drawn =
-            !(self.peer && is_front_line && self.chart.people[m as usize].manager.is_some());
+        // In a peer drawing a front-line manager is a member of their team.
+        let front_line =
+            wide.is_empty() && columns.iter().flatten().all(|i| matches!(i, Item::Team(_)));
+        let drawn = !(self.peer && front_line && self.chart.people[m as usize].manager.is_some());
         if wide.is_empty() && columns.len() == 1 {
             // One column: it hangs from the manager's own box.
             let cx = x0 + NODE_W / 2.0;
