@@ -204,7 +204,11 @@ pub fn main() -> i32 {
         Command::Chart(args) => chart(&args),
         Command::Params { model, markdown } => params(&model, markdown),
         Command::Sensitivity(args) => sensitivity(args),
-        Command::Plot { dir } => plot(&dir, false).map(|_| ()),
+        Command::Plot { dir } => crate::lock::FolderLock::take(&dir, &crate::lock::command_line())
+            .and_then(|_lock| {
+                plot(&dir, false)?;
+                output::refresh_chart_checksums(&dir).map_err(|e| format!("error: {e}"))
+            }),
     };
     match result {
         Ok(()) => 0,
@@ -357,10 +361,12 @@ fn run(args: RunArgs) -> Result<(), String> {
         max_replications: args.max_replications,
     };
     let expected = Manifest::new(&s, source, shard);
+    // One writer per folder, held to the end of the run (any exit frees it).
+    let _lock = crate::lock::FolderLock::take(&out, &crate::lock::command_line())?;
     let staging = output::staging_dir(&out).map_err(|e| format!("error: {e}"))?;
     let mut rd = if args.resume {
         if !staging.join("manifest.json").exists() {
-            return Err(if out.join("manifest.json").exists() {
+            return Err(if Manifest::read(&out).is_ok_and(|m| m.complete) {
                 format!(
                     "error: {} is already complete: nothing to resume\n  help: pass --force (without --resume) to run it again",
                     out.display()
@@ -377,7 +383,12 @@ fn run(args: RunArgs) -> Result<(), String> {
             Manifest::read(&staging)
                 .ok()
                 .and_then(|m| expected.mismatch(&m))
-                .map_or(Ok(()), |why| Err(format!("error: cannot resume: {} holds a run from {why}", staging.display())))?;
+                .map_or(Ok(()), |why| {
+                    Err(format!(
+                        "error: cannot resume: {} holds a run from {why}",
+                        staging.display()
+                    ))
+                })?;
             output::publish_ready(&staging, &out).map_err(|e| format!("error: {e}"))?;
             if !args.quiet {
                 println!("results: {}", out.display());
@@ -388,9 +399,7 @@ fn run(args: RunArgs) -> Result<(), String> {
         eprint!("{}", manifest::rejected_list(&s, &rd.rejected));
         rd
     } else {
-        if out.exists() && !args.force {
-            return Err(format!("error: {}", output::exists_message(&out)));
-        }
+        output::check_replace(&out, args.force).map_err(|e| format!("error: {e}"))?;
         if !args.force && staging.join("manifest.json").exists() {
             return Err(format!(
                 "error: an interrupted run is in {}; starting afresh would discard what it finished\n  help: add --resume to continue it, or --force to start afresh",
@@ -644,8 +653,9 @@ fn run(args: RunArgs) -> Result<(), String> {
     }
     failures.map_or(Ok(()), |f| {
         Err(format!(
-            "error: {f}\nthe other runs are in {} (manifest.json lists the failures)",
-            out.display()
+            "error: {f}\nthe other runs are in {} (manifest.json lists the failures)\n  help: retry the failed ones with: orgsim run {} --resume (and the same options)",
+            out.display(),
+            args.file.display()
         ))
     })
 }
@@ -788,9 +798,8 @@ fn merge(args: MergeArgs) -> Result<(), String> {
         .out
         .clone()
         .unwrap_or_else(|| Path::new("results").join(&s.name));
-    if out.exists() && !args.force {
-        return Err(format!("error: {}", output::exists_message(&out)));
-    }
+    let _lock = crate::lock::FolderLock::take(&out, &crate::lock::command_line())?;
+    output::check_replace(&out, args.force).map_err(|e| format!("error: {e}"))?;
     let staging = output::staging_dir(&out).map_err(|e| format!("error: {e}"))?;
     let mut m = Manifest::new(&s, first.source.clone(), None);
     let mut dir_of = std::collections::HashMap::new();

@@ -779,6 +779,38 @@ fn append_part(to: &mut CsvFile, part: &Part) -> Result<(), String> {
     fs::remove_file(part).at(part).map_err(|e| e.to_string())
 }
 
+/// Whether results may be written to `out`: nothing there, or `force`
+/// and a folder orgsim wrote (it holds an orgsim manifest). Anything else
+/// (a user's own folder, a file) is never replaced.
+pub fn check_replace(out: &Path, force: bool) -> Result<(), String> {
+    if fs::symlink_metadata(out).is_err() {
+        return Ok(());
+    }
+    if !force {
+        return Err(exists_message(out));
+    }
+    if is_orgsim_folder(out) {
+        return Ok(());
+    }
+    Err(format!(
+        "{} is not a results folder orgsim wrote (it has no orgsim manifest.json); --force replaces only those, so nothing was changed\n  help: write elsewhere with --out DIR, or move it away yourself",
+        out.display()
+    ))
+}
+
+/// A real folder (not a link) whose `manifest.json` is an orgsim manifest
+/// (of any format version).
+pub fn is_orgsim_folder(dir: &Path) -> bool {
+    if !fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir()) {
+        return false;
+    }
+    let Ok(text) = fs::read(dir.join("manifest.json")) else {
+        return false;
+    };
+    serde_json::from_slice::<serde_json::Value>(&text)
+        .is_ok_and(|v| v.get("orgsim_version").is_some() && v.get("scenario_checksum").is_some())
+}
+
 /// The message for results that are already there.
 pub fn exists_message(out_dir: &Path) -> String {
     format!(
@@ -1075,7 +1107,11 @@ fn beside(out: &Path, what: &str) -> PathBuf {
 /// publishes the folder as it is), moves the fragment logs out, and renames
 /// the folder into place, replacing `final_dir`. A kill at any point leaves
 /// either the previous results or a staging folder `--resume` finishes.
-pub fn publish_run(staging: &Path, final_dir: &Path, manifest: &mut Manifest) -> Result<(), String> {
+pub fn publish_run(
+    staging: &Path,
+    final_dir: &Path,
+    manifest: &mut Manifest,
+) -> Result<(), String> {
     let fresh: Vec<String> = result_files(staging)?
         .into_iter()
         .filter(|n| !manifest.files.contains_key(n))
@@ -1084,7 +1120,8 @@ pub fn publish_run(staging: &Path, final_dir: &Path, manifest: &mut Manifest) ->
         .par_iter()
         .map(|n| {
             let path = staging.join(n);
-            let sum = checksum_file(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            let sum =
+                checksum_file(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
             File::open(&path)
                 .and_then(|f| f.sync_all())
                 .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
@@ -1102,6 +1139,22 @@ pub fn publish_run(staging: &Path, final_dir: &Path, manifest: &mut Manifest) ->
     publish_ready(staging, final_dir)
 }
 
+/// After publishing a run with failed replications: a staging folder
+/// again, with the fragment logs and a manifest listing the finished jobs,
+/// so `--resume` retries the failed ones and publishes the whole run.
+fn keep_for_retry(staging: &Path, final_dir: &Path, manifest: &Manifest) -> Result<(), String> {
+    let trash = beside(final_dir, "jobs.old");
+    fs::create_dir_all(staging).map_err(|e| format!("cannot create {}: {e}", staging.display()))?;
+    if trash.exists() {
+        fs::rename(&trash, staging.join("jobs"))
+            .map_err(|e| format!("cannot keep {}: {e}", trash.display()))?;
+    }
+    let mut m = manifest.clone();
+    m.files.clear();
+    m.complete = false;
+    m.write(staging)
+}
+
 /// Renames a staging folder whose manifest lists its finished files into
 /// place (see [`publish_run`]), the fragment logs moved out first and
 /// removed beside the rename.
@@ -1109,11 +1162,19 @@ pub fn publish_ready(staging: &Path, final_dir: &Path) -> Result<(), String> {
     let jobs = staging.join("jobs");
     let trash = beside(final_dir, "jobs.old");
     let _ = fs::remove_dir_all(&trash);
+    // Kept when replications failed, for a retry (see `keep_for_retry`).
+    let keep = Manifest::read(staging)
+        .ok()
+        .filter(|m| !m.failed.is_empty() && m.shard.is_none());
     // Freeing the logs' cached pages takes a while: on a thread.
-    let removing = if jobs.exists() {
+    let removing = if keep.is_some() {
+        fs::rename(&jobs, &trash).map_err(|e| format!("cannot keep {}: {e}", jobs.display()))?;
+        None
+    } else if jobs.exists() {
         fs::rename(&jobs, &trash).map_err(|e| format!("cannot remove {}: {e}", jobs.display()))?;
         Some(std::thread::spawn(move || {
-            fs::remove_dir_all(&trash).map_err(|e| format!("cannot remove {}: {e}", trash.display()))
+            fs::remove_dir_all(&trash)
+                .map_err(|e| format!("cannot remove {}: {e}", trash.display()))
         }))
     } else {
         None
@@ -1127,7 +1188,25 @@ pub fn publish_ready(staging: &Path, final_dir: &Path) -> Result<(), String> {
             .join()
             .unwrap_or_else(|_| Err("removing the fragment logs failed".into()))?;
     }
-    Ok(())
+    match keep {
+        Some(m) => keep_for_retry(staging, final_dir, &m),
+        None => Ok(()),
+    }
+}
+
+/// After `orgsim plot` re-rendered a published folder's charts and report:
+/// their checksums in its manifest, so it keeps describing the folder.
+pub fn refresh_chart_checksums(dir: &Path) -> Result<(), String> {
+    let Ok(mut m) = Manifest::read(dir) else {
+        return Ok(());
+    };
+    for n in result_files(dir)? {
+        if n.starts_with("charts/") || n.starts_with("report.") {
+            let sum = checksum_file(&dir.join(&n)).map_err(|e| format!("cannot read {n}: {e}"))?;
+            m.files.insert(n, sum);
+        }
+    }
+    m.write(dir)
 }
 
 /// Whether a staging folder holds a finished, unpublished run (killed
@@ -1137,9 +1216,9 @@ pub fn staging_ready(staging: &Path) -> bool {
         return false;
     };
     !m.files.is_empty()
-        && m.files.par_iter().all(|(n, sum)| {
-            checksum_file(&staging.join(n)).is_ok_and(|s| s == *sum)
-        })
+        && m.files
+            .par_iter()
+            .all(|(n, sum)| checksum_file(&staging.join(n)).is_ok_and(|s| s == *sum))
 }
 
 /// Removes everything but the manifest and the fragment logs from a
