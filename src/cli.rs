@@ -221,8 +221,8 @@ pub fn main() -> i32 {
 
 /// Reads and validates a scenario, applying command-line overrides.
 fn load(file: &Path, args: Option<&RunArgs>) -> Result<Scenario, String> {
-    let bytes =
-        std::fs::read(file).map_err(|e| format!("error: cannot read {}: {e}", file.display()))?;
+    let bytes = crate::org::chart::read_input(file, 16 << 20, "scenario")
+        .map_err(|e| format!("error: {e}"))?;
     let base = file.parent().unwrap_or(Path::new(""));
     let mut s =
         scenario::parse_in(&file.display().to_string(), &bytes, base).map_err(|e| e.to_string())?;
@@ -1032,7 +1032,8 @@ fn print_comparison(s: &Scenario, rows: &[crate::stats::ComparisonRow]) {
 fn chart(args: &ChartArgs) -> Result<(), String> {
     let file = &args.file;
     let bytes =
-        std::fs::read(file).map_err(|e| format!("error: cannot read {}: {e}", file.display()))?;
+        crate::org::chart::read_input(file, crate::org::chart::MAX_CHART_BYTES, "org chart")
+            .map_err(|e| format!("error: {e}"))?;
     let start = Instant::now();
     let chart =
         crate::org::chart::parse(&file.display().to_string(), &bytes).map_err(|e| e.to_string())?;

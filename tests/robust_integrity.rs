@@ -408,3 +408,62 @@ fn a_second_writer_is_refused_at_once_and_no_partial_file_is_published() {
     }
     let _ = std::fs::remove_dir_all(base);
 }
+
+/// Every file under a folder, recursively.
+fn all_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        if e.file_type().unwrap().is_dir() {
+            all_files(&e.path(), out);
+        } else {
+            out.push(e.path());
+        }
+    }
+}
+
+#[test]
+fn no_name_from_the_org_chart_reaches_a_results_file() {
+    let base = tmp("names");
+    let out = base.join("acme");
+    let o = orgsim(
+        &[
+            "run",
+            "scenarios/acme-as-peers.toml",
+            "--out",
+            s(&out),
+            "--replications",
+            "2",
+        ],
+        &[],
+    );
+    ok(&o);
+    let mut rdr = csv::Reader::from_path("scenarios/data/acme.csv").unwrap();
+    let col = rdr
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "name")
+        .unwrap();
+    let names: Vec<String> = rdr
+        .records()
+        .map(|r| r.unwrap()[col].to_string())
+        .filter(|n| !n.is_empty())
+        .collect();
+    assert!(names.len() > 100, "{} names", names.len());
+    let mut paths = Vec::new();
+    all_files(&out, &mut paths);
+    assert!(paths.iter().any(|p| p.ends_with("report.html")));
+    assert!(paths.iter().any(|p| p.ends_with("org_chart-acme.csv")));
+    let printed =
+        String::from_utf8_lossy(&[o.stdout.clone(), o.stderr.clone()].concat()).into_owned();
+    for p in &paths {
+        let text = String::from_utf8_lossy(&std::fs::read(p).unwrap()).into_owned();
+        for n in &names {
+            assert!(!text.contains(n.as_str()), "{n} appears in {p:?}");
+            assert!(
+                !printed.contains(n.as_str()),
+                "{n} appears in the terminal output"
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(base);
+}

@@ -116,8 +116,56 @@ struct Columns {
     skills: Vec<(usize, String)>,
 }
 
+/// A CSV field, quoted when it must be.
+fn quoted(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) || s.trim() != s {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
 fn cell(rec: &csv::StringRecord, col: Option<usize>) -> Option<&str> {
     col.and_then(|c| rec.get(c)).filter(|s| !s.is_empty())
+}
+
+/// Largest org chart file read: a million positions with a dozen columns
+/// take about 100 MB.
+pub const MAX_CHART_BYTES: u64 = 256 << 20;
+
+/// Reads an input file (`what`: "org chart", "scenario") of at most `limit`
+/// bytes. Anything but a regular file (a folder, a pipe, a device such as
+/// /dev/zero) is refused before it is opened, so reading cannot hang or
+/// fill memory.
+pub fn read_input(path: &std::path::Path, limit: u64, what: &str) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path)
+        .map_err(|e| format!("cannot read the {what} {}: {e}", path.display()))?;
+    if !meta.is_file() {
+        return Err(format!(
+            "the {what} {} is not a regular file (a folder, pipe or device); give the path of a file",
+            path.display()
+        ));
+    }
+    let too_big = |n: u64| {
+        format!(
+            "the {what} {} is {} MB; the most read is {} MB",
+            path.display(),
+            n.div_ceil(1 << 20),
+            limit >> 20
+        )
+    };
+    if meta.len() > limit {
+        return Err(too_big(meta.len()));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    std::fs::File::open(path)
+        .and_then(|f| f.take(limit + 1).read_to_end(&mut bytes))
+        .map_err(|e| format!("cannot read the {what} {}: {e}", path.display()))?;
+    if bytes.len() as u64 > limit {
+        return Err(too_big(bytes.len() as u64));
+    }
+    Ok(bytes)
 }
 
 /// Reads and validates a chart. `file` is the name used in messages.
@@ -450,6 +498,52 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Chart, ChartErrors> {
 }
 
 impl Chart {
+    /// The chart as the model reads it, as CSV: `id`, `manager_id`, `role`
+    /// (only `vacant`), `tenure` and the skill columns, in row order. A
+    /// results folder keeps this copy, so names, teams, job titles and
+    /// levels stay with the original file. Reading it back gives the same
+    /// chart for the model, and the same copy again.
+    pub fn model_copy(&self) -> Vec<u8> {
+        let vacant = self.people.iter().any(|p| p.vacant);
+        let tenure = self.people.iter().any(|p| p.tenure.is_some());
+        let mut out = String::from("id,manager_id");
+        if vacant {
+            out.push_str(",role");
+        }
+        if tenure {
+            out.push_str(",tenure");
+        }
+        for d in &self.domains {
+            out.push_str(",skill_");
+            out.push_str(&quoted(d));
+        }
+        out.push('\n');
+        for p in &self.people {
+            out.push_str(&quoted(&p.id));
+            out.push(',');
+            if let Some(m) = p.manager {
+                out.push_str(&quoted(&self.people[m as usize].id));
+            }
+            if vacant {
+                out.push_str(if p.vacant { ",vacant" } else { "," });
+            }
+            if tenure {
+                out.push(',');
+                if let Some(t) = p.tenure {
+                    out.push_str(&t.to_string());
+                }
+            }
+            for x in &p.skills {
+                out.push(',');
+                if !x.is_nan() {
+                    out.push_str(&x.to_string());
+                }
+            }
+            out.push('\n');
+        }
+        out.into_bytes()
+    }
+
     fn build(
         people: Vec<Person>,
         domains: Vec<String>,

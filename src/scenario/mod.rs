@@ -86,7 +86,8 @@ pub struct Variant {
 pub struct ChartRef {
     /// The file, as resolved (relative paths against the scenario's folder).
     pub path: std::path::PathBuf,
-    /// The file's bytes as read: a results folder keeps a copy of them.
+    /// The chart as the model reads it ([`org::Chart::model_copy`]: no
+    /// names): a results folder keeps a copy of these bytes.
     pub bytes: Arc<[u8]>,
     pub chart: Arc<org::Chart>,
 }

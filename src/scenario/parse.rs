@@ -476,20 +476,27 @@ impl Cx<'_> {
             return (c.clone(), Some(span));
         }
         let key = join(path, "org_chart");
-        let loaded = match std::fs::read(&resolved) {
+        let read = crate::org::chart::read_input(
+            &resolved,
+            crate::org::chart::MAX_CHART_BYTES,
+            "org chart",
+        );
+        let loaded = match read {
             Err(e) => {
                 self.error(
                     span.clone(),
                     &key,
-                    format!("cannot read the org chart {}: {e}", resolved.display()),
+                    e,
                     Some("the path is relative to the scenario file's folder".into()),
                 );
                 None
             }
             Ok(bytes) => match crate::org::chart::parse(&file, &bytes) {
+                // Only what the model reads is kept (and copied into
+                // results): names stay in the original file.
                 Ok(chart) => Some(ChartRef {
                     path: resolved.clone(),
-                    bytes: bytes.into(),
+                    bytes: chart.model_copy().into(),
                     chart: Arc::new(chart),
                 }),
                 Err(e) => {
