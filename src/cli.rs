@@ -245,7 +245,19 @@ fn apply_target(s: &mut Scenario, target: Option<&str>, max: Option<u32>) -> Res
             None => Ok(()),
         };
     };
-    let cap = max.unwrap_or_else(|| s.replications.saturating_mul(10));
+    if let Some(m) = max {
+        crate::limits::check(
+            "--max-replications",
+            m.into(),
+            1,
+            crate::limits::MAX_REPLICATIONS.into(),
+        )?;
+    }
+    let cap = max.unwrap_or_else(|| {
+        s.replications
+            .saturating_mul(10)
+            .min(crate::limits::MAX_REPLICATIONS)
+    });
     let t = crate::adaptive::TargetCi::parse(text, cap).map_err(|e| format!("error: {e}"))?;
     let names: Vec<String> = output::compared_metrics(s)
         .into_iter()
@@ -284,19 +296,17 @@ fn apply_overrides(
     seed: Option<u64>,
     steps: Option<u32>,
 ) -> Result<(), String> {
+    use crate::limits::{MAX_REPLICATIONS, MAX_SEED, MAX_STEPS, check};
     if let Some(r) = replications {
-        if r == 0 {
-            return Err("error: --replications must be at least 1".into());
-        }
+        check("--replications", r.into(), 1, MAX_REPLICATIONS.into())?;
         s.replications = r;
     }
     if let Some(seed) = seed {
+        check("--seed", seed, 0, MAX_SEED)?;
         s.seed = seed;
     }
     if let Some(steps) = steps {
-        if steps == 0 {
-            return Err("error: --steps must be at least 1".into());
-        }
+        check("--steps", steps.into(), 1, MAX_STEPS.into())?;
         if let Some(e) = s.events.iter().find(|e| e.event.start >= steps) {
             return Err(format!(
                 "error: --steps {steps} ends before the event \"{}\" at step {}\n  help: use --steps {} or more",
@@ -342,11 +352,7 @@ fn run(args: RunArgs) -> Result<(), String> {
             Path::new("results").join(format!("{}.shard-{}-of-{}", s.name, sh.index, sh.count))
         }
     });
-    let threads = if args.threads == 0 {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    } else {
-        args.threads
-    };
+    let threads = crate::limits::threads(args.threads)?;
     if !args.force {
         check_memory(&s, threads)?;
     }
@@ -1118,7 +1124,13 @@ fn params(model: &str, markdown: bool) -> Result<(), String> {
 fn sensitivity(args: SensitivityArgs) -> Result<(), String> {
     let mut s = load(&args.file, None)?;
     if let Some(r) = args.replications {
-        s.replications = r.max(1);
+        crate::limits::check(
+            "--replications",
+            r.into(),
+            1,
+            crate::limits::MAX_REPLICATIONS.into(),
+        )?;
+        s.replications = r;
     }
     if args.levels < 2 || !args.levels.is_multiple_of(2) {
         return Err("error: --levels must be an even number of 2 or more".into());
@@ -1132,11 +1144,7 @@ fn sensitivity(args: SensitivityArgs) -> Result<(), String> {
         .map(|p| crate::sensitivity::parse_factor(&s, p))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| format!("error: --params {e}"))?;
-    let threads = if args.threads == 0 {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    } else {
-        args.threads
-    };
+    let threads = crate::limits::threads(args.threads)?;
     let effects = crate::sensitivity::screen(
         &s,
         &factors,

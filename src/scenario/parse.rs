@@ -14,6 +14,9 @@ use crate::model::ModelKind;
 use crate::org::{Event, EventKind, Target};
 use crate::params::{ParamSpec, did_you_mean, fmt_num};
 
+#[path = "checks.rs"]
+mod checks;
+
 type Spanned<T> = toml::Spanned<T>;
 /// A string value with where it stands in the file.
 type Located = Option<(String, Range<usize>)>;
@@ -284,7 +287,7 @@ impl Cx<'_> {
                 "steps",
                 100.0,
                 1.0,
-                1_000_000.0,
+                f64::from(crate::limits::MAX_STEPS),
                 "number of steps (weeks) to simulate",
             ),
         );
@@ -298,7 +301,7 @@ impl Cx<'_> {
                     "replications",
                     30.0,
                     1.0,
-                    1_000_000.0,
+                    f64::from(crate::limits::MAX_REPLICATIONS),
                     "runs per variant, each with its own random stream",
                 ),
             )
@@ -308,13 +311,16 @@ impl Cx<'_> {
             Some(v) => match v.get_ref() {
                 DeValue::Integer(i) => {
                     match u64::from_str_radix(&i.as_str().replace('_', ""), i.radix()) {
-                        Ok(s) => s,
-                        Err(_) => {
+                        Ok(s) if s <= crate::limits::MAX_SEED => s,
+                        _ => {
                             self.error(
                                 v.span(),
                                 "seed",
-                                format!("expected a whole number from 0 to {}", u64::MAX),
-                                None,
+                                format!(
+                                    "expected a whole number from 0 to {}",
+                                    crate::limits::MAX_SEED
+                                ),
+                                Some("a seed is a signed 64-bit number, as TOML holds it; any value in range is as good, e.g. seed = 42".into()),
                             );
                             1
                         }
@@ -447,6 +453,9 @@ impl Cx<'_> {
                 }
             }
         }
+        self.check_ignored(
+            doc, specs, &drafts, &sweep, lhs, &variants, &events, steps, &analysis,
+        );
         Some(Scenario {
             name,
             question,
@@ -536,6 +545,20 @@ impl Cx<'_> {
         let mut a = Analysis::default();
         if let Some(t) = self.table(doc, "analysis", "") {
             self.check_keys(t, ANALYSIS_KEYS, "analysis", "in [analysis]");
+            if let Some(x) = self.setting(
+                t,
+                "warmup",
+                "analysis",
+                spec(
+                    "warmup",
+                    20.0,
+                    0.0,
+                    f64::from(crate::limits::MAX_STEPS),
+                    "first steps left out of totals, means and stability",
+                ),
+            ) {
+                a.warmup = x as u32;
+            }
             if let Some(x) = self.setting(
                 t,
                 "baseline",
