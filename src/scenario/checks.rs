@@ -75,7 +75,7 @@ impl Cx<'_> {
         steps: u32,
         analysis: &Analysis,
     ) {
-        self.check_chart_fixed(doc, drafts, sweep);
+        self.check_chart_fixed(doc, specs, drafts, sweep);
         self.check_sweep_values(doc, sweep, lhs);
         self.check_event_tables(doc);
         self.check_warmup(doc, steps, analysis);
@@ -91,6 +91,7 @@ impl Cx<'_> {
     fn check_chart_fixed(
         &mut self,
         doc: &DeTable,
+        specs: &[ParamSpec],
         drafts: &[VariantDraft],
         sweep: &[(&str, Vec<f64>)],
     ) {
@@ -98,6 +99,25 @@ impl Cx<'_> {
             d.chart
                 .as_ref()
                 .is_some_and(|c| key != "domains" || !c.chart.domains.is_empty())
+        };
+        // The value a chart gives a parameter: writing that same value (as
+        // the resolved scenario does) ignores nothing.
+        let given = |d: &VariantDraft, key: &str| -> Option<f64> {
+            let c = d.chart.as_ref()?;
+            let i = specs.iter().position(|s| s.name == key)?;
+            let mut values: Vec<f64> = specs.iter().map(|s| s.default).collect();
+            super::chart_values(&c.chart, specs, &mut values).ok()?;
+            Some(values[i])
+        };
+        let written = |t: &DeTable, key: &str| -> Option<f64> {
+            match t.get(key)?.get_ref() {
+                DeValue::Integer(i) => i.as_str().replace('_', "").parse().ok(),
+                DeValue::Float(f) => f.as_str().replace('_', "").parse().ok(),
+                _ => None,
+            }
+        };
+        let ignored = |t: &DeTable, d: &VariantDraft, key: &str| {
+            fixed(d, key) && written(t, key) != given(d, key)
         };
         let help = |key: &str| {
             Some(format!(
@@ -108,7 +128,7 @@ impl Cx<'_> {
             for key in CHART_FIXED {
                 if let Some(span) = key_span(t, key)
                     && !drafts.is_empty()
-                    && drafts.iter().all(|d| fixed(d, key))
+                    && drafts.iter().all(|d| ignored(t, d, key))
                 {
                     self.error(
                         span,
@@ -126,7 +146,7 @@ impl Cx<'_> {
             };
             for key in CHART_FIXED {
                 if let Some(span) = key_span(t, key)
-                    && fixed(d, key)
+                    && ignored(t, d, key)
                 {
                     self.error(
                         span,

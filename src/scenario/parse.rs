@@ -332,7 +332,15 @@ impl Cx<'_> {
                 }
             },
         };
-        let analysis = self.analysis(doc);
+        let mut analysis = self.analysis(doc);
+        let explicit_warmup = self
+            .table(doc, "analysis", "")
+            .is_some_and(|t| t.contains_key("warmup"));
+        if analysis.warmup >= steps && !explicit_warmup {
+            // The default warm-up leaves a short run whole, as the engine
+            // would (an explicit one is checked against the run).
+            analysis.warmup = 0;
+        }
 
         let specs = model.specs();
         let mut defaults: Vec<(usize, f64)> = Vec::new();
