@@ -20,7 +20,7 @@ use crate::org::{OrgNode, OrgParams, Organization, Structure};
 use crate::params::{ParamSet, fmt_num};
 use crate::rng;
 use crate::scenario::Scenario;
-use crate::stats::{Better, ComparisonRow, OnlineStats, StepAggregator, compare_pairs};
+use crate::stats::{Better, ComparisonRow, OnlineStats, StepAggregator, compare_pairs_censored};
 
 /// An error with the path it concerns.
 #[derive(Debug)]
@@ -694,6 +694,7 @@ fn summarize_variant(
             summary.push(',');
             push_cell(&mut summary, ev.resilience_loss);
         }
+        push_effects(&mut summary, s, sm);
         summary.push('\n');
         for (sample, (_, _, pick)) in samples.iter_mut().zip(&compared) {
             sample.push(pick(sm));
@@ -708,6 +709,54 @@ fn summarize_variant(
         samples,
         headline,
     })
+}
+
+/// The effect columns of a summary row (see [`effect_columns`]): empty
+/// cells where the event does not happen in the variant or a run never
+/// got back.
+fn push_effects(row: &mut String, s: &Scenario, sm: &crate::engine::RunSummary) {
+    let measured = s.model.effect_metrics().len();
+    for k in 0..effect_events(s) {
+        for m in 0..measured {
+            let e = sm.effects.get(k).and_then(|e| e.get(m));
+            let e = e.copied().unwrap_or(crate::analysis::Effect::NONE);
+            row.push(',');
+            push_cell(row, e.total);
+            row.push(',');
+            push_cell(row, e.worst_gap);
+            row.push(',');
+            if let (true, Some(x)) = (e.measured(), e.recovery) {
+                let _ = write!(row, "{x}");
+            }
+        }
+    }
+}
+
+/// How many scheduled events have effects against twins (0 when twins are off).
+fn effect_events(s: &Scenario) -> usize {
+    if s.analysis.twins {
+        s.scheduled_events().count()
+    } else {
+        0
+    }
+}
+
+/// Names of the effect columns, per event with twins and effect metric:
+/// `event<k>_<metric>_effect` (run minus twin summed from the event to the
+/// end), `event<k>_<metric>_worst_gap` (largest smoothed shortfall against
+/// the twin) and `event<k>_<metric>_recovery_steps` (steps until back
+/// within `1 - threshold` of the twin; empty: never).
+pub fn effect_columns(s: &Scenario) -> Vec<String> {
+    let names = s.model.metric_names();
+    let mut out = Vec::new();
+    for k in 1..=effect_events(s) {
+        for &(m, _) in s.model.effect_metrics() {
+            for what in ["effect", "worst_gap", "recovery_steps"] {
+                out.push(format!("event{k}_{}_{what}", names[m]));
+            }
+        }
+    }
+    out
 }
 
 /// Appends a part file to a CSV being written, then removes the part.
@@ -1033,12 +1082,14 @@ fn write_rest(
     let (comparison, files) = rayon::join(
         || -> Result<Vec<ComparisonRow>, String> {
             let pairs = compared_pairs(s.variants.len());
-            let comparison = compare_pairs(&compared, samples, &pairs);
+            let censored: Vec<bool> = compared.iter().map(|(n, _)| is_censored_time(n)).collect();
+            let comparison = compare_pairs_censored(&compared, &censored, samples, &pairs);
             write_comparison(dir, &comparison).map_err(err)?;
             Ok(comparison)
         },
         || -> Result<(), String> {
             write_summary_stats(dir, &compared, samples).map_err(err)?;
+            write_effects(s, dir, samples).map_err(err)?;
             if let Some(target) = &s.target_ci {
                 let at = compared.iter().position(|(n, _)| *n == target.metric);
                 write_adaptive(s, dir, target, planned, samples, at).map_err(err)?;
@@ -1094,7 +1145,14 @@ fn write_summary_stats(
     samples: &[(String, Vec<Vec<f64>>)],
 ) -> Result<(), OutputError> {
     let mut f = CsvFile::create(dir, "summary_stats.csv")?;
-    f.line(&[&["variant", "measure"][..], &STAT_COLUMNS, &["min", "max"]].concat())?;
+    f.line(
+        &[
+            &["variant", "measure"][..],
+            &STAT_COLUMNS,
+            &["min", "max", "never_recovered", "km_median"],
+        ]
+        .concat(),
+    )?;
     for (variant, per_measure) in samples {
         for ((measure, _), x) in compared.iter().zip(per_measure) {
             let s = crate::stats::Summary::of(x);
@@ -1105,7 +1163,99 @@ fn write_summary_stats(
                     .iter()
                     .map(|x| cell(*x)),
             );
+            // A recovery time: the statistics above cover the runs that
+            // recovered; these count the others and give the median with them.
+            if is_censored_time(measure) {
+                let times = crate::stats::compare::censored_times(x);
+                let never = times.iter().filter(|t| !t.observed).count();
+                row.push(never.to_string());
+                row.push(cell(crate::stats::survival::km_median(&times)));
+            } else {
+                row.extend([String::new(), String::new()]);
+            }
             f.line(&row.iter().map(String::as_str).collect::<Vec<_>>())?;
+        }
+    }
+    f.finish()
+}
+
+/// `effects.csv`: each scheduled event's paired effect in each variant it
+/// happens in, per effect metric: the mean over replications of the run
+/// minus its twin (summed from the event to the end), its 95% interval and
+/// paired t-test p; the largest gap; and the recovery against the twin
+/// (recovered runs' mean, never-recovered count, Kaplan–Meier median).
+/// Not written when there are no twins.
+fn write_effects(
+    s: &Scenario,
+    dir: &Path,
+    samples: &[(String, Vec<Vec<f64>>)],
+) -> Result<(), OutputError> {
+    if effect_events(s) == 0 {
+        return Ok(());
+    }
+    let at: std::collections::HashMap<String, usize> = compared_metrics(s)
+        .into_iter()
+        .enumerate()
+        .map(|(i, (n, _, _))| (n, i))
+        .collect();
+    let names = s.model.metric_names();
+    let mut f = CsvFile::create(dir, "effects.csv")?;
+    f.line(&[
+        "variant",
+        "event",
+        "label",
+        "metric",
+        "n",
+        "effect_mean",
+        "effect_ci95_low",
+        "effect_ci95_high",
+        "effect_p",
+        "worst_gap_mean",
+        "worst_gap_ci95_low",
+        "worst_gap_ci95_high",
+        "recovered",
+        "never_recovered",
+        "recovery_mean",
+        "recovery_km_median",
+    ])?;
+    for (v, (variant, per_measure)) in samples.iter().enumerate() {
+        let applies = s.scheduled_in(v);
+        for (k, e) in s.scheduled_events().enumerate() {
+            if !applies[k] {
+                continue;
+            }
+            for &(m, _) in s.model.effect_metrics() {
+                let col = |what: &str| {
+                    at.get(&format!("event{}_{}_{what}", k + 1, names[m]))
+                        .and_then(|&i| per_measure.get(i))
+                        .map_or(&[][..], Vec::as_slice)
+                };
+                let effect = col("effect");
+                let (_, p, (lo, hi)) = crate::stats::compare::paired_t_test(effect);
+                let gap = crate::stats::Summary::of(col("worst_gap"));
+                let (gap_lo, gap_hi) = gap.ci95();
+                let times = crate::stats::compare::censored_times(col("recovery_steps"));
+                let never = times.iter().filter(|t| !t.observed).count();
+                let recovered = crate::stats::Summary::of(col("recovery_steps"));
+                f.line(&[
+                    variant,
+                    &(k + 1).to_string(),
+                    &e.label,
+                    names[m],
+                    &crate::stats::Summary::of(effect).n.to_string(),
+                    &cell(crate::stats::Summary::of(effect).mean),
+                    &cell(lo),
+                    &cell(hi),
+                    &cell(p),
+                    &cell(gap.mean),
+                    &cell(gap_lo),
+                    &cell(gap_hi),
+                    &recovered.n.to_string(),
+                    &never.to_string(),
+                    &cell(recovered.mean),
+                    &cell(crate::stats::survival::km_median(&times)),
+                ])?;
+            }
         }
     }
     f.finish()
@@ -1182,6 +1332,7 @@ pub fn summary_header(s: &Scenario) -> Vec<String> {
         h.push(format!("event{k}_recovery_steps"));
         h.push(format!("event{k}_resilience_loss"));
     }
+    h.extend(effect_columns(s));
     h
 }
 
@@ -1340,7 +1491,15 @@ pub fn compared_metrics(s: &Scenario) -> Vec<Compared> {
         out.push((
             format!("event{n}_recovery_steps"),
             Better::Lower,
-            Box::new(move |r| r.events[k].recovery.map_or(f64::NAN, f64::from)),
+            // Never recovered: +∞, a censored time (NaN: not measured).
+            Box::new(move |r| {
+                let e = &r.events[k];
+                match e.recovery {
+                    Some(x) => f64::from(x),
+                    None if e.baseline.is_nan() => f64::NAN,
+                    None => f64::INFINITY,
+                }
+            }),
         ));
         out.push((
             format!("event{n}_resilience_loss"),
@@ -1348,7 +1507,44 @@ pub fn compared_metrics(s: &Scenario) -> Vec<Compared> {
             Box::new(move |r| r.events[k].resilience_loss),
         ));
     }
+    let names = s.model.metric_names();
+    for k in 0..effect_events(s) {
+        for (i, &(m, better)) in s.model.effect_metrics().iter().enumerate() {
+            let effect = move |r: &crate::engine::RunSummary| {
+                r.effects
+                    .get(k)
+                    .and_then(|e| e.get(i))
+                    .copied()
+                    .unwrap_or(crate::analysis::Effect::NONE)
+            };
+            let name = |what: &str| format!("event{}_{}_{what}", k + 1, names[m]);
+            out.push((name("effect"), better, Box::new(move |r| effect(r).total)));
+            out.push((
+                name("worst_gap"),
+                Better::Lower,
+                Box::new(move |r| effect(r).worst_gap),
+            ));
+            out.push((
+                name("recovery_steps"),
+                Better::Lower,
+                Box::new(move |r| {
+                    let e = effect(r);
+                    match e.recovery {
+                        _ if !e.measured() => f64::NAN,
+                        Some(x) => f64::from(x),
+                        None => f64::INFINITY,
+                    }
+                }),
+            ));
+        }
+    }
     out
+}
+
+/// Whether a compared measure is a time some runs never reach (a
+/// recovery): `+∞` in its samples is a censored run, not a value.
+pub fn is_censored_time(measure: &str) -> bool {
+    measure.ends_with("_recovery_steps")
 }
 
 fn write_comparison(dir: &Path, rows: &[ComparisonRow]) -> Result<(), OutputError> {
@@ -1370,8 +1566,16 @@ fn write_comparison(dir: &Path, rows: &[ComparisonRow]) -> Result<(), OutputErro
         "p_holm",
         "better",
         "verdict",
+        "never_recovered_a",
+        "never_recovered_b",
+        "km_median_a",
+        "km_median_b",
+        "logrank_p",
     ])?;
     for r in rows {
+        let c = r.censored;
+        let count = |x: Option<usize>| x.map_or(String::new(), |n| n.to_string());
+        let num = |x: Option<f64>| x.map_or(String::new(), cell);
         let cells = [
             r.metric.clone(),
             r.variant_a.clone(),
@@ -1389,6 +1593,11 @@ fn write_comparison(dir: &Path, rows: &[ComparisonRow]) -> Result<(), OutputErro
             cell(r.p_holm),
             r.better.clone().unwrap_or_default(),
             r.verdict.clone(),
+            count(c.map(|c| c.never_a)),
+            count(c.map(|c| c.never_b)),
+            num(c.map(|c| c.km_median_a)),
+            num(c.map(|c| c.km_median_b)),
+            num(c.map(|c| c.logrank_p)),
         ];
         f.line(&cells.iter().map(String::as_str).collect::<Vec<_>>())?;
     }
