@@ -399,8 +399,7 @@ pub fn execute<E: Send, W: Send>(
                             }
                             let i = next.fetch_add(1, Ordering::Relaxed);
                             let Some(&j) = schedule.get(i) else { return };
-                            let Some(o) =
-                                run_job_checked(s, j / reps, (j % reps) as u32, cancel)
+                            let Some(o) = run_job_checked(s, j / reps, (j % reps) as u32, cancel)
                             else {
                                 return;
                             };

@@ -159,7 +159,9 @@ impl Scenario {
     /// For each scheduled event, whether it happens in `variant`.
     pub fn scheduled_in(&self, variant: usize) -> Vec<bool> {
         let name = &self.variants[variant].name;
-        self.scheduled_events().map(|e| e.applies_to(name)).collect()
+        self.scheduled_events()
+            .map(|e| e.applies_to(name))
+            .collect()
     }
 
     /// Most jobs the run can have (every variant at its cap when adaptive),

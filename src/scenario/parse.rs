@@ -642,7 +642,12 @@ impl Cx<'_> {
                 || format!("variants: {}", names.join(", ")),
                 |s| format!("did you mean `{s}`?"),
             );
-            self.error(span, &key, format!("no variant is named `{name}`"), Some(help));
+            self.error(
+                span,
+                &key,
+                format!("no variant is named `{name}`"),
+                Some(help),
+            );
         }
     }
 

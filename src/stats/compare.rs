@@ -486,7 +486,11 @@ mod tests {
         assert!(close(c.logrank_z, -2.13944923468671, 1e-9), "{c:?}");
         assert!(close(c.logrank_p, 0.032399303141256414, 1e-9), "{c:?}");
         assert_eq!(rows[0].better.as_deref(), Some("peer"));
-        assert!(rows[0].verdict.starts_with("peer lower"), "{}", rows[0].verdict);
+        assert!(
+            rows[0].verdict.starts_with("peer lower"),
+            "{}",
+            rows[0].verdict
+        );
     }
 
     #[test]
