@@ -607,6 +607,7 @@ fn run(args: RunArgs) -> Result<(), String> {
     .map_err(|e| format!("error: {e}"))?;
     if !args.quiet {
         print_summary(&s, &assembled.headline);
+        output::print_effects(&assembled.effects);
         print_comparison(&s, &assembled.comparison);
         if let Some(t) = &target {
             print_adaptive(&s, t, &counts, &values);
@@ -821,6 +822,7 @@ fn merge(args: MergeArgs) -> Result<(), String> {
     .map_err(|e| format!("error: {e}"))?;
     if !args.quiet {
         print_summary(&s, &assembled.headline);
+        output::print_effects(&assembled.effects);
         print_comparison(&s, &assembled.comparison);
     }
     if !args.no_charts {
@@ -940,9 +942,8 @@ fn print_comparison(s: &Scenario, rows: &[crate::stats::ComparisonRow]) {
         "mean_decision_latency".into(),
         "mean_engagement".into(),
         "mean_sharing".into(),
-        "event1_dip".into(),
-        "event1_recovery_steps".into(),
-        "event1_resilience_loss".into(),
+        format!("event1_{primary}_effect"),
+        format!("event1_{primary}_recovery_steps"),
     ];
     println!(
         "\ncomparisons (difference of means a − b with 95% CI; Welch p adjusted by Holm; all in comparison.csv):"

@@ -150,6 +150,8 @@ pub struct Assembled {
     /// Per variant: the primary metric's total, then every metric's mean,
     /// across replications.
     pub headline: Vec<Vec<OnlineStats>>,
+    /// Each event's paired effects against the twins ([`effect_rows`]).
+    pub effects: Vec<EffectRow>,
 }
 
 /// One variant's `summary.csv` rows and what the comparisons and the
@@ -1062,6 +1064,7 @@ pub fn assemble(
     Ok(Assembled {
         comparison,
         headline,
+        effects: effect_rows(s, &samples),
     })
 }
 
@@ -1089,7 +1092,7 @@ fn write_rest(
         },
         || -> Result<(), String> {
             write_summary_stats(dir, &compared, samples).map_err(err)?;
-            write_effects(s, dir, samples).map_err(err)?;
+            write_effects(s, dir, &effect_rows(s, samples)).map_err(err)?;
             if let Some(target) = &s.target_ci {
                 let at = compared.iter().position(|(n, _)| *n == target.metric);
                 write_adaptive(s, dir, target, planned, samples, at).map_err(err)?;
@@ -1179,19 +1182,35 @@ fn write_summary_stats(
     f.finish()
 }
 
-/// `effects.csv`: each scheduled event's paired effect in each variant it
-/// happens in, per effect metric: the mean over replications of the run
-/// minus its twin (summed from the event to the end), its 95% interval and
-/// paired t-test p; the largest gap; and the recovery against the twin
-/// (recovered runs' mean, never-recovered count, Kaplan–Meier median).
-/// Not written when there are no twins.
-fn write_effects(
-    s: &Scenario,
-    dir: &Path,
-    samples: &[(String, Vec<Vec<f64>>)],
-) -> Result<(), OutputError> {
+/// One event's paired effect in one variant on one metric, across
+/// replications (a row of `effects.csv`).
+#[derive(Clone, Debug)]
+pub struct EffectRow {
+    pub variant: String,
+    /// 1-based, among the scheduled events.
+    pub event: usize,
+    pub label: String,
+    pub metric: &'static str,
+    /// Mean over replications of the run minus its twin (summed from the
+    /// event to the end), its 95% interval and paired t-test p.
+    pub effect: crate::stats::Summary,
+    pub effect_ci: (f64, f64),
+    pub effect_p: f64,
+    /// The largest smoothed gap against the twin, across replications.
+    pub worst_gap: crate::stats::Summary,
+    /// Recovery against the twin: the recovered runs' times, how many never
+    /// recovered, and the Kaplan–Meier median with them.
+    pub recovery: crate::stats::Summary,
+    pub never_recovered: usize,
+    pub recovery_km_median: f64,
+}
+
+/// Each scheduled event's paired effects in each variant it happens in,
+/// per effect metric, from the per-replication samples of
+/// [`compared_metrics`]. Empty without twins.
+pub fn effect_rows(s: &Scenario, samples: &[(String, Vec<Vec<f64>>)]) -> Vec<EffectRow> {
     if effect_events(s) == 0 {
-        return Ok(());
+        return Vec::new();
     }
     let at: std::collections::HashMap<String, usize> = compared_metrics(s)
         .into_iter()
@@ -1199,6 +1218,89 @@ fn write_effects(
         .map(|(i, (n, _, _))| (n, i))
         .collect();
     let names = s.model.metric_names();
+    let mut rows = Vec::new();
+    for (v, (variant, per_measure)) in samples.iter().enumerate() {
+        let applies = s.scheduled_in(v);
+        for (k, e) in s.scheduled_events().enumerate() {
+            if !applies[k] {
+                continue;
+            }
+            for &(m, _) in s.model.effect_metrics() {
+                let col = |what: &str| {
+                    at.get(&format!("event{}_{}_{what}", k + 1, names[m]))
+                        .and_then(|&i| per_measure.get(i))
+                        .map_or(&[][..], Vec::as_slice)
+                };
+                let (_, effect_p, effect_ci) = crate::stats::compare::paired_t_test(col("effect"));
+                let times = crate::stats::compare::censored_times(col("recovery_steps"));
+                rows.push(EffectRow {
+                    variant: variant.clone(),
+                    event: k + 1,
+                    label: e.label.clone(),
+                    metric: names[m],
+                    effect: crate::stats::Summary::of(col("effect")),
+                    effect_ci,
+                    effect_p,
+                    worst_gap: crate::stats::Summary::of(col("worst_gap")),
+                    recovery: crate::stats::Summary::of(col("recovery_steps")),
+                    never_recovered: times.iter().filter(|t| !t.observed).count(),
+                    recovery_km_median: crate::stats::survival::km_median(&times),
+                });
+            }
+        }
+    }
+    rows
+}
+
+/// The end-of-run table of events' paired effects: per event and variant,
+/// the mean effect with its 95% interval and p, and the recovery against
+/// the twin with the never-recovered count.
+pub fn print_effects(rows: &[EffectRow]) {
+    let Some(first) = rows.first() else { return };
+    let width = rows
+        .iter()
+        .map(|r| r.variant.len())
+        .max()
+        .unwrap_or(7)
+        .clamp(7, 40);
+    let mut event = 0;
+    for r in rows.iter().filter(|r| r.metric == first.metric) {
+        if r.event != event {
+            event = r.event;
+            println!(
+                "\n\"{}\": effect on {} (run minus its twin without the event, summed to the end; mean [95% CI], paired t-test p), recovery to within the band of the twin:",
+                r.label, r.metric
+            );
+        }
+        let digits = if r.effect.mean.abs() >= 100.0 { 0 } else { 2 };
+        let km = r.recovery_km_median;
+        let median = if km.is_finite() {
+            format!("median {km} weeks")
+        } else {
+            "median not reached".into()
+        };
+        println!(
+            "  {:width$}  {:+.digits$} [{:+.digits$}, {:+.digits$}], p {}; {median}, {}/{} never back",
+            r.variant,
+            r.effect.mean,
+            r.effect_ci.0,
+            r.effect_ci.1,
+            if r.effect_p < 0.001 {
+                "< 0.001".to_string()
+            } else {
+                format!("{:.3}", r.effect_p)
+            },
+            r.never_recovered,
+            r.recovery.n + r.never_recovered,
+        );
+    }
+}
+
+/// `effects.csv` (see [`EffectRow`]); not written without twins.
+fn write_effects(s: &Scenario, dir: &Path, rows: &[EffectRow]) -> Result<(), OutputError> {
+    if effect_events(s) == 0 {
+        return Ok(());
+    }
     let mut f = CsvFile::create(dir, "effects.csv")?;
     f.line(&[
         "variant",
@@ -1218,45 +1320,26 @@ fn write_effects(
         "recovery_mean",
         "recovery_km_median",
     ])?;
-    for (v, (variant, per_measure)) in samples.iter().enumerate() {
-        let applies = s.scheduled_in(v);
-        for (k, e) in s.scheduled_events().enumerate() {
-            if !applies[k] {
-                continue;
-            }
-            for &(m, _) in s.model.effect_metrics() {
-                let col = |what: &str| {
-                    at.get(&format!("event{}_{}_{what}", k + 1, names[m]))
-                        .and_then(|&i| per_measure.get(i))
-                        .map_or(&[][..], Vec::as_slice)
-                };
-                let effect = col("effect");
-                let (_, p, (lo, hi)) = crate::stats::compare::paired_t_test(effect);
-                let gap = crate::stats::Summary::of(col("worst_gap"));
-                let (gap_lo, gap_hi) = gap.ci95();
-                let times = crate::stats::compare::censored_times(col("recovery_steps"));
-                let never = times.iter().filter(|t| !t.observed).count();
-                let recovered = crate::stats::Summary::of(col("recovery_steps"));
-                f.line(&[
-                    variant,
-                    &(k + 1).to_string(),
-                    &e.label,
-                    names[m],
-                    &crate::stats::Summary::of(effect).n.to_string(),
-                    &cell(crate::stats::Summary::of(effect).mean),
-                    &cell(lo),
-                    &cell(hi),
-                    &cell(p),
-                    &cell(gap.mean),
-                    &cell(gap_lo),
-                    &cell(gap_hi),
-                    &recovered.n.to_string(),
-                    &never.to_string(),
-                    &cell(recovered.mean),
-                    &cell(crate::stats::survival::km_median(&times)),
-                ])?;
-            }
-        }
+    for r in rows {
+        let (gap_lo, gap_hi) = r.worst_gap.ci95();
+        f.line(&[
+            &r.variant,
+            &r.event.to_string(),
+            &r.label,
+            r.metric,
+            &r.effect.n.to_string(),
+            &cell(r.effect.mean),
+            &cell(r.effect_ci.0),
+            &cell(r.effect_ci.1),
+            &cell(r.effect_p),
+            &cell(r.worst_gap.mean),
+            &cell(gap_lo),
+            &cell(gap_hi),
+            &r.recovery.n.to_string(),
+            &r.never_recovered.to_string(),
+            &cell(r.recovery.mean),
+            &cell(r.recovery_km_median),
+        ])?;
     }
     f.finish()
 }
