@@ -23,23 +23,32 @@ define_params! {
     /// Parameters of Miller, Zhao & Calantone (2006).
     pub struct MillerParams {
         /// Dimensions of reality.
-        m: usize = 30, [1, 1000], "dimensions";
+        m: usize = 30, [1, 1000], "dimensions",
+            Conditions, [10, 100], "assumption: Miller et al. 2006 use 30";
         /// Members, seated on a ring.
-        n: usize = 50, [2, 100000], "people";
+        n: usize = 50, [2, 100000], "people",
+            Conditions, [10, 200], "assumption: Miller et al. 2006 use 50";
         /// Socialization rate: learning from the code (March's p1).
-        p1: f64 = 0.1, [0, 1], "probability";
+        p1: f64 = 0.1, [0, 1], "probability",
+            Behaviour, [0.1, 0.9], "March 1991 and Miller et al. 2006 vary it over 0.1-0.9";
         /// Code learning rate: learning by the code from superior members (March's p2).
-        p2: f64 = 0.5, [0, 1], "probability";
+        p2: f64 = 0.5, [0, 1], "probability",
+            Behaviour, [0.1, 0.9], "March 1991 and Miller et al. 2006 vary it over 0.1-0.9";
         /// Interpersonal learning rate: chance per dimension that a member adopts the view of a better-performing peer it meets.
-        p3: f64 = 0.1, [0, 1], "probability";
+        p3: f64 = 0.1, [0, 1], "probability",
+            Behaviour, [0, 0.9], "assumption: Miller et al. 2006 vary it from 0";
         /// Turnover: chance per period that a member is replaced by a newcomer with random beliefs.
-        p4: f64 = 0.0, [0, 1], "probability/period";
+        p4: f64 = 0.0, [0, 1], "probability/period",
+            Conditions, [0, 0.1], "assumption, no source: up to a tenth of members replaced per period";
         /// Seats either side on the ring within which a member finds a peer (n/2 or more: anyone).
-        radius: usize = 1, [1, 100000], "seats";
+        radius: usize = 1, [1, 100000], "seats",
+            Structure, [1, 25], "from neighbours only to anyone (n/2 at n = 50)";
         /// Share of dimensions that are tacit: not codifiable, learnable only from peers.
-        tacit: f64 = 0.0, [0, 1], "share";
+        tacit: f64 = 0.0, [0, 1], "share",
+            Conditions, [0, 1], "no source: valid range";
         /// 1: March's text read literally for the March part of the model; 0: March's original program.
-        literal: u32 = 0, [0, 1], "flag";
+        literal: u32 = 0, [0, 1], "flag",
+            Conditions, [0, 1], "reading of the paper, not a quantity: valid range";
     }
 }
 
