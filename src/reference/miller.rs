@@ -58,7 +58,8 @@ impl MillerParams {
     }
 }
 
-/// March's metrics, then knowledge on the tacit dimensions.
+/// March's metrics, then members' mean knowledge on the tacit dimensions
+/// (0 when no dimension is tacit).
 pub const METRICS: &[&str] = &[
     "code_knowledge",
     "member_knowledge",
@@ -164,8 +165,10 @@ impl Model for Miller {
         let (m, n, tacit) = (self.core.m, self.core.n, self.core.tacit);
         // The code is judged on what it can hold: the codifiable dimensions.
         out[march::CODE_KNOWLEDGE] = self.core.code_knowledge(0..m - tacit);
+        // With no tacit dimension there is nothing tacit to know: 0, not the
+        // NaN of an empty mean (which the engine rightly counts as a failure).
         out[TACIT_KNOWLEDGE] = if tacit == 0 {
-            f64::NAN
+            0.0
         } else {
             (0..n)
                 .map(|i| self.core.member_knowledge(i, m - tacit..m))
@@ -228,6 +231,24 @@ mod tests {
         assert_eq!(a.core.tacit, 9);
         assert!((m - 9..m).all(|d| a.core.code_at(d) == 0));
         assert!(oa[TACIT_KNOWLEDGE] > 0.5, "peers teach tacit knowledge");
+    }
+
+    #[test]
+    fn no_tacit_dimension_gives_finite_metrics() {
+        // Miller's fast-local variant: tacit = 0 once gave a NaN
+        // tacit_knowledge, and the engine failed every such replication.
+        let p = MillerParams {
+            p3: 0.9,
+            tacit: 0.0,
+            ..MillerParams::default()
+        };
+        let mut a = Miller::new(p, stream(3, 0, 0));
+        let mut out = vec![0.0; METRICS.len()];
+        for _ in 0..50 {
+            a.step(&mut out);
+            assert!(out.iter().all(|v| v.is_finite()), "{out:?}");
+            assert_eq!(out[TACIT_KNOWLEDGE], 0.0);
+        }
     }
 
     #[test]
