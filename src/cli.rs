@@ -56,6 +56,9 @@ enum Command {
     Sensitivity(SensitivityArgs),
     /// Check an org chart (CSV) and draw it (SVG and PNG).
     Chart(ChartArgs),
+    /// Why two variants differ: a measure's difference attributed to the
+    /// parameters (or groups) in which they differ, by Shapley values.
+    Explain(crate::explain::command::ExplainArgs),
     /// Print every parameter of a model with its default, range and meaning.
     Params {
         /// Model name (organization, ...).
@@ -204,6 +207,7 @@ pub fn main() -> i32 {
         Command::Chart(args) => chart(&args),
         Command::Params { model, markdown } => params(&model, markdown),
         Command::Sensitivity(args) => sensitivity(args),
+        Command::Explain(args) => crate::explain::command::run(args),
         Command::Plot { dir } => plot(&dir, false).map(|_| ()),
     };
     match result {
