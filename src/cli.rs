@@ -59,6 +59,9 @@ enum Command {
     /// Why two variants differ: a measure's difference attributed to the
     /// parameters (or groups) in which they differ, by Shapley values.
     Explain(crate::explain::command::ExplainArgs),
+    /// Where each structure wins: the scenario's variants compared at every
+    /// point of a sweep over conditions (common random numbers).
+    Map(crate::map::command::MapArgs),
     /// Print every parameter of a model with its default, range and meaning.
     Params {
         /// Model name (organization, ...).
@@ -208,6 +211,7 @@ pub fn main() -> i32 {
         Command::Params { model, markdown } => params(&model, markdown),
         Command::Sensitivity(args) => sensitivity(args),
         Command::Explain(args) => crate::explain::command::run(args),
+        Command::Map(args) => crate::map::command::run(args),
         Command::Plot { dir } => plot(&dir, false).map(|_| ()),
     };
     match result {

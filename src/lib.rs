@@ -15,6 +15,7 @@ pub mod cli;
 pub mod engine;
 pub mod explain;
 pub mod manifest;
+pub mod map;
 pub mod model;
 pub mod org;
 pub mod output;

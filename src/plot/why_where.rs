@@ -258,7 +258,7 @@ pub fn phase_diagram(
     s.push_str(
         "<defs><pattern id=\"hatch\" width=\"12\" height=\"12\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\"><rect width=\"12\" height=\"12\" fill=\"white\" fill-opacity=\"0\"/><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"12\" stroke=\"white\" stroke-width=\"6\"/></pattern></defs>\n",
     );
-    let legend_w = 420.0;
+    let legend_w = 480.0;
     let (x0, x1) = (150.0, WIDTH as f64 - 60.0 - legend_w);
     let (y0, y1) = (130.0, HEIGHT as f64 - 120.0);
     // Cells are centred on their points; a point's cell reaches halfway to its neighbours.
@@ -308,6 +308,91 @@ pub fn phase_diagram(
         x1 - x0,
         y1 - y0
     );
+    axes_and_legend(
+        &mut s,
+        (x0, x1, y0, y1),
+        (lx, hx, ly, hy),
+        axes,
+        legend,
+        true,
+    );
+    s.push_str("</svg>\n");
+    s
+}
+
+/// A map over scattered points (a Latin hypercube): each point a disc in
+/// its winner's colour over the first two swept parameters, a ring where
+/// the lead is not significant.
+pub fn scatter_map(
+    title: &str,
+    subtitle: &str,
+    axes: (&str, &str),
+    cells: &[Cell],
+    legend: &[String],
+) -> String {
+    let mut s = open(title, subtitle);
+    let legend_w = 480.0;
+    let (x0, x1) = (150.0, WIDTH as f64 - 60.0 - legend_w);
+    let (y0, y1) = (130.0, HEIGHT as f64 - 120.0);
+    let range = |f: &dyn Fn(&Cell) -> f64| {
+        let lo = cells.iter().map(f).fold(f64::INFINITY, f64::min);
+        let hi = cells.iter().map(f).fold(f64::NEG_INFINITY, f64::max);
+        let pad = ((hi - lo) * 0.04).max(1e-9);
+        (lo - pad, hi + pad)
+    };
+    let (lx, hx) = range(&|c| c.x);
+    let (ly, hy) = range(&|c| c.y);
+    let px = |v: f64| x0 + (v - lx) / (hx - lx) * (x1 - x0);
+    let py = |v: f64| y1 - (v - ly) / (hy - ly) * (y1 - y0);
+    let _ = writeln!(
+        s,
+        "<rect x=\"{x0}\" y=\"{y0}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"none\" stroke=\"{INK}\"/>",
+        x1 - x0,
+        y1 - y0
+    );
+    let r = if cells.len() > 400 { 6.0 } else { 10.0 };
+    for c in cells {
+        let colour = hex(c.winner);
+        if c.significant {
+            let _ = writeln!(
+                s,
+                "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"{r}\" fill=\"{colour}\"/>",
+                px(c.x),
+                py(c.y)
+            );
+        } else {
+            let _ = writeln!(
+                s,
+                "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"{r}\" fill=\"white\" stroke=\"{colour}\" stroke-width=\"3\"/>",
+                px(c.x),
+                py(c.y)
+            );
+        }
+    }
+    axes_and_legend(
+        &mut s,
+        (x0, x1, y0, y1),
+        (lx, hx, ly, hy),
+        axes,
+        legend,
+        false,
+    );
+    s.push_str("</svg>\n");
+    s
+}
+
+/// Ticks, axis names and the legend of a map chart; `hatch`: the legend
+/// explains hatching (phase diagram) rather than rings (scatter).
+fn axes_and_legend(
+    s: &mut String,
+    (x0, x1, y0, y1): (f64, f64, f64, f64),
+    (lx, hx, ly, hy): (f64, f64, f64, f64),
+    axes: (&str, &str),
+    legend: &[String],
+    hatch: bool,
+) {
+    let px = |v: f64| x0 + (v - lx) / (hx - lx) * (x1 - x0);
+    let py = |v: f64| y1 - (v - ly) / (hy - ly) * (y1 - y0);
     let xt = nice_ticks(lx, hx);
     for t in &xt {
         let _ = writeln!(
@@ -317,7 +402,7 @@ pub fn phase_diagram(
             y1 + 8.0
         );
         text(
-            &mut s,
+            s,
             px(*t),
             y1 + 26.0,
             20,
@@ -326,26 +411,34 @@ pub fn phase_diagram(
             &tick_label(*t, &xt),
         );
     }
-    let yt = nice_ticks(ly, hy);
-    for t in &yt {
+    if !axes.1.is_empty() {
+        let yt = nice_ticks(ly, hy);
+        for t in &yt {
+            let _ = writeln!(
+                s,
+                "<line x1=\"{0}\" x2=\"{x0}\" y1=\"{1:.1}\" y2=\"{1:.1}\" stroke=\"{INK}\"/>",
+                x0 - 8.0,
+                py(*t)
+            );
+            text(
+                s,
+                x0 - 14.0,
+                py(*t),
+                20,
+                "end",
+                SUBTLE,
+                &tick_label(*t, &yt),
+            );
+        }
         let _ = writeln!(
             s,
-            "<line x1=\"{0}\" x2=\"{x0}\" y1=\"{1:.1}\" y2=\"{1:.1}\" stroke=\"{INK}\"/>",
-            x0 - 8.0,
-            py(*t)
-        );
-        text(
-            &mut s,
-            x0 - 14.0,
-            py(*t),
-            20,
-            "end",
-            SUBTLE,
-            &tick_label(*t, &yt),
+            "<text x=\"50\" y=\"{0:.1}\" font-size=\"22\" text-anchor=\"middle\" fill=\"{INK}\" transform=\"rotate(-90 50 {0:.1})\">{1}</text>",
+            (y0 + y1) / 2.0,
+            esc(&fit(axes.1, 22, (y1 - y0) as u32))
         );
     }
     text(
-        &mut s,
+        s,
         (x0 + x1) / 2.0,
         y1 + 66.0,
         22,
@@ -353,14 +446,8 @@ pub fn phase_diagram(
         INK,
         &fit(axes.0, 22, (x1 - x0) as u32),
     );
-    let _ = writeln!(
-        s,
-        "<text x=\"60\" y=\"{0:.1}\" font-size=\"22\" text-anchor=\"middle\" fill=\"{INK}\" transform=\"rotate(-90 60 {0:.1})\">{1}</text>",
-        (y0 + y1) / 2.0,
-        esc(&fit(axes.1, 22, (y1 - y0) as u32))
-    );
-    // Legend: a swatch per structure, then the hatch's meaning.
     let lx0 = x1 + 40.0;
+    let legend_w = WIDTH as f64 - 40.0 - lx0;
     let mut y = y0 + 20.0;
     for (i, name) in legend.iter().enumerate() {
         let _ = writeln!(
@@ -370,34 +457,46 @@ pub fn phase_diagram(
             hex(i)
         );
         text(
-            &mut s,
+            s,
             lx0 + 40.0,
             y,
             22,
             "start",
             INK,
-            &fit(name, 22, (legend_w - 50.0) as u32),
+            &fit(name, 22, (legend_w - 40.0) as u32),
         );
         y += 44.0;
     }
-    let _ = writeln!(
-        s,
-        "<rect x=\"{lx0}\" y=\"{:.1}\" width=\"28\" height=\"28\" fill=\"{}\"/><rect x=\"{lx0}\" y=\"{:.1}\" width=\"28\" height=\"28\" fill=\"url(#hatch)\"/>",
-        y - 14.0,
-        hex(0),
-        y - 14.0
-    );
+    if hatch {
+        let _ = writeln!(
+            s,
+            "<rect x=\"{lx0}\" y=\"{0:.1}\" width=\"28\" height=\"28\" fill=\"#8a8a8a\"/><rect x=\"{lx0}\" y=\"{0:.1}\" width=\"28\" height=\"28\" fill=\"url(#hatch)\"/>",
+            y - 14.0
+        );
+    } else {
+        let _ = writeln!(
+            s,
+            "<circle cx=\"{:.1}\" cy=\"{y:.1}\" r=\"10\" fill=\"white\" stroke=\"#8a8a8a\" stroke-width=\"3\"/>",
+            lx0 + 14.0
+        );
+    }
     text(
-        &mut s,
+        s,
         lx0 + 40.0,
         y,
         22,
         "start",
         INK,
-        "hatched: lead not significant",
+        &fit(
+            if hatch {
+                "hatched: lead not significant"
+            } else {
+                "ring: lead not significant"
+            },
+            22,
+            (legend_w - 40.0) as u32,
+        ),
     );
-    s.push_str("</svg>\n");
-    s
 }
 
 #[cfg(test)]
