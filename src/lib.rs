@@ -14,6 +14,7 @@ pub mod chart_svg;
 pub mod cli;
 pub mod engine;
 pub mod explain;
+pub mod lock;
 pub mod manifest;
 pub mod map;
 pub mod model;

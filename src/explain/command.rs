@@ -108,6 +108,7 @@ pub fn run(args: ExplainArgs) -> Result<(), String> {
         (None, true) => args.path.clone(),
         (None, false) => Path::new("results").join(format!("{}-explain", s.name)),
     };
+    let _lock = crate::lock::FolderLock::take(&out, &crate::lock::command_line())?;
     write(&out, &s, &e, a, b)?;
     println!("{}", super::paragraph(&e));
     println!(
@@ -116,8 +117,15 @@ pub fn run(args: ExplainArgs) -> Result<(), String> {
         s.replications,
         out.join("explain.csv").display()
     );
-    if is_dir && out == args.path && out.join("report.html").is_file() {
-        crate::report::write_report(&out).map_err(|e| format!("error: report: {e}"))?;
+    refresh_report(&out)
+}
+
+/// Re-renders the report of a results folder that has one (so it shows
+/// the new files) and records the charts' new checksums in its manifest.
+pub fn refresh_report(out: &Path) -> Result<(), String> {
+    if out.join("report.html").is_file() {
+        crate::report::write_report(out).map_err(|e| format!("error: report: {e}"))?;
+        crate::output::refresh_chart_checksums(out).map_err(|e| format!("error: {e}"))?;
         println!("report updated: {}", out.join("report.html").display());
     }
     Ok(())

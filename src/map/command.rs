@@ -234,6 +234,7 @@ pub fn run(args: MapArgs) -> Result<(), String> {
         .out
         .clone()
         .unwrap_or_else(|| Path::new("results").join(format!("{}-map", s.name)));
+    let _lock = crate::lock::FolderLock::take(&out, &crate::lock::command_line())?;
     let text = write(&out, &map, args.depth)?;
     print!("{text}");
     println!(
@@ -244,11 +245,7 @@ pub fn run(args: MapArgs) -> Result<(), String> {
         start.elapsed().as_secs_f64(),
         out.join("map.csv").display()
     );
-    if out.join("report.html").is_file() {
-        crate::report::write_report(&out).map_err(|e| format!("error: report: {e}"))?;
-        println!("report updated: {}", out.join("report.html").display());
-    }
-    Ok(())
+    crate::explain::command::refresh_report(&out)
 }
 
 /// The plain-words summary: per measure, each structure's share of points
