@@ -56,6 +56,12 @@ enum Command {
     Sensitivity(SensitivityArgs),
     /// Check an org chart (CSV) and draw it (SVG and PNG).
     Chart(ChartArgs),
+    /// Why two variants differ: a measure's difference attributed to the
+    /// parameters (or groups) in which they differ, by Shapley values.
+    Explain(crate::explain::command::ExplainArgs),
+    /// Where each structure wins: the scenario's variants compared at every
+    /// point of a sweep over conditions (common random numbers).
+    Map(crate::map::command::MapArgs),
     /// Print every parameter of a model with its default, range and meaning.
     Params {
         /// Model name (organization, ...).
@@ -204,6 +210,8 @@ pub fn main() -> i32 {
         Command::Chart(args) => chart(&args),
         Command::Params { model, markdown } => params(&model, markdown),
         Command::Sensitivity(args) => sensitivity(args),
+        Command::Explain(args) => crate::explain::command::run(args),
+        Command::Map(args) => crate::map::command::run(args),
         Command::Plot { dir } => crate::lock::FolderLock::take(&dir, &crate::lock::command_line())
             .and_then(|_lock| {
                 plot(&dir, false)?;
