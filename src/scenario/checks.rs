@@ -332,7 +332,9 @@ impl Cx<'_> {
             );
             let shape = shapes.entry(key).or_insert_with(|| shape_of(v));
             for &(i, target) in &wanted {
-                if reported[i] {
+                // An event for some variants only is checked against those.
+                let only = &events[i].variants;
+                if reported[i] || (!only.is_empty() && !only.contains(&v.name)) {
                     continue;
                 }
                 let path = format!("event[{}]", i + 1);
