@@ -266,7 +266,7 @@ pub fn summary(map: &Map, depth: usize) -> String {
         t.push_str(&format!("{name}: points led: {}\n", parts.join(", ")));
         for r in super::map_rules(map, m, depth)
             .iter()
-            .filter(|r| r.correct > 0)
+            .filter(|r| r.correct > 0 && r.precision() > 0.5)
         {
             t.push_str(&format!(
                 "  {}\n",
