@@ -56,6 +56,9 @@ enum Command {
     Sensitivity(SensitivityArgs),
     /// Check an org chart (CSV) and draw it (SVG and PNG).
     Chart(ChartArgs),
+    /// Open a live studio in the browser: sliders, events fired now, live
+    /// charts of the variants side by side (a local web server).
+    Studio(StudioArgs),
     /// Print every parameter of a model with its default, range and meaning.
     Params {
         /// Model name (organization, ...).
@@ -65,6 +68,31 @@ enum Command {
         #[arg(long)]
         markdown: bool,
     },
+}
+
+#[derive(clap::Args)]
+struct StudioArgs {
+    /// The scenario whose variants it shows (default: the three structures, 120 people).
+    file: Option<PathBuf>,
+    /// Port to listen on (default: a free one).
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// Address to listen on instead of 127.0.0.1 (e.g. 0.0.0.0 to let
+    /// others in the room connect; anyone who can reach it can use it).
+    #[arg(long)]
+    host: Option<String>,
+    /// Open the page in the default browser.
+    #[arg(long)]
+    open: bool,
+    /// Replications per variant (default: the scenario's, at most 20).
+    #[arg(long)]
+    replications: Option<u32>,
+    /// Worker threads for the simulations (default: all cores).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+    /// Folder whose finished runs "Open results" lists.
+    #[arg(long, default_value = "results")]
+    results: PathBuf,
 }
 
 #[derive(clap::Args)]
@@ -205,6 +233,15 @@ pub fn main() -> i32 {
         Command::Params { model, markdown } => params(&model, markdown),
         Command::Sensitivity(args) => sensitivity(args),
         Command::Plot { dir } => plot(&dir, false).map(|_| ()),
+        Command::Studio(a) => crate::studio::serve(crate::studio::Options {
+            file: a.file,
+            host: a.host,
+            port: a.port,
+            open: a.open,
+            threads: a.threads,
+            replications: a.replications,
+            results: a.results,
+        }),
     };
     match result {
         Ok(()) => 0,
