@@ -143,16 +143,23 @@ pub fn serve(o: Options) -> Result<(), String> {
     } else {
         format!("http://{addr}/")
     };
-    println!("orgsim studio: {shown}");
+    // Printing must not fail the server (its output may be a closed pipe).
+    let say = |text: String| {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{text}");
+        let _ = out.flush();
+    };
+    say(format!("orgsim studio: {shown}"));
     if o.host.is_some() && !addr.ip().is_loopback() {
-        println!(
+        say(format!(
             "  listening on {addr}: anyone who can reach this machine on port {} can open the studio, \
              run simulations on it and read the results folders under {} (there is no password)",
             addr.port(),
             o.results.display()
-        );
+        ));
     }
-    println!("  Ctrl-C stops it.");
+    say("  Ctrl-C stops it.".into());
     if o.open {
         open_browser(&shown);
     }
