@@ -301,6 +301,15 @@ impl Browser {
         v["value"].clone()
     }
 
+    /// A Chrome DevTools command through chromedriver.
+    fn cdp(&self, cmd: &str, params: Value) -> Value {
+        self.call(
+            "POST",
+            "/goog/cdp/execute",
+            Some(json!({"cmd": cmd, "params": params})),
+        )
+    }
+
     fn go(&self, url: &str) {
         self.call("POST", "/url", Some(json!({"url": url})));
     }
@@ -502,7 +511,11 @@ fn the_page_in_a_browser_reproduces_through_orgsim_run() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let (_studio, addr) = studio(&["--port", "0", "--results", results.to_str().unwrap()]);
     let shots = std::env::var_os("ORGSIM_STUDIO_SCREENSHOTS").map(PathBuf::from);
-    b.call("POST", "/window/rect", Some(json!({"width": 1920, "height": 1080})));
+    // The page itself at 1920 × 1080, as on a projector.
+    b.cdp(
+        "Emulation.setDeviceMetricsOverride",
+        json!({"width": 1920, "height": 1080, "deviceScaleFactor": 1, "mobile": false}),
+    );
     b.go(&format!("http://{addr}/"));
     b.wait_js("the page's first history", "return !!(window.studio && studio.ready && studio.state);");
     // 20 replications of the three presets, as the studio opens without a file.

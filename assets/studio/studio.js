@@ -26,6 +26,11 @@ const studio = (window.studio = {
   hello: null, state: null, hist: [], charts: {}, data: {}, frames: 0, histories: 0, ready: false,
 });
 const $ = (id) => document.getElementById(id);
+// Events fired here are labelled "... (studio, week N)" in the saved file.
+const STUDIO_SUFFIX = / \(studio, week \d+\)$/;
+function escapeHtml(t) {
+  return String(t).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+}
 let source = null;
 
 function color(v, alpha) {
@@ -107,7 +112,8 @@ function onState(s) {
   list.innerHTML = "";
   for (const e of s.events) {
     const li = document.createElement("li");
-    li.textContent = e.rate > 0 ? `${e.label} (at random, ${fmt(e.rate * 100)}% a week)` : `week ${e.at}: ${e.label}`;
+    const label = e.label.replace(STUDIO_SUFFIX, "");
+    li.textContent = e.rate > 0 ? `${label} (at random, ${fmt(e.rate * 100)}% a week)` : `week ${e.at}: ${label}`;
     list.appendChild(li);
   }
   syncSliders();
@@ -181,9 +187,9 @@ function slider(p) {
   div.className = "param";
   div.title = `${p.name}: ${p.doc} Valid: ${p.min} to ${p.max} ${p.unit}.`;
   div.innerHTML = `<div class="head"><span class="name">${p.name.replace(/_/g, " ")}</span>
-    <span class="val"><b></b> <small>${p.unit}</small></span></div>
+    <span class="val"><b></b> <small>${escapeHtml(p.unit)}</small></span></div>
     <input type="range" name="${p.name}" aria-label="${p.name}">
-    <div class="varies" hidden></div><div class="doc">${p.doc}</div>`;
+    <div class="varies" hidden></div><div class="doc">${escapeHtml(p.doc)}</div>`;
   const input = div.querySelector("input");
   input.min = p.lo; input.max = p.hi; input.step = niceStep(p);
   const shown = div.querySelector(".val b");
@@ -224,7 +230,7 @@ function buildCards(h) {
     const c = document.createElement("div");
     c.className = "card";
     c.style.borderTopColor = color(i);
-    c.innerHTML = `<h3>${v.name}</h3><div class="figs"></div>`;
+    c.innerHTML = `<h3>${escapeHtml(v.name)}</h3><div class="figs"></div>`;
     root.appendChild(c);
   });
 }
@@ -270,7 +276,10 @@ function buildCharts() {
     const box = document.createElement("div");
     box.className = "chart";
     const unit = def.note || metric(lines[0].metric).unit;
-    box.innerHTML = `<h3>${def.title} <small>${unit} · mean, 95% band</small></h3><div class="plot"></div>`;
+    const legend = studio.hello.variants
+      .map((v, vi) => `<span><i style="border-color:${color(vi)}"></i>${escapeHtml(v.name)}</span>`).join("");
+    box.innerHTML = `<div class="head"><h3>${def.title} <small>${unit} · mean, 95% band</small></h3>
+      <span class="legend">${legend}</span></div><div class="plot"></div>`;
     root.appendChild(box);
     const plot = box.querySelector(".plot");
     const series = [{ label: "week" }];
@@ -358,7 +367,7 @@ function drawEvents(u) {
     ctx.moveTo(x, u.bbox.top);
     ctx.lineTo(x, u.bbox.top + u.bbox.height);
     ctx.stroke();
-    ctx.fillText(" " + e.label.replace(/ \(studio, week \d+\)$/, ""), x, u.bbox.top + 14 * devicePixelRatio);
+    ctx.fillText(" " + e.label.replace(STUDIO_SUFFIX, ""), x, u.bbox.top + 14 * devicePixelRatio);
   }
   ctx.restore();
 }

@@ -60,7 +60,7 @@ pub struct Options {
 
 /// The scenario the studio opens without a file: the three structures,
 /// same 120-person organization, same seed.
-const PRESETS: &str = r#"name = "studio"
+const PRESETS: &str = r#"name = "three-structures"
 question = "How do the three structures differ, week by week, when leaders leave and shocks hit?"
 description = "The same 120-person organization run as a top-down hierarchy, a leader-leader hierarchy and peer teams."
 steps = 520
