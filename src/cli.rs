@@ -232,7 +232,11 @@ pub fn main() -> i32 {
         Command::Chart(args) => chart(&args),
         Command::Params { model, markdown } => params(&model, markdown),
         Command::Sensitivity(args) => sensitivity(args),
-        Command::Plot { dir } => plot(&dir, false).map(|_| ()),
+        Command::Plot { dir } => crate::lock::FolderLock::take(&dir, &crate::lock::command_line())
+            .and_then(|_lock| {
+                plot(&dir, false)?;
+                output::refresh_chart_checksums(&dir).map_err(|e| format!("error: {e}"))
+            }),
         Command::Studio(a) => crate::studio::serve(crate::studio::Options {
             file: a.file,
             host: a.host,
@@ -394,10 +398,12 @@ fn run(args: RunArgs) -> Result<(), String> {
         max_replications: args.max_replications,
     };
     let expected = Manifest::new(&s, source, shard);
+    // One writer per folder, held to the end of the run (any exit frees it).
+    let _lock = crate::lock::FolderLock::take(&out, &crate::lock::command_line())?;
     let staging = output::staging_dir(&out).map_err(|e| format!("error: {e}"))?;
     let mut rd = if args.resume {
         if !staging.join("manifest.json").exists() {
-            return Err(if out.join("manifest.json").exists() {
+            return Err(if Manifest::read(&out).is_ok_and(|m| m.complete) {
                 format!(
                     "error: {} is already complete: nothing to resume\n  help: pass --force (without --resume) to run it again",
                     out.display()
@@ -409,11 +415,28 @@ fn run(args: RunArgs) -> Result<(), String> {
                 )
             });
         }
-        RunDir::resume(&staging, expected).map_err(|e| format!("error: {e}"))?
-    } else {
-        if out.exists() && !args.force {
-            return Err(format!("error: {}", output::exists_message(&out)));
+        if output::staging_ready(&staging) {
+            // Killed while publishing: everything is written and checked.
+            Manifest::read(&staging)
+                .ok()
+                .and_then(|m| expected.mismatch(&m))
+                .map_or(Ok(()), |why| {
+                    Err(format!(
+                        "error: cannot resume: {} holds a run from {why}",
+                        staging.display()
+                    ))
+                })?;
+            output::publish_ready(&staging, &out).map_err(|e| format!("error: {e}"))?;
+            if !args.quiet {
+                println!("results: {}", out.display());
+            }
+            return Ok(());
         }
+        let rd = RunDir::resume(&staging, expected).map_err(|e| format!("error: {e}"))?;
+        eprint!("{}", manifest::rejected_list(&s, &rd.rejected));
+        rd
+    } else {
+        output::check_replace(&out, args.force).map_err(|e| format!("error: {e}"))?;
         if !args.force && staging.join("manifest.json").exists() {
             return Err(format!(
                 "error: an interrupted run is in {}; starting afresh would discard what it finished\n  help: add --resume to continue it, or --force to start afresh",
@@ -631,10 +654,12 @@ fn run(args: RunArgs) -> Result<(), String> {
         complete: failures.is_none(),
     };
     let dir = staging.clone();
+    // Built in the staging folder, charts and report included; published
+    // whole or not at all.
+    output::clean_staging(&staging).map_err(|e| format!("error: {e}"))?;
     let assembled = output::assemble(
         &s,
         &staging,
-        &out,
         &mut rd.manifest,
         &|_| dir.clone(),
         &record,
@@ -657,15 +682,17 @@ fn run(args: RunArgs) -> Result<(), String> {
         );
     }
     if !args.no_charts {
-        plot(&out, args.quiet)?;
+        plot(&staging, args.quiet)?;
     }
+    output::publish_run(&staging, &out, &mut rd.manifest).map_err(|e| format!("error: {e}"))?;
     if !args.quiet {
         println!("results: {}", out.display());
     }
     failures.map_or(Ok(()), |f| {
         Err(format!(
-            "error: {f}\nthe other runs are in {} (manifest.json lists the failures)",
-            out.display()
+            "error: {f}\nthe other runs are in {} (manifest.json lists the failures)\n  help: retry the failed ones with: orgsim run {} --resume (and the same options)",
+            out.display(),
+            args.file.display()
         ))
     })
 }
@@ -753,38 +780,30 @@ fn merge(args: MergeArgs) -> Result<(), String> {
     }
     let reps = s.replications as usize;
     let n_jobs = s.variants.len() * reps;
+    // Every fragment checked before use; a damaged, duplicated or
+    // conflicting one is named and its job run again here.
+    let (kept, rejected) =
+        manifest::verify_shards(&manifests, &args.dirs, s.variants.len(), s.replications);
+    eprint!("{}", manifest::rejected_list(&s, &rejected));
     let mut from: Vec<Option<(usize, manifest::JobEntry)>> = vec![None; n_jobs];
-    let mut failed = Vec::new();
-    for (i, m) in manifests.iter().enumerate() {
-        for e in &m.jobs {
-            let j = e.variant * reps + e.replication as usize;
-            if j >= n_jobs || e.replication as usize >= reps {
-                return Err(format!(
-                    "error: {} lists a run outside the scenario",
-                    args.dirs[i].display()
-                ));
-            }
-            match &from[j] {
-                Some((k, prev)) if prev.checksum != e.checksum => {
-                    return Err(format!(
-                        "error: {} and {} hold different results for variant {} replication {}",
-                        args.dirs[*k].display(),
-                        args.dirs[i].display(),
-                        e.variant,
-                        e.replication
-                    ));
-                }
-                Some(_) => {}
-                None => from[j] = Some((i, e.clone())),
-            }
-        }
-        failed.extend(m.failed.iter().cloned());
+    for (i, e) in kept {
+        let j = e.variant * reps + e.replication as usize;
+        from[j] = Some((i, e));
     }
+    let rerun: Vec<usize> = rejected
+        .iter()
+        .map(|r| r.variant * reps + r.replication as usize)
+        .collect();
+    let mut failed: Vec<manifest::FailedEntry> = manifests
+        .iter()
+        .flat_map(|m| m.failed.iter().cloned())
+        .collect();
     failed.sort_by_key(|f| (f.variant, f.replication));
     failed.dedup_by_key(|f| (f.variant, f.replication));
     let missing: Vec<usize> = (0..n_jobs)
         .filter(|&j| {
             from[j].is_none()
+                && !rerun.contains(&j)
                 && !failed
                     .iter()
                     .any(|f| f.variant * reps + f.replication as usize == j)
@@ -816,9 +835,8 @@ fn merge(args: MergeArgs) -> Result<(), String> {
         .out
         .clone()
         .unwrap_or_else(|| Path::new("results").join(&s.name));
-    if out.exists() && !args.force {
-        return Err(format!("error: {}", output::exists_message(&out)));
-    }
+    let _lock = crate::lock::FolderLock::take(&out, &crate::lock::command_line())?;
+    output::check_replace(&out, args.force).map_err(|e| format!("error: {e}"))?;
     let staging = output::staging_dir(&out).map_err(|e| format!("error: {e}"))?;
     let mut m = Manifest::new(&s, first.source.clone(), None);
     let mut dir_of = std::collections::HashMap::new();
@@ -828,6 +846,10 @@ fn merge(args: MergeArgs) -> Result<(), String> {
     }
     m.failed = failed;
     RunDir::fresh(&staging, m.clone()).map_err(|e| format!("error: {e}"))?;
+    for e in rerun_jobs(&s, &staging, &rerun, &mut m.failed)? {
+        dir_of.insert((e.variant, e.replication), staging.clone());
+        m.jobs.push(e);
+    }
     let record = RunRecord {
         orgsim_version: env!("CARGO_PKG_VERSION"),
         scenario: s.name.clone(),
@@ -848,7 +870,6 @@ fn merge(args: MergeArgs) -> Result<(), String> {
     let assembled = output::assemble(
         &s,
         &staging,
-        &out,
         &mut m,
         &|e| dir_of[&(e.variant, e.replication)].clone(),
         &record,
@@ -861,8 +882,9 @@ fn merge(args: MergeArgs) -> Result<(), String> {
         print_comparison(&s, &assembled.comparison);
     }
     if !args.no_charts {
-        plot(&out, args.quiet)?;
+        plot(&staging, args.quiet)?;
     }
+    output::publish_run(&staging, &out, &mut m).map_err(|e| format!("error: {e}"))?;
     if !args.quiet {
         println!(
             "\nmerged {} shard folder(s), {} runs: {}",
@@ -878,10 +900,54 @@ fn merge(args: MergeArgs) -> Result<(), String> {
     }
 }
 
+/// Runs again, in a merge's staging folder, the jobs whose stored results
+/// were rejected (`jobs`: job indices); gives their entries, adds failures.
+fn rerun_jobs(
+    s: &Scenario,
+    staging: &Path,
+    jobs: &[usize],
+    failed: &mut Vec<manifest::FailedEntry>,
+) -> Result<Vec<manifest::JobEntry>, String> {
+    if jobs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let log = manifest::FragmentLog::open(staging).map_err(|e| format!("error: {e}"))?;
+    let cancel = AtomicBool::new(false);
+    let mut entries = Vec::new();
+    engine::execute(
+        s,
+        jobs,
+        0,
+        &cancel,
+        |o| match o {
+            Outcome::Done(r) => Ok(log.append(&r, "")),
+            Outcome::Failed(f) => Err(f),
+        },
+        |w| {
+            match w {
+                Ok(e) => entries.push(e?),
+                Err(f) => failed.push(manifest::FailedEntry {
+                    variant: f.variant,
+                    variant_name: s.variants[f.variant].name.clone(),
+                    replication: f.replication,
+                    seed: f.seed,
+                    reason: f.reason,
+                }),
+            }
+            Ok::<(), String>(())
+        },
+    )
+    .map_err(|e| format!("error: {e}"))?;
+    failed.sort_by_key(|f| (f.variant, f.replication));
+    Ok(entries)
+}
+
 /// Renders charts and the report of a results folder.
 fn plot(dir: &Path, quiet: bool) -> Result<(), String> {
     let start = Instant::now();
+    output::phase("charts");
     let files = crate::plot::render_all(dir).map_err(|e| format!("error: charts: {e}"))?;
+    output::phase("report");
     crate::report::write_report(dir).map_err(|e| format!("error: report: {e}"))?;
     if !quiet {
         println!(

@@ -13,6 +13,7 @@ pub mod analysis;
 pub mod chart_svg;
 pub mod cli;
 pub mod engine;
+pub mod lock;
 pub mod manifest;
 pub mod model;
 pub mod org;

@@ -20,11 +20,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::analysis::EventImpact;
 use crate::engine::{JobFailure, JobResult, RunSummary};
-use crate::output::write_atomic;
+use crate::output::write_synced;
 use crate::scenario::Scenario;
 
-/// Version of the manifest and fragment formats (2: fragment logs, XXH3 checksums).
-pub const FORMAT: u32 = 2;
+/// Version of the manifest and fragment formats (2: fragment logs, XXH3
+/// checksums; 3: each log record carries its own checksum).
+pub const FORMAT: u32 = 3;
 const MAGIC: &[u8; 8] = b"ORGSIMJ1";
 
 /// XXH3 (64-bit) of some bytes, as 16 hex digits. Fast (several GB/s), so
@@ -139,6 +140,8 @@ pub struct TextSpan {
     pub file: String,
     pub offset: u64,
     pub len: u64,
+    /// XXH3 of the rows, checked as they are copied.
+    pub sum: u64,
 }
 
 /// A job that failed (panic or non-finite metric).
@@ -223,7 +226,7 @@ impl Manifest {
 
     pub fn write(&self, dir: &Path) -> Result<(), String> {
         let json = serde_json::to_string_pretty(self).map_err(|e| e.to_string())?;
-        write_atomic(&dir.join("manifest.json"), json.as_bytes()).map_err(|e| e.to_string())
+        write_synced(&dir.join("manifest.json"), json.as_bytes()).map_err(|e| e.to_string())
     }
 
     /// Why `other` (another run folder) cannot be combined with or continue
@@ -511,15 +514,20 @@ impl FragmentLog {
                     file: file.clone(),
                     offset: at,
                     len: text.len() as u64,
+                    sum: xxhash_rust::xxh3::xxh3_64(text.as_bytes()),
                 })
             }
             _ => None,
         };
         let bytes = encode(r);
-        let sum = checksum(&bytes);
-        let mut record = Vec::with_capacity(8 + bytes.len());
-        record.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+        let hash = xxhash_rust::xxh3::xxh3_64(&bytes);
+        let sum = format!("{hash:016x}");
+        // Length, fragment, its checksum: a record found in a log but not
+        // in the manifest (written after its last save) is checked too.
+        let mut record = Vec::with_capacity(16 + bytes.len());
+        record.extend_from_slice(&(bytes.len() as u64 + 8).to_le_bytes());
         record.extend_from_slice(&bytes);
+        record.extend_from_slice(&hash.to_le_bytes());
         let mut g = self.out.lock().unwrap_or_else(|p| p.into_inner());
         let at = g.1;
         g.0.write_all(&record)
@@ -539,8 +547,9 @@ impl FragmentLog {
 }
 
 /// The complete records of a fragment log, in order (a record cut short by
-/// a kill ends the list).
-fn log_records(bytes: &[u8]) -> Vec<(u64, &[u8])> {
+/// a kill ends the list): each fragment's offset, its bytes, and whether
+/// they match the checksum the record carries.
+fn log_records(bytes: &[u8]) -> Vec<(u64, &[u8], bool)> {
     let mut out = Vec::new();
     let mut at = 0usize;
     while let Some(len) = bytes
@@ -548,6 +557,7 @@ fn log_records(bytes: &[u8]) -> Vec<(u64, &[u8])> {
         .and_then(|b| b.try_into().ok())
         .map(u64::from_le_bytes)
         .and_then(|l| usize::try_from(l).ok())
+        .filter(|&l| l >= 8)
     {
         let Some(rec) = at
             .checked_add(8 + len)
@@ -555,10 +565,148 @@ fn log_records(bytes: &[u8]) -> Vec<(u64, &[u8])> {
         else {
             break;
         };
-        out.push(((at + 8) as u64, rec));
+        let (fragment, sum) = rec.split_at(len - 8);
+        let ok = sum == xxhash_rust::xxh3::xxh3_64(fragment).to_le_bytes();
+        out.push(((at + 8) as u64, fragment, ok));
         at += 8 + len;
     }
     out
+}
+
+/// A job whose stored result was not used (damaged, listed twice, outside
+/// the run): it runs again.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rejected {
+    pub variant: usize,
+    pub replication: u32,
+    pub why: String,
+}
+
+/// One warning line per rejected job, naming it as a failure is named
+/// (variant, its name, replication, seed).
+pub fn rejected_list(s: &Scenario, rejected: &[Rejected]) -> String {
+    let mut out = String::new();
+    for r in rejected {
+        let name = s.variants.get(r.variant).map_or("?", |v| v.name.as_str());
+        out.push_str(&format!(
+            "warning: variant {} (\"{name}\"), replication {}, seed {}: {}; it runs again\n",
+            r.variant, r.replication, s.seed, r.why
+        ));
+    }
+    out
+}
+
+/// Checks listed jobs before any is used: an entry listed more than once,
+/// outside the run (`variants` × `slots`), or whose fragment (in the folder
+/// `dir_of` gives) is missing or does not match its checksum is dropped and
+/// reported, so its job runs again instead of being adopted. The kept
+/// entries come back sorted by variant then replication.
+pub fn verify_entries(
+    jobs: Vec<JobEntry>,
+    variants: usize,
+    slots: u32,
+    dir_of: &(dyn Fn(&JobEntry) -> PathBuf + Sync),
+) -> (Vec<JobEntry>, Vec<Rejected>) {
+    use rayon::prelude::*;
+    let mut jobs = jobs;
+    jobs.sort_by_key(|e| (e.variant, e.replication));
+    let mut rejected = Vec::new();
+    let mut kept: Vec<JobEntry> = Vec::with_capacity(jobs.len());
+    for group in jobs.chunk_by(|a, b| (a.variant, a.replication) == (b.variant, b.replication)) {
+        let e = &group[0];
+        let why = if e.variant >= variants || e.replication >= slots {
+            Some(format!(
+                "manifest.json lists it but the run has {variants} variant(s) of {slots} replication(s)"
+            ))
+        } else if group.len() > 1 {
+            Some(format!("manifest.json lists it {} times", group.len()))
+        } else {
+            None
+        };
+        match why {
+            Some(why) => rejected.push(Rejected {
+                variant: e.variant,
+                replication: e.replication,
+                why,
+            }),
+            None => kept.push(e.clone()),
+        }
+    }
+    // Every fragment read whole and checked (in parallel: XXH3 is faster
+    // than the disk).
+    let damaged: Vec<Option<String>> = kept
+        .par_iter()
+        .map(|e| read_fragment(&dir_of(e), e).err())
+        .collect();
+    let mut out = Vec::with_capacity(kept.len());
+    for (e, bad) in kept.into_iter().zip(damaged) {
+        match bad {
+            Some(why) => rejected.push(Rejected {
+                variant: e.variant,
+                replication: e.replication,
+                why,
+            }),
+            None => out.push(e),
+        }
+    }
+    rejected.sort_by_key(|r| (r.variant, r.replication));
+    (out, rejected)
+}
+
+/// The jobs of shard folders `dirs` (their manifests `ms`), each checked
+/// as [`verify_entries`] checks a resumed run's: per job, which shard's
+/// entry to use. A job two shards hold with different results is used from
+/// neither. Rejected jobs run again in the merge.
+pub fn verify_shards(
+    ms: &[Manifest],
+    dirs: &[PathBuf],
+    variants: usize,
+    replications: u32,
+) -> (Vec<(usize, JobEntry)>, Vec<Rejected>) {
+    let mut rejected = Vec::new();
+    let mut from: std::collections::BTreeMap<(usize, u32), (usize, JobEntry)> = Default::default();
+    let mut conflicted = std::collections::BTreeSet::new();
+    for (i, m) in ms.iter().enumerate() {
+        let dir = dirs[i].clone();
+        let (kept, rej) = verify_entries(m.jobs.clone(), variants, replications, &|_| dir.clone());
+        rejected.extend(rej.into_iter().map(|r| Rejected {
+            why: format!("in {}: {}", dirs[i].display(), r.why),
+            ..r
+        }));
+        for e in kept {
+            let key = (e.variant, e.replication);
+            match from.get(&key) {
+                Some((k, prev)) if prev.checksum != e.checksum => {
+                    rejected.push(Rejected {
+                        variant: e.variant,
+                        replication: e.replication,
+                        why: format!(
+                            "{} and {} hold different results for it",
+                            dirs[*k].display(),
+                            dirs[i].display()
+                        ),
+                    });
+                    conflicted.insert(key);
+                }
+                Some(_) => {}
+                None => {
+                    from.insert(key, (i, e));
+                }
+            }
+        }
+    }
+    // Rejected anywhere: run again, not taken from another shard.
+    for r in &rejected {
+        conflicted.insert((r.variant, r.replication));
+    }
+    rejected.sort_by_key(|r| (r.variant, r.replication));
+    rejected.dedup_by_key(|r| (r.variant, r.replication));
+    let kept = from
+        .into_iter()
+        .filter(|(key, _)| !conflicted.contains(key))
+        .map(|(_, v)| v)
+        .collect();
+    (kept, rejected)
 }
 
 /// A run folder being filled: the staging folder with its manifest.
@@ -569,6 +717,8 @@ pub struct RunDir {
     /// The jobs listed, for lookups while the list is unsorted.
     done: std::collections::HashSet<(usize, u32)>,
     last_save: Instant,
+    /// Jobs whose stored results a resume did not use (see [`verify_entries`]).
+    pub rejected: Vec<Rejected>,
 }
 
 impl RunDir {
@@ -589,6 +739,7 @@ impl RunDir {
                 .collect(),
             manifest,
             last_save: Instant::now(),
+            rejected: Vec::new(),
         })
     }
 
@@ -613,11 +764,24 @@ impl RunDir {
         }
         fs::create_dir_all(dir.join("jobs"))
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        m.jobs.retain(|e| read_fragment(dir, e).is_ok());
+        let slots = m.replication_slots.max(m.replications);
+        let here = dir.to_path_buf();
+        let (jobs, mut rejected) =
+            verify_entries(std::mem::take(&mut m.jobs), m.variants, slots, &|_| {
+                here.clone()
+            });
+        m.jobs = jobs;
         // Fragments finished after the manifest was last saved (a hard
-        // kill): complete records in the logs that the manifest lacks.
-        let mut known: std::collections::HashSet<(usize, u32)> =
-            m.jobs.iter().map(|e| (e.variant, e.replication)).collect();
+        // kill): complete records in the logs that the manifest lacks,
+        // each checked against the checksum its record carries. A job the
+        // manifest listed but whose result was rejected is not taken from
+        // a log either: it runs again.
+        let mut known: std::collections::HashSet<(usize, u32)> = m
+            .jobs
+            .iter()
+            .map(|e| (e.variant, e.replication))
+            .chain(rejected.iter().map(|r| (r.variant, r.replication)))
+            .collect();
         let mut logs: Vec<String> = fs::read_dir(dir.join("jobs"))
             .map(|d| {
                 d.flatten()
@@ -627,15 +791,28 @@ impl RunDir {
             })
             .unwrap_or_default();
         logs.sort();
-        let slots = m.replication_slots.max(m.replications);
         let rows = (m.steps as usize).div_ceil(m.source.record_every.max(1) as usize);
         for name in logs {
             let file = format!("jobs/{name}");
             let Ok(bytes) = fs::read(dir.join(&file)) else {
                 continue;
             };
-            for (offset, rec) in log_records(&bytes) {
-                let Some(r) = decode(rec) else { break };
+            for (offset, rec, intact) in log_records(&bytes) {
+                let Some(r) = decode(rec) else { continue };
+                if !intact {
+                    // Named when its header still reads; either way it
+                    // is not done, so it runs again.
+                    if r.variant < m.variants && known.insert((r.variant, r.replication)) {
+                        rejected.push(Rejected {
+                            variant: r.variant,
+                            replication: r.replication,
+                            why: format!(
+                                "its result in {file} (byte {offset}) does not match the checksum its record carries (damaged)"
+                            ),
+                        });
+                    }
+                    continue;
+                }
                 if r.variant < m.variants
                     && r.replication < slots
                     && r.series.len() == rows * r.summary.means.len()
@@ -654,6 +831,7 @@ impl RunDir {
                 }
             }
         }
+        rejected.sort_by_key(|r| (r.variant, r.replication));
         m.jobs.sort_by_key(|e| (e.variant, e.replication));
         m.failed.clear();
         m.replications_per_variant.clear();
@@ -665,6 +843,7 @@ impl RunDir {
             done: m.jobs.iter().map(|e| (e.variant, e.replication)).collect(),
             manifest: m,
             last_save: Instant::now(),
+            rejected,
         };
         rd.manifest.write(dir)?;
         Ok(rd)
@@ -682,6 +861,9 @@ impl RunDir {
         // grows with the square of a large sweep's jobs.
         if self.done.insert((e.variant, e.replication)) {
             self.manifest.jobs.push(e);
+            if self.done.len() == 3 {
+                crate::output::phase("simulating");
+            }
         } else if let Some(x) = self
             .manifest
             .jobs

@@ -109,6 +109,30 @@ fn csv_field(s: &str) -> String {
     }
 }
 
+/// Writes a whole file atomically and syncs it (and its folder's entry)
+/// before saying so.
+pub fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
+    let tmp = path.with_extension(format!(
+        "{}.partial",
+        path.extension().and_then(|e| e.to_str()).unwrap_or("")
+    ));
+    let written = (|| {
+        let mut f = File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()
+    })();
+    if let Err(e) = written {
+        let _ = fs::remove_file(&tmp);
+        return Err(e).at(&tmp);
+    }
+    fs::rename(&tmp, path).at(path)?;
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    File::open(parent).and_then(|f| f.sync_all()).at(parent)
+}
+
 /// Writes a whole file atomically.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
     let tmp = path.with_extension(format!(
@@ -333,6 +357,9 @@ enum Piece {
         path: PathBuf,
         offset: u64,
         len: u64,
+        /// Each job's stretch, in order: its length and XXH3 (checked as
+        /// it is copied).
+        spans: Vec<(u64, u64)>,
     },
 }
 
@@ -359,15 +386,20 @@ fn timeseries_pieces(
             let log = fragment_dir(e).join(&t.file);
             match pieces.last_mut() {
                 // Neighbours in the log are read as one.
-                Some(Piece::Kept { path, offset, len })
-                    if *path == log && *offset + *len == t.offset =>
-                {
-                    *len += t.len
+                Some(Piece::Kept {
+                    path,
+                    offset,
+                    len,
+                    spans,
+                }) if *path == log && *offset + *len == t.offset => {
+                    *len += t.len;
+                    spans.push((t.len, t.sum));
                 }
                 _ => pieces.push(Piece::Kept {
                     path: log,
                     offset: t.offset,
                     len: t.len,
+                    spans: vec![(t.len, t.sum)],
                 }),
             }
             continue;
@@ -497,7 +529,12 @@ fn write_timeseries(
                 copy(&mut f, &p, None, &mut put)?;
                 fs::remove_file(&p).map_err(|e| cannot(&p, e))?;
             }
-            Piece::Kept { path, offset, len } => {
+            Piece::Kept {
+                path,
+                offset,
+                len,
+                spans,
+            } => {
                 let at = match logs.iter().position(|(p, _)| *p == path) {
                     Some(i) => i,
                     None => {
@@ -515,7 +552,19 @@ fn write_timeseries(
                 let f = &mut logs[at].1;
                 f.seek(SeekFrom::Start(offset))
                     .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-                copy(f, &path, Some(len), &mut put)?;
+                for (span, sum) in spans {
+                    let mut h = xxhash_rust::xxh3::Xxh3::new();
+                    copy(f, &path, Some(span), &mut |b: &[u8]| {
+                        h.update(b);
+                        put(b)
+                    })?;
+                    if h.digest() != sum {
+                        return Err(format!(
+                            "{} changed while the run was writing it (rows do not match their checksum); nothing was published\n  help: continue with --resume: it formats the rows again from the checked results",
+                            path.display()
+                        ));
+                    }
+                }
                 copied[at].push((offset, len));
                 unreleased += len;
                 if unreleased >= RELEASE_EVERY {
@@ -730,6 +779,38 @@ fn append_part(to: &mut CsvFile, part: &Part) -> Result<(), String> {
     fs::remove_file(part).at(part).map_err(|e| e.to_string())
 }
 
+/// Whether results may be written to `out`: nothing there, or `force`
+/// and a folder orgsim wrote (it holds an orgsim manifest). Anything else
+/// (a user's own folder, a file) is never replaced.
+pub fn check_replace(out: &Path, force: bool) -> Result<(), String> {
+    if fs::symlink_metadata(out).is_err() {
+        return Ok(());
+    }
+    if !force {
+        return Err(exists_message(out));
+    }
+    if is_orgsim_folder(out) {
+        return Ok(());
+    }
+    Err(format!(
+        "{} is not a results folder orgsim wrote (it has no orgsim manifest.json); --force replaces only those, so nothing was changed\n  help: write elsewhere with --out DIR, or move it away yourself",
+        out.display()
+    ))
+}
+
+/// A real folder (not a link) whose `manifest.json` is an orgsim manifest
+/// (of any format version).
+pub fn is_orgsim_folder(dir: &Path) -> bool {
+    if !fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir()) {
+        return false;
+    }
+    let Ok(text) = fs::read(dir.join("manifest.json")) else {
+        return false;
+    };
+    serde_json::from_slice::<serde_json::Value>(&text)
+        .is_ok_and(|v| v.get("orgsim_version").is_some() && v.get("scenario_checksum").is_some())
+}
+
 /// The message for results that are already there.
 pub fn exists_message(out_dir: &Path) -> String {
     format!(
@@ -786,8 +867,8 @@ pub fn write_scenario(s: &Scenario, dir: &Path) -> Result<(), OutputError> {
 }
 
 /// Builds the result files from job fragments, in canonical job order
-/// (whatever order the jobs ran in), into `staging`, then records the
-/// files' checksums in the manifest and moves the folder to `final_dir`.
+/// (whatever order the jobs ran in), into `staging` (published by
+/// [`publish_run`] once the charts are there too).
 /// `fragment_dir` says in which folder each job's fragment lies (the
 /// staging folder for a run, the shard folders for a merge); fragments in
 /// `staging` are removed once assembled. `planned` is how many replications
@@ -797,13 +878,13 @@ pub fn write_scenario(s: &Scenario, dir: &Path) -> Result<(), OutputError> {
 pub fn assemble(
     s: &Scenario,
     staging: &Path,
-    final_dir: &Path,
     manifest: &mut Manifest,
     fragment_dir: &(dyn Fn(&JobEntry) -> PathBuf + Sync),
     record: &RunRecord,
     planned: &[u32],
     threads: usize,
 ) -> Result<Assembled, String> {
+    phase("assembling");
     let dir = staging;
     let err = |e: OutputError| e.to_string();
     let metrics = s.model.metric_names();
@@ -965,13 +1046,131 @@ pub fn assemble(
     fs::rename(dir.join("timeseries.csv.partial"), &ts)
         .map_err(|e| format!("cannot write {}: {e}", ts.display()))?;
 
-    // The fragment logs are no longer needed. Freeing their cached pages
-    // takes a while, so they are removed on a thread while the files are
-    // checksummed and synced, out of the way under a `.partial` name.
-    let jobs = dir.join("jobs");
-    let trash = dir.join("jobs.partial");
+    manifest.files.clear();
+    manifest.files.insert("timeseries.csv".into(), ts_sum);
+    manifest.replications_per_variant = planned.to_vec();
+    manifest.complete = manifest.failed.is_empty()
+        && manifest.jobs.len() as u64 == planned.iter().map(|&n| u64::from(n)).sum::<u64>();
+    Ok(Assembled {
+        comparison,
+        headline,
+    })
+}
+
+/// Test-only hook: `ORGSIM_TEST_ABORT_AT=<phase>` ends the process at once
+/// (no clean-up, as a kill would) when a run reaches that phase:
+/// `simulating` (three jobs done), `assembling`, `charts`, `report`,
+/// `publish`.
+pub fn phase(name: &str) {
+    if std::env::var_os("ORGSIM_TEST_ABORT_AT").is_some_and(|p| p == name) {
+        std::process::exit(137);
+    }
+}
+
+/// The files of a results folder that its manifest lists: every regular
+/// file but the manifest, in `charts/` too, sorted.
+fn result_files(dir: &Path) -> Result<Vec<String>, String> {
+    let mut names = Vec::new();
+    for sub in ["", "charts"] {
+        let d = dir.join(sub);
+        let Ok(entries) = fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries {
+            let e = e.map_err(|e| format!("cannot read {}: {e}", d.display()))?;
+            let name = e.file_name().to_string_lossy().into_owned();
+            if e.file_type().is_ok_and(|t| t.is_file()) && name != "manifest.json" {
+                names.push(if sub.is_empty() {
+                    name
+                } else {
+                    format!("{sub}/{name}")
+                });
+            }
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+/// Names beside a results folder `out`: `.<leaf>.<what>`.
+fn beside(out: &Path, what: &str) -> PathBuf {
+    let leaf = out
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("results");
+    out.with_file_name(format!(".{leaf}.{what}"))
+}
+
+/// Publishes a staging folder whose files are all written (CSVs, and the
+/// charts and report when asked for): checksums every file not yet in the
+/// manifest, syncs them, writes the manifest (synced; from then on a resume
+/// publishes the folder as it is), moves the fragment logs out, and renames
+/// the folder into place, replacing `final_dir`. A kill at any point leaves
+/// either the previous results or a staging folder `--resume` finishes.
+pub fn publish_run(
+    staging: &Path,
+    final_dir: &Path,
+    manifest: &mut Manifest,
+) -> Result<(), String> {
+    let fresh: Vec<String> = result_files(staging)?
+        .into_iter()
+        .filter(|n| !manifest.files.contains_key(n))
+        .collect();
+    let sums = fresh
+        .par_iter()
+        .map(|n| {
+            let path = staging.join(n);
+            let sum =
+                checksum_file(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            File::open(&path)
+                .and_then(|f| f.sync_all())
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            Ok((n.clone(), sum))
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    manifest.files.extend(sums);
+    for d in [staging.join("charts"), staging.to_path_buf()] {
+        if d.is_dir() {
+            sync_dir(&d)?;
+        }
+    }
+    manifest.write(staging)?;
+    phase("publish");
+    publish_ready(staging, final_dir)
+}
+
+/// After publishing a run with failed replications: a staging folder
+/// again, with the fragment logs and a manifest listing the finished jobs,
+/// so `--resume` retries the failed ones and publishes the whole run.
+fn keep_for_retry(staging: &Path, final_dir: &Path, manifest: &Manifest) -> Result<(), String> {
+    let trash = beside(final_dir, "jobs.old");
+    fs::create_dir_all(staging).map_err(|e| format!("cannot create {}: {e}", staging.display()))?;
+    if trash.exists() {
+        fs::rename(&trash, staging.join("jobs"))
+            .map_err(|e| format!("cannot keep {}: {e}", trash.display()))?;
+    }
+    let mut m = manifest.clone();
+    m.files.clear();
+    m.complete = false;
+    m.write(staging)
+}
+
+/// Renames a staging folder whose manifest lists its finished files into
+/// place (see [`publish_run`]), the fragment logs moved out first and
+/// removed beside the rename.
+pub fn publish_ready(staging: &Path, final_dir: &Path) -> Result<(), String> {
+    let jobs = staging.join("jobs");
+    let trash = beside(final_dir, "jobs.old");
     let _ = fs::remove_dir_all(&trash);
-    let removing = if jobs.exists() {
+    // Kept when replications failed, for a retry (see `keep_for_retry`).
+    let keep = Manifest::read(staging)
+        .ok()
+        .filter(|m| !m.failed.is_empty() && m.shard.is_none());
+    // Freeing the logs' cached pages takes a while: on a thread.
+    let removing = if keep.is_some() {
+        fs::rename(&jobs, &trash).map_err(|e| format!("cannot keep {}: {e}", jobs.display()))?;
+        None
+    } else if jobs.exists() {
         fs::rename(&jobs, &trash).map_err(|e| format!("cannot remove {}: {e}", jobs.display()))?;
         Some(std::thread::spawn(move || {
             fs::remove_dir_all(&trash)
@@ -980,40 +1179,75 @@ pub fn assemble(
     } else {
         None
     };
-    manifest.files.clear();
-    let mut names: Vec<String> = fs::read_dir(dir)
-        .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|n| n != "manifest.json" && !n.ends_with(".partial"))
-        .collect();
-    names.sort();
-    for n in names {
-        let sum = if n == "timeseries.csv" {
-            ts_sum.clone()
-        } else {
-            checksum_file(&dir.join(&n)).map_err(|e| format!("cannot read {n}: {e}"))?
-        };
-        manifest.files.insert(n, sum);
+    publish(staging, final_dir).map_err(|e| e.to_string())?;
+    if let Some(parent) = final_dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        sync_dir(parent)?;
     }
-    manifest.replications_per_variant = planned.to_vec();
-    manifest.complete = manifest.failed.is_empty()
-        && manifest.jobs.len() as u64 == planned.iter().map(|&n| u64::from(n)).sum::<u64>();
-    // The time series was synced by its writer.
-    sync_all(
-        dir,
-        manifest.files.keys().filter(|n| *n != "timeseries.csv"),
-    )?;
     if let Some(removing) = removing {
         removing
             .join()
             .unwrap_or_else(|_| Err("removing the fragment logs failed".into()))?;
     }
-    manifest.write(dir)?;
-    publish(dir, final_dir).map_err(|e| e.to_string())?;
-    Ok(Assembled {
-        comparison,
-        headline,
-    })
+    match keep {
+        Some(m) => keep_for_retry(staging, final_dir, &m),
+        None => Ok(()),
+    }
+}
+
+/// After `orgsim plot` re-rendered a published folder's charts and report:
+/// their checksums in its manifest, so it keeps describing the folder.
+pub fn refresh_chart_checksums(dir: &Path) -> Result<(), String> {
+    let Ok(mut m) = Manifest::read(dir) else {
+        return Ok(());
+    };
+    for n in result_files(dir)? {
+        if n.starts_with("charts/") || n.starts_with("report.") {
+            let sum = checksum_file(&dir.join(&n)).map_err(|e| format!("cannot read {n}: {e}"))?;
+            m.files.insert(n, sum);
+        }
+    }
+    m.write(dir)
+}
+
+/// Whether a staging folder holds a finished, unpublished run (killed
+/// while publishing): its manifest lists its files and every one matches.
+pub fn staging_ready(staging: &Path) -> bool {
+    let Ok(m) = Manifest::read(staging) else {
+        return false;
+    };
+    !m.files.is_empty()
+        && m.files
+            .par_iter()
+            .all(|(n, sum)| checksum_file(&staging.join(n)).is_ok_and(|s| s == *sum))
+}
+
+/// Removes everything but the manifest and the fragment logs from a
+/// staging folder: the files of an assembly a kill or an error cut short
+/// (temporary names, parts), built again from the fragments.
+pub fn clean_staging(staging: &Path) -> Result<(), String> {
+    let Ok(entries) = fs::read_dir(staging) else {
+        return Ok(());
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        if name == "manifest.json" || name == "jobs" {
+            continue;
+        }
+        let path = e.path();
+        let gone = if e.file_type().is_ok_and(|t| t.is_dir()) {
+            fs::remove_dir_all(&path)
+        } else {
+            fs::remove_file(&path)
+        };
+        gone.map_err(|e| format!("cannot remove {}: {e}", path.display()))?;
+    }
+    Ok(())
+}
+
+fn sync_dir(dir: &Path) -> Result<(), String> {
+    File::open(dir)
+        .and_then(|f| f.sync_all())
+        .map_err(|e| format!("cannot write {}: {e}", dir.display()))
 }
 
 /// The files written from the samples and the scenario alone: the
@@ -1109,21 +1343,6 @@ fn write_summary_stats(
         }
     }
     f.finish()
-}
-
-/// Flushes the result files to disk, all at once (their writes overlap),
-/// then the folder itself.
-fn sync_all<'a>(dir: &Path, names: impl Iterator<Item = &'a String>) -> Result<(), String> {
-    let names: Vec<&String> = names.collect();
-    names.par_iter().try_for_each(|n| {
-        let path = dir.join(n);
-        File::open(&path)
-            .and_then(|f| f.sync_all())
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))
-    })?;
-    File::open(dir)
-        .and_then(|f| f.sync_all())
-        .map_err(|e| format!("cannot write {}: {e}", dir.display()))
 }
 
 /// `adaptive.csv`: how many replications each variant needed for the

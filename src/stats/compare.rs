@@ -22,17 +22,12 @@
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 use statrs::function::gamma::ln_gamma;
-use statrs::stats_tests::Alternative;
-use statrs::stats_tests::mannwhitneyu::{MannWhitneyUMethod, mannwhitneyu};
 
+pub use super::rank::mann_whitney_p;
 use super::{OnlineStats, t_quantile};
 
 /// Significance level used for `better` and `verdict` (after Holm).
 pub const ALPHA: f64 = 0.05;
-
-/// Largest number of rank arrangements for which the exact Mann–Whitney
-/// p-value is enumerated; beyond this the normal approximation is used.
-const MWU_EXACT_LIMIT: f64 = 1.0e6;
 
 /// Mean, variance and count of the finite values of a sample.
 #[derive(Clone, Copy, Debug)]
@@ -105,38 +100,6 @@ pub fn mean_diff_ci95(a: &[f64], b: &[f64]) -> (f64, f64) {
     }
     let hw = t_quantile(0.975, welch_df(va, ma.n, vb, mb.n)) * (va + vb).sqrt();
     (diff - hw, diff + hw)
-}
-
-/// Two-sided Mann–Whitney U p-value, via `statrs` (which follows scipy).
-///
-/// Exact when there are no ties, one sample has at most 8 values and the
-/// enumeration is small (at most 10⁶ arrangements); otherwise the normal
-/// approximation with tie and continuity corrections. scipy would still use
-/// the exact method for, e.g., 5 against 1000 values; the approximation is
-/// close there and the enumeration would not finish. NaN when either sample
-/// is empty; 1 when all pooled values are equal.
-pub fn mann_whitney_p(a: &[f64], b: &[f64]) -> f64 {
-    let a: Vec<f64> = a.iter().copied().filter(|x| x.is_finite()).collect();
-    let b: Vec<f64> = b.iter().copied().filter(|x| x.is_finite()).collect();
-    if a.is_empty() || b.is_empty() {
-        return f64::NAN;
-    }
-    let first = a[0];
-    if a.iter().chain(&b).all(|&x| x == first) {
-        return 1.0;
-    }
-    let (n1, n2) = (a.len(), b.len());
-    let large = (n1 > 8 && n2 > 8) || ln_binomial(n1 + n2, n1.min(n2)) > MWU_EXACT_LIMIT.ln();
-    let method = if large {
-        MannWhitneyUMethod::AsymptoticInclContinuityCorrection
-    } else {
-        MannWhitneyUMethod::Automatic
-    };
-    mannwhitneyu(&a, &b, method, Alternative::TwoSided).map_or(f64::NAN, |(_, p)| p)
-}
-
-fn ln_binomial(n: usize, k: usize) -> f64 {
-    ln_gamma(n as f64 + 1.0) - ln_gamma(k as f64 + 1.0) - ln_gamma((n - k) as f64 + 1.0)
 }
 
 /// Hedges' g: the standardised mean difference `(mean(a) - mean(b)) / s_p`

@@ -5,7 +5,9 @@
 //!   steps at a time.
 //! * [`Summary`]: exact summary of one plain sample.
 //! * [`compare`]: Welch / Mann–Whitney tests, Hedges' g, Holm, and the
-//!   variant comparison table.
+//!   variant comparison table; [`rank`]: the Mann–Whitney test itself.
+//! * [`survival`]: censored times (runs that never recover): Kaplan–Meier
+//!   median and the log-rank test.
 //! * [`design`]: grids, Latin hypercubes and Morris screening.
 //!
 //! Everything here is pure computation: no I/O, no printing.
@@ -14,7 +16,9 @@ pub mod aggregate;
 pub mod compare;
 pub mod design;
 pub mod quantile;
+pub mod rank;
 pub mod summary;
+pub mod survival;
 
 pub use aggregate::StepAggregator;
 pub use compare::{Better, ComparisonRow, compare_pairs, compare_variants};
