@@ -81,7 +81,11 @@ fn http(addr: &str, method: &str, path: &str, body: Option<&str>) -> (u16, Strin
                 None => n == 0 || (lower.contains("chunked") && rest.ends_with("0\r\n\r\n")),
             };
             if complete || n == 0 {
-                let status = head.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+                let status = head
+                    .split(' ')
+                    .nth(1)
+                    .and_then(|c| c.parse().ok())
+                    .unwrap_or(0);
                 let body = if lower.contains("transfer-encoding: chunked") {
                     unchunk(rest)
                 } else {
@@ -102,7 +106,7 @@ fn unchunk(mut s: &str) -> String {
             break;
         }
         out.push_str(&rest[..n]);
-        s = &rest[n..].trim_start_matches("\r\n");
+        s = rest[n..].trim_start_matches("\r\n");
     }
     out
 }
@@ -204,11 +208,7 @@ fn a_closed_page_ends_its_session() {
     let (_studio, addr) = studio(&["--port", "0", "--replications", "2"]);
     let (stream, id) = open_session(&addr);
     assert_eq!(sessions(&addr), 1);
-    let (status, _) = post(
-        &addr,
-        &format!("/api/live/{id}"),
-        json!({"cmd": "play"}),
-    );
+    let (status, _) = post(&addr, &format!("/api/live/{id}"), json!({"cmd": "play"}));
     assert_eq!(status, 200);
     drop(stream);
     wait_for("the session to end after its page closed", 20, || {
@@ -232,7 +232,10 @@ struct Browser {
 
 impl Browser {
     fn start() -> Option<Browser> {
-        let (chromium, chromedriver) = (Path::new("/usr/bin/chromium"), Path::new("/usr/bin/chromedriver"));
+        let (chromium, chromedriver) = (
+            Path::new("/usr/bin/chromium"),
+            Path::new("/usr/bin/chromedriver"),
+        );
         if !chromium.exists() || !chromedriver.exists() {
             // CI installs both (`.ci/run`); there, missing is a failure.
             assert!(
@@ -357,7 +360,12 @@ impl Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        let _ = http(&self.driver, "DELETE", &format!("/session/{}", self.session), None);
+        let _ = http(
+            &self.driver,
+            "DELETE",
+            &format!("/session/{}", self.session),
+            None,
+        );
     }
 }
 
@@ -369,7 +377,10 @@ fn base64(s: &str) -> Vec<u8> {
         b'+' => 62,
         _ => 63,
     };
-    let bytes: Vec<u8> = s.bytes().filter(|c| *c != b'=' && !c.is_ascii_whitespace()).collect();
+    let bytes: Vec<u8> = s
+        .bytes()
+        .filter(|c| *c != b'=' && !c.is_ascii_whitespace())
+        .collect();
     let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
     for chunk in bytes.chunks(4) {
         let mut n = 0u32;
@@ -398,13 +409,22 @@ fn shown(b: &Browser) -> Shown {
          mean: studio.hist.map(h => h.mean.map(String)), half: studio.hist.map(h => h.half.map(String))};",
     );
     let strings = |x: &Value| -> Vec<String> {
-        x.as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect()
+        x.as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap().to_string())
+            .collect()
     };
     let numbers = |x: &Value| -> Vec<Vec<f64>> {
         x.as_array()
             .unwrap()
             .iter()
-            .map(|a| strings(a).iter().map(|s| s.parse().unwrap_or(f64::NAN)).collect())
+            .map(|a| {
+                strings(a)
+                    .iter()
+                    .map(|s| s.parse().unwrap_or(f64::NAN))
+                    .collect()
+            })
             .collect()
     };
     Shown {
@@ -488,7 +508,14 @@ fn differences(run: &Path, s: &Shown, weeks: usize) -> (usize, usize, String) {
 
 fn orgsim_run(file: &Path, out: &Path) {
     let o = Command::new(env!("CARGO_BIN_EXE_orgsim"))
-        .args(["run", file.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet", "--no-charts"])
+        .args([
+            "run",
+            file.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+            "--no-charts",
+        ])
         .env("CI", "true")
         .output()
         .unwrap();
@@ -502,7 +529,15 @@ fn the_page_in_a_browser_reproduces_through_orgsim_run() {
     // A finished run for "Open results".
     let results = dir.join("results");
     let o = Command::new(env!("CARGO_BIN_EXE_orgsim"))
-        .args(["run", "scenarios/ceo-departure.toml", "--replications", "3", "--steps", "120", "--quiet"])
+        .args([
+            "run",
+            "scenarios/ceo-departure.toml",
+            "--replications",
+            "3",
+            "--steps",
+            "120",
+            "--quiet",
+        ])
         .arg("--out")
         .arg(results.join("ceo-departure"))
         .env("CI", "true")
@@ -517,7 +552,10 @@ fn the_page_in_a_browser_reproduces_through_orgsim_run() {
         json!({"width": 1920, "height": 1080, "deviceScaleFactor": 1, "mobile": false}),
     );
     b.go(&format!("http://{addr}/"));
-    b.wait_js("the page's first history", "return !!(window.studio && studio.ready && studio.state);");
+    b.wait_js(
+        "the page's first history",
+        "return !!(window.studio && studio.ready && studio.state);",
+    );
     // 20 replications of the three presets, as the studio opens without a file.
     assert_eq!(b.js("return studio.state.replications;"), json!(20));
 
@@ -528,14 +566,20 @@ fn the_page_in_a_browser_reproduces_through_orgsim_run() {
     // Move a slider (the keyboard moves it as a hand would): every variant
     // is replayed with the new value and the charts' data change.
     let histories = b.js("return studio.histories;").as_u64().unwrap();
-    b.keys("input[name=delegation]", "\u{E014}\u{E014}\u{E014}\u{E014}\u{E014}");
+    b.keys(
+        "input[name=delegation]",
+        "\u{E014}\u{E014}\u{E014}\u{E014}\u{E014}",
+    );
     b.wait_js(
         "the replay after the slider moved",
         &format!("return studio.histories > {histories} && !studio.state.replaying && studio.state.values[0][studio.hello.params.findIndex(p => p.name === 'delegation')] > 0.1;"),
     );
     let after = chart_data(&b, "throughput");
     assert_eq!(after[0].as_array().unwrap().len(), 30);
-    assert_ne!(before, after, "moving the delegation slider did not change the chart");
+    assert_ne!(
+        before, after,
+        "moving the delegation slider did not change the chart"
+    );
 
     // Fire a departure now (week 30), play on past it.
     let histories = b.js("return studio.histories;").as_u64().unwrap();
@@ -562,14 +606,21 @@ fn the_page_in_a_browser_reproduces_through_orgsim_run() {
     let (status, toml) = http(&addr, "GET", href.as_str().unwrap(), None);
     assert_eq!(status, 200);
     assert!(toml.contains("steps = 60\n"), "{toml}");
-    assert!(toml.contains("kind = \"departure\"") && toml.contains("at = 30\n") && toml.contains("target = \"top\""));
+    assert!(
+        toml.contains("kind = \"departure\"")
+            && toml.contains("at = 30\n")
+            && toml.contains("target = \"top\"")
+    );
     let saved = dir.join("saved.toml");
     std::fs::write(&saved, &toml).unwrap();
     let run = dir.join("run");
     orgsim_run(&saved, &run);
     let (cells, differ, first) = differences(&run, &s, 60);
     assert_eq!(cells, 3 * 60 * s.metrics.len());
-    assert_eq!(differ, 0, "{differ} of {cells} cells differ; first: {first}");
+    assert_eq!(
+        differ, 0,
+        "{differ} of {cells} cells differ; first: {first}"
+    );
 
     // The same file without the departure gives other numbers after week
     // 30: the page showed the departure's effect, not the plain run.
@@ -581,11 +632,17 @@ fn the_page_in_a_browser_reproduces_through_orgsim_run() {
     let (_, differ, _) = differences(&run_plain, &s, 60);
     assert!(differ > 0, "the page's numbers do not show the departure");
     let (_, before_event, _) = differences(&run_plain, &s, 30);
-    assert_eq!(before_event, 0, "weeks before the departure should not change");
+    assert_eq!(
+        before_event, 0,
+        "weeks before the departure should not change"
+    );
 
     // "Open results" lists the finished run and shows its report.
     b.click("#open-results");
-    b.wait_js("the results list", "return document.querySelectorAll('#results-list li b').length > 0;");
+    b.wait_js(
+        "the results list",
+        "return document.querySelectorAll('#results-list li b').length > 0;",
+    );
     b.click("#results-list li");
     b.wait_js(
         "the report",

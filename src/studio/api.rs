@@ -27,8 +27,9 @@ const EVENTS: &[&str] = &["top", "leaders", "demand", "turbulence", "outage"];
 /// Parses one command, e.g. `{"cmd": "set", "param": "delegation",
 /// "value": 0.5, "variant": 0}`.
 pub fn parse_command(body: &[u8], s: &Scenario) -> Result<Command, String> {
-    let v: Value = serde_json::from_slice(body)
-        .map_err(|e| format!("the request is not JSON ({e}): expected e.g. {{\"cmd\": \"play\"}}"))?;
+    let v: Value = serde_json::from_slice(body).map_err(|e| {
+        format!("the request is not JSON ({e}): expected e.g. {{\"cmd\": \"play\"}}")
+    })?;
     let Some(cmd) = v.get("cmd").and_then(Value::as_str) else {
         return Err(format!(
             "the request has no `cmd`: expected one of {}",
@@ -41,14 +42,11 @@ pub fn parse_command(body: &[u8], s: &Scenario) -> Result<Command, String> {
         "reset" => Command::Reset,
         "step" => Command::Step(number(&v, "weeks", Some(1.0), 1.0, 1000.0, true)? as u32),
         "speed" => Command::Speed(number(&v, "value", None, 0.0, 1000.0, false)?),
-        "replications" => Command::Replications(number(
-            &v,
-            "value",
-            None,
-            1.0,
-            f64::from(MAX_REPLICATIONS),
-            true,
-        )? as u32),
+        "replications" => {
+            Command::Replications(
+                number(&v, "value", None, 1.0, f64::from(MAX_REPLICATIONS), true)? as u32,
+            )
+        }
         "horizon" => {
             Command::Horizon(number(&v, "value", None, 1.0, f64::from(MAX_HORIZON), true)? as u32)
         }
@@ -86,10 +84,16 @@ fn number(
         return Err(format!("`{key}` is {x}: expected a number in {range}"));
     };
     if integer && x.fract() != 0.0 {
-        return Err(format!("`{key}` is {}: expected a whole number in {range}", fmt_num(x)));
+        return Err(format!(
+            "`{key}` is {}: expected a whole number in {range}",
+            fmt_num(x)
+        ));
     }
     if !(lo..=hi).contains(&x) {
-        return Err(format!("`{key}` = {} is out of range: expected {range}", fmt_num(x)));
+        return Err(format!(
+            "`{key}` = {} is out of range: expected {range}",
+            fmt_num(x)
+        ));
     }
     Ok(x)
 }

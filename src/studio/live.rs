@@ -223,7 +223,9 @@ impl Live {
             values[i] = value;
             s.model
                 .check(&values, &s.variants[v].structure)
-                .map_err(|(p, e)| format!("parameter `{p}` in variant \"{}\": {e}", s.variants[v].name))?;
+                .map_err(|(p, e)| {
+                    format!("parameter `{p}` in variant \"{}\": {e}", s.variants[v].name)
+                })?;
             let members = member_load(s, &values, v);
             if members > MEMBER_BUDGET {
                 return Err(budget_message(name, value, members));
@@ -292,7 +294,12 @@ impl Live {
     /// (at least to the last event).
     pub fn scenario_toml(&self) -> String {
         let mut s = self.scenario.clone();
-        let last_event = s.events.iter().map(|e| e.event.start + 1).max().unwrap_or(1);
+        let last_event = s
+            .events
+            .iter()
+            .map(|e| e.event.start + 1)
+            .max()
+            .unwrap_or(1);
         s.steps = self.week.max(last_event).max(1);
         let mut text = s.resolved_toml();
         // The resolved file names org charts by their copy in a results

@@ -97,12 +97,14 @@ struct App {
 pub fn load(file: Option<&Path>) -> Result<Scenario, String> {
     let s = match file {
         Some(f) => {
-            let bytes = std::fs::read(f)
-                .map_err(|e| format!("error: cannot read {}: {e}", f.display()))?;
+            let bytes =
+                std::fs::read(f).map_err(|e| format!("error: cannot read {}: {e}", f.display()))?;
             let base = f.parent().unwrap_or(Path::new(""));
             scenario::parse_in(&f.display().to_string(), &bytes, base).map_err(|e| e.to_string())?
         }
-        None => scenario::parse("(studio presets)", PRESETS.as_bytes()).map_err(|e| e.to_string())?,
+        None => {
+            scenario::parse("(studio presets)", PRESETS.as_bytes()).map_err(|e| e.to_string())?
+        }
     };
     if s.model != ModelKind::Org {
         return Err(format!(
@@ -179,8 +181,8 @@ pub fn serve(o: Options) -> Result<(), String> {
         .build()
         .map_err(|e| format!("error: cannot start the server: {e}"))?;
     rt.block_on(async move {
-        let listener = tokio::net::TcpListener::from_std(listener)
-            .map_err(|e| format!("error: {e}"))?;
+        let listener =
+            tokio::net::TcpListener::from_std(listener).map_err(|e| format!("error: {e}"))?;
         axum::serve(listener, router(app))
             .await
             .map_err(|e| format!("error: the server stopped: {e}"))
@@ -190,7 +192,10 @@ pub fn serve(o: Options) -> Result<(), String> {
 fn router(app: Arc<App>) -> Router {
     Router::new()
         .route("/", get(|| async { asset("index.html") }))
-        .route("/assets/{file}", get(|UrlPath(f): UrlPath<String>| async move { asset(&f) }))
+        .route(
+            "/assets/{file}",
+            get(|UrlPath(f): UrlPath<String>| async move { asset(&f) }),
+        )
         .route("/api/live", get(live_stream))
         .route("/api/live/{id}", post(command))
         .route("/api/live/{id}/scenario.toml", get(save))
@@ -204,14 +209,26 @@ fn router(app: Arc<App>) -> Router {
 /// The page's files, built into the binary.
 fn asset(name: &str) -> Response {
     let (body, kind): (&'static [u8], &str) = match name {
-        "index.html" => (include_bytes!("../../assets/studio/index.html"), "text/html; charset=utf-8"),
-        "studio.js" => (include_bytes!("../../assets/studio/studio.js"), "text/javascript; charset=utf-8"),
-        "studio.css" => (include_bytes!("../../assets/studio/studio.css"), "text/css; charset=utf-8"),
+        "index.html" => (
+            include_bytes!("../../assets/studio/index.html"),
+            "text/html; charset=utf-8",
+        ),
+        "studio.js" => (
+            include_bytes!("../../assets/studio/studio.js"),
+            "text/javascript; charset=utf-8",
+        ),
+        "studio.css" => (
+            include_bytes!("../../assets/studio/studio.css"),
+            "text/css; charset=utf-8",
+        ),
         "uPlot.iife.min.js" => (
             include_bytes!("../../assets/studio/uPlot.iife.min.js"),
             "text/javascript; charset=utf-8",
         ),
-        "uPlot.min.css" => (include_bytes!("../../assets/studio/uPlot.min.css"), "text/css; charset=utf-8"),
+        "uPlot.min.css" => (
+            include_bytes!("../../assets/studio/uPlot.min.css"),
+            "text/css; charset=utf-8",
+        ),
         _ => return bad(StatusCode::NOT_FOUND, format!("no asset `{name}`")),
     };
     ([(header::CONTENT_TYPE, kind)], body).into_response()
@@ -219,7 +236,12 @@ fn asset(name: &str) -> Response {
 
 /// An error answer: the message as plain text.
 fn bad(code: StatusCode, msg: String) -> Response {
-    (code, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], msg).into_response()
+    (
+        code,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        msg,
+    )
+        .into_response()
 }
 
 /// Opens a session: its first message says what the page shows, then
@@ -233,19 +255,28 @@ async fn live_stream(State(app): State<Arc<App>>) -> Response {
     let scenario = app.scenario.clone();
     let replications = app.replications;
     let pool = app.pool.clone();
-    app.sessions.lock().unwrap_or_else(|p| p.into_inner()).insert(id, cmd_tx);
+    app.sessions
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(id, cmd_tx);
     let app2 = app.clone();
     std::thread::Builder::new()
         .name(format!("studio-session-{id}"))
         .spawn(move || {
             let live = Live::new(scenario, replications);
             session::run(live, pool, cmd_rx, tx, hello);
-            app2.sessions.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
+            app2.sessions
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(&id);
         })
         .ok();
     let stream = futures_util::stream::unfold(rx, |mut rx| async move {
         let (name, data) = rx.recv().await?;
-        Some((Ok::<_, Infallible>(Event::default().event(name).data(data)), rx))
+        Some((
+            Ok::<_, Infallible>(Event::default().event(name).data(data)),
+            rx,
+        ))
     });
     // The keep-alive also finds a closed tab while the run is paused.
     Sse::new(stream)
@@ -312,12 +343,19 @@ async fn send(app: &App, id: u64, command: Command) -> Result<String, Response> 
             )
         })?;
     let (reply, answer) = tokio::sync::oneshot::channel();
-    tx.send(Request { command, reply })
-        .map_err(|_| bad(StatusCode::NOT_FOUND, format!("live session {id} has ended")))?;
+    tx.send(Request { command, reply }).map_err(|_| {
+        bad(
+            StatusCode::NOT_FOUND,
+            format!("live session {id} has ended"),
+        )
+    })?;
     match tokio::time::timeout(Duration::from_secs(30), answer).await {
         Ok(Ok(Ok(text))) => Ok(text),
         Ok(Ok(Err(msg))) => Err(bad(StatusCode::BAD_REQUEST, msg)),
-        Ok(Err(_)) => Err(bad(StatusCode::NOT_FOUND, format!("live session {id} has ended"))),
+        Ok(Err(_)) => Err(bad(
+            StatusCode::NOT_FOUND,
+            format!("live session {id} has ended"),
+        )),
         Err(_) => Err(bad(
             StatusCode::SERVICE_UNAVAILABLE,
             "the session is busy: try again".into(),
@@ -344,11 +382,20 @@ async fn save(State(app): State<Arc<App>>, UrlPath(id): UrlPath<u64>) -> Respons
                 .scenario
                 .name
                 .chars()
-                .map(|c| if c.is_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+                .map(|c| {
+                    if c.is_alphanumeric() || c == '-' || c == '_' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
                 .collect();
             (
                 [
-                    (header::CONTENT_TYPE, "application/toml; charset=utf-8".to_string()),
+                    (
+                        header::CONTENT_TYPE,
+                        "application/toml; charset=utf-8".to_string(),
+                    ),
                     (
                         header::CONTENT_DISPOSITION,
                         format!("attachment; filename=\"{name}-studio.toml\""),

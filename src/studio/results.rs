@@ -33,10 +33,13 @@ pub fn list(dir: &Path) -> Vec<Value> {
                 .unwrap_or_default();
             charts.sort();
             let question = question(&path);
-            Some((modified, json!({"name": name, "question": question, "charts": charts})))
+            Some((
+                modified,
+                json!({"name": name, "question": question, "charts": charts}),
+            ))
         })
         .collect();
-    found.sort_by(|a, b| b.0.cmp(&a.0));
+    found.sort_by_key(|x| std::cmp::Reverse(x.0));
     found.into_iter().map(|(_, v)| v).collect()
 }
 
@@ -56,7 +59,10 @@ fn question(path: &Path) -> String {
 /// One file of a listed folder: `report.html` or `charts/<name>.png|svg`.
 pub fn read(dir: &Path, name: &str, file: &str) -> Result<(Vec<u8>, &'static str), String> {
     let plain = |p: &str| {
-        !p.is_empty() && Path::new(p).components().all(|c| matches!(c, Component::Normal(_)))
+        !p.is_empty()
+            && Path::new(p)
+                .components()
+                .all(|c| matches!(c, Component::Normal(_)))
     };
     if !plain(name) || name.contains('/') || name.starts_with('.') || !plain(file) {
         return Err(format!("no results folder file `{name}/{file}`"));
@@ -69,7 +75,11 @@ pub fn read(dir: &Path, name: &str, file: &str) -> Result<(Vec<u8>, &'static str
         f if f.starts_with("charts/") && f.matches('/').count() == 1 && f.ends_with(".svg") => {
             "image/svg+xml"
         }
-        _ => return Err(format!("only a results folder's report and charts are shown, not `{file}`")),
+        _ => {
+            return Err(format!(
+                "only a results folder's report and charts are shown, not `{file}`"
+            ));
+        }
     };
     let path = dir.join(name).join(file);
     std::fs::read(&path)

@@ -148,7 +148,9 @@ impl Driver {
             }
             Command::Step(n) => {
                 self.playing = false;
-                let room = self.horizon.saturating_sub(self.live.week() + self.pending_steps);
+                let room = self
+                    .horizon
+                    .saturating_sub(self.live.week() + self.pending_steps);
                 if room == 0 {
                     return Err(format!(
                         "the run is at its last week ({}): raise \"run to week\" or reset",
