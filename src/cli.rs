@@ -1132,28 +1132,21 @@ fn params(model: &str, markdown: bool) -> Result<(), String> {
     let kind = crate::model::ModelKind::from_name(model)
         .ok_or_else(|| format!("error: unknown model `{model}`"))?;
     if markdown {
-        println!("| parameter | default | range | unit | meaning |\n|---|---|---|---|---|");
+        print!("{}", crate::params::markdown_table(kind.specs()));
+        return Ok(());
     }
     for p in kind.specs() {
-        if markdown {
-            println!(
-                "| `{}` | {} | {} | {} | {} |",
-                p.name,
-                fmt_num(p.default),
-                p.range_text(),
-                p.unit,
-                p.doc.trim()
-            );
-        } else {
-            println!(
-                "{:22} {:>8}  [{}] {}: {}",
-                p.name,
-                fmt_num(p.default),
-                p.range_text(),
-                p.unit,
-                p.doc.trim()
-            );
-        }
+        println!(
+            "{:22} {:10} {:>8}  [{}] plausible [{}] {}: {} (plausible: {})",
+            p.name,
+            p.group.name(),
+            fmt_num(p.default),
+            p.range_text(),
+            p.plausible_text(),
+            p.unit,
+            p.doc.trim(),
+            p.source
+        );
     }
     Ok(())
 }

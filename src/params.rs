@@ -6,7 +6,43 @@
 //! parser validates against, that sweeps set by name, that the resolved
 //! scenario is written from and that `docs/model.md` documents.
 
-/// One parameter: its name, default, valid closed range and meaning.
+/// What a parameter describes, so that a result can be traced to the
+/// organization's structure, to how it is managed, to the world it works in,
+/// or to how people behave.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Group {
+    /// Who holds which decision rights and posts: levels, spans, full-time
+    /// posts or part-time roles, delegation, escalation, lateral links, consensus.
+    Structure,
+    /// How people are managed, whatever the structure: coaching, mentoring,
+    /// recognition, rewards, promotion criteria, succession planning.
+    Practice,
+    /// The world the organization works in: size, demand, tasks, labour market.
+    Conditions,
+    /// How people respond: learning, engagement, effort, competition, leaving.
+    Behaviour,
+}
+
+impl Group {
+    pub const ALL: [Group; 4] = [
+        Group::Structure,
+        Group::Practice,
+        Group::Conditions,
+        Group::Behaviour,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Group::Structure => "structure",
+            Group::Practice => "practice",
+            Group::Conditions => "conditions",
+            Group::Behaviour => "behaviour",
+        }
+    }
+}
+
+/// One parameter: its name, default, valid closed range and meaning, what it
+/// describes, and the range of values real organizations plausibly have.
 #[derive(Clone, Copy, Debug)]
 pub struct ParamSpec {
     pub name: &'static str,
@@ -17,6 +53,13 @@ pub struct ParamSpec {
     pub integer: bool,
     pub unit: &'static str,
     pub doc: &'static str,
+    pub group: Group,
+    /// Plausible closed range (inside the valid one): what sensitivity
+    /// analyses and condition designs should span.
+    pub plausible: (f64, f64),
+    /// Where the plausible range comes from (or that nothing better than the
+    /// valid range, or a stated assumption, is known).
+    pub source: &'static str,
 }
 
 impl ParamSpec {
@@ -41,6 +84,37 @@ impl ParamSpec {
     pub fn range_text(&self) -> String {
         format!("{} ..= {}", fmt_num(self.min), fmt_num(self.max))
     }
+
+    pub fn plausible_text(&self) -> String {
+        format!(
+            "{} ..= {}",
+            fmt_num(self.plausible.0),
+            fmt_num(self.plausible.1)
+        )
+    }
+}
+
+/// The parameter table as Markdown (`orgsim params --markdown`, and the table
+/// in docs/model.md).
+pub fn markdown_table(specs: &[ParamSpec]) -> String {
+    let mut s = String::from(
+        "| parameter | group | default | range | plausible | unit | meaning | plausible range from |\n\
+         |---|---|---|---|---|---|---|---|\n",
+    );
+    for p in specs {
+        s += &format!(
+            "| `{}` | {} | {} | {} | {} | {} | {} | {} |\n",
+            p.name,
+            p.group.name(),
+            fmt_num(p.default),
+            p.range_text(),
+            p.plausible_text(),
+            p.unit,
+            p.doc.trim(),
+            p.source
+        );
+    }
+    s
 }
 
 /// Formats a number the way a user would type it (no trailing `.0` on integers).
@@ -125,10 +199,14 @@ pub trait ParamSet: Clone + Default + Send + Sync {
 /// define_params! {
 ///     pub struct MyParams {
 ///         /// Number of members.
-///         members: usize = 60, [1, 1_000_000], "people";
+///         members: usize = 60, [1, 1_000_000], "people",
+///             Conditions, [20, 500], "where the plausible range comes from";
 ///     }
 /// }
 /// ```
+///
+/// Each parameter gives its default, valid range, unit, [`Group`] and a
+/// plausible range with its source.
 #[macro_export]
 macro_rules! define_params {
     (
@@ -136,7 +214,8 @@ macro_rules! define_params {
         $vis:vis struct $name:ident {
             $(
                 $(#[doc = $doc:literal])+
-                $field:ident : $ty:ty = $default:expr, [$min:expr, $max:expr], $unit:literal;
+                $field:ident : $ty:ty = $default:expr, [$min:expr, $max:expr], $unit:literal,
+                    $group:ident, [$plo:expr, $phi:expr], $source:literal;
             )*
         }
     ) => {
@@ -162,6 +241,9 @@ macro_rules! define_params {
                     integer: <$ty as $crate::params::ParamValue>::INTEGER,
                     unit: $unit,
                     doc: concat!($($doc),+),
+                    group: $crate::params::Group::$group,
+                    plausible: ($plo as f64, $phi as f64),
+                    source: $source,
                 }, )*
             ];
 

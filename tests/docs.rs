@@ -21,6 +21,37 @@ fn every_organization_parameter_is_documented() {
     }
 }
 
+/// The parameter table in docs/model.md is `orgsim params --markdown`
+/// verbatim, so every parameter's group and plausible range are documented.
+#[test]
+fn the_documented_parameter_table_is_the_generated_one() {
+    let doc = std::fs::read_to_string("docs/model.md").unwrap();
+    let table = orgsim::params::markdown_table(ModelKind::Org.specs());
+    assert!(
+        doc.contains(&table),
+        "docs/model.md's parameter table differs from `orgsim params --markdown`; regenerate it"
+    );
+}
+
+/// Every model's plausible ranges lie inside the valid ones and name a source.
+#[test]
+fn every_plausible_range_is_valid_and_sourced() {
+    for kind in ModelKind::ALL {
+        for s in kind.specs() {
+            let (lo, hi) = s.plausible;
+            assert!(
+                s.min <= lo && lo <= hi && hi <= s.max,
+                "{} `{}`: plausible {} is not inside the valid {}",
+                kind.name(),
+                s.name,
+                s.plausible_text(),
+                s.range_text()
+            );
+            assert!(!s.source.trim().is_empty(), "`{}` has no source", s.name);
+        }
+    }
+}
+
 #[test]
 fn ci_runs_the_readme_test_command() {
     let readme = std::fs::read_to_string("README.md").unwrap();

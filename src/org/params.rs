@@ -9,119 +9,173 @@ define_params! {
     pub struct OrgParams {
         // --- shape -----------------------------------------------------
         /// Total headcount, managers included: structures are compared at equal payroll.
-        members: usize = 60, [2, 2_000_000], "people";
+        members: usize = 60, [2, 2_000_000], "people",
+            Conditions, [20, 500], "assumption: departments and small firms, the size the model is meant for";
         /// Working members per team.
-        team_size: usize = 6, [2, 100], "people";
+        team_size: usize = 6, [2, 100], "people",
+            Structure, [3, 10], "Hackman 2002 and the Scrum Guide: working teams of about 3-10";
         /// Units grouped under one leader at each level above the teams (span of control).
-        span: usize = 4, [2, 100], "units";
+        span: usize = 4, [2, 100], "units",
+            Structure, [3, 10], "Urwick 1956: 5-6; Rajan & Wulf 2006: CEO spans of about 4-7";
         /// Number of work domains (skills).
-        domains: usize = 4, [1, 8], "domains";
+        domains: usize = 4, [1, 8], "domains",
+            Conditions, [1, 8], "no source: valid range";
         /// 1: leadership posts are full-time manager seats (hierarchy, leader-leader); 0: roles held by working members who keep doing tasks (peer).
-        dedicated_leaders: u32 = 1, [0, 1], "flag";
+        dedicated_leaders: u32 = 1, [0, 1], "flag",
+            Structure, [0, 1], "the two structural choices";
         // --- decisions -------------------------------------------------
         /// Chance that a task needs a decision before work can proceed.
-        decision_rate: f64 = 0.5, [0, 1], "per task";
+        decision_rate: f64 = 0.5, [0, 1], "per task",
+            Conditions, [0.25, 1], "assumption, no source: about half to double the default";
         /// Share of decisions a competent member is allowed to take on their own work.
-        delegation: f64 = 0.1, [0, 1], "share";
+        delegation: f64 = 0.1, [0, 1], "share",
+            Structure, [0, 1], "structural choice: valid range";
         /// Skill a member needs in the task's domain to take a delegated decision.
-        competence: f64 = 0.45, [0, 1], "skill";
+        competence: f64 = 0.45, [0, 1], "skill",
+            Conditions, [0.3, 0.6], "assumption, no source: around the mean starting skill";
         /// Chance that a decision sent to a leader must go one level further up (repeated per level).
-        escalation: f64 = 0.3, [0, 0.95], "per level";
+        escalation: f64 = 0.3, [0, 0.95], "per level",
+            Structure, [0, 0.5], "structural choice; above 0.5 most decisions reach the top (assumption)";
         /// Decisions a full-time leader takes per step (role holders get `role_time` of it).
-        decision_capacity: f64 = 3, [0.1, 10000], "decisions/step";
+        decision_capacity: f64 = 3, [0.1, 10000], "decisions/step",
+            Behaviour, [1.5, 6], "assumption, no source: about half to double the default";
         /// Share of a role holder's week available for the role's decisions (peer roles).
-        role_time: f64 = 0.3, [0, 1], "share";
+        role_time: f64 = 0.3, [0, 1], "share",
+            Structure, [0.1, 0.5], "assumption, no source: a part-time role takes a tenth to a half of a week";
         /// Quality lost per level between the decider and the work.
-        distance_penalty: f64 = 0.15, [0, 1], "quality/level";
+        distance_penalty: f64 = 0.15, [0, 1], "quality/level",
+            Behaviour, [0.05, 0.3], "assumption, no source: about half to double the default";
         /// Chance of rework after a decision of quality 0 (quality q gives rework_scale * (1 - q)).
-        rework_scale: f64 = 0.6, [0, 1], "probability";
+        rework_scale: f64 = 0.6, [0, 1], "probability",
+            Conditions, [0.3, 1], "assumption, no source: about half to double the default";
         /// Share of team-level decisions taken by consensus of the whole team.
-        consensus: f64 = 0.0, [0, 1], "share";
+        consensus: f64 = 0.0, [0, 1], "share",
+            Structure, [0, 1], "structural choice: valid range";
         /// Time one consensus costs each team member, and delay it adds per member.
-        consensus_cost: f64 = 0.05, [0, 1], "steps/member";
+        consensus_cost: f64 = 0.05, [0, 1], "steps/member",
+            Behaviour, [0.02, 0.1], "assumption, no source: about half to double the default";
         /// How much of the gap between the team's mean and best skill a consensus gains (diverse perspectives).
-        consensus_bonus: f64 = 0.5, [0, 1], "share";
+        consensus_bonus: f64 = 0.5, [0, 1], "share",
+            Behaviour, [0.25, 1], "assumption, no source: about half to double the default";
         // --- work ------------------------------------------------------
         /// Demand: tasks arriving per step per head of the headcount, shared over the working members.
-        arrival_rate: f64 = 0.2, [0, 100], "tasks/member/step";
+        arrival_rate: f64 = 0.2, [0, 100], "tasks/member/step",
+            Conditions, [0.1, 0.3], "assumption: from light load to just above the hierarchy's capacity at the defaults";
         /// Mean work in a task; each task draws 0.5..1.5 times this.
-        difficulty: f64 = 1.0, [0.01, 1000], "work units";
+        difficulty: f64 = 1.0, [0.01, 1000], "work units",
+            Conditions, [0.5, 2], "assumption, no source: about half to double the default";
         /// Work a fully skilled, fully engaged member does per step.
-        productivity: f64 = 0.9, [0.001, 1000], "work units/step";
+        productivity: f64 = 0.9, [0.001, 1000], "work units/step",
+            Behaviour, [0.45, 1.8], "assumption, no source: about half to double the default";
         /// Share of a member's time each coordination link costs.
-        coordination_cost: f64 = 0.02, [0, 0.5], "share/link";
+        coordination_cost: f64 = 0.02, [0, 0.5], "share/link",
+            Behaviour, [0.01, 0.04], "assumption, no source: about half to double the default";
         /// Share of team-mates each member coordinates with directly (0: only through the leader, 1: everyone).
-        lateral: f64 = 0.0, [0, 1], "share";
+        lateral: f64 = 0.0, [0, 1], "share",
+            Structure, [0, 1], "structural choice: valid range";
         /// Backlog above which a member counts as overloaded.
-        overload_threshold: f64 = 6, [1, 100000], "tasks";
+        overload_threshold: f64 = 6, [1, 100000], "tasks",
+            Behaviour, [3, 12], "assumption, no source: about half to double the default";
         // --- skills and learning ----------------------------------------
         /// Mean starting skill of members (per domain).
-        initial_skill: f64 = 0.5, [0, 1], "skill";
+        initial_skill: f64 = 0.5, [0, 1], "skill",
+            Conditions, [0.3, 0.7], "assumption, no source: about half to double the default";
         /// Spread (half-width of the uniform draw) of starting skills.
-        skill_spread: f64 = 0.2, [0, 0.5], "skill";
+        skill_spread: f64 = 0.2, [0, 0.5], "skill",
+            Conditions, [0.1, 0.3], "assumption, no source: about half to double the default";
         /// Extra starting skill and leadership of full-time managers (they were promoted).
-        manager_premium: f64 = 0.15, [0, 1], "skill";
+        manager_premium: f64 = 0.15, [0, 1], "skill",
+            Conditions, [0, 0.3], "assumption, no source: about half to double the default";
         /// Skill of a new hire in every domain.
-        new_hire_skill: f64 = 0.2, [0, 1], "skill";
+        new_hire_skill: f64 = 0.2, [0, 1], "skill",
+            Conditions, [0.1, 0.4], "assumption, no source: about half to double the default";
         /// Share of the remaining gap to full skill learned per step of work in a domain.
-        learning_rate: f64 = 0.01, [0, 1], "share/step";
+        learning_rate: f64 = 0.01, [0, 1], "share/step",
+            Behaviour, [0.005, 0.02], "assumption, no source: about half to double the default";
         /// Chance per step that a member seeks to share knowledge with a team-mate.
-        share_rate: f64 = 0.1, [0, 1], "per step";
+        share_rate: f64 = 0.1, [0, 1], "per step",
+            Behaviour, [0.05, 0.2], "assumption, no source: about half to double the default";
         /// Share of the skill gap a learner closes in one sharing event.
-        share_strength: f64 = 0.1, [0, 1], "share";
+        share_strength: f64 = 0.1, [0, 1], "share",
+            Behaviour, [0.05, 0.2], "assumption, no source: about half to double the default";
         /// Mentoring: the teacher's own gain as a share of the learner's (learning goes both ways).
-        mentoring: f64 = 0.0, [0, 1], "share";
+        mentoring: f64 = 0.0, [0, 1], "share",
+            Practice, [0, 1], "management choice: valid range";
         /// Share of a leader's spare decision time spent coaching.
-        coaching: f64 = 0.1, [0, 1], "share";
+        coaching: f64 = 0.1, [0, 1], "share",
+            Practice, [0, 1], "management choice: valid range";
         /// Share of the skill gap to the coach closed in one coaching session.
-        coaching_strength: f64 = 0.1, [0, 1], "share";
+        coaching_strength: f64 = 0.1, [0, 1], "share",
+            Behaviour, [0.05, 0.2], "assumption, no source: about half to double the default";
         /// Growth of leadership capacity per decision taken or coaching received.
-        leadership_growth: f64 = 0.01, [0, 1], "per decision";
+        leadership_growth: f64 = 0.01, [0, 1], "per decision",
+            Behaviour, [0.005, 0.02], "assumption, no source: about half to double the default";
         // --- competition -------------------------------------------------
         /// Intensity of promotion tournaments and relative rewards.
-        tournament: f64 = 0.3, [0, 1], "intensity";
+        tournament: f64 = 0.3, [0, 1], "intensity",
+            Practice, [0, 1], "management choice: valid range";
         /// Mean competitive (vs collaborative) orientation of members.
-        competitive_share: f64 = 0.5, [0, 1], "share";
+        competitive_share: f64 = 0.5, [0, 1], "share",
+            Behaviour, [0.2, 0.8], "assumption, no source: mixed workforces";
         /// Extra effort of a fully competitive member at full tournament intensity.
-        effort_gain: f64 = 0.2, [0, 2], "share";
+        effort_gain: f64 = 0.2, [0, 2], "share",
+            Behaviour, [0.05, 0.4], "assumption, no source: about half to double the default";
         /// How strongly tournament pressure makes a competitive member refuse to share.
-        hoarding: f64 = 0.8, [0, 1], "share";
+        hoarding: f64 = 0.8, [0, 1], "share",
+            Behaviour, [0.4, 1], "assumption, no source: about half to double the default";
         /// Recognition of help given to others (raises willingness to share and engagement).
-        recognition: f64 = 0.2, [0, 1], "share";
+        recognition: f64 = 0.2, [0, 1], "share",
+            Practice, [0, 1], "management choice: valid range";
         /// Noise in promotion tournaments (0: the best candidate always wins).
-        tournament_noise: f64 = 0.1, [0, 1], "score";
+        tournament_noise: f64 = 0.1, [0, 1], "score",
+            Behaviour, [0.05, 0.3], "assumption, no source: about half to double the default";
         /// Engagement lost by each candidate passed over in a tournament, times intensity.
-        loss_penalty: f64 = 0.15, [0, 1], "engagement";
+        loss_penalty: f64 = 0.15, [0, 1], "engagement",
+            Behaviour, [0.05, 0.3], "assumption, no source: about half to double the default";
         // --- engagement and turnover ----------------------------------
         /// Engagement of members at the start and of new hires.
-        initial_engagement: f64 = 0.7, [0, 1], "engagement";
+        initial_engagement: f64 = 0.7, [0, 1], "engagement",
+            Conditions, [0.5, 0.8], "assumption, no source: about half to double the default";
         /// Share of the gap to the engagement target closed per step.
-        engagement_rate: f64 = 0.05, [0, 1], "share/step";
+        engagement_rate: f64 = 0.05, [0, 1], "share/step",
+            Behaviour, [0.02, 0.1], "assumption, no source: about half to double the default";
         /// Weight of autonomy (share of own decisions taken oneself) in engagement.
-        autonomy_weight: f64 = 0.3, [0, 1], "weight";
+        autonomy_weight: f64 = 0.3, [0, 1], "weight",
+            Behaviour, [0.15, 0.6], "assumption, no source: about half to double the default";
         /// Weight of time blocked waiting for decisions in engagement.
-        blocked_weight: f64 = 0.4, [0, 1], "weight";
+        blocked_weight: f64 = 0.4, [0, 1], "weight",
+            Behaviour, [0.2, 0.8], "assumption, no source: about half to double the default";
         /// Weight of overload in engagement.
-        overload_weight: f64 = 0.2, [0, 1], "weight";
+        overload_weight: f64 = 0.2, [0, 1], "weight",
+            Behaviour, [0.1, 0.4], "assumption, no source: about half to double the default";
         /// Weight of recognition received in engagement.
-        recognition_weight: f64 = 0.2, [0, 1], "weight";
+        recognition_weight: f64 = 0.2, [0, 1], "weight",
+            Behaviour, [0.1, 0.4], "assumption, no source: about half to double the default";
         /// Voluntary leaving hazard per step at engagement 0.5.
-        quit_rate: f64 = 0.003, [0, 0.5], "per step";
+        quit_rate: f64 = 0.003, [0, 0.5], "per step",
+            Behaviour, [0.001, 0.007], "voluntary quits of about 5-30 % a year (US BLS JOLTS quits, 1-2.5 % a month by industry)";
         /// How steeply the hazard rises as engagement falls (hazard x e^(s*(0.5-engagement))).
-        quit_sensitivity: f64 = 4, [0, 20], "1/engagement";
+        quit_sensitivity: f64 = 4, [0, 20], "1/engagement",
+            Behaviour, [2, 8], "assumption, no source: about half to double the default";
         /// Steps from a departure until a replacement starts.
-        hiring_delay: u32 = 8, [0, 100000], "steps";
+        hiring_delay: u32 = 8, [0, 100000], "steps",
+            Conditions, [3, 12], "time to fill a post of about 3-12 weeks (SHRM benchmarks: about 6 weeks)";
         /// Decision time an acting leader spends per decision of a vacant post below (they lack its context).
-        acting_cost: f64 = 2, [1, 20], "decisions";
+        acting_cost: f64 = 2, [1, 20], "decisions",
+            Behaviour, [1.5, 4], "assumption, no source: about half to double the default";
         // --- succession -------------------------------------------------
         /// Steps a vacant leadership post stays empty when no ready successor exists (tournament, search).
-        promotion_delay: u32 = 6, [0, 100000], "steps";
+        promotion_delay: u32 = 6, [0, 100000], "steps",
+            Conditions, [2, 12], "assumption, no source: internal search and selection of weeks to a quarter";
         /// Designated successors (backups) per leadership post.
-        backups: usize = 0, [0, 3], "people";
+        backups: usize = 0, [0, 3], "people",
+            Practice, [0, 3], "management choice: valid range";
         /// Share of a backup's time spent shadowing the post.
-        backup_cost: f64 = 0.02, [0, 1], "share";
+        backup_cost: f64 = 0.02, [0, 1], "share",
+            Behaviour, [0.01, 0.05], "assumption, no source: about half to double the default";
         /// Leadership capacity a backup needs to take over at once.
-        readiness: f64 = 0.35, [0, 1], "capacity";
+        readiness: f64 = 0.35, [0, 1], "capacity",
+            Behaviour, [0.2, 0.5], "assumption, no source: about half to double the default";
     }
 }
 

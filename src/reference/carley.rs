@@ -26,19 +26,26 @@ define_params! {
     /// Parameters of Carley (1992).
     pub struct CarleyParams {
         /// Analysts (Carley: 9).
-        analysts: usize = 9, [1, 1000], "people";
+        analysts: usize = 9, [1, 1000], "people",
+            Conditions, [3, 81], "assumption: Carley 1992 uses 9";
         /// Bits per problem; the true answer is their majority (Carley: 9).
-        bits: usize = 9, [1, 63], "bits";
+        bits: usize = 9, [1, 63], "bits",
+            Conditions, [3, 27], "assumption: Carley 1992 uses 9";
         /// Consecutive bits each analyst sees (wrapping around).
-        window: usize = 3, [1, 16], "bits";
+        window: usize = 3, [1, 16], "bits",
+            Conditions, [1, 9], "assumption: Carley 1992 uses 3";
         /// Analysts per manager, and managers per chief, in the hierarchy.
-        span: usize = 3, [1, 16], "people";
+        span: usize = 3, [1, 16], "people",
+            Structure, [2, 9], "assumption: Carley 1992 uses 3";
         /// 1: hierarchy (analysts, managers, chief); 0: team (majority of analysts).
-        hierarchy: u32 = 0, [0, 1], "flag";
+        hierarchy: u32 = 0, [0, 1], "flag",
+            Structure, [0, 1], "the two structures of Carley 1992";
         /// Problems decided per period; accuracy is measured over them.
-        problems: usize = 10, [1, 100000], "problems/period";
+        problems: usize = 10, [1, 100000], "problems/period",
+            Conditions, [1, 100], "no source: valid range (a measurement setting)";
         /// Chance per period that an analyst is replaced by a newcomer without memory.
-        turnover: f64 = 0.0, [0, 1], "probability/period";
+        turnover: f64 = 0.0, [0, 1], "probability/period",
+            Conditions, [0, 0.2], "assumption: Carley 1992 studies low to high turnover";
     }
 }
 

@@ -24,23 +24,32 @@ define_params! {
     /// Parameters of March's (1991) model, with the paper's names.
     pub struct MarchParams {
         /// Dimensions of reality (March: 30).
-        m: usize = 30, [1, 1000], "dimensions";
+        m: usize = 30, [1, 1000], "dimensions",
+            Conditions, [10, 100], "assumption: March 1991 uses 30";
         /// Members of the organization (March: 50).
-        n: usize = 50, [1, 100000], "people";
+        n: usize = 50, [1, 100000], "people",
+            Conditions, [10, 200], "assumption: March 1991 uses 50";
         /// Socialization rate: chance per period and dimension that a member's belief moves toward a non-zero code.
-        p1: f64 = 0.1, [0, 1], "probability";
+        p1: f64 = 0.1, [0, 1], "probability",
+            Behaviour, [0.1, 0.9], "March 1991 varies p1 over 0.1-0.9";
         /// Code learning rate: chance per superior member in the majority margin that the code adopts the superior group's majority view.
-        p2: f64 = 0.5, [0, 1], "probability";
+        p2: f64 = 0.5, [0, 1], "probability",
+            Behaviour, [0.1, 0.9], "March 1991 varies p2 over 0.1-0.9";
         /// Turnover: chance per period that a member is replaced by a newcomer with random beliefs.
-        p3: f64 = 0.0, [0, 1], "probability/period";
+        p3: f64 = 0.0, [0, 1], "probability/period",
+            Conditions, [0, 0.1], "assumption, no source: up to a tenth of members replaced per period";
         /// Environmental turbulence: chance per period that a dimension of reality flips.
-        p4: f64 = 0.0, [0, 1], "probability/period";
+        p4: f64 = 0.0, [0, 1], "probability/period",
+            Conditions, [0, 0.05], "assumption, no source: up to one dimension in twenty flips per period";
         /// Share of members who socialize at the fast rate `p1_fast` instead of `p1` (March's mixed learners).
-        fast_share: f64 = 0.0, [0, 1], "share";
+        fast_share: f64 = 0.0, [0, 1], "share",
+            Behaviour, [0, 1], "no source: valid range";
         /// Socialization rate of the fast learners.
-        p1_fast: f64 = 0.9, [0, 1], "probability";
+        p1_fast: f64 = 0.9, [0, 1], "probability",
+            Behaviour, [0.5, 0.9], "March 1991's fast learners: 0.9";
         /// 1: the paper's text read literally (does not reproduce Figure 1); 0: the rules of March's original program.
-        literal: u32 = 0, [0, 1], "flag";
+        literal: u32 = 0, [0, 1], "flag",
+            Conditions, [0, 1], "reading of the paper, not a quantity: valid range";
     }
 }
 

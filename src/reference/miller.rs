@@ -23,23 +23,32 @@ define_params! {
     /// Parameters of Miller, Zhao & Calantone (2006).
     pub struct MillerParams {
         /// Dimensions of reality.
-        m: usize = 30, [1, 1000], "dimensions";
+        m: usize = 30, [1, 1000], "dimensions",
+            Conditions, [10, 100], "assumption: Miller et al. 2006 use 30";
         /// Members, seated on a ring.
-        n: usize = 50, [2, 100000], "people";
+        n: usize = 50, [2, 100000], "people",
+            Conditions, [10, 200], "assumption: Miller et al. 2006 use 50";
         /// Socialization rate: learning from the code (March's p1).
-        p1: f64 = 0.1, [0, 1], "probability";
+        p1: f64 = 0.1, [0, 1], "probability",
+            Behaviour, [0.1, 0.9], "March 1991 and Miller et al. 2006 vary it over 0.1-0.9";
         /// Code learning rate: learning by the code from superior members (March's p2).
-        p2: f64 = 0.5, [0, 1], "probability";
+        p2: f64 = 0.5, [0, 1], "probability",
+            Behaviour, [0.1, 0.9], "March 1991 and Miller et al. 2006 vary it over 0.1-0.9";
         /// Interpersonal learning rate: chance per dimension that a member adopts the view of a better-performing peer it meets.
-        p3: f64 = 0.1, [0, 1], "probability";
+        p3: f64 = 0.1, [0, 1], "probability",
+            Behaviour, [0, 0.9], "assumption: Miller et al. 2006 vary it from 0";
         /// Turnover: chance per period that a member is replaced by a newcomer with random beliefs.
-        p4: f64 = 0.0, [0, 1], "probability/period";
+        p4: f64 = 0.0, [0, 1], "probability/period",
+            Conditions, [0, 0.1], "assumption, no source: up to a tenth of members replaced per period";
         /// Seats either side on the ring within which a member finds a peer (n/2 or more: anyone).
-        radius: usize = 1, [1, 100000], "seats";
+        radius: usize = 1, [1, 100000], "seats",
+            Structure, [1, 25], "from neighbours only to anyone (n/2 at n = 50)";
         /// Share of dimensions that are tacit: not codifiable, learnable only from peers.
-        tacit: f64 = 0.0, [0, 1], "share";
+        tacit: f64 = 0.0, [0, 1], "share",
+            Conditions, [0, 1], "no source: valid range";
         /// 1: March's text read literally for the March part of the model; 0: March's original program.
-        literal: u32 = 0, [0, 1], "flag";
+        literal: u32 = 0, [0, 1], "flag",
+            Conditions, [0, 1], "reading of the paper, not a quantity: valid range";
     }
 }
 
@@ -49,7 +58,8 @@ impl MillerParams {
     }
 }
 
-/// March's metrics, then knowledge on the tacit dimensions.
+/// March's metrics, then members' mean knowledge on the tacit dimensions
+/// (0 when no dimension is tacit).
 pub const METRICS: &[&str] = &[
     "code_knowledge",
     "member_knowledge",
@@ -155,8 +165,10 @@ impl Model for Miller {
         let (m, n, tacit) = (self.core.m, self.core.n, self.core.tacit);
         // The code is judged on what it can hold: the codifiable dimensions.
         out[march::CODE_KNOWLEDGE] = self.core.code_knowledge(0..m - tacit);
+        // With no tacit dimension there is nothing tacit to know: 0, not the
+        // NaN of an empty mean (which the engine rightly counts as a failure).
         out[TACIT_KNOWLEDGE] = if tacit == 0 {
-            f64::NAN
+            0.0
         } else {
             (0..n)
                 .map(|i| self.core.member_knowledge(i, m - tacit..m))
@@ -219,6 +231,24 @@ mod tests {
         assert_eq!(a.core.tacit, 9);
         assert!((m - 9..m).all(|d| a.core.code_at(d) == 0));
         assert!(oa[TACIT_KNOWLEDGE] > 0.5, "peers teach tacit knowledge");
+    }
+
+    #[test]
+    fn no_tacit_dimension_gives_finite_metrics() {
+        // Miller's fast-local variant: tacit = 0 once gave a NaN
+        // tacit_knowledge, and the engine failed every such replication.
+        let p = MillerParams {
+            p3: 0.9,
+            tacit: 0.0,
+            ..MillerParams::default()
+        };
+        let mut a = Miller::new(p, stream(3, 0, 0));
+        let mut out = vec![0.0; METRICS.len()];
+        for _ in 0..50 {
+            a.step(&mut out);
+            assert!(out.iter().all(|v| v.is_finite()), "{out:?}");
+            assert_eq!(out[TACIT_KNOWLEDGE], 0.0);
+        }
     }
 
     #[test]

@@ -1319,6 +1319,10 @@ fn spec(name: &'static str, default: f64, min: f64, max: f64, doc: &'static str)
         integer: true,
         unit: "",
         doc,
+        // Run and event settings, not model quantities.
+        group: crate::params::Group::Conditions,
+        plausible: (min, max),
+        source: "a setting of the run: valid range",
     }
 }
 
