@@ -185,7 +185,7 @@ function slider(p) {
   const i = studio.hello.params.indexOf(p);
   const div = document.createElement("div");
   div.className = "param";
-  div.title = `${p.name}: ${p.doc} Valid: ${p.min} to ${p.max} ${p.unit}.`;
+  div.title = `${p.name}: ${p.doc}\nValid: ${p.min} to ${p.max} ${p.unit}. Slider: the plausible range ${p.lo} to ${p.hi} (${p.source}).`;
   div.innerHTML = `<div class="head"><span class="name">${p.name.replace(/_/g, " ")}</span>
     <span class="val"><b></b> <small>${escapeHtml(p.unit)}</small></span></div>
     <input type="range" name="${p.name}" aria-label="${p.name}">

@@ -165,15 +165,8 @@ fn fire(v: &Value) -> Result<Fire, String> {
     })
 }
 
-/// Which slider group a parameter belongs in: structure, practice,
-/// conditions or behaviour (the model's own mechanisms, shown folded).
+/// Which slider group a parameter belongs in: the parameter table's
+/// structure, practice, conditions or behaviour (the last shown folded).
 pub fn group(p: &ParamSpec) -> &'static str {
-    match p.name {
-        "members" | "team_size" | "span" | "domains" | "dedicated_leaders" => "structure",
-        "delegation" | "escalation" | "consensus" | "lateral" | "mentoring" | "coaching"
-        | "tournament" | "recognition" | "backups" => "practice",
-        "arrival_rate" | "difficulty" | "quit_rate" | "hiring_delay" | "promotion_delay"
-        | "competitive_share" | "initial_skill" | "new_hire_skill" => "conditions",
-        _ => "behaviour",
-    }
+    p.group.name()
 }

@@ -388,14 +388,9 @@ fn append_stats(h: &mut History, rows: &[Vec<f64>], n: usize, k: usize) {
     }
 }
 
-/// Slider bounds of a parameter: its plausible range where the parameter
-/// table gives one, else its valid range (cut to a workable span when that
-/// runs to many times the default).
+/// Slider bounds of a parameter: its plausible range from the parameter
+/// table (the page widens a slider to a value set outside it; the server
+/// accepts the whole valid range).
 pub fn slider_range(spec: &ParamSpec) -> (f64, f64) {
-    let hi = if spec.max > 10.0 * spec.default.abs().max(1.0) {
-        (4.0 * spec.default.abs().max(1.0)).min(spec.max)
-    } else {
-        spec.max
-    };
-    (spec.min, hi)
+    spec.plausible
 }

@@ -296,7 +296,7 @@ fn hello(app: &App, id: u64) -> Value {
             json!({
                 "name": p.name, "unit": p.unit, "doc": p.doc, "min": p.min, "max": p.max,
                 "lo": lo, "hi": hi, "integer": p.integer, "default": p.default,
-                "group": api::group(p),
+                "group": api::group(p), "source": p.source,
             })
         })
         .collect();
