@@ -56,6 +56,12 @@ enum Command {
     Sensitivity(SensitivityArgs),
     /// Check an org chart (CSV) and draw it (SVG and PNG).
     Chart(ChartArgs),
+    /// Why two variants differ: a measure's difference attributed to the
+    /// parameters (or groups) in which they differ, by Shapley values.
+    Explain(crate::explain::command::ExplainArgs),
+    /// Where each structure wins: the scenario's variants compared at every
+    /// point of a sweep over conditions (common random numbers).
+    Map(crate::map::command::MapArgs),
     /// Open a live studio in the browser: sliders, events fired now, live
     /// charts of the variants side by side (a local web server).
     Studio(StudioArgs),
@@ -232,6 +238,8 @@ pub fn main() -> i32 {
         Command::Chart(args) => chart(&args),
         Command::Params { model, markdown } => params(&model, markdown),
         Command::Sensitivity(args) => sensitivity(args),
+        Command::Explain(args) => crate::explain::command::run(args),
+        Command::Map(args) => crate::map::command::run(args),
         Command::Plot { dir } => crate::lock::FolderLock::take(&dir, &crate::lock::command_line())
             .and_then(|_lock| {
                 plot(&dir, false)?;
@@ -669,6 +677,7 @@ fn run(args: RunArgs) -> Result<(), String> {
     .map_err(|e| format!("error: {e}"))?;
     if !args.quiet {
         print_summary(&s, &assembled.headline);
+        output::print_effects(&assembled.effects);
         print_comparison(&s, &assembled.comparison);
         if let Some(t) = &target {
             print_adaptive(&s, t, &counts, &values);
@@ -879,6 +888,7 @@ fn merge(args: MergeArgs) -> Result<(), String> {
     .map_err(|e| format!("error: {e}"))?;
     if !args.quiet {
         print_summary(&s, &assembled.headline);
+        output::print_effects(&assembled.effects);
         print_comparison(&s, &assembled.comparison);
     }
     if !args.no_charts {
@@ -1043,9 +1053,8 @@ fn print_comparison(s: &Scenario, rows: &[crate::stats::ComparisonRow]) {
         "mean_decision_latency".into(),
         "mean_engagement".into(),
         "mean_sharing".into(),
-        "event1_dip".into(),
-        "event1_recovery_steps".into(),
-        "event1_resilience_loss".into(),
+        format!("event1_{primary}_effect"),
+        format!("event1_{primary}_recovery_steps"),
     ];
     println!(
         "\ncomparisons (difference of means a − b with 95% CI; Welch p adjusted by Holm; all in comparison.csv):"

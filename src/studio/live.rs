@@ -91,6 +91,7 @@ impl Fire {
                 duration,
                 rate: 0.0,
             },
+            variants: Vec::new(),
         }
     }
 }
@@ -148,7 +149,7 @@ impl Live {
     /// then replays them to the current week.
     fn rebuild(&mut self, v: usize) {
         let s = &self.scenario;
-        let events = s.model_events();
+        let events = s.model_events(v, None);
         let r = &mut self.runs[v];
         r.models = (0..s.replications)
             .map(|rep| engine::build_model(s, v, rep, &events))
