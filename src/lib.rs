@@ -29,3 +29,4 @@ pub mod scenario;
 pub mod sensitivity;
 pub mod shard;
 pub mod stats;
+pub mod studio;
