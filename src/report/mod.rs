@@ -146,6 +146,19 @@ fn column_label(r: &Results, col: &str) -> String {
             "resilience_loss" => "resilience loss",
             o => o,
         };
+        // Twin measures: `<metric>_effect`, `<metric>_worst_gap`, `<metric>_recovery_steps`.
+        let twin = [
+            ("_effect", "effect vs twin"),
+            ("_worst_gap", "largest gap behind twin"),
+            ("_recovery_steps", "weeks until back beside twin"),
+        ]
+        .into_iter()
+        .find_map(|(end, words)| {
+            let metric = what.strip_suffix(end)?;
+            let label = plot::metric_label(metric).0;
+            (!label.is_empty()).then(|| format!("{label}: {words}"))
+        });
+        let what = twin.as_deref().unwrap_or(what);
         return format!("{}: {what}", event_name(r, k));
     }
     plot::metric_label(col).0
@@ -352,6 +365,43 @@ fn findings(r: &Results) -> Vec<String> {
             .find(|e| e.k == k)
             .map(|e| fmt_num(e.start))
             .unwrap_or_default();
+        // With twins, the event's effect is read against them: the
+        // pre-event level's noise no longer sets the floor.
+        if let Some(p) = r.summary.primary()
+            && r.summary.col(&format!("event{k}_{p}_effect")).is_some()
+        {
+            let label = plot::metric_label(&p).0.to_lowercase();
+            let eff = ranked(&format!("event{k}_{p}_effect"), true);
+            if !eff.is_empty() {
+                let shown: Vec<String> = eff
+                    .iter()
+                    .map(|(v, st, _, _)| {
+                        let (m, h) = (st.mean(), st.ci95_half_width());
+                        let clear = if !h.is_finite() || (m - h <= 0.0 && 0.0 <= m + h) {
+                            "not distinguishable from none"
+                        } else if m < 0.0 {
+                            "a loss"
+                        } else {
+                            "a gain"
+                        };
+                        format!("{} {} ({clear})", name(*v), pm(st))
+                    })
+                    .collect();
+                out.push(format!(
+                    "Effect of “{ev}” (week {week}) on {label}, each run minus its twin (the same replication without the event), summed to the end of the run, smallest loss first: {}.",
+                    shown.join("; ")
+                ));
+            }
+            let rec = ranked(&format!("event{k}_{p}_recovery_steps"), false);
+            if !rec.is_empty() {
+                out.push(format!(
+                    "After “{ev}”, weeks until {label} is back within {}% of its twin, fastest first: {}.",
+                    fmt_num((1.0 - r.scenario.threshold.unwrap_or(0.95)) * 100.0),
+                    list(&rec, " weeks")
+                ));
+            }
+            continue;
+        }
         let rec = ranked(&format!("event{k}_recovery_steps"), false);
         if !rec.is_empty() {
             out.push(format!(
