@@ -655,3 +655,101 @@ fn the_page_in_a_browser_reproduces_through_orgsim_run() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Plays the page to week `w` at full speed; returns the seconds from the
+/// Play command leaving the page to week `w` drawn.
+fn full_speed_to(b: &Browser, w: u32) -> f64 {
+    b.js("const s = document.getElementById('speed'); s.value = '0'; s.dispatchEvent(new Event('change'));");
+    b.wait_js("full speed", "return studio.state.speed === 0;");
+    play_to(b, w);
+    b.wait_js(
+        "the last frame drawn",
+        &format!("return studio.drawnWeek === {w};"),
+    );
+    b.js("return (studio.drawnAt - studio.sentAt) / 1000;")
+        .as_f64()
+        .unwrap()
+}
+
+/// Moves the delegation slider of all variants one notch; returns the
+/// seconds from the command leaving the page to the replayed history drawn.
+fn slider_latency(b: &Browser, right: bool) -> f64 {
+    let h = b.js("return studio.histories;").as_u64().unwrap();
+    b.keys(
+        "input[name=delegation]",
+        if right { "\u{E014}" } else { "\u{E012}" },
+    );
+    b.wait_js(
+        "the replay drawn",
+        &format!("return studio.drawnHistories > {h} && !studio.state.replaying;"),
+    );
+    b.js("return (studio.drawnAt - studio.sentAt) / 1000;")
+        .as_f64()
+        .unwrap()
+}
+
+/// The figures in docs/performance.md (run by hand, not in CI:
+/// `cargo test --release --test studio -- --ignored --nocapture timings`):
+/// the three presets × 20 replications of 120 people.
+#[test]
+#[ignore]
+fn timings() {
+    let Some(b) = Browser::start() else { return };
+    let (_studio, addr) = studio(&["--port", "0"]);
+    b.go(&format!("http://{addr}/"));
+    b.wait_js(
+        "the page",
+        "return !!(window.studio && studio.ready && studio.state);",
+    );
+    let mut week = 0;
+    for w in [100, 260, 520, 1000] {
+        let secs = full_speed_to(&b, w);
+        println!("full speed: weeks {week}..{w} in {secs:.2} s");
+        week = w;
+        let mut lat: Vec<f64> = (0..5).map(|i| slider_latency(&b, i % 2 == 0)).collect();
+        lat.sort_by(f64::total_cmp);
+        println!(
+            "slider at week {w}: median {:.3} s, range {:.3}..{:.3} s",
+            lat[2], lat[0], lat[4]
+        );
+    }
+    b.click("#reset");
+    b.wait_js(
+        "reset",
+        "return studio.state.week === 0 && !studio.state.replaying;",
+    );
+    let secs = full_speed_to(&b, 1000);
+    println!("full speed from reset: 1000 weeks in {secs:.2} s");
+}
+
+/// The README's screenshot (by hand: `ORGSIM_STUDIO_SCREENSHOTS=docs/images
+/// cargo test --release --test studio -- --ignored readme_screenshot`): the
+/// presets, the top leader leaving at week 100, played to week 200.
+#[test]
+#[ignore]
+fn readme_screenshot() {
+    let Some(b) = Browser::start() else { return };
+    let dir =
+        std::env::var_os("ORGSIM_STUDIO_SCREENSHOTS").map_or_else(|| tmp("readme"), PathBuf::from);
+    let (_studio, addr) = studio(&["--port", "0"]);
+    b.cdp(
+        "Emulation.setDeviceMetricsOverride",
+        json!({"width": 1920, "height": 1080, "deviceScaleFactor": 1, "mobile": false}),
+    );
+    b.go(&format!("http://{addr}/"));
+    b.wait_js(
+        "the page",
+        "return !!(window.studio && studio.ready && studio.state);",
+    );
+    full_speed_to(&b, 100);
+    let h = b.js("return studio.histories;").as_u64().unwrap();
+    b.click("button[data-event=top]");
+    b.wait_js(
+        "the replay",
+        &format!("return studio.histories > {h} && !studio.state.replaying;"),
+    );
+    play_to(&b, 200);
+    std::thread::sleep(Duration::from_millis(500));
+    b.screenshot(&dir.join("studio.png"));
+    println!("{}", dir.join("studio.png").display());
+}

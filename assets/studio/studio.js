@@ -51,6 +51,8 @@ function fmt(x, digits) {
 
 async function send(cmd) {
   if (!studio.hello) return false;
+  // When the last command left: the time to an updated chart is measured from here.
+  studio.sentAt = performance.now();
   try {
     const r = await fetch(`/api/live/${studio.hello.session}`, {
       method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(cmd),
@@ -381,6 +383,9 @@ function redraw() {
     if (studio.dirty) {
       for (const [id, u] of Object.entries(studio.charts)) u.setData(studio.data[id].data);
       studio.dirty = false;
+      studio.drawnAt = performance.now();
+      studio.drawnWeek = studio.hist.length ? studio.hist[0].mean.length / studio.k : 0;
+      studio.drawnHistories = studio.histories;
     } else {
       for (const u of Object.values(studio.charts)) u.redraw(false);
     }
