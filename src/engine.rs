@@ -83,6 +83,23 @@ pub fn run_job(s: &Scenario, variant: usize, replication: u32) -> JobResult {
     run_job_until(s, variant, replication, &never, None).expect("not cancelled")
 }
 
+/// Builds replication `replication` of variant `variant` as a run does: its
+/// own random stream and `events`. The studio steps models built here, so a
+/// scenario it saves reproduces what it showed.
+pub fn build_model(
+    s: &Scenario,
+    variant: usize,
+    replication: u32,
+    events: &[crate::org::Event],
+) -> Box<dyn crate::model::Model> {
+    let v = &s.variants[variant];
+    let stream_variant = if s.common_streams { 0 } else { variant as u64 };
+    let stream = rng::stream(s.seed, stream_variant, replication as u64);
+    let chart = v.chart.as_ref().map(|c| &*c.chart);
+    s.model
+        .build(&v.values, &v.structure, chart, events, stream)
+}
+
 /// The series of one replication of `variant` with the given events:
 /// `steps × metrics`, row-major, every step. `None`: cancelled.
 pub fn simulate(
@@ -93,13 +110,7 @@ pub fn simulate(
     cancel: &AtomicBool,
     poison: Option<(usize, u32, bool)>,
 ) -> Option<(Vec<f64>, u64)> {
-    let v = &s.variants[variant];
-    let stream_variant = if s.common_streams { 0 } else { variant as u64 };
-    let stream = rng::stream(s.seed, stream_variant, replication as u64);
-    let chart = v.chart.as_ref().map(|c| &*c.chart);
-    let mut model = s
-        .model
-        .build(&v.values, &v.structure, chart, events, stream);
+    let mut model = build_model(s, variant, replication, events);
     let k = s.model.metric_names().len();
     let steps = s.steps as usize;
     let mut series = vec![0.0; steps * k];

@@ -30,3 +30,4 @@ pub mod scenario;
 pub mod sensitivity;
 pub mod shard;
 pub mod stats;
+pub mod studio;

@@ -12,7 +12,8 @@ pub struct MapArgs {
     /// The scenario: its variants are the structures compared; its
     /// `[sweep]` (grid or Latin hypercube) is the map's, unless --over is given.
     pub file: PathBuf,
-    /// A condition to sweep: NAME=MIN:MAX (repeat for more dimensions).
+    /// A condition to sweep: NAME=MIN:MAX, or NAME for its plausible range
+    /// (repeat for more dimensions).
     #[arg(long, value_name = "NAME=MIN:MAX")]
     pub over: Vec<String>,
     /// With --over: points per axis of a grid (one or two parameters), or
@@ -41,10 +42,10 @@ pub struct MapArgs {
     pub threads: usize,
 }
 
-/// The range a sweep takes by default. Until every parameter has a
-/// plausible range, none: the user gives it.
-pub fn default_range(_spec: &ParamSpec) -> Option<(f64, f64)> {
-    None
+/// The range a sweep takes by default: the parameter's plausible range
+/// (see `orgsim params`), when it is a range.
+pub fn default_range(spec: &ParamSpec) -> Option<(f64, f64)> {
+    (spec.plausible.0 < spec.plausible.1).then_some(spec.plausible)
 }
 
 /// Reads NAME=MIN:MAX (or NAME, with its default range).
@@ -258,14 +259,12 @@ pub fn summary(map: &Map, depth: usize) -> String {
             .structures
             .iter()
             .zip(&shares)
-            .map(|(st, (w, sig))| {
-                format!("{st} {:.0}% ({:.0}% significantly)", 100.0 * w, 100.0 * sig)
-            })
+            .map(|(st, (w, sig))| format!("{st} {} ({} significantly)", pct(*w), pct(*sig)))
             .collect();
         t.push_str(&format!("{name}: points led: {}\n", parts.join(", ")));
         for r in super::map_rules(map, m, depth)
             .iter()
-            .filter(|r| r.correct > 0)
+            .filter(|r| r.correct > 0 && r.precision() > 0.5)
         {
             t.push_str(&format!(
                 "  {}\n",
@@ -289,7 +288,7 @@ fn chart(map: &Map, m: usize) -> String {
         .structures
         .iter()
         .zip(&shares)
-        .map(|(st, (w, _))| format!("{st}: leads at {:.0}%", 100.0 * w))
+        .map(|(st, (w, _))| format!("{st}: leads at {}", pct(*w)))
         .collect();
     let title = format!("Where each structure leads: {label}");
     let sub = format!(
@@ -364,4 +363,14 @@ pub fn write(out: &Path, map: &Map, depth: usize) -> Result<String, String> {
         .collect::<Result<Vec<()>, String>>()
         .map_err(err)?;
     Ok(text)
+}
+
+/// A share as a whole percentage; a share too small to round to 1% but not
+/// zero reads "< 1%", so one point won never shows as 0%.
+fn pct(x: f64) -> String {
+    if x > 0.0 && x < 0.005 {
+        "< 1%".into()
+    } else {
+        format!("{:.0}%", 100.0 * x)
+    }
 }
