@@ -120,7 +120,8 @@ struct ChartArgs {
 struct SensitivityArgs {
     /// The scenario file (its first variant is the base point).
     file: PathBuf,
-    /// Parameters to screen: NAME or NAME=MIN:MAX, comma-separated.
+    /// Parameters to screen: NAME (over its plausible range, see `orgsim
+    /// params`) or NAME=MIN:MAX, comma-separated.
     #[arg(long, value_delimiter = ',', required = true)]
     params: Vec<String>,
     /// Summary measure to explain (e.g. total_throughput, mean_engagement, event1_resilience_loss).
@@ -1231,7 +1232,7 @@ fn sensitivity(args: SensitivityArgs) -> Result<(), String> {
         );
     }
     println!(
-        "(effects of moving each parameter across its whole range; mu* ranks importance, sigma flags interactions or non-linearity)"
+        "(effects of moving each parameter across its range, plausible unless given; mu* ranks importance, sigma flags interactions or non-linearity)"
     );
     println!("written: {}", path.display());
     Ok(())

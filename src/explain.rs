@@ -93,20 +93,9 @@ pub struct Explanation {
 }
 
 /// The group a parameter belongs to (structure, practice, conditions,
-/// behaviour). One place to read it, so the parameter table's own label
-/// takes over here alone.
+/// behaviour), as the parameter table labels it.
 pub fn group_of(spec: &ParamSpec) -> &'static str {
-    match spec.name {
-        "members" | "team_size" | "span" | "dedicated_leaders" | "domains" => "structure",
-        "delegation" | "escalation" | "consensus" | "lateral" | "mentoring" | "coaching"
-        | "tournament" | "recognition" | "backups" | "role_time" | "backup_cost"
-        | "consensus_cost" => "practice",
-        "arrival_rate" | "difficulty" | "decision_rate" | "coordination_cost" | "hiring_delay"
-        | "promotion_delay" | "initial_skill" | "skill_spread" | "new_hire_skill" | "quit_rate" => {
-            "conditions"
-        }
-        _ => "behaviour",
-    }
+    spec.group.name()
 }
 
 /// The factors in which `a` and `b` differ: one per differing parameter, or

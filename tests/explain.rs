@@ -94,11 +94,24 @@ fn a_parameter_the_model_ignores_gets_zero() {
 
 #[test]
 fn groups_gather_their_parameters() {
-    let s = scenario("", "delegation = 0.8\nlateral = 0.5\narrival_rate = 0.25");
+    // delegation and lateral are structure, coaching practice, arrival_rate
+    // conditions in the parameter table.
+    let s = scenario(
+        "",
+        "delegation = 0.8\nlateral = 0.5\ncoaching = 0.5\narrival_rate = 0.25",
+    );
     let e = explain::explain(&s, &request(By::Group)).unwrap();
     let names: Vec<&str> = e.parts.iter().map(|p| p.factor.name.as_str()).collect();
-    assert_eq!(e.parts.len(), 2, "{names:?}");
-    assert!(names.contains(&"practice") && names.contains(&"conditions"));
+    assert_eq!(e.parts.len(), 3, "{names:?}");
+    for g in ["structure", "practice", "conditions"] {
+        assert!(names.contains(&g), "{names:?}");
+    }
+    let structure = e
+        .parts
+        .iter()
+        .find(|p| p.factor.name == "structure")
+        .unwrap();
+    assert_eq!(structure.factor.params.len(), 2);
     let sum: f64 = e.parts.iter().map(|p| p.value).sum();
     assert!((sum - e.total.0).abs() < 1e-9 * e.total.0.abs().max(1.0));
 }
@@ -150,4 +163,94 @@ fn a_synthetic_additive_model_is_recovered() {
     for i in 2..k {
         assert!((sampled[i] - c[i]).abs() < 1e-12);
     }
+}
+
+/// As a user would: run a scenario, explain two of its variants and map it
+/// into the same folder; the report then opens on the answer, with "Why"
+/// and "Where" before the details, which are folded.
+#[test]
+fn the_report_opens_on_the_answer_with_why_and_where() {
+    let dir = std::env::temp_dir().join(format!("orgsim-explain-cli-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("s.toml");
+    std::fs::write(
+        &file,
+        r#"name = "why-where"
+question = "Is peer's lead structure or practice?"
+steps = 60
+replications = 3
+seed = 2
+[defaults]
+members = 24
+[[variant]]
+name = "hierarchy"
+structure = "hierarchy"
+[[variant]]
+name = "peer"
+structure = "peer"
+"#,
+    )
+    .unwrap();
+    let out = dir.join("res");
+    let bin = env!("CARGO_BIN_EXE_orgsim");
+    let run = |args: &[&str]| {
+        let o = std::process::Command::new(bin).args(args).output().unwrap();
+        assert!(
+            o.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let (f, o) = (file.to_str().unwrap(), out.to_str().unwrap());
+    run(&["run", f, "--out", o, "-q"]);
+    let said = run(&["explain", o, "--a", "peer", "--b", "hierarchy"]);
+    assert!(
+        said.contains("peer has") && said.contains("report updated"),
+        "{said}"
+    );
+    run(&[
+        "map",
+        f,
+        "--over",
+        "arrival_rate=0.1:0.3",
+        "--over",
+        "decision_rate",
+        "--points",
+        "3",
+        "--out",
+        o,
+    ]);
+    for f in [
+        "explain.csv",
+        "explain.txt",
+        "charts/explain_waterfall.png",
+        "charts/explain_waterfall.svg",
+        "map.csv",
+        "map.txt",
+        "charts/map_total_throughput.png",
+    ] {
+        assert!(out.join(f).is_file(), "{f} missing");
+    }
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let at = |s: &str| {
+        html.find(s)
+            .unwrap_or_else(|| panic!("{s} not in the report"))
+    };
+    assert!(at("<h2>Answer</h2>") < at("<h2>Why</h2>"));
+    assert!(at("<h2>Why</h2>") < at("<h2>Where</h2>"));
+    assert!(at("<h2>Where</h2>") < at("<h2>Summary"));
+    assert!(html.contains("<li>Why: of the difference of"));
+    assert!(html.contains("Where: total_throughput, share of mapped points led:"));
+    assert!(html.contains("<details><summary>Pairwise comparisons"));
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("](charts/explain_waterfall.png)") && md.contains("## Where"));
+    // The map's decision_rate took its plausible range.
+    let csv = std::fs::read_to_string(out.join("map.csv")).unwrap();
+    assert!(
+        csv.lines().nth(1).unwrap().starts_with("1,0.1,0.25,"),
+        "{csv}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

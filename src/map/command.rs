@@ -12,7 +12,8 @@ pub struct MapArgs {
     /// The scenario: its variants are the structures compared; its
     /// `[sweep]` (grid or Latin hypercube) is the map's, unless --over is given.
     pub file: PathBuf,
-    /// A condition to sweep: NAME=MIN:MAX (repeat for more dimensions).
+    /// A condition to sweep: NAME=MIN:MAX, or NAME for its plausible range
+    /// (repeat for more dimensions).
     #[arg(long, value_name = "NAME=MIN:MAX")]
     pub over: Vec<String>,
     /// With --over: points per axis of a grid (one or two parameters), or
@@ -41,10 +42,10 @@ pub struct MapArgs {
     pub threads: usize,
 }
 
-/// The range a sweep takes by default. Until every parameter has a
-/// plausible range, none: the user gives it.
-pub fn default_range(_spec: &ParamSpec) -> Option<(f64, f64)> {
-    None
+/// The range a sweep takes by default: the parameter's plausible range
+/// (see `orgsim params`), when it is a range.
+pub fn default_range(spec: &ParamSpec) -> Option<(f64, f64)> {
+    (spec.plausible.0 < spec.plausible.1).then_some(spec.plausible)
 }
 
 /// Reads NAME=MIN:MAX (or NAME, with its default range).
@@ -265,7 +266,7 @@ pub fn summary(map: &Map, depth: usize) -> String {
         t.push_str(&format!("{name}: points led: {}\n", parts.join(", ")));
         for r in super::map_rules(map, m, depth)
             .iter()
-            .filter(|r| r.correct > 0)
+            .filter(|r| r.correct > 0 && r.precision() > 0.5)
         {
             t.push_str(&format!(
                 "  {}\n",

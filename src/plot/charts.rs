@@ -1019,7 +1019,21 @@ fn bars(r: &Results, look: &Look) -> Result<Vec<Chart>, PlotError> {
         let name = format!("bars_event_{short}");
 
         let n = panels.len();
-        let pcols = n.min(3);
+        // Side by side, a panel's names get a third of its width; long
+        // variant names would be cut, so the panels are stacked instead
+        // (each then has the whole width) while the bars still fit.
+        let longest = vs
+            .iter()
+            .map(|&v| text_w(&r.variants[v].name, TICK))
+            .max()
+            .unwrap_or(0);
+        let side_by_side = n.min(3);
+        let cut = longest + 20 > crate::plot::WIDTH / side_by_side as u32 / 3;
+        let pcols = if cut && n * vs.len() <= 24 {
+            1
+        } else {
+            side_by_side
+        };
         let prows = n.div_ceil(pcols);
         let svg = render(&name, |root| {
             let top = draw_title(root, title, &subtitle)?;

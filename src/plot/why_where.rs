@@ -107,7 +107,7 @@ pub fn waterfall(
     let mut s = open(title, subtitle);
     let rows = steps.len() + 2;
     let (top, bottom) = (130.0, HEIGHT as f64 - 110.0);
-    let row_h = ((bottom - top) / rows as f64).min(80.0);
+    let row_h = ((bottom - top) / rows as f64).min(120.0);
     let label_w = 520u32;
     let x0 = 40.0 + label_w as f64 + 20.0;
     let value_w = 300.0; // room right of the plot for the value labels
@@ -152,7 +152,7 @@ pub fn waterfall(
         axis,
     );
     let row_y = |i: usize| top + row_h * (i as f64 + 0.5);
-    let bar_h = row_h * 0.55;
+    let bar_h = (row_h * 0.55).min(56.0);
     let fmt = super::fmt_num;
     // Start and end: a marker at the mean.
     for (i, (name, v)) in [(0, start), (rows - 1, end)] {
