@@ -962,6 +962,13 @@ pub fn assemble(
         by_variant.push(mine);
         rest = tail;
     }
+    // Whether every variant's replications are 0, 1, 2, ... with none
+    // missing, so that sample i is replication i in every variant.
+    let gapless = by_variant.iter().all(|jobs| {
+        jobs.iter()
+            .enumerate()
+            .all(|(i, e)| e.replication as usize == i)
+    });
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -1067,7 +1074,7 @@ pub fn assemble(
                         },
                         || {
                             (last == s.variants.len())
-                                .then(|| write_rest(s, dir, samples, planned, record))
+                                .then(|| write_rest(s, dir, samples, planned, record, gapless))
                         },
                     )
                 });
@@ -1082,7 +1089,7 @@ pub fn assemble(
             aggregate.finish().map_err(err)?;
             match rest {
                 Some(rest) => rest,
-                None => pool.install(|| write_rest(s, dir, &samples, planned, record)),
+                None => pool.install(|| write_rest(s, dir, &samples, planned, record, gapless)),
             }
         })();
         drop(tx);
@@ -1310,6 +1317,7 @@ fn write_rest(
     samples: &[(String, Vec<Vec<f64>>)],
     planned: &[u32],
     record: &RunRecord,
+    gapless: bool,
 ) -> Result<Vec<ComparisonRow>, String> {
     let err = |e: OutputError| e.to_string();
     let compared: Vec<(String, Better)> = compared_metrics(s)
@@ -1320,7 +1328,10 @@ fn write_rest(
         || -> Result<Vec<ComparisonRow>, String> {
             let pairs = compared_pairs(s.variants.len());
             let censored: Vec<bool> = compared.iter().map(|(n, _)| is_censored_time(n)).collect();
-            let comparison = compare_pairs_censored(&compared, &censored, samples, &pairs);
+            // Common random numbers pair replication r of every variant; a
+            // missing replication would shift the samples, so only without.
+            let paired = s.common_streams && gapless;
+            let comparison = compare_pairs_censored(&compared, &censored, samples, &pairs, paired);
             write_comparison(dir, &comparison).map_err(err)?;
             Ok(comparison)
         },
@@ -1703,7 +1714,8 @@ fn write_organization(s: &Scenario, dir: &Path) -> Result<(), OutputError> {
         let structure = Structure::from_name(&v.structure).unwrap_or(Structure::Hierarchy);
         let (params, stream) = (
             OrgParams::from_values(&v.values),
-            rng::stream(s.seed, i as u64, 0),
+            // With common random numbers every variant starts from stream 0.
+            rng::stream(s.seed, if s.common_streams { 0 } else { i as u64 }, 0),
         );
         let org = match &v.chart {
             Some(c) => Organization::from_chart(params, structure, &c.chart, &[], stream),
@@ -1873,6 +1885,7 @@ fn write_comparison(dir: &Path, rows: &[ComparisonRow]) -> Result<(), OutputErro
         "km_median_a",
         "km_median_b",
         "logrank_p",
+        "paired_p",
     ])?;
     for r in rows {
         let c = r.censored;
@@ -1900,6 +1913,11 @@ fn write_comparison(dir: &Path, rows: &[ComparisonRow]) -> Result<(), OutputErro
             num(c.map(|c| c.km_median_a)),
             num(c.map(|c| c.km_median_b)),
             num(c.map(|c| c.logrank_p)),
+            if r.paired_p.is_nan() {
+                String::new()
+            } else {
+                cell(r.paired_p)
+            },
         ];
         f.line(&cells.iter().map(String::as_str).collect::<Vec<_>>())?;
     }

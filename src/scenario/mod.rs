@@ -34,7 +34,8 @@ pub struct Scenario {
     pub sweep: Vec<(String, Vec<f64>)>,
     /// Every variant's replication r uses the same random stream (common
     /// random numbers): differences between variants are then due to their
-    /// parameters, not to chance. Used by sensitivity screening.
+    /// parameters, not to chance. Used by sensitivity screening, and by a
+    /// scenario's `common_random_numbers = true`.
     pub common_streams: bool,
     /// Time series keep every `record_every`-th step (steps 0, K, 2K, ...);
     /// per-run summaries still use every step. Set by `--record-every`.

@@ -32,6 +32,7 @@ const TOP_KEYS: &[&str] = &[
     "event",
     "sweep",
     "org_chart",
+    "common_random_numbers",
 ];
 const ANALYSIS_KEYS: &[&str] = &["warmup", "baseline", "smoothing", "threshold", "twins"];
 const EVENT_KINDS: &[&str] = &["departure", "layoff", "demand", "turbulence", "outage"];
@@ -331,6 +332,16 @@ impl Cx<'_> {
             },
         };
         let analysis = self.analysis(doc);
+        let common_streams = match doc.get("common_random_numbers") {
+            None => false,
+            Some(v) => match v.get_ref() {
+                DeValue::Boolean(b) => *b,
+                other => {
+                    self.type_error(v.span(), "common_random_numbers", "true or false", other);
+                    false
+                }
+            },
+        };
 
         let specs = model.specs();
         let mut defaults: Vec<(usize, f64)> = Vec::new();
@@ -475,7 +486,7 @@ impl Cx<'_> {
             variants,
             events,
             sweep: sweep.into_iter().map(|(p, v)| (p.to_string(), v)).collect(),
-            common_streams: false,
+            common_streams,
             record_every: 1,
             target_ci: None,
         })

@@ -41,6 +41,9 @@ pub fn write(s: &Scenario) -> String {
     let _ = writeln!(o, "steps = {}", s.steps);
     let _ = writeln!(o, "replications = {}", s.replications);
     let _ = writeln!(o, "seed = {}", s.seed);
+    if s.common_streams {
+        o.push_str("common_random_numbers = true\n");
+    }
     let a = s.analysis;
     let _ = writeln!(
         o,

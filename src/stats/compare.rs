@@ -215,6 +215,11 @@ pub struct ComparisonRow {
     /// For a time that some runs never reach (a recovery): the runs that
     /// never did and the censoring-aware comparison. `None` for other measures.
     pub censored: Option<CensoredComparison>,
+    /// With common random numbers (replication r of both variants on the
+    /// same stream): the paired t-test's p on the per-replication
+    /// differences, which then also give `diff_ci_*` and decide the
+    /// verdict. NaN for independent replications.
+    pub paired_p: f64,
 }
 
 /// A time measure compared with the runs that never reached it counted as
@@ -290,18 +295,21 @@ pub fn compare_pairs(
     samples: &[(String, Vec<Vec<f64>>)],
     pairs: &[(usize, usize)],
 ) -> Vec<ComparisonRow> {
-    compare_pairs_censored(metrics, &vec![false; metrics.len()], samples, pairs)
+    compare_pairs_censored(metrics, &vec![false; metrics.len()], samples, pairs, false)
 }
 
 /// Like [`compare_pairs`]; the metrics marked in `censored` are times that
 /// some runs never reach (`+∞` in the samples): their rows carry a
 /// [`CensoredComparison`] and their verdict and Holm family use its
-/// log-rank p instead of Welch's.
+/// log-rank p instead of Welch's. `paired`: value i of every variant's
+/// sample comes from the same random stream (common random numbers, no
+/// failed replication), so the other measures are compared pairwise.
 pub fn compare_pairs_censored(
     metrics: &[(String, Better)],
     censored: &[bool],
     samples: &[(String, Vec<Vec<f64>>)],
     pairs: &[(usize, usize)],
+    paired: bool,
 ) -> Vec<ComparisonRow> {
     let column = |v: usize, m: usize| samples[v].1.get(m).map_or(&[][..], Vec::as_slice);
     let mut rows = Vec::new();
@@ -312,7 +320,14 @@ pub fn compare_pairs_censored(
                 let (a, b) = (column(i, m), column(j, m));
                 let (ma, mb) = (Moments::of(a), Moments::of(b));
                 let (_, _, welch_p) = welch_t_test(a, b);
-                let (diff_ci_low, diff_ci_high) = mean_diff_ci95(a, b);
+                let is_time = censored.get(m).copied().unwrap_or(false);
+                let (mut diff_ci_low, mut diff_ci_high) = mean_diff_ci95(a, b);
+                let mut paired_p = f64::NAN;
+                if paired && !is_time {
+                    let d: Vec<f64> = a.iter().zip(b).map(|(x, y)| x - y).collect();
+                    let (_, p, (lo, hi)) = paired_t_test(&d);
+                    (paired_p, diff_ci_low, diff_ci_high) = (p, lo, hi);
+                }
                 rows.push(ComparisonRow {
                     metric: metric.clone(),
                     variant_a: samples[i].0.clone(),
@@ -330,11 +345,8 @@ pub fn compare_pairs_censored(
                     p_holm: f64::NAN,
                     better: None,
                     verdict: String::new(),
-                    censored: censored
-                        .get(m)
-                        .copied()
-                        .unwrap_or(false)
-                        .then(|| CensoredComparison::of(a, b)),
+                    censored: is_time.then(|| CensoredComparison::of(a, b)),
+                    paired_p,
                 });
                 directions.push(*direction);
             }
@@ -350,7 +362,11 @@ pub fn compare_pairs_censored(
 
 /// The p-value a row is judged on: log-rank for a censored time, else Welch.
 fn decisive_p(row: &ComparisonRow) -> f64 {
-    row.censored.map_or(row.welch_p, |c| c.logrank_p)
+    match row.censored {
+        Some(c) => c.logrank_p,
+        None if !row.paired_p.is_nan() => row.paired_p,
+        None => row.welch_p,
+    }
 }
 
 /// Fills `better` and `verdict` from the Holm-adjusted p-value.
@@ -475,7 +491,7 @@ mod tests {
         ];
         let plain = compare_pairs(&metrics, &samples, &[(0, 1)]);
         assert!(plain[0].p_holm > 0.05, "{:?}", plain[0]);
-        let rows = compare_pairs_censored(&metrics, &[true], &samples, &[(0, 1)]);
+        let rows = compare_pairs_censored(&metrics, &[true], &samples, &[(0, 1)], false);
         let c = rows[0].censored.unwrap();
         assert_eq!((c.never_a, c.never_b), (8, 1));
         assert_eq!((rows[0].n_a, rows[0].n_b), (12, 19));
