@@ -259,9 +259,7 @@ pub fn summary(map: &Map, depth: usize) -> String {
             .structures
             .iter()
             .zip(&shares)
-            .map(|(st, (w, sig))| {
-                format!("{st} {:.0}% ({:.0}% significantly)", 100.0 * w, 100.0 * sig)
-            })
+            .map(|(st, (w, sig))| format!("{st} {} ({} significantly)", pct(*w), pct(*sig)))
             .collect();
         t.push_str(&format!("{name}: points led: {}\n", parts.join(", ")));
         for r in super::map_rules(map, m, depth)
@@ -290,7 +288,7 @@ fn chart(map: &Map, m: usize) -> String {
         .structures
         .iter()
         .zip(&shares)
-        .map(|(st, (w, _))| format!("{st}: leads at {:.0}%", 100.0 * w))
+        .map(|(st, (w, _))| format!("{st}: leads at {}", pct(*w)))
         .collect();
     let title = format!("Where each structure leads: {label}");
     let sub = format!(
@@ -365,4 +363,14 @@ pub fn write(out: &Path, map: &Map, depth: usize) -> Result<String, String> {
         .collect::<Result<Vec<()>, String>>()
         .map_err(err)?;
     Ok(text)
+}
+
+/// A share as a whole percentage; a share too small to round to 1% but not
+/// zero reads "< 1%", so one point won never shows as 0%.
+fn pct(x: f64) -> String {
+    if x > 0.0 && x < 0.005 {
+        "< 1%".into()
+    } else {
+        format!("{:.0}%", 100.0 * x)
+    }
 }
