@@ -154,7 +154,7 @@ fn bad_requests_are_answered_and_the_server_keeps_running() {
     let (_studio, addr) = studio(&["--port", "0", "--replications", "2"]);
     let (_stream, id) = open_session(&addr);
     let path = format!("/api/live/{id}");
-    let cases: [(Value, &str); 8] = [
+    let cases: [(Value, &str); 9] = [
         (
             json!({"cmd": "set", "param": "delegation", "value": 1.5}),
             "parameter `delegation` (share): 1.5 is out of range: expected 0 ..= 1",
@@ -184,6 +184,10 @@ fn bad_requests_are_answered_and_the_server_keeps_running() {
             "an event at week 0 leaves no weeks before it",
         ),
         (json!({"cmd": "jump"}), "unknown cmd `jump`"),
+        (
+            json!({"cmd": "fire", "event": "outage", "variant": 3}),
+            "`variant` = 3 is out of range: expected 0 ..= 2",
+        ),
     ];
     for (cmd, expected) in cases {
         let (status, body) = post(&addr, &path, cmd.clone());
@@ -589,6 +593,19 @@ fn the_page_in_a_browser_reproduces_through_orgsim_run() {
         &format!("return studio.histories > {histories} && studio.state.events.length === 1 && !studio.state.replaying;"),
     );
     assert_eq!(b.js("return studio.state.events[0].at;"), json!(30));
+    // And an outage in the peer organization alone at week 45.
+    play_to(&b, 45);
+    let histories = b.js("return studio.histories;").as_u64().unwrap();
+    b.click("#fire-target option[value='2']");
+    b.click("button[data-event=outage]");
+    b.wait_js(
+        "the replay after the outage",
+        &format!("return studio.histories > {histories} && studio.state.events.length === 2 && !studio.state.replaying;"),
+    );
+    assert_eq!(
+        b.js("return studio.state.events[1].variants;"),
+        json!(["peer"])
+    );
     play_to(&b, 60);
     let s = shown(&b);
     assert_eq!(s.variants, ["hierarchy", "leader-leader", "peer"]);
@@ -610,6 +627,11 @@ fn the_page_in_a_browser_reproduces_through_orgsim_run() {
         toml.contains("kind = \"departure\"")
             && toml.contains("at = 30\n")
             && toml.contains("target = \"top\"")
+    );
+    assert!(
+        toml.contains("kind = \"outage\"")
+            && toml.contains("at = 45\n")
+            && toml.contains("variants = [\"peer\"]")
     );
     let saved = dir.join("saved.toml");
     std::fs::write(&saved, &toml).unwrap();

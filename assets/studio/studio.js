@@ -153,12 +153,13 @@ function onFrame(m) {
 // ---- settings ---------------------------------------------------------------
 
 function buildTarget(h) {
-  const t = $("target");
-  t.innerHTML = "";
-  const all = new Option("of all variants", "all");
-  t.add(all);
-  h.variants.forEach((v, i) => t.add(new Option(`of ${v.name}`, String(i))));
-  t.onchange = syncSliders;
+  for (const [id, word] of [["target", "of"], ["fire-target", "in"]]) {
+    const t = $(id);
+    t.innerHTML = "";
+    t.add(new Option(`${word} all variants`, "all"));
+    h.variants.forEach((v, i) => t.add(new Option(`${word} ${v.name}`, String(i))));
+  }
+  $("target").onchange = syncSliders;
 }
 
 function niceStep(p) {
@@ -454,7 +455,8 @@ function wire() {
   for (const b of document.querySelectorAll("button.event")) {
     b.onclick = () => {
       const e = b.dataset.event;
-      const cmd = { cmd: "fire", event: e };
+      const t = $("fire-target").value;
+      const cmd = { cmd: "fire", event: e, variant: t === "all" ? null : Number(t) };
       if (e === "leaders") cmd.share = Number($("ev-share").value) / 100;
       if (e === "demand") { cmd.factor = Number($("ev-factor").value); cmd.duration = Number($("ev-demand-weeks").value); }
       if (e === "turbulence") cmd.magnitude = Number($("ev-magnitude").value) / 100;

@@ -51,7 +51,10 @@ pub fn parse_command(body: &[u8], s: &Scenario) -> Result<Command, String> {
             Command::Horizon(number(&v, "value", None, 1.0, f64::from(MAX_HORIZON), true)? as u32)
         }
         "set" => set(&v, s)?,
-        "fire" => Command::Fire(fire(&v)?),
+        "fire" => Command::Fire {
+            what: fire(&v)?,
+            variant: variant(&v, s)?,
+        },
         other => {
             let hint = crate::params::did_you_mean(other, COMMANDS.iter().copied())
                 .map_or(String::new(), |m| format!(" (did you mean `{m}`?)"));
@@ -98,21 +101,26 @@ fn number(
     Ok(x)
 }
 
-fn set(v: &Value, s: &Scenario) -> Result<Command, String> {
-    let Some(param) = v.get("param").and_then(Value::as_str) else {
-        return Err("`param` is missing: expected a parameter name, e.g. \"delegation\"".into());
-    };
-    let variant = match v.get("variant") {
-        None | Some(Value::Null) => None,
-        Some(_) => Some(number(
+/// The `variant` field: a variant's index, or all variants when absent or null.
+fn variant(v: &Value, s: &Scenario) -> Result<Option<usize>, String> {
+    match v.get("variant") {
+        None | Some(Value::Null) => Ok(None),
+        Some(_) => Ok(Some(number(
             v,
             "variant",
             None,
             0.0,
             s.variants.len().saturating_sub(1) as f64,
             true,
-        )? as usize),
+        )? as usize)),
+    }
+}
+
+fn set(v: &Value, s: &Scenario) -> Result<Command, String> {
+    let Some(param) = v.get("param").and_then(Value::as_str) else {
+        return Err("`param` is missing: expected a parameter name, e.g. \"delegation\"".into());
     };
+    let variant = variant(v, s)?;
     let value = match v.get("value").and_then(Value::as_f64) {
         Some(x) => x,
         None => {

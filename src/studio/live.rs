@@ -243,8 +243,9 @@ impl Live {
         Ok(changed)
     }
 
-    /// Fires an event at the current week: every variant is replayed with it.
-    pub fn fire(&mut self, what: &Fire) -> Result<(), String> {
+    /// Fires an event at the current week, in one variant or in all
+    /// (`None`): the variants it happens in are replayed with it.
+    pub fn fire(&mut self, what: &Fire, variant: Option<usize>) -> Result<(), String> {
         let needs_before = !matches!(what, Fire::Demand { .. } | Fire::Outage { .. });
         if self.week == 0 && needs_before {
             return Err(
@@ -252,8 +253,26 @@ impl Live {
                     .into(),
             );
         }
-        self.scenario.events.push(what.event(self.week));
-        for v in 0..self.runs.len() {
+        let mut event = what.event(self.week);
+        let targets: Vec<usize> = match variant {
+            None => (0..self.runs.len()).collect(),
+            Some(v) => {
+                let Some(x) = self.scenario.variants.get(v) else {
+                    return Err(format!(
+                        "variant {v} does not exist: expected 0 ..= {}",
+                        self.runs.len() - 1
+                    ));
+                };
+                event.variants = vec![x.name.clone()];
+                event.label =
+                    event
+                        .label
+                        .replacen(" (studio", &format!(" in {} (studio", x.name), 1);
+                vec![v]
+            }
+        };
+        self.scenario.events.push(event);
+        for v in targets {
             self.rebuild(v);
         }
         Ok(())

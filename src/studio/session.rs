@@ -27,7 +27,11 @@ pub enum Command {
         value: f64,
         variant: Option<usize>,
     },
-    Fire(Fire),
+    /// Fire an event now, in one variant or in all (`None`).
+    Fire {
+        what: Fire,
+        variant: Option<usize>,
+    },
     Replications(u32),
     /// Weeks to run to.
     Horizon(u32),
@@ -128,7 +132,7 @@ impl Driver {
     fn apply(&mut self, c: Command) -> Result<String, String> {
         let needs_replay = matches!(
             c,
-            Command::Reset | Command::Set { .. } | Command::Fire(_) | Command::Replications(_)
+            Command::Reset | Command::Set { .. } | Command::Fire { .. } | Command::Replications(_)
         );
         let answer = match c {
             Command::Play => {
@@ -179,7 +183,9 @@ impl Driver {
                 .live
                 .set(&param, value, variant)
                 .map(|n| format!("{param} set in {n} variant(s)")),
-            Command::Fire(f) => self.live.fire(&f).map(|_| "fired".into()),
+            Command::Fire { what, variant } => {
+                self.live.fire(&what, variant).map(|_| "fired".into())
+            }
             Command::Replications(n) => self
                 .live
                 .set_replications(n)
@@ -289,7 +295,10 @@ impl Driver {
         let events: Vec<Value> = s
             .events
             .iter()
-            .map(|e| json!({"label": e.label, "kind": e.kind_name(), "at": e.event.start, "rate": e.event.rate}))
+            .map(|e| {
+                json!({"label": e.label, "kind": e.kind_name(), "at": e.event.start,
+                       "rate": e.event.rate, "variants": e.variants})
+            })
             .collect();
         let values: Vec<&Vec<f64>> = s.variants.iter().map(|v| &v.values).collect();
         json!({
