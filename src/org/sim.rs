@@ -1342,7 +1342,7 @@ impl Organization {
                 let mut units = 0usize;
                 let mut holders: Vec<u32> = Vec::new();
                 for (i, p) in self.posts.iter().enumerate() {
-                    if i as u32 == self.top || !level.is_none_or(|l| p.level == l) {
+                    if i as u32 == self.top || level.is_some_and(|l| p.level != l) {
                         continue;
                     }
                     if p.domain == NONE || p.domain == 0 {
