@@ -1053,7 +1053,7 @@ fn print_comparison(s: &Scenario, rows: &[crate::stats::ComparisonRow]) {
     let primary = s.model.metric_names()[s.model.primary_metric()];
     let headline = [
         format!("total_{primary}"),
-        "stability".to_string(),
+        format!("{primary}_variability"),
         "mean_decision_latency".into(),
         "mean_engagement".into(),
         "mean_sharing".into(),

@@ -143,7 +143,7 @@ fn ordered_columns(r: &Results) -> Vec<String> {
         }
     };
     cols.iter()
-        .filter(|c| *c == "stability")
+        .filter(|c| c.ends_with("_variability"))
         .for_each(&mut push);
     cols.iter()
         .filter(|c| c.starts_with("total_"))
@@ -291,7 +291,9 @@ impl Doc {
             let head_cols: Vec<String> = cols
                 .iter()
                 .filter(|c| {
-                    *c == "stability" || c.starts_with("total_") || c.ends_with("_recovery_steps")
+                    c.ends_with("_variability")
+                        || c.starts_with("total_")
+                        || c.ends_with("_recovery_steps")
                 })
                 .cloned()
                 .collect();
@@ -459,7 +461,14 @@ fn findings(r: &Results) -> Vec<String> {
             ));
         }
     }
-    let stab = ranked("stability", false);
+    let variability = r
+        .summary
+        .columns
+        .iter()
+        .find(|c| c.ends_with("_variability"))
+        .cloned()
+        .unwrap_or_default();
+    let stab = ranked(&variability, false);
     if stab.len() >= 2 {
         out.push(format!(
             "Week-to-week variability of output (coefficient of variation, lower is steadier): steadiest {} ({}), most variable {} ({}).",
