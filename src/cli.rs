@@ -234,6 +234,9 @@ pub fn main() -> i32 {
                 s.steps,
                 s.events.len()
             );
+            for line in s.event_size_lines() {
+                println!("  {line}");
+            }
         }),
         Command::Init { name, force } => init(&name, force),
         Command::Chart(args) => chart(&args),
@@ -1050,7 +1053,7 @@ fn print_comparison(s: &Scenario, rows: &[crate::stats::ComparisonRow]) {
     let primary = s.model.metric_names()[s.model.primary_metric()];
     let headline = [
         format!("total_{primary}"),
-        "stability".to_string(),
+        format!("{primary}_variability"),
         "mean_decision_latency".into(),
         "mean_engagement".into(),
         "mean_sharing".into(),

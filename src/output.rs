@@ -1638,7 +1638,8 @@ pub fn summary_header(s: &Scenario) -> Vec<String> {
     let mut h = vec!["variant".to_string(), "replication".into()];
     // A sweep's parameters, so each row says its point (tidy data).
     h.extend(s.sweep.iter().map(|(p, _)| p.clone()));
-    h.extend(["stability".into(), format!("total_{primary}")]);
+    // The coefficient of variation, named for what it measures: lower is steadier.
+    h.extend([format!("{primary}_variability"), format!("total_{primary}")]);
     h.extend(metrics.iter().map(|m| format!("mean_{m}")));
     for k in 1..=s.scheduled_events().count() {
         h.push(format!("event{k}_dip"));
@@ -1776,7 +1777,11 @@ pub fn compared_metrics(s: &Scenario) -> Vec<Compared> {
             Better::Higher,
             Box::new(|r| r.total),
         ),
-        ("stability".into(), Better::Lower, Box::new(|r| r.stability)),
+        (
+            format!("{primary}_variability"),
+            Better::Lower,
+            Box::new(|r| r.stability),
+        ),
     ];
     let direction = |m: &str| match m {
         "throughput" | "mean_skill" | "engagement" | "sharing" | "leadership_coverage" => {

@@ -112,7 +112,7 @@ fn results_have_the_promised_shape() {
     let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
     let header: Vec<&str> = summary.lines().next().unwrap().split(',').collect();
     for col in [
-        "stability",
+        "throughput_variability",
         "total_throughput",
         "event1_dip",
         "event1_recovery_steps",

@@ -882,8 +882,11 @@ fn bars(r: &Results, look: &Look) -> Result<Vec<Chart>, PlotError> {
         String::new()
     };
     let sub = format!("bar = mean over replications, whisker = 95% confidence interval{limit}");
-    let simple: Vec<String> = ["stability".to_string()]
-        .into_iter()
+    let simple: Vec<String> = s
+        .columns
+        .iter()
+        .filter(|c| c.ends_with("_variability"))
+        .cloned()
         .chain(
             s.columns
                 .iter()

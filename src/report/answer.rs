@@ -251,7 +251,14 @@ fn event_sentence(r: &Results) -> String {
             fmt_num(y)
         );
     }
-    if let Some((a, x, b, y)) = best("stability").filter(|_| nv > 1) {
+    if let Some((a, x, b, y)) = r
+        .summary
+        .columns
+        .iter()
+        .find(|c| c.ends_with("_variability"))
+        .and_then(|c| best(c))
+        .filter(|_| nv > 1)
+    {
         return format!(
             "{} has the steadiest weekly output (coefficient of variation {}), {} the least steady ({}).",
             r.variants[a].name,

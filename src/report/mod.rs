@@ -50,6 +50,7 @@ pub fn write_report(results_dir: &Path) -> Result<(), ReportError> {
     doc.why = answer::Why::load(results_dir);
     doc.place = answer::Where::load(results_dir);
     doc.answer = answer::answer(&r, doc.why.as_ref(), doc.place.as_ref());
+    doc.facts.extend(event_sizes(results_dir));
     plot::write_atomic(
         &results_dir.join("report.html"),
         html(&r, &doc, &charts).as_bytes(),
@@ -59,6 +60,19 @@ pub fn write_report(results_dir: &Path) -> Result<(), ReportError> {
         markdown(&r, &doc, &charts).as_bytes(),
     )?;
     Ok(())
+}
+
+/// How many people each departure or layoff removes, from the folder's
+/// resolved scenario (nothing when it cannot be read: the rest of the
+/// report does not depend on it).
+fn event_sizes(dir: &Path) -> Vec<String> {
+    let file = dir.join("scenario.resolved.toml");
+    let Ok(bytes) = std::fs::read(&file) else {
+        return Vec::new();
+    };
+    crate::scenario::parse_in(&file.display().to_string(), &bytes, dir)
+        .map(|s| s.event_size_lines())
+        .unwrap_or_default()
 }
 
 /// A cell of a table: mean ± CI, or a note.
@@ -129,7 +143,7 @@ fn ordered_columns(r: &Results) -> Vec<String> {
         }
     };
     cols.iter()
-        .filter(|c| *c == "stability")
+        .filter(|c| c.ends_with("_variability"))
         .for_each(&mut push);
     cols.iter()
         .filter(|c| c.starts_with("total_"))
@@ -277,7 +291,9 @@ impl Doc {
             let head_cols: Vec<String> = cols
                 .iter()
                 .filter(|c| {
-                    *c == "stability" || c.starts_with("total_") || c.ends_with("_recovery_steps")
+                    c.ends_with("_variability")
+                        || c.starts_with("total_")
+                        || c.ends_with("_recovery_steps")
                 })
                 .cloned()
                 .collect();
@@ -445,7 +461,14 @@ fn findings(r: &Results) -> Vec<String> {
             ));
         }
     }
-    let stab = ranked("stability", false);
+    let variability = r
+        .summary
+        .columns
+        .iter()
+        .find(|c| c.ends_with("_variability"))
+        .cloned()
+        .unwrap_or_default();
+    let stab = ranked(&variability, false);
     if stab.len() >= 2 {
         out.push(format!(
             "Week-to-week variability of output (coefficient of variation, lower is steadier): steadiest {} ({}), most variable {} ({}).",
