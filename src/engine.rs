@@ -103,7 +103,14 @@ fn run_job_until(
     let steps = s.steps as usize;
     let mut series = vec![0.0; steps * k];
     let poisoned = poison.filter(|&(pv, pr, _)| pv == variant && pr == replication);
+    // Set once the model is absorbed: the step after it is the row held.
+    let mut held_from = None;
+    let mut stepped = steps;
     for (t, row) in series.chunks_exact_mut(k).enumerate() {
+        if held_from.is_some_and(|h| t > h) {
+            stepped = t;
+            break;
+        }
         // Checked before every step (a relaxed load costs nothing next to a
         // step), so a stop takes at most one step of each running job.
         if cancel.load(Ordering::Relaxed) {
@@ -119,6 +126,13 @@ fn run_job_until(
                 panic!("test hook ORGSIM_TEST_PANIC_JOB");
             }
         }
+        if held_from.is_none() && poisoned.is_none() && model.absorbed() {
+            held_from = Some(t + 1);
+        }
+    }
+    // An absorbed model writes the same row every step from then on.
+    for t in stepped..steps {
+        series.copy_within((stepped - 1) * k..stepped * k, t * k);
     }
     let summary = summarize(s, &series, k);
     let every = s.record_every.max(1) as usize;
@@ -136,7 +150,7 @@ fn run_job_until(
         replication,
         series,
         summary,
-        member_steps: model.members() as u64 * steps as u64,
+        member_steps: model.members() as u64 * stepped as u64,
     })
 }
 
