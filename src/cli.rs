@@ -56,6 +56,15 @@ enum Command {
     Sensitivity(SensitivityArgs),
     /// Check an org chart (CSV) and draw it (SVG and PNG).
     Chart(ChartArgs),
+    /// Why two variants differ: a measure's difference attributed to the
+    /// parameters (or groups) in which they differ, by Shapley values.
+    Explain(crate::explain::command::ExplainArgs),
+    /// Where each structure wins: the scenario's variants compared at every
+    /// point of a sweep over conditions (common random numbers).
+    Map(crate::map::command::MapArgs),
+    /// Open a live studio in the browser: sliders, events fired now, live
+    /// charts of the variants side by side (a local web server).
+    Studio(StudioArgs),
     /// Print every parameter of a model with its default, range and meaning.
     Params {
         /// Model name (organization, ...).
@@ -65,6 +74,31 @@ enum Command {
         #[arg(long)]
         markdown: bool,
     },
+}
+
+#[derive(clap::Args)]
+struct StudioArgs {
+    /// The scenario whose variants it shows (default: the three structures, 120 people).
+    file: Option<PathBuf>,
+    /// Port to listen on (default: a free one).
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// Address to listen on instead of 127.0.0.1 (e.g. 0.0.0.0 to let
+    /// others in the room connect; anyone who can reach it can use it).
+    #[arg(long)]
+    host: Option<String>,
+    /// Open the page in the default browser.
+    #[arg(long)]
+    open: bool,
+    /// Replications per variant (default: the scenario's, at most 20).
+    #[arg(long)]
+    replications: Option<u32>,
+    /// Worker threads for the simulations (default: all cores).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+    /// Folder whose finished runs "Open results" lists.
+    #[arg(long, default_value = "results")]
+    results: PathBuf,
 }
 
 #[derive(clap::Args)]
@@ -86,7 +120,8 @@ struct ChartArgs {
 struct SensitivityArgs {
     /// The scenario file (its first variant is the base point).
     file: PathBuf,
-    /// Parameters to screen: NAME or NAME=MIN:MAX, comma-separated.
+    /// Parameters to screen: NAME (over its plausible range, see `orgsim
+    /// params`) or NAME=MIN:MAX, comma-separated.
     #[arg(long, value_delimiter = ',', required = true)]
     params: Vec<String>,
     /// Summary measure to explain (e.g. total_throughput, mean_engagement, event1_resilience_loss).
@@ -204,11 +239,22 @@ pub fn main() -> i32 {
         Command::Chart(args) => chart(&args),
         Command::Params { model, markdown } => params(&model, markdown),
         Command::Sensitivity(args) => sensitivity(args),
+        Command::Explain(args) => crate::explain::command::run(args),
+        Command::Map(args) => crate::map::command::run(args),
         Command::Plot { dir } => crate::lock::FolderLock::take(&dir, &crate::lock::command_line())
             .and_then(|_lock| {
                 plot(&dir, false)?;
                 output::refresh_chart_checksums(&dir).map_err(|e| format!("error: {e}"))
             }),
+        Command::Studio(a) => crate::studio::serve(crate::studio::Options {
+            file: a.file,
+            host: a.host,
+            port: a.port,
+            open: a.open,
+            threads: a.threads,
+            replications: a.replications,
+            results: a.results,
+        }),
     };
     match result {
         Ok(()) => 0,
@@ -632,6 +678,7 @@ fn run(args: RunArgs) -> Result<(), String> {
     .map_err(|e| format!("error: {e}"))?;
     if !args.quiet {
         print_summary(&s, &assembled.headline);
+        output::print_effects(&assembled.effects);
         print_comparison(&s, &assembled.comparison);
         if let Some(t) = &target {
             print_adaptive(&s, t, &counts, &values);
@@ -842,6 +889,7 @@ fn merge(args: MergeArgs) -> Result<(), String> {
     .map_err(|e| format!("error: {e}"))?;
     if !args.quiet {
         print_summary(&s, &assembled.headline);
+        output::print_effects(&assembled.effects);
         print_comparison(&s, &assembled.comparison);
     }
     if !args.no_charts {
@@ -1002,13 +1050,12 @@ fn print_comparison(s: &Scenario, rows: &[crate::stats::ComparisonRow]) {
     let primary = s.model.metric_names()[s.model.primary_metric()];
     let headline = [
         format!("total_{primary}"),
-        "stability".to_string(),
+        format!("{primary}_variability"),
         "mean_decision_latency".into(),
         "mean_engagement".into(),
         "mean_sharing".into(),
-        "event1_dip".into(),
-        "event1_recovery_steps".into(),
-        "event1_resilience_loss".into(),
+        format!("event1_{primary}_effect"),
+        format!("event1_{primary}_recovery_steps"),
     ];
     println!(
         "\ncomparisons (difference of means a − b with 95% CI; Welch p adjusted by Holm; all in comparison.csv):"
@@ -1185,7 +1232,7 @@ fn sensitivity(args: SensitivityArgs) -> Result<(), String> {
         );
     }
     println!(
-        "(effects of moving each parameter across its whole range; mu* ranks importance, sigma flags interactions or non-linearity)"
+        "(effects of moving each parameter across its range, plausible unless given; mu* ranks importance, sigma flags interactions or non-linearity)"
     );
     println!("written: {}", path.display());
     Ok(())

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 
-use crate::analysis::{self, EventImpact};
+use crate::analysis::{self, Effect, EventImpact};
 use crate::rng;
 use crate::scenario::Scenario;
 
@@ -32,6 +32,11 @@ pub struct RunSummary {
     pub means: Vec<f64>,
     /// One per scheduled event, in file order.
     pub events: Vec<EventImpact>,
+    /// Against the counterfactual twins: per scheduled event (file order),
+    /// one per [`crate::model::ModelKind::effect_metrics`] metric
+    /// ([`Effect::NONE`] where the event does not happen in the variant).
+    /// Empty without twins.
+    pub effects: Vec<Vec<Effect>>,
 }
 
 /// What the engine did.
@@ -72,33 +77,40 @@ fn test_poison() -> Option<(usize, u32, bool)> {
     Some((var, rep, it.next() == Some("nan")))
 }
 
-/// Runs one replication of one variant.
-pub fn run_job(
+/// Runs one replication of one variant (and its twins, see [`RunSummary::effects`]).
+pub fn run_job(s: &Scenario, variant: usize, replication: u32) -> JobResult {
+    let never = AtomicBool::new(false);
+    run_job_until(s, variant, replication, &never, None).expect("not cancelled")
+}
+
+/// Builds replication `replication` of variant `variant` as a run does: its
+/// own random stream and `events`. The studio steps models built here, so a
+/// scenario it saves reproduces what it showed.
+pub fn build_model(
     s: &Scenario,
     variant: usize,
     replication: u32,
     events: &[crate::org::Event],
-) -> JobResult {
-    let never = AtomicBool::new(false);
-    run_job_until(s, variant, replication, events, &never, None).expect("not cancelled")
+) -> Box<dyn crate::model::Model> {
+    let v = &s.variants[variant];
+    let stream_variant = if s.common_streams { 0 } else { variant as u64 };
+    let stream = rng::stream(s.seed, stream_variant, replication as u64);
+    let chart = v.chart.as_ref().map(|c| &*c.chart);
+    s.model
+        .build(&v.values, &v.structure, chart, events, stream)
 }
 
-/// Runs one replication, returning `None` as soon as `cancel` is set.
-fn run_job_until(
+/// The series of one replication of `variant` with the given events:
+/// `steps × metrics`, row-major, every step. `None`: cancelled.
+pub fn simulate(
     s: &Scenario,
     variant: usize,
     replication: u32,
     events: &[crate::org::Event],
     cancel: &AtomicBool,
     poison: Option<(usize, u32, bool)>,
-) -> Option<JobResult> {
-    let v = &s.variants[variant];
-    let stream_variant = if s.common_streams { 0 } else { variant as u64 };
-    let stream = rng::stream(s.seed, stream_variant, replication as u64);
-    let chart = v.chart.as_ref().map(|c| &*c.chart);
-    let mut model = s
-        .model
-        .build(&v.values, &v.structure, chart, events, stream);
+) -> Option<(Vec<f64>, u64)> {
+    let mut model = build_model(s, variant, replication, events);
     let k = s.model.metric_names().len();
     let steps = s.steps as usize;
     let mut series = vec![0.0; steps * k];
@@ -134,7 +146,27 @@ fn run_job_until(
     for t in stepped..steps {
         series.copy_within((stepped - 1) * k..stepped * k, t * k);
     }
-    let summary = summarize(s, &series, k);
+    Some((series, model.members() as u64 * stepped as u64))
+}
+
+/// Runs one replication, returning `None` as soon as `cancel` is set.
+fn run_job_until(
+    s: &Scenario,
+    variant: usize,
+    replication: u32,
+    cancel: &AtomicBool,
+    poison: Option<(usize, u32, bool)>,
+) -> Option<JobResult> {
+    let events = s.model_events(variant, None);
+    let (mut series, mut member_steps) =
+        simulate(s, variant, replication, &events, cancel, poison)?;
+    let k = s.model.metric_names().len();
+    let mut summary = summarize(s, &series, k);
+    if s.analysis.twins {
+        let (effects, twin_steps) = twin_effects(s, variant, replication, &series, cancel)?;
+        summary.effects = effects;
+        member_steps += twin_steps;
+    }
     let every = s.record_every.max(1) as usize;
     if every > 1 {
         // Thin in place: row i keeps step i × every. Summaries used every step.
@@ -150,8 +182,48 @@ fn run_job_until(
         replication,
         series,
         summary,
-        member_steps: model.members() as u64 * stepped as u64,
+        member_steps,
     })
+}
+
+/// Each scheduled event's effects in one replication: the run against its
+/// twin without that event (the variant's other events kept, so successive
+/// events do not contaminate each other), and the member-steps the twins
+/// took. No effects (an empty list) when the variant has no scheduled event.
+fn twin_effects(
+    s: &Scenario,
+    variant: usize,
+    replication: u32,
+    run: &[f64],
+    cancel: &AtomicBool,
+) -> Option<(Vec<Vec<Effect>>, u64)> {
+    let applies = s.scheduled_in(variant);
+    if !applies.contains(&true) {
+        return Some((Vec::new(), 0));
+    }
+    let k = s.model.metric_names().len();
+    let measured = s.model.effect_metrics();
+    let mut effects = Vec::with_capacity(applies.len());
+    let mut member_steps = 0;
+    for (e, spec) in s.scheduled_events().enumerate() {
+        if !applies[e] {
+            effects.push(vec![Effect::NONE; measured.len()]);
+            continue;
+        }
+        let events = s.model_events(variant, Some(e));
+        let (twin, steps) = simulate(s, variant, replication, &events, cancel, None)?;
+        member_steps += steps;
+        let start = spec.event.start as usize;
+        effects.push(
+            measured
+                .iter()
+                .map(|&(m, better)| {
+                    analysis::event_effect(run, &twin, k, m, start, better, &s.analysis)
+                })
+                .collect(),
+        );
+    }
+    Some((effects, member_steps))
 }
 
 /// Runs one job, catching a panic and checking the metrics are finite.
@@ -160,7 +232,6 @@ pub fn run_job_checked(
     s: &Scenario,
     variant: usize,
     replication: u32,
-    events: &[crate::org::Event],
     cancel: &AtomicBool,
 ) -> Option<Outcome> {
     let poison = test_poison();
@@ -173,7 +244,7 @@ pub fn run_job_checked(
         }))
     };
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        run_job_until(s, variant, replication, events, cancel, poison)
+        run_job_until(s, variant, replication, cancel, poison)
     }));
     match r {
         Ok(None) => None,
@@ -255,6 +326,7 @@ pub fn summarize(s: &Scenario, series: &[f64], k: usize) -> RunSummary {
         total: settled_primary.iter().sum(),
         means,
         events,
+        effects: Vec::new(),
     }
 }
 
@@ -325,7 +397,6 @@ pub fn execute<E: Send, W: Send>(
     }
     .max(1);
     let n_workers = threads.min(schedule.len().max(1));
-    let events = s.model_events();
     // What a worker sends back: member-steps (None: failed) and `finish`'s value.
     let (tx, rx) = mpsc::channel::<(Option<u64>, W)>();
     let stop = AtomicBool::new(false);
@@ -340,7 +411,7 @@ pub fn execute<E: Send, W: Send>(
         .or_else(|_| rayon::ThreadPoolBuilder::new().num_threads(1).build())
         .expect("a thread pool of one thread");
     std::thread::scope(|scope| {
-        let (stop, next, events, finish) = (&stop, &next, &events, &finish);
+        let (stop, next, finish) = (&stop, &next, &finish);
         let pool = &pool;
         scope.spawn(move || {
             pool.scope(|workers| {
@@ -353,8 +424,7 @@ pub fn execute<E: Send, W: Send>(
                             }
                             let i = next.fetch_add(1, Ordering::Relaxed);
                             let Some(&j) = schedule.get(i) else { return };
-                            let Some(o) =
-                                run_job_checked(s, j / reps, (j % reps) as u32, events, cancel)
+                            let Some(o) = run_job_checked(s, j / reps, (j % reps) as u32, cancel)
                             else {
                                 return;
                             };

@@ -18,14 +18,15 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::EventImpact;
+use crate::analysis::{Effect, EventImpact};
 use crate::engine::{JobFailure, JobResult, RunSummary};
 use crate::output::write_synced;
 use crate::scenario::Scenario;
 
 /// Version of the manifest and fragment formats (2: fragment logs, XXH3
-/// checksums; 3: each log record carries its own checksum).
-pub const FORMAT: u32 = 3;
+/// checksums; 3: each log record carries its own checksum; 4: events'
+/// effects against their twins).
+pub const FORMAT: u32 = 4;
 const MAGIC: &[u8; 8] = b"ORGSIMJ1";
 
 /// XXH3 (64-bit) of some bytes, as 16 hex digits. Fast (several GB/s), so
@@ -287,6 +288,16 @@ pub fn encode(r: &JobResult) -> Vec<u8> {
         b.extend_from_slice(&e.recovery.map_or(-1i64, i64::from).to_le_bytes());
         f(&mut b, e.resilience_loss);
     }
+    // Effects against the twins: events, then metrics per event.
+    n(&mut b, sm.effects.len());
+    for per_event in &sm.effects {
+        n(&mut b, per_event.len());
+        for e in per_event {
+            f(&mut b, e.total);
+            f(&mut b, e.worst_gap);
+            b.extend_from_slice(&e.recovery.map_or(-1i64, i64::from).to_le_bytes());
+        }
+    }
     b
 }
 
@@ -345,6 +356,23 @@ pub fn decode(bytes: &[u8]) -> Option<JobResult> {
             resilience_loss,
         });
     }
+    let n_effects = r.u64()?;
+    let mut effects = Vec::new();
+    for _ in 0..n_effects {
+        let n = r.u64()?;
+        let mut per_event = Vec::new();
+        for _ in 0..n {
+            let total = r.f64()?;
+            let worst_gap = r.f64()?;
+            let rec = r.u64()? as i64;
+            per_event.push(Effect {
+                total,
+                worst_gap,
+                recovery: u32::try_from(rec).ok(),
+            });
+        }
+        effects.push(per_event);
+    }
     if r.at != bytes.len() {
         return None;
     }
@@ -357,6 +385,7 @@ pub fn decode(bytes: &[u8]) -> Option<JobResult> {
             total,
             means,
             events,
+            effects,
         },
         member_steps,
     })
@@ -934,6 +963,19 @@ mod tests {
                 total: 42.0,
                 means: vec![1.0, 2.0, 3.0],
                 events: vec![],
+                effects: vec![vec![
+                    Effect {
+                        total: -3.5,
+                        worst_gap: 0.25,
+                        recovery: Some(7),
+                    },
+                    Effect {
+                        total: 0.0,
+                        worst_gap: 0.0,
+                        recovery: None,
+                    },
+                    Effect::NONE,
+                ]],
             },
             member_steps: 99,
         }

@@ -5,6 +5,7 @@ use crate::org;
 use crate::params::{ParamSet, ParamSpec};
 use crate::reference::{carley, march, miller};
 use crate::rng::Stream;
+use crate::stats::Better;
 
 /// A simulation the engine can step. Implementations own all their state and
 /// their random stream; `step` must not allocate.
@@ -101,6 +102,22 @@ impl ModelKind {
             ModelKind::March1991 => march::CODE_KNOWLEDGE,
             ModelKind::Miller2006 => miller::MEMBER_KNOWLEDGE,
             ModelKind::Carley1992 => carley::ACCURACY,
+        }
+    }
+
+    /// The metrics an event's effect is measured on against its twin, with
+    /// which direction is better (the other way is harm).
+    pub fn effect_metrics(self) -> &'static [(usize, Better)] {
+        match self {
+            ModelKind::Org => &[
+                (org::THROUGHPUT, Better::Higher),
+                (org::metrics::ENGAGEMENT, Better::Higher),
+                (org::metrics::TURNOVER, Better::Lower),
+                (org::metrics::MEAN_SKILL, Better::Higher),
+            ],
+            ModelKind::March1991 => &[(march::CODE_KNOWLEDGE, Better::Higher)],
+            ModelKind::Miller2006 => &[(miller::MEMBER_KNOWLEDGE, Better::Higher)],
+            ModelKind::Carley1992 => &[(carley::ACCURACY, Better::Higher)],
         }
     }
 

@@ -20,7 +20,7 @@ use crate::org::{OrgNode, OrgParams, Organization, Structure};
 use crate::params::{ParamSet, fmt_num};
 use crate::rng;
 use crate::scenario::Scenario;
-use crate::stats::{Better, ComparisonRow, OnlineStats, StepAggregator, compare_pairs};
+use crate::stats::{Better, ComparisonRow, OnlineStats, StepAggregator, compare_pairs_censored};
 
 /// An error with the path it concerns.
 #[derive(Debug)]
@@ -174,6 +174,8 @@ pub struct Assembled {
     /// Per variant: the primary metric's total, then every metric's mean,
     /// across replications.
     pub headline: Vec<Vec<OnlineStats>>,
+    /// Each event's paired effects against the twins ([`effect_rows`]).
+    pub effects: Vec<EffectRow>,
 }
 
 /// One variant's `summary.csv` rows and what the comparisons and the
@@ -743,6 +745,7 @@ fn summarize_variant(
             summary.push(',');
             push_cell(&mut summary, ev.resilience_loss);
         }
+        push_effects(&mut summary, s, sm);
         summary.push('\n');
         for (sample, (_, _, pick)) in samples.iter_mut().zip(&compared) {
             sample.push(pick(sm));
@@ -757,6 +760,54 @@ fn summarize_variant(
         samples,
         headline,
     })
+}
+
+/// The effect columns of a summary row (see [`effect_columns`]): empty
+/// cells where the event does not happen in the variant or a run never
+/// got back.
+fn push_effects(row: &mut String, s: &Scenario, sm: &crate::engine::RunSummary) {
+    let measured = s.model.effect_metrics().len();
+    for k in 0..effect_events(s) {
+        for m in 0..measured {
+            let e = sm.effects.get(k).and_then(|e| e.get(m));
+            let e = e.copied().unwrap_or(crate::analysis::Effect::NONE);
+            row.push(',');
+            push_cell(row, e.total);
+            row.push(',');
+            push_cell(row, e.worst_gap);
+            row.push(',');
+            if let (true, Some(x)) = (e.measured(), e.recovery) {
+                let _ = write!(row, "{x}");
+            }
+        }
+    }
+}
+
+/// How many scheduled events have effects against twins (0 when twins are off).
+fn effect_events(s: &Scenario) -> usize {
+    if s.analysis.twins {
+        s.scheduled_events().count()
+    } else {
+        0
+    }
+}
+
+/// Names of the effect columns, per event with twins and effect metric:
+/// `event<k>_<metric>_effect` (run minus twin summed from the event to the
+/// end), `event<k>_<metric>_worst_gap` (largest smoothed shortfall against
+/// the twin) and `event<k>_<metric>_recovery_steps` (steps until back
+/// within `1 - threshold` of the twin; empty: never).
+pub fn effect_columns(s: &Scenario) -> Vec<String> {
+    let names = s.model.metric_names();
+    let mut out = Vec::new();
+    for k in 1..=effect_events(s) {
+        for &(m, _) in s.model.effect_metrics() {
+            for what in ["effect", "worst_gap", "recovery_steps"] {
+                out.push(format!("event{k}_{}_{what}", names[m]));
+            }
+        }
+    }
+    out
 }
 
 /// Appends a part file to a CSV being written, then removes the part.
@@ -911,6 +962,13 @@ pub fn assemble(
         by_variant.push(mine);
         rest = tail;
     }
+    // Whether every variant's replications are 0, 1, 2, ... with none
+    // missing, so that sample i is replication i in every variant.
+    let gapless = by_variant.iter().all(|jobs| {
+        jobs.iter()
+            .enumerate()
+            .all(|(i, e)| e.replication as usize == i)
+    });
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -1016,7 +1074,7 @@ pub fn assemble(
                         },
                         || {
                             (last == s.variants.len())
-                                .then(|| write_rest(s, dir, samples, planned, record))
+                                .then(|| write_rest(s, dir, samples, planned, record, gapless))
                         },
                     )
                 });
@@ -1031,7 +1089,7 @@ pub fn assemble(
             aggregate.finish().map_err(err)?;
             match rest {
                 Some(rest) => rest,
-                None => pool.install(|| write_rest(s, dir, &samples, planned, record)),
+                None => pool.install(|| write_rest(s, dir, &samples, planned, record, gapless)),
             }
         })();
         drop(tx);
@@ -1054,6 +1112,7 @@ pub fn assemble(
     Ok(Assembled {
         comparison,
         headline,
+        effects: effect_rows(s, &samples),
     })
 }
 
@@ -1258,6 +1317,7 @@ fn write_rest(
     samples: &[(String, Vec<Vec<f64>>)],
     planned: &[u32],
     record: &RunRecord,
+    gapless: bool,
 ) -> Result<Vec<ComparisonRow>, String> {
     let err = |e: OutputError| e.to_string();
     let compared: Vec<(String, Better)> = compared_metrics(s)
@@ -1267,12 +1327,17 @@ fn write_rest(
     let (comparison, files) = rayon::join(
         || -> Result<Vec<ComparisonRow>, String> {
             let pairs = compared_pairs(s.variants.len());
-            let comparison = compare_pairs(&compared, samples, &pairs);
+            let censored: Vec<bool> = compared.iter().map(|(n, _)| is_censored_time(n)).collect();
+            // Common random numbers pair replication r of every variant; a
+            // missing replication would shift the samples, so only without.
+            let paired = s.common_streams && gapless;
+            let comparison = compare_pairs_censored(&compared, &censored, samples, &pairs, paired);
             write_comparison(dir, &comparison).map_err(err)?;
             Ok(comparison)
         },
         || -> Result<(), String> {
             write_summary_stats(dir, &compared, samples).map_err(err)?;
+            write_effects(s, dir, &effect_rows(s, samples)).map_err(err)?;
             if let Some(target) = &s.target_ci {
                 let at = compared.iter().position(|(n, _)| *n == target.metric);
                 write_adaptive(s, dir, target, planned, samples, at).map_err(err)?;
@@ -1328,7 +1393,14 @@ fn write_summary_stats(
     samples: &[(String, Vec<Vec<f64>>)],
 ) -> Result<(), OutputError> {
     let mut f = CsvFile::create(dir, "summary_stats.csv")?;
-    f.line(&[&["variant", "measure"][..], &STAT_COLUMNS, &["min", "max"]].concat())?;
+    f.line(
+        &[
+            &["variant", "measure"][..],
+            &STAT_COLUMNS,
+            &["min", "max", "never_recovered", "km_median"],
+        ]
+        .concat(),
+    )?;
     for (variant, per_measure) in samples {
         for ((measure, _), x) in compared.iter().zip(per_measure) {
             let s = crate::stats::Summary::of(x);
@@ -1339,8 +1411,180 @@ fn write_summary_stats(
                     .iter()
                     .map(|x| cell(*x)),
             );
+            // A recovery time: the statistics above cover the runs that
+            // recovered; these count the others and give the median with them.
+            if is_censored_time(measure) {
+                let times = crate::stats::compare::censored_times(x);
+                let never = times.iter().filter(|t| !t.observed).count();
+                row.push(never.to_string());
+                row.push(cell(crate::stats::survival::km_median(&times)));
+            } else {
+                row.extend([String::new(), String::new()]);
+            }
             f.line(&row.iter().map(String::as_str).collect::<Vec<_>>())?;
         }
+    }
+    f.finish()
+}
+
+/// One event's paired effect in one variant on one metric, across
+/// replications (a row of `effects.csv`).
+#[derive(Clone, Debug)]
+pub struct EffectRow {
+    pub variant: String,
+    /// 1-based, among the scheduled events.
+    pub event: usize,
+    pub label: String,
+    pub metric: &'static str,
+    /// Mean over replications of the run minus its twin (summed from the
+    /// event to the end), its 95% interval and paired t-test p.
+    pub effect: crate::stats::Summary,
+    pub effect_ci: (f64, f64),
+    pub effect_p: f64,
+    /// The largest smoothed gap against the twin, across replications.
+    pub worst_gap: crate::stats::Summary,
+    /// Recovery against the twin: the recovered runs' times, how many never
+    /// recovered, and the Kaplan–Meier median with them.
+    pub recovery: crate::stats::Summary,
+    pub never_recovered: usize,
+    pub recovery_km_median: f64,
+}
+
+/// Each scheduled event's paired effects in each variant it happens in,
+/// per effect metric, from the per-replication samples of
+/// [`compared_metrics`]. Empty without twins.
+pub fn effect_rows(s: &Scenario, samples: &[(String, Vec<Vec<f64>>)]) -> Vec<EffectRow> {
+    if effect_events(s) == 0 {
+        return Vec::new();
+    }
+    let at: std::collections::HashMap<String, usize> = compared_metrics(s)
+        .into_iter()
+        .enumerate()
+        .map(|(i, (n, _, _))| (n, i))
+        .collect();
+    let names = s.model.metric_names();
+    let mut rows = Vec::new();
+    for (v, (variant, per_measure)) in samples.iter().enumerate() {
+        let applies = s.scheduled_in(v);
+        for (k, e) in s.scheduled_events().enumerate() {
+            if !applies[k] {
+                continue;
+            }
+            for &(m, _) in s.model.effect_metrics() {
+                let col = |what: &str| {
+                    at.get(&format!("event{}_{}_{what}", k + 1, names[m]))
+                        .and_then(|&i| per_measure.get(i))
+                        .map_or(&[][..], Vec::as_slice)
+                };
+                let (_, effect_p, effect_ci) = crate::stats::compare::paired_t_test(col("effect"));
+                let times = crate::stats::compare::censored_times(col("recovery_steps"));
+                rows.push(EffectRow {
+                    variant: variant.clone(),
+                    event: k + 1,
+                    label: e.label.clone(),
+                    metric: names[m],
+                    effect: crate::stats::Summary::of(col("effect")),
+                    effect_ci,
+                    effect_p,
+                    worst_gap: crate::stats::Summary::of(col("worst_gap")),
+                    recovery: crate::stats::Summary::of(col("recovery_steps")),
+                    never_recovered: times.iter().filter(|t| !t.observed).count(),
+                    recovery_km_median: crate::stats::survival::km_median(&times),
+                });
+            }
+        }
+    }
+    rows
+}
+
+/// The end-of-run table of events' paired effects: per event and variant,
+/// the mean effect with its 95% interval and p, and the recovery against
+/// the twin with the never-recovered count.
+pub fn print_effects(rows: &[EffectRow]) {
+    let Some(first) = rows.first() else { return };
+    let width = rows
+        .iter()
+        .map(|r| r.variant.len())
+        .max()
+        .unwrap_or(7)
+        .clamp(7, 40);
+    let mut event = 0;
+    for r in rows.iter().filter(|r| r.metric == first.metric) {
+        if r.event != event {
+            event = r.event;
+            println!(
+                "\n\"{}\": effect on {} (run minus its twin without the event, summed to the end; mean [95% CI], paired t-test p), recovery to within the band of the twin:",
+                r.label, r.metric
+            );
+        }
+        let digits = if r.effect.mean.abs() >= 100.0 { 0 } else { 2 };
+        let km = r.recovery_km_median;
+        let median = if km.is_finite() {
+            format!("median {km} weeks")
+        } else {
+            "median not reached".into()
+        };
+        println!(
+            "  {:width$}  {:+.digits$} [{:+.digits$}, {:+.digits$}], p {}; {median}, {}/{} never back",
+            r.variant,
+            r.effect.mean,
+            r.effect_ci.0,
+            r.effect_ci.1,
+            if r.effect_p < 0.001 {
+                "< 0.001".to_string()
+            } else {
+                format!("{:.3}", r.effect_p)
+            },
+            r.never_recovered,
+            r.recovery.n + r.never_recovered,
+        );
+    }
+}
+
+/// `effects.csv` (see [`EffectRow`]); not written without twins.
+fn write_effects(s: &Scenario, dir: &Path, rows: &[EffectRow]) -> Result<(), OutputError> {
+    if effect_events(s) == 0 {
+        return Ok(());
+    }
+    let mut f = CsvFile::create(dir, "effects.csv")?;
+    f.line(&[
+        "variant",
+        "event",
+        "label",
+        "metric",
+        "n",
+        "effect_mean",
+        "effect_ci95_low",
+        "effect_ci95_high",
+        "effect_p",
+        "worst_gap_mean",
+        "worst_gap_ci95_low",
+        "worst_gap_ci95_high",
+        "recovered",
+        "never_recovered",
+        "recovery_mean",
+        "recovery_km_median",
+    ])?;
+    for r in rows {
+        let (gap_lo, gap_hi) = r.worst_gap.ci95();
+        f.line(&[
+            &r.variant,
+            &r.event.to_string(),
+            &r.label,
+            r.metric,
+            &r.effect.n.to_string(),
+            &cell(r.effect.mean),
+            &cell(r.effect_ci.0),
+            &cell(r.effect_ci.1),
+            &cell(r.effect_p),
+            &cell(r.worst_gap.mean),
+            &cell(gap_lo),
+            &cell(gap_hi),
+            &r.recovery.n.to_string(),
+            &r.never_recovered.to_string(),
+            &cell(r.recovery.mean),
+            &cell(r.recovery_km_median),
+        ])?;
     }
     f.finish()
 }
@@ -1394,13 +1638,15 @@ pub fn summary_header(s: &Scenario) -> Vec<String> {
     let mut h = vec!["variant".to_string(), "replication".into()];
     // A sweep's parameters, so each row says its point (tidy data).
     h.extend(s.sweep.iter().map(|(p, _)| p.clone()));
-    h.extend(["stability".into(), format!("total_{primary}")]);
+    // The coefficient of variation, named for what it measures: lower is steadier.
+    h.extend([format!("{primary}_variability"), format!("total_{primary}")]);
     h.extend(metrics.iter().map(|m| format!("mean_{m}")));
     for k in 1..=s.scheduled_events().count() {
         h.push(format!("event{k}_dip"));
         h.push(format!("event{k}_recovery_steps"));
         h.push(format!("event{k}_resilience_loss"));
     }
+    h.extend(effect_columns(s));
     h
 }
 
@@ -1469,7 +1715,8 @@ fn write_organization(s: &Scenario, dir: &Path) -> Result<(), OutputError> {
         let structure = Structure::from_name(&v.structure).unwrap_or(Structure::Hierarchy);
         let (params, stream) = (
             OrgParams::from_values(&v.values),
-            rng::stream(s.seed, i as u64, 0),
+            // With common random numbers every variant starts from stream 0.
+            rng::stream(s.seed, if s.common_streams { 0 } else { i as u64 }, 0),
         );
         let org = match &v.chart {
             Some(c) => Organization::from_chart(params, structure, &c.chart, &[], stream),
@@ -1530,7 +1777,11 @@ pub fn compared_metrics(s: &Scenario) -> Vec<Compared> {
             Better::Higher,
             Box::new(|r| r.total),
         ),
-        ("stability".into(), Better::Lower, Box::new(|r| r.stability)),
+        (
+            format!("{primary}_variability"),
+            Better::Lower,
+            Box::new(|r| r.stability),
+        ),
     ];
     let direction = |m: &str| match m {
         "throughput" | "mean_skill" | "engagement" | "sharing" | "leadership_coverage" => {
@@ -1559,7 +1810,15 @@ pub fn compared_metrics(s: &Scenario) -> Vec<Compared> {
         out.push((
             format!("event{n}_recovery_steps"),
             Better::Lower,
-            Box::new(move |r| r.events[k].recovery.map_or(f64::NAN, f64::from)),
+            // Never recovered: +∞, a censored time (NaN: not measured).
+            Box::new(move |r| {
+                let e = &r.events[k];
+                match e.recovery {
+                    Some(x) => f64::from(x),
+                    None if e.baseline.is_nan() => f64::NAN,
+                    None => f64::INFINITY,
+                }
+            }),
         ));
         out.push((
             format!("event{n}_resilience_loss"),
@@ -1567,7 +1826,44 @@ pub fn compared_metrics(s: &Scenario) -> Vec<Compared> {
             Box::new(move |r| r.events[k].resilience_loss),
         ));
     }
+    let names = s.model.metric_names();
+    for k in 0..effect_events(s) {
+        for (i, &(m, better)) in s.model.effect_metrics().iter().enumerate() {
+            let effect = move |r: &crate::engine::RunSummary| {
+                r.effects
+                    .get(k)
+                    .and_then(|e| e.get(i))
+                    .copied()
+                    .unwrap_or(crate::analysis::Effect::NONE)
+            };
+            let name = |what: &str| format!("event{}_{}_{what}", k + 1, names[m]);
+            out.push((name("effect"), better, Box::new(move |r| effect(r).total)));
+            out.push((
+                name("worst_gap"),
+                Better::Lower,
+                Box::new(move |r| effect(r).worst_gap),
+            ));
+            out.push((
+                name("recovery_steps"),
+                Better::Lower,
+                Box::new(move |r| {
+                    let e = effect(r);
+                    match e.recovery {
+                        _ if !e.measured() => f64::NAN,
+                        Some(x) => f64::from(x),
+                        None => f64::INFINITY,
+                    }
+                }),
+            ));
+        }
+    }
     out
+}
+
+/// Whether a compared measure is a time some runs never reach (a
+/// recovery): `+∞` in its samples is a censored run, not a value.
+pub fn is_censored_time(measure: &str) -> bool {
+    measure.ends_with("_recovery_steps")
 }
 
 fn write_comparison(dir: &Path, rows: &[ComparisonRow]) -> Result<(), OutputError> {
@@ -1589,8 +1885,17 @@ fn write_comparison(dir: &Path, rows: &[ComparisonRow]) -> Result<(), OutputErro
         "p_holm",
         "better",
         "verdict",
+        "never_recovered_a",
+        "never_recovered_b",
+        "km_median_a",
+        "km_median_b",
+        "logrank_p",
+        "paired_p",
     ])?;
     for r in rows {
+        let c = r.censored;
+        let count = |x: Option<usize>| x.map_or(String::new(), |n| n.to_string());
+        let num = |x: Option<f64>| x.map_or(String::new(), cell);
         let cells = [
             r.metric.clone(),
             r.variant_a.clone(),
@@ -1608,6 +1913,16 @@ fn write_comparison(dir: &Path, rows: &[ComparisonRow]) -> Result<(), OutputErro
             cell(r.p_holm),
             r.better.clone().unwrap_or_default(),
             r.verdict.clone(),
+            count(c.map(|c| c.never_a)),
+            count(c.map(|c| c.never_b)),
+            num(c.map(|c| c.km_median_a)),
+            num(c.map(|c| c.km_median_b)),
+            num(c.map(|c| c.logrank_p)),
+            if r.paired_p.is_nan() {
+                String::new()
+            } else {
+                cell(r.paired_p)
+            },
         ];
         f.line(&cells.iter().map(String::as_str).collect::<Vec<_>>())?;
     }

@@ -26,7 +26,9 @@ pub struct Effect {
     pub sigma: f64,
 }
 
-/// Reads `name` or `name=min:max` (default range: the parameter's own).
+/// Reads `name` or `name=min:max` (default range: the parameter's
+/// plausible range, so an extreme of the valid range, e.g. a hiring delay of
+/// 100,000 weeks, does not dominate the screening).
 pub fn parse_factor(s: &Scenario, text: &str) -> Result<Factor, String> {
     let (name, range) = text
         .split_once('=')
@@ -38,6 +40,7 @@ pub fn parse_factor(s: &Scenario, text: &str) -> Result<Factor, String> {
         .find(|p| p.name == name)
         .ok_or_else(|| format!("unknown parameter `{name}` (see `orgsim params`)"))?;
     let (min, max) = match range {
+        None if spec.plausible.0 < spec.plausible.1 => spec.plausible,
         None => (spec.min, spec.max),
         Some(r) => {
             let (a, b) = r

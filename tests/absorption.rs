@@ -19,7 +19,7 @@ fn holding_an_absorbed_state_gives_the_full_runs_series() {
     let mut held = 0;
     for (vi, v) in s.variants.iter().enumerate() {
         for r in 0..s.replications {
-            let got = engine::run_job(&s, vi, r, &[]);
+            let got = engine::run_job(&s, vi, r);
             let mut model = s.model.build(
                 &v.values,
                 &v.structure,

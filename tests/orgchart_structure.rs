@@ -236,7 +236,7 @@ at = 10
     }
     assert!(s.resolved_toml().contains("id = \"m2\""));
     // Runs end to end, and names never reach the results.
-    let r = orgsim::engine::run_job(&s, 1, 0, &s.model_events());
+    let r = orgsim::engine::run_job(&s, 1, 0);
     assert_eq!(r.series.len(), 30 * N_METRICS);
 }
 

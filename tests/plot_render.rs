@@ -54,7 +54,7 @@ fn renders_every_chart_with_the_right_size_and_labels() {
         "timeseries_leadership_coverage",
         "timeseries_other",
         "recovery",
-        "bars_stability",
+        "bars_throughput_variability",
         "bars_total_throughput",
         "bars_mean_turnover",
         "bars_event_dip",

@@ -188,3 +188,21 @@ fn a_large_sweep_is_compared_with_its_first_point() {
     assert!(rows.iter().all(|r| r[1] == "h delegation=0 span=2"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Screening defaults to each parameter's plausible range, not its valid
+/// one (a hiring delay of 100,000 weeks would dominate every screening).
+#[test]
+fn screening_defaults_to_plausible_ranges() {
+    let s = parse("s.toml", BASE.as_bytes()).unwrap();
+    let f = orgsim::sensitivity::parse_factor(&s, "hiring_delay").unwrap();
+    let spec = s
+        .model
+        .specs()
+        .iter()
+        .find(|p| p.name == "hiring_delay")
+        .unwrap();
+    assert_eq!((f.min, f.max), spec.plausible);
+    assert!(f.max < spec.max);
+    let given = orgsim::sensitivity::parse_factor(&s, "hiring_delay=0:400").unwrap();
+    assert_eq!((given.min, given.max), (0.0, 400.0));
+}

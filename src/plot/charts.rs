@@ -882,8 +882,11 @@ fn bars(r: &Results, look: &Look) -> Result<Vec<Chart>, PlotError> {
         String::new()
     };
     let sub = format!("bar = mean over replications, whisker = 95% confidence interval{limit}");
-    let simple: Vec<String> = ["stability".to_string()]
-        .into_iter()
+    let simple: Vec<String> = s
+        .columns
+        .iter()
+        .filter(|c| c.ends_with("_variability"))
+        .cloned()
         .chain(
             s.columns
                 .iter()
@@ -929,23 +932,7 @@ fn bars(r: &Results, look: &Look) -> Result<Vec<Chart>, PlotError> {
         });
     }
     // Event metrics: one panel per event.
-    let families = [
-        (
-            "dip",
-            "Depth of the dip after each event",
-            "largest fall below the pre-event level (%)",
-        ),
-        (
-            "recovery_steps",
-            "Time to recover after each event",
-            "weeks until back at the recovery threshold",
-        ),
-        (
-            "resilience_loss",
-            "Resilience loss after each event",
-            "shortfall below the pre-event level, summed over the weeks until recovery",
-        ),
-    ];
+    let families = event_families(r);
     let mut ks: Vec<usize> = s
         .columns
         .iter()
@@ -957,7 +944,8 @@ fn bars(r: &Results, look: &Look) -> Result<Vec<Chart>, PlotError> {
         .collect();
     ks.sort();
     ks.dedup();
-    for (suffix, title, x_desc) in families {
+    for (suffix, title, x_desc) in &families {
+        let (suffix, title, x_desc) = (suffix.as_str(), title.as_str(), x_desc.as_str());
         let cols: Vec<(usize, usize)> = ks
             .iter()
             .filter_map(|&k| s.col(&format!("event{k}_{suffix}")).map(|c| (k, c)))
@@ -965,7 +953,7 @@ fn bars(r: &Results, look: &Look) -> Result<Vec<Chart>, PlotError> {
         if cols.is_empty() {
             continue;
         }
-        let censor = suffix == "recovery_steps";
+        let censor = suffix.ends_with("recovery_steps");
         let mut censored_any = false;
         let panels: Vec<(String, Vec<Bar>)> = cols
             .iter()
@@ -978,7 +966,18 @@ fn bars(r: &Results, look: &Look) -> Result<Vec<Chart>, PlotError> {
                 let bars = vs
                     .iter()
                     .map(|&v| {
-                        let (n, miss) = s.count_missing(v, c);
+                        let (n, mut miss) = s.count_missing(v, c);
+                        // Twins: an event that does not happen in a variant
+                        // leaves all its effect cells empty (not "never").
+                        let absent = suffix.ends_with("_recovery_steps")
+                            && s.col(&format!(
+                                "event{k}_{}",
+                                suffix.replace("_recovery_steps", "_effect")
+                            ))
+                            .is_some_and(|e| s.count_missing(v, e).1 == n);
+                        if absent {
+                            miss = 0;
+                        }
                         let mut st =
                             s.stats_scaled(v, c, if suffix == "dip" { 100.0 } else { 1.0 });
                         let mut note = String::new();
@@ -1006,14 +1005,38 @@ fn bars(r: &Results, look: &Look) -> Result<Vec<Chart>, PlotError> {
             })
             .collect();
         let mut subtitle = sub.clone();
+        if censor && !censored_any {
+            // Say so: a share of 0 never-recovered runs is a finding too.
+            subtitle = format!("{subtitle}; every run recovered");
+        }
         if censored_any {
             subtitle = format!(
                 "{subtitle}; runs that never recovered count as the weeks left in the run (so these means are lower bounds)"
             );
         }
-        let name = format!("bars_event_{suffix}");
+        // The twin measures are the primary metric's: named by what they are.
+        let short = ["effect", "worst_gap", "recovery_steps"]
+            .into_iter()
+            .find(|w| suffix.ends_with(&format!("_{w}")))
+            .unwrap_or(suffix);
+        let name = format!("bars_event_{short}");
+
         let n = panels.len();
-        let pcols = n.min(3);
+        // Side by side, a panel's names get a third of its width; long
+        // variant names would be cut, so the panels are stacked instead
+        // (each then has the whole width) while the bars still fit.
+        let longest = vs
+            .iter()
+            .map(|&v| text_w(&r.variants[v].name, TICK))
+            .max()
+            .unwrap_or(0);
+        let side_by_side = n.min(3);
+        let cut = longest + 20 > crate::plot::WIDTH / side_by_side as u32 / 3;
+        let pcols = if cut && n * vs.len() <= 24 {
+            1
+        } else {
+            side_by_side
+        };
         let prows = n.div_ceil(pcols);
         let svg = render(&name, |root| {
             let top = draw_title(root, title, &subtitle)?;
@@ -1036,6 +1059,69 @@ fn bars(r: &Results, look: &Look) -> Result<Vec<Chart>, PlotError> {
         });
     }
     Ok(out)
+}
+
+/// The per-event measures charted, as (column suffix, title, x-axis
+/// description): with twins, the primary metric's effect against them
+/// (paired: each bar's interval is that of run minus twin); without, the
+/// dip, recovery and resilience loss against the pre-event level.
+fn event_families(r: &Results) -> Vec<(String, String, String)> {
+    let s = &r.summary;
+    let primary = s.columns.iter().find_map(|c| c.strip_prefix("total_"));
+    let twins = primary.filter(|p| {
+        s.columns
+            .iter()
+            .any(|c| c.ends_with(&format!("_{p}_effect")))
+    });
+    let Some(p) = twins else {
+        return [
+            (
+                "dip",
+                "Depth of the dip after each event",
+                "largest fall below the pre-event level (%)",
+            ),
+            (
+                "recovery_steps",
+                "Time to recover after each event",
+                "weeks until back at the recovery threshold",
+            ),
+            (
+                "resilience_loss",
+                "Resilience loss after each event",
+                "shortfall below the pre-event level, summed over the weeks until recovery",
+            ),
+        ]
+        .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+        .to_vec();
+    };
+    let (label, unit) = metric_label(p);
+    let label = label.to_lowercase();
+    let band = fmt_tick((1.0 - r.scenario.threshold.unwrap_or(0.95)) * 100.0, 0);
+    vec![
+        (
+            format!("{p}_effect"),
+            format!("Effect of each event on {label}, against its twin"),
+            // A weekly rate summed over weeks is a count.
+            match unit.strip_suffix(" per week") {
+                Some(count) => format!(
+                    "run minus its twin without the event, summed from the event to the end ({count})"
+                ),
+                None => format!(
+                    "run minus its twin without the event, summed from the event to the end ({unit} × weeks)"
+                ),
+            },
+        ),
+        (
+            format!("{p}_worst_gap"),
+            format!("Largest shortfall of {label} behind the twin"),
+            format!("largest gap between the smoothed run and its twin ({unit})"),
+        ),
+        (
+            format!("{p}_recovery_steps"),
+            format!("Weeks until {label} is back beside the twin"),
+            format!("weeks until within {band}% of the twin"),
+        ),
+    ]
 }
 
 fn capitalize(s: &str) -> String {

@@ -9,6 +9,7 @@ mod charts;
 pub mod data;
 mod org;
 mod style;
+pub mod why_where;
 
 use std::fmt;
 use std::io::Write;

@@ -332,9 +332,9 @@ pub fn metric_label(metric: &str) -> (String, String) {
         ),
         "headcount" => ("Headcount", "people"),
         "coordination" => ("Coordination load", "share of a worker's time"),
-        "stability" => (
-            "Stability",
-            "coefficient of variation of weekly output; lower = steadier",
+        "throughput_variability" => (
+            "Throughput variability",
+            "coefficient of variation of weekly output after the warm-up; lower = steadier (an overloaded organization that cannot follow demand also scores low)",
         ),
         _ => ("", ""),
     };
@@ -345,7 +345,7 @@ pub fn metric_label(metric: &str) -> (String, String) {
         let (n, _) = metric_label(m);
         return (
             format!("Total {}", n.to_lowercase()),
-            "sum over the whole run".into(),
+            "sum over the run after the warm-up".into(),
         );
     }
     if let Some(m) = metric.strip_prefix("mean_") {

@@ -2,6 +2,8 @@
 //! charts inline as SVG, no network) and `report.md` (charts referenced as
 //! relative PNG paths). Entry point: [`write_report`].
 
+mod answer;
+
 use std::fmt::{self, Write as _};
 use std::path::Path;
 
@@ -44,7 +46,10 @@ pub fn write_report(results_dir: &Path) -> Result<(), ReportError> {
     let r = plot::load(results_dir)?;
     let charts = plot::build_charts(&r)?;
     plot::write_charts(results_dir, &charts)?;
-    let doc = Doc::new(&r);
+    let mut doc = Doc::new(&r);
+    doc.why = answer::Why::load(results_dir);
+    doc.place = answer::Where::load(results_dir);
+    doc.answer = answer::answer(&r, doc.why.as_ref(), doc.place.as_ref());
     plot::write_atomic(
         &results_dir.join("report.html"),
         html(&r, &doc, &charts).as_bytes(),
@@ -71,6 +76,10 @@ struct Doc {
     /// Summary table: header then rows.
     summary_head: Vec<String>,
     summary_rows: Vec<Row>,
+    /// The answer in three sentences (filled in by `write_report`).
+    answer: Vec<String>,
+    why: Option<answer::Why>,
+    place: Option<answer::Where>,
 }
 
 /// Statistics of a summary column for a variant; recovery steps of runs
@@ -120,7 +129,7 @@ fn ordered_columns(r: &Results) -> Vec<String> {
         }
     };
     cols.iter()
-        .filter(|c| *c == "stability")
+        .filter(|c| c.ends_with("_variability"))
         .for_each(&mut push);
     cols.iter()
         .filter(|c| c.starts_with("total_"))
@@ -146,6 +155,19 @@ fn column_label(r: &Results, col: &str) -> String {
             "resilience_loss" => "resilience loss",
             o => o,
         };
+        // Twin measures: `<metric>_effect`, `<metric>_worst_gap`, `<metric>_recovery_steps`.
+        let twin = [
+            ("_effect", "effect vs twin"),
+            ("_worst_gap", "largest gap behind twin"),
+            ("_recovery_steps", "weeks until back beside twin"),
+        ]
+        .into_iter()
+        .find_map(|(end, words)| {
+            let metric = what.strip_suffix(end)?;
+            let label = plot::metric_label(metric).0;
+            (!label.is_empty()).then(|| format!("{label}: {words}"))
+        });
+        let what = twin.as_deref().unwrap_or(what);
         return format!("{}: {what}", event_name(r, k));
     }
     plot::metric_label(col).0
@@ -255,7 +277,9 @@ impl Doc {
             let head_cols: Vec<String> = cols
                 .iter()
                 .filter(|c| {
-                    *c == "stability" || c.starts_with("total_") || c.ends_with("_recovery_steps")
+                    c.ends_with("_variability")
+                        || c.starts_with("total_")
+                        || c.ends_with("_recovery_steps")
                 })
                 .cloned()
                 .collect();
@@ -281,6 +305,9 @@ impl Doc {
             param_cols,
             summary_head,
             summary_rows,
+            answer: Vec::new(),
+            why: None,
+            place: None,
         }
     }
 }
@@ -352,6 +379,43 @@ fn findings(r: &Results) -> Vec<String> {
             .find(|e| e.k == k)
             .map(|e| fmt_num(e.start))
             .unwrap_or_default();
+        // With twins, the event's effect is read against them: the
+        // pre-event level's noise no longer sets the floor.
+        if let Some(p) = r.summary.primary()
+            && r.summary.col(&format!("event{k}_{p}_effect")).is_some()
+        {
+            let label = plot::metric_label(&p).0.to_lowercase();
+            let eff = ranked(&format!("event{k}_{p}_effect"), true);
+            if !eff.is_empty() {
+                let shown: Vec<String> = eff
+                    .iter()
+                    .map(|(v, st, _, _)| {
+                        let (m, h) = (st.mean(), st.ci95_half_width());
+                        let clear = if !h.is_finite() || (m - h <= 0.0 && 0.0 <= m + h) {
+                            "not distinguishable from none"
+                        } else if m < 0.0 {
+                            "a loss"
+                        } else {
+                            "a gain"
+                        };
+                        format!("{} {} ({clear})", name(*v), pm(st))
+                    })
+                    .collect();
+                out.push(format!(
+                    "Effect of “{ev}” (week {week}) on {label}, each run minus its twin (the same replication without the event), summed to the end of the run, smallest loss first: {}.",
+                    shown.join("; ")
+                ));
+            }
+            let rec = ranked(&format!("event{k}_{p}_recovery_steps"), false);
+            if !rec.is_empty() {
+                out.push(format!(
+                    "After “{ev}”, weeks until {label} is back within {}% of its twin, fastest first: {}.",
+                    fmt_num((1.0 - r.scenario.threshold.unwrap_or(0.95)) * 100.0),
+                    list(&rec, " weeks")
+                ));
+            }
+            continue;
+        }
         let rec = ranked(&format!("event{k}_recovery_steps"), false);
         if !rec.is_empty() {
             out.push(format!(
@@ -383,7 +447,14 @@ fn findings(r: &Results) -> Vec<String> {
             ));
         }
     }
-    let stab = ranked("stability", false);
+    let variability = r
+        .summary
+        .columns
+        .iter()
+        .find(|c| c.ends_with("_variability"))
+        .cloned()
+        .unwrap_or_default();
+    let stab = ranked(&variability, false);
     if stab.len() >= 2 {
         out.push(format!(
             "Week-to-week variability of output (coefficient of variation, lower is steadier): steadiest {} ({}), most variable {} ({}).",
@@ -495,7 +566,10 @@ table{border-collapse:collapse;margin:1em 0;font-size:.95em}th,td{border:1px sol
 th{background:#eef4f9}td.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}\
 .scroll{overflow-x:auto}svg.chart{width:100%;height:auto;display:block;border:1px solid #ddd}\
 figure{margin:1.5em 0}figcaption{color:#555;font-size:.95em;margin-top:.4em}\
-ul.findings li{margin:.4em 0}.facts{color:#555}";
+ul.findings li{margin:.4em 0}.facts{color:#555}\
+.answer{font-size:1.15em;background:#eef4f9;border-left:6px solid #0072B2;padding:.8em 1.2em .8em 2.4em}.answer li{margin:.35em 0}\
+details{margin:1.2em 0}details>summary{font-size:1.4em;font-weight:bold;cursor:pointer;border-bottom:2px solid #0072B2;padding-bottom:.2em}\
+details>summary .n{font-size:.7em;font-weight:normal;color:#555}ul.rules li{margin:.3em 0}";
 
 fn html(r: &Results, d: &Doc, charts: &[Chart]) -> String {
     let mut h = String::new();
@@ -508,61 +582,8 @@ fn html(r: &Results, d: &Doc, charts: &[Chart]) -> String {
     if !r.scenario.question.is_empty() {
         let _ = writeln!(h, "<p class=\"question\">{}</p>", esc(&r.scenario.question));
     }
-    for para in r
-        .scenario
-        .description
-        .split("\n\n")
-        .filter(|p| !p.trim().is_empty())
-    {
-        let _ = writeln!(h, "<p>{}</p>", esc(para.trim()));
-    }
-    let _ = writeln!(h, "<ul class=\"facts\">");
-    for f in &d.facts {
-        let _ = writeln!(h, "<li>{}</li>", esc(f));
-    }
-    let _ = writeln!(h, "</ul>");
-
-    if !d.findings.is_empty() {
-        let _ = writeln!(h, "<h2>Findings</h2>\n<ul class=\"findings\">");
-        for f in &d.findings {
-            let _ = writeln!(h, "<li>{}</li>", esc(f));
-        }
-        let _ = writeln!(h, "</ul>");
-    }
-
-    let _ = writeln!(
-        h,
-        "<h2>Variants</h2>\n<div class=\"scroll\"><table>\n<tr><th>Variant</th><th>Structure</th>"
-    );
-    for p in &d.param_cols {
-        let _ = write!(h, "<th>{}</th>", esc(p));
-    }
-    let _ = writeln!(h, "</tr>");
-    for v in &r.variants {
-        let _ = write!(
-            h,
-            "<tr><td>{}</td><td>{}</td>",
-            esc(&v.name),
-            esc(&v.structure)
-        );
-        for p in &d.param_cols {
-            let _ = write!(h, "<td class=\"num\">{}</td>", esc(&param_value(v, p)));
-        }
-        let _ = writeln!(h, "</tr>");
-    }
-    let _ = writeln!(h, "</table></div>");
-    if d.param_cols.is_empty() {
-        let _ = writeln!(
-            h,
-            "<p>All variants share the same parameter values apart from their structure.</p>"
-        );
-    } else {
-        let _ = writeln!(
-            h,
-            "<p>Only parameters that differ across variants are listed.</p>"
-        );
-    }
-
+    html_answer(&mut h, d);
+    html_about(&mut h, r, d);
     let _ = writeln!(
         h,
         "<h2>Summary (mean ± 95% confidence interval over replications)</h2>\n<div class=\"scroll\"><table>\n<tr>"
@@ -580,11 +601,25 @@ fn html(r: &Results, d: &Doc, charts: &[Chart]) -> String {
     }
     let _ = writeln!(h, "</table></div>");
 
+    // Chart sections folded (the first open), so the report opens on the answer.
     let mut section = "";
-    for c in charts {
+    for (i, c) in charts.iter().enumerate() {
         if c.section != section {
+            if !section.is_empty() {
+                let _ = writeln!(h, "</details>");
+            }
             section = c.section;
-            let _ = writeln!(h, "<h2>{}</h2>", esc(section));
+            let n = charts[i..]
+                .iter()
+                .take_while(|x| x.section == section)
+                .count();
+            let _ = writeln!(
+                h,
+                "<details{}><summary>{} <span class=\"n\">({n} chart{})</span></summary>",
+                if i == 0 { " open" } else { "" },
+                esc(section),
+                if n == 1 { "" } else { "s" }
+            );
         }
         let _ = writeln!(
             h,
@@ -595,11 +630,15 @@ fn html(r: &Results, d: &Doc, charts: &[Chart]) -> String {
             esc(&c.caption)
         );
     }
+    if !section.is_empty() {
+        let _ = writeln!(h, "</details>");
+    }
 
     if !r.comparisons.is_empty() {
         let _ = writeln!(
             h,
-            "<h2>Pairwise comparisons</h2>\n<div class=\"scroll\"><table>\n<tr><th>Metric</th><th>A</th><th>B</th><th>mean A</th><th>mean B</th><th>difference (95% CI)</th><th>Welch p</th><th>Mann–Whitney p</th><th>Holm p</th><th>Hedges' g</th><th>better</th><th>verdict</th></tr>"
+            "<details><summary>Pairwise comparisons <span class=\"n\">({} rows)</span></summary>\n<div class=\"scroll\"><table>\n<tr><th>Metric</th><th>A</th><th>B</th><th>mean A</th><th>mean B</th><th>difference (95% CI)</th><th>Welch p</th><th>Mann–Whitney p</th><th>Holm p</th><th>Hedges' g</th><th>better</th><th>verdict</th></tr>",
+            r.comparisons.len()
         );
         for c in &r.comparisons {
             let _ = writeln!(
@@ -621,7 +660,7 @@ fn html(r: &Results, d: &Doc, charts: &[Chart]) -> String {
                 esc(&c.verdict)
             );
         }
-        let _ = writeln!(h, "</table></div>");
+        let _ = writeln!(h, "</table></div></details>");
     }
     let _ = writeln!(
         h,
@@ -630,11 +669,137 @@ fn html(r: &Results, d: &Doc, charts: &[Chart]) -> String {
     h
 }
 
+/// The answer, then "Why" and "Where" when they were run into the folder.
+fn html_answer(h: &mut String, d: &Doc) {
+    if !d.answer.is_empty() {
+        let _ = writeln!(h, "<h2>Answer</h2>\n<ol class=\"answer\">");
+        for a in &d.answer {
+            let _ = writeln!(h, "<li>{}</li>", esc(a));
+        }
+        let _ = writeln!(h, "</ol>");
+    }
+    if let Some(w) = &d.why {
+        let _ = writeln!(h, "<h2>Why</h2>");
+        if let Some(svg) = &w.svg {
+            let _ = writeln!(
+                h,
+                "<figure id=\"explain_waterfall\">\n{}\n<figcaption>{}</figcaption>\n</figure>",
+                inline_svg(svg),
+                esc(&w.paragraph)
+            );
+        } else {
+            let _ = writeln!(h, "<p>{}</p>", esc(&w.paragraph));
+        }
+    }
+    if let Some(p) = &d.place {
+        let _ = writeln!(h, "<h2>Where</h2>\n<ul class=\"rules\">");
+        for line in p.text.lines().filter(|l| !l.trim().is_empty()) {
+            let _ = writeln!(h, "<li>{}</li>", esc(line.trim()));
+        }
+        let _ = writeln!(h, "</ul>");
+        for (stem, svg) in &p.charts {
+            let _ = writeln!(
+                h,
+                "<figure id=\"map_{}\">\n{}\n<figcaption>Colour: the structure with the best mean at each point of the sweep; hatched or ringed where its lead over the runner-up is not significant (paired 95% interval; one test per point, so about 1 in 20 points of no real difference shows as significant by chance).</figcaption>\n</figure>",
+                esc(stem),
+                inline_svg(svg)
+            );
+        }
+    }
+}
+
+/// The description, the run's settings and the variants, folded.
+fn html_about(h: &mut String, r: &Results, d: &Doc) {
+    let _ = writeln!(
+        h,
+        "<details><summary>About this run <span class=\"n\">(settings and {} variants)</span></summary>",
+        r.variants.len()
+    );
+    for para in r
+        .scenario
+        .description
+        .split("\n\n")
+        .filter(|p| !p.trim().is_empty())
+    {
+        let _ = writeln!(h, "<p>{}</p>", esc(para.trim()));
+    }
+    let _ = writeln!(h, "<ul class=\"facts\">");
+    for f in &d.facts {
+        let _ = writeln!(h, "<li>{}</li>", esc(f));
+    }
+    let _ = writeln!(h, "</ul>");
+    let _ = writeln!(
+        h,
+        "<div class=\"scroll\"><table>\n<tr><th>Variant</th><th>Structure</th>"
+    );
+    for p in &d.param_cols {
+        let _ = write!(h, "<th>{}</th>", esc(p));
+    }
+    let _ = writeln!(h, "</tr>");
+    for v in &r.variants {
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{}</td>",
+            esc(&v.name),
+            esc(&v.structure)
+        );
+        for p in &d.param_cols {
+            let _ = write!(h, "<td class=\"num\">{}</td>", esc(&param_value(v, p)));
+        }
+        let _ = writeln!(h, "</tr>");
+    }
+    let _ = writeln!(h, "</table></div>");
+    let _ = writeln!(
+        h,
+        "<p>{}</p>\n</details>",
+        if d.param_cols.is_empty() {
+            "All variants share the same parameter values apart from their structure."
+        } else {
+            "Only parameters that differ across variants are listed."
+        }
+    );
+    if !d.findings.is_empty() {
+        let _ = writeln!(
+            h,
+            "<details><summary>Findings <span class=\"n\">({})</span></summary>\n<ul class=\"findings\">",
+            d.findings.len()
+        );
+        for f in &d.findings {
+            let _ = writeln!(h, "<li>{}</li>", esc(f));
+        }
+        let _ = writeln!(h, "</ul></details>");
+    }
+}
+
 fn markdown(r: &Results, d: &Doc, charts: &[Chart]) -> String {
     let mut m = String::new();
     let _ = writeln!(m, "# {}\n", d.title);
     if !r.scenario.question.is_empty() {
         let _ = writeln!(m, "**Question:** {}\n", r.scenario.question.trim());
+    }
+    if !d.answer.is_empty() {
+        let _ = writeln!(m, "## Answer\n");
+        for (i, a) in d.answer.iter().enumerate() {
+            let _ = writeln!(m, "{}. {a}", i + 1);
+        }
+        let _ = writeln!(m);
+    }
+    if let Some(w) = &d.why {
+        let _ = writeln!(
+            m,
+            "## Why\n\n![Why](charts/explain_waterfall.png)\n\n{}\n",
+            w.paragraph
+        );
+    }
+    if let Some(p) = &d.place {
+        let _ = writeln!(m, "## Where\n");
+        for line in p.text.lines().filter(|l| !l.trim().is_empty()) {
+            let _ = writeln!(m, "- {}", line.trim());
+        }
+        for (stem, _) in &p.charts {
+            let _ = writeln!(m, "\n![Where: {stem}](charts/map_{stem}.png)");
+        }
+        let _ = writeln!(m);
     }
     if !r.scenario.description.is_empty() {
         let _ = writeln!(m, "{}\n", r.scenario.description.trim());

@@ -34,7 +34,8 @@ pub struct Scenario {
     pub sweep: Vec<(String, Vec<f64>)>,
     /// Every variant's replication r uses the same random stream (common
     /// random numbers): differences between variants are then due to their
-    /// parameters, not to chance. Used by sensitivity screening.
+    /// parameters, not to chance. Used by sensitivity screening, and by a
+    /// scenario's `common_random_numbers = true`.
     pub common_streams: bool,
     /// Time series keep every `record_every`-th step (steps 0, K, 2K, ...);
     /// per-run summaries still use every step. Set by `--record-every`.
@@ -54,8 +55,13 @@ pub struct Analysis {
     pub baseline: u32,
     /// Steps in the trailing moving average the recovery is judged on.
     pub smoothing: u32,
-    /// Share of the pre-event level that counts as recovered.
+    /// Share of the pre-event level that counts as recovered; against a
+    /// twin, a run is back when within `1 - threshold` of the twin's level.
     pub threshold: f64,
+    /// Each replication of a variant with scheduled events also runs, per
+    /// event, its counterfactual twin without that event (same random
+    /// streams), and the event's effect is the run minus the twin.
+    pub twins: bool,
 }
 
 impl Default for Analysis {
@@ -65,6 +71,7 @@ impl Default for Analysis {
             baseline: 20,
             smoothing: 8,
             threshold: 0.95,
+            twins: true,
         }
     }
 }
@@ -97,6 +104,9 @@ pub struct ChartRef {
 pub struct EventSpec {
     pub label: String,
     pub event: org::Event,
+    /// The variants the event happens in (`variants = [...]`, by name);
+    /// empty: every variant.
+    pub variants: Vec<String>,
 }
 
 impl EventSpec {
@@ -115,6 +125,11 @@ impl EventSpec {
     pub fn is_scheduled(&self) -> bool {
         self.event.rate == 0.0
     }
+
+    /// Whether the event happens in the variant named `variant`.
+    pub fn applies_to(&self, variant: &str) -> bool {
+        self.variants.is_empty() || self.variants.iter().any(|v| v == variant)
+    }
 }
 
 impl Scenario {
@@ -123,9 +138,31 @@ impl Scenario {
         self.events.iter().filter(|e| e.is_scheduled())
     }
 
-    /// The model's runtime events.
-    pub fn model_events(&self) -> Vec<org::Event> {
-        self.events.iter().map(|e| e.event.clone()).collect()
+    /// The model's runtime events in `variant`; `without`: leave out that
+    /// scheduled event (its index among [`Scenario::scheduled_events`]),
+    /// for the event's counterfactual twin.
+    pub fn model_events(&self, variant: usize, without: Option<usize>) -> Vec<org::Event> {
+        let name = &self.variants[variant].name;
+        let mut scheduled = 0;
+        let mut out = Vec::new();
+        for e in &self.events {
+            let skip = e.is_scheduled() && {
+                scheduled += 1;
+                without == Some(scheduled - 1)
+            };
+            if !skip && e.applies_to(name) {
+                out.push(e.event.clone());
+            }
+        }
+        out
+    }
+
+    /// For each scheduled event, whether it happens in `variant`.
+    pub fn scheduled_in(&self, variant: usize) -> Vec<bool> {
+        let name = &self.variants[variant].name;
+        self.scheduled_events()
+            .map(|e| e.applies_to(name))
+            .collect()
     }
 
     /// Most jobs the run can have (every variant at its cap when adaptive),

@@ -32,8 +32,9 @@ const TOP_KEYS: &[&str] = &[
     "event",
     "sweep",
     "org_chart",
+    "common_random_numbers",
 ];
-const ANALYSIS_KEYS: &[&str] = &["warmup", "baseline", "smoothing", "threshold"];
+const ANALYSIS_KEYS: &[&str] = &["warmup", "baseline", "smoothing", "threshold", "twins"];
 const EVENT_KINDS: &[&str] = &["departure", "layoff", "demand", "turbulence", "outage"];
 const TARGETS: &[&str] = &[
     "top",
@@ -78,6 +79,7 @@ pub fn parse_in(file: &str, bytes: &[u8], base: &Path) -> Result<Scenario, Scena
         base,
         charts: HashMap::new(),
         chart_targets: Vec::new(),
+        event_variants: Vec::new(),
     };
     let doc = match DeTable::parse(text) {
         Ok(doc) => doc,
@@ -109,6 +111,9 @@ struct Cx<'a> {
     charts: HashMap<PathBuf, Option<ChartRef>>,
     /// Events naming chart ids: (id, where, key path), checked against every variant's chart.
     chart_targets: Vec<(String, Range<usize>, String)>,
+    /// Variant names listed by events (`variants = [...]`): (name, where,
+    /// key path), checked against the `[[variant]]` names.
+    event_variants: Vec<(String, Range<usize>, String)>,
 }
 
 /// What a variant table said, before defaults and sweeps are applied.
@@ -327,6 +332,16 @@ impl Cx<'_> {
             },
         };
         let analysis = self.analysis(doc);
+        let common_streams = match doc.get("common_random_numbers") {
+            None => false,
+            Some(v) => match v.get_ref() {
+                DeValue::Boolean(b) => *b,
+                other => {
+                    self.type_error(v.span(), "common_random_numbers", "true or false", other);
+                    false
+                }
+            },
+        };
 
         let specs = model.specs();
         let mut defaults: Vec<(usize, f64)> = Vec::new();
@@ -342,7 +357,10 @@ impl Cx<'_> {
             }
         }
         let (sweep, lhs) = self.sweep(doc, specs, seed);
-        let events = self.events(doc, model, steps);
+        let mut events = self.events(doc, model, steps);
+        self.check_event_variants(&drafts);
+        // Variant names an event lists become the names of their sweep points.
+        let mut draft_of: Vec<&str> = Vec::new();
 
         let mut variants = Vec::new();
         let grid = if lhs {
@@ -412,6 +430,7 @@ impl Cx<'_> {
                     self.error(span, &format!("variant `{}`.{param}", d.name), msg, None);
                     continue;
                 }
+                draft_of.push(&d.name);
                 variants.push(Variant {
                     name,
                     structure: d.structure.clone(),
@@ -447,6 +466,14 @@ impl Cx<'_> {
                 }
             }
         }
+        for e in events.iter_mut().filter(|e| !e.variants.is_empty()) {
+            e.variants = variants
+                .iter()
+                .zip(&draft_of)
+                .filter(|(_, d)| e.variants.iter().any(|n| n == *d))
+                .map(|(v, _)| v.name.clone())
+                .collect();
+        }
         Some(Scenario {
             name,
             question,
@@ -459,7 +486,7 @@ impl Cx<'_> {
             variants,
             events,
             sweep: sweep.into_iter().map(|(p, v)| (p.to_string(), v)).collect(),
-            common_streams: false,
+            common_streams,
             record_every: 1,
             target_ci: None,
         })
@@ -571,8 +598,68 @@ impl Cx<'_> {
             ) {
                 a.threshold = x;
             }
+            if let Some(v) = t.get("twins") {
+                match v.get_ref() {
+                    DeValue::Boolean(b) => a.twins = *b,
+                    other => self.type_error(v.span(), "analysis.twins", "true or false", other),
+                }
+            }
         }
         a
+    }
+
+    /// An event's `variants = ["name", ...]`: the names (checked later
+    /// against the variants), or empty when the key is absent.
+    fn event_variants(&mut self, t: &DeTable, path: &str) -> Vec<String> {
+        let Some(v) = t.get("variants") else {
+            return Vec::new();
+        };
+        let key = join(path, "variants");
+        let DeValue::Array(items) = v.get_ref() else {
+            self.type_error(v.span(), &key, "a list of variant names", v.get_ref());
+            return Vec::new();
+        };
+        if items.is_empty() {
+            self.error(
+                v.span(),
+                &key,
+                "an empty list: the event would happen in no variant".into(),
+                Some("name at least one variant, or remove the key for every variant".into()),
+            );
+        }
+        let mut out = Vec::new();
+        for item in items.iter() {
+            match item.get_ref() {
+                DeValue::String(name) => {
+                    self.event_variants
+                        .push((name.to_string(), item.span(), key.clone()));
+                    out.push(name.to_string());
+                }
+                other => self.type_error(item.span(), &key, "a variant name in quotes", other),
+            }
+        }
+        out
+    }
+
+    /// Checks the names events list in `variants = [...]` against the
+    /// `[[variant]]` names.
+    fn check_event_variants(&mut self, drafts: &[VariantDraft]) {
+        for (name, span, key) in std::mem::take(&mut self.event_variants) {
+            if drafts.iter().any(|d| d.name == name) {
+                continue;
+            }
+            let names: Vec<&str> = drafts.iter().map(|d| d.name.as_str()).collect();
+            let help = did_you_mean(&name, names.iter().copied()).map_or_else(
+                || format!("variants: {}", names.join(", ")),
+                |s| format!("did you mean `{s}`?"),
+            );
+            self.error(
+                span,
+                &key,
+                format!("no variant is named `{name}`"),
+                Some(help),
+            );
+        }
     }
 
     /// Parameter keys of a table. Returns (index, value) pairs and the
@@ -971,7 +1058,7 @@ impl Cx<'_> {
             }
             return None;
         };
-        let mut allowed = vec!["kind", "at", "label", "duration", "rate"];
+        let mut allowed = vec!["kind", "at", "label", "duration", "rate", "variants"];
         match kind.as_str() {
             "departure" | "layoff" => allowed.extend(["target", "share", "level", "post", "id"]),
             "demand" => allowed.push("factor"),
@@ -1128,8 +1215,10 @@ impl Cx<'_> {
             }
         };
         let label = self.string(t, "label", path).map_or(label, |l| l.0);
+        let variants = self.event_variants(t, path);
         Some(EventSpec {
             label,
+            variants,
             event: Event {
                 kind: ev_kind,
                 start: at,

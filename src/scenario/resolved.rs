@@ -41,14 +41,18 @@ pub fn write(s: &Scenario) -> String {
     let _ = writeln!(o, "steps = {}", s.steps);
     let _ = writeln!(o, "replications = {}", s.replications);
     let _ = writeln!(o, "seed = {}", s.seed);
+    if s.common_streams {
+        o.push_str("common_random_numbers = true\n");
+    }
     let a = s.analysis;
     let _ = writeln!(
         o,
-        "\n[analysis]\nwarmup = {}\nbaseline = {}\nsmoothing = {}\nthreshold = {}",
+        "\n[analysis]\nwarmup = {}\nbaseline = {}\nsmoothing = {}\nthreshold = {}\ntwins = {}",
         a.warmup,
         a.baseline,
         a.smoothing,
-        value(a.threshold, false)
+        value(a.threshold, false),
+        a.twins
     );
     let charts = s.chart_copies();
     for (name, c) in &charts {
@@ -85,6 +89,10 @@ pub fn write(s: &Scenario) -> String {
             ev.duration,
             value(ev.rate, false)
         );
+        if !e.variants.is_empty() {
+            let names: Vec<String> = e.variants.iter().map(|v| quote(v)).collect();
+            let _ = writeln!(o, "variants = [{}]", names.join(", "));
+        }
         match &ev.kind {
             EventKind::Departure(t) | EventKind::Layoff(t) => match t {
                 Target::Top => o.push_str("target = \"top\"\n"),

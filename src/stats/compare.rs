@@ -24,6 +24,7 @@ use statrs::distribution::{ContinuousCDF, StudentsT};
 use statrs::function::gamma::ln_gamma;
 
 pub use super::rank::mann_whitney_p;
+use super::survival::{Time, km_median, logrank};
 use super::{OnlineStats, t_quantile};
 
 /// Significance level used for `better` and `verdict` (after Holm).
@@ -77,6 +78,32 @@ pub fn welch_t_test(a: &[f64], b: &[f64]) -> (f64, f64, f64) {
     let df = welch_df(va, ma.n, vb, mb.n);
     let p = StudentsT::new(0.0, 1.0, df).map_or(f64::NAN, |d| (2.0 * d.sf(t.abs())).min(1.0));
     (t, df, p)
+}
+
+/// One-sample (paired) t-test of mean zero, for per-replication differences
+/// such as a run minus its twin: `(t, p_two_sided, (ci95_low, ci95_high))`.
+/// All-zero differences give t = 0, p = 1 and a zero-width interval (an
+/// event that changed nothing); constant non-zero ones p = 0. NaN with
+/// fewer than 2 finite values.
+pub fn paired_t_test(d: &[f64]) -> (f64, f64, (f64, f64)) {
+    let m = Moments::of(d);
+    if m.n < 2.0 {
+        return (f64::NAN, f64::NAN, (f64::NAN, f64::NAN));
+    }
+    let se = (m.var / m.n).sqrt();
+    if se == 0.0 {
+        let (t, p) = if m.mean == 0.0 {
+            (0.0, 1.0)
+        } else {
+            (m.mean.signum() * f64::INFINITY, 0.0)
+        };
+        return (t, p, (m.mean, m.mean));
+    }
+    let df = m.n - 1.0;
+    let t = m.mean / se;
+    let p = StudentsT::new(0.0, 1.0, df).map_or(f64::NAN, |d| (2.0 * d.sf(t.abs())).min(1.0));
+    let hw = t_quantile(0.975, df) * se;
+    (t, p, (m.mean - hw, m.mean + hw))
 }
 
 /// Welch–Satterthwaite degrees of freedom from the squared standard errors
@@ -185,6 +212,59 @@ pub struct ComparisonRow {
     pub better: Option<String>,
     /// Plain-words reading, e.g. "peer higher (p=0.003)".
     pub verdict: String,
+    /// For a time that some runs never reach (a recovery): the runs that
+    /// never did and the censoring-aware comparison. `None` for other measures.
+    pub censored: Option<CensoredComparison>,
+    /// With common random numbers (replication r of both variants on the
+    /// same stream): the paired t-test's p on the per-replication
+    /// differences, which then also give `diff_ci_*` and decide the
+    /// verdict. NaN for independent replications.
+    pub paired_p: f64,
+}
+
+/// A time measure compared with the runs that never reached it counted as
+/// censored (at `+∞` in the samples), not dropped. The means, Welch and
+/// Mann–Whitney columns of the row cover the runs that did; the log-rank p
+/// decides the row's verdict.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct CensoredComparison {
+    pub never_a: usize,
+    pub never_b: usize,
+    /// Kaplan–Meier medians (`inf`: more than half never reach it).
+    pub km_median_a: f64,
+    pub km_median_b: f64,
+    /// Two-sided log-rank p-value.
+    pub logrank_p: f64,
+    /// Log-rank z of `a`: negative when `a` reaches it later.
+    pub logrank_z: f64,
+}
+
+impl CensoredComparison {
+    fn of(a: &[f64], b: &[f64]) -> Self {
+        let (ta, tb) = (censored_times(a), censored_times(b));
+        let (logrank_z, logrank_p) = logrank(&ta, &tb);
+        let never = |x: &[Time]| x.iter().filter(|t| !t.observed).count();
+        CensoredComparison {
+            never_a: never(&ta),
+            never_b: never(&tb),
+            km_median_a: km_median(&ta),
+            km_median_b: km_median(&tb),
+            logrank_p,
+            logrank_z,
+        }
+    }
+}
+
+/// A sample of times with `+∞` for "never" (and NaN for "not measured",
+/// left out) as censored times: censored after every observed time.
+pub fn censored_times(x: &[f64]) -> Vec<Time> {
+    x.iter()
+        .filter(|x| !x.is_nan())
+        .map(|&x| Time {
+            time: if x.is_finite() { x } else { f64::MAX },
+            observed: x.is_finite(),
+        })
+        .collect()
 }
 
 /// Compares every pair of variants on every metric.
@@ -215,6 +295,22 @@ pub fn compare_pairs(
     samples: &[(String, Vec<Vec<f64>>)],
     pairs: &[(usize, usize)],
 ) -> Vec<ComparisonRow> {
+    compare_pairs_censored(metrics, &vec![false; metrics.len()], samples, pairs, false)
+}
+
+/// Like [`compare_pairs`]; the metrics marked in `censored` are times that
+/// some runs never reach (`+∞` in the samples): their rows carry a
+/// [`CensoredComparison`] and their verdict and Holm family use its
+/// log-rank p instead of Welch's. `paired`: value i of every variant's
+/// sample comes from the same random stream (common random numbers, no
+/// failed replication), so the other measures are compared pairwise.
+pub fn compare_pairs_censored(
+    metrics: &[(String, Better)],
+    censored: &[bool],
+    samples: &[(String, Vec<Vec<f64>>)],
+    pairs: &[(usize, usize)],
+    paired: bool,
+) -> Vec<ComparisonRow> {
     let column = |v: usize, m: usize| samples[v].1.get(m).map_or(&[][..], Vec::as_slice);
     let mut rows = Vec::new();
     let mut directions = Vec::new();
@@ -224,7 +320,14 @@ pub fn compare_pairs(
                 let (a, b) = (column(i, m), column(j, m));
                 let (ma, mb) = (Moments::of(a), Moments::of(b));
                 let (_, _, welch_p) = welch_t_test(a, b);
-                let (diff_ci_low, diff_ci_high) = mean_diff_ci95(a, b);
+                let is_time = censored.get(m).copied().unwrap_or(false);
+                let (mut diff_ci_low, mut diff_ci_high) = mean_diff_ci95(a, b);
+                let mut paired_p = f64::NAN;
+                if paired && !is_time {
+                    let d: Vec<f64> = a.iter().zip(b).map(|(x, y)| x - y).collect();
+                    let (_, p, (lo, hi)) = paired_t_test(&d);
+                    (paired_p, diff_ci_low, diff_ci_high) = (p, lo, hi);
+                }
                 rows.push(ComparisonRow {
                     metric: metric.clone(),
                     variant_a: samples[i].0.clone(),
@@ -242,17 +345,28 @@ pub fn compare_pairs(
                     p_holm: f64::NAN,
                     better: None,
                     verdict: String::new(),
+                    censored: is_time.then(|| CensoredComparison::of(a, b)),
+                    paired_p,
                 });
                 directions.push(*direction);
             }
         }
     }
-    let adjusted = holm(&rows.iter().map(|r| r.welch_p).collect::<Vec<_>>());
+    let adjusted = holm(&rows.iter().map(decisive_p).collect::<Vec<_>>());
     for ((row, p), direction) in rows.iter_mut().zip(adjusted).zip(directions) {
         row.p_holm = p;
         judge(row, direction);
     }
     rows
+}
+
+/// The p-value a row is judged on: log-rank for a censored time, else Welch.
+fn decisive_p(row: &ComparisonRow) -> f64 {
+    match row.censored {
+        Some(c) => c.logrank_p,
+        None if !row.paired_p.is_nan() => row.paired_p,
+        None => row.welch_p,
+    }
 }
 
 /// Fills `better` and `verdict` from the Holm-adjusted p-value.
@@ -262,11 +376,14 @@ fn judge(row: &mut ComparisonRow, direction: Better) {
         return;
     }
     let p = format_p(row.p_holm);
-    if row.p_holm >= ALPHA || row.diff == 0.0 {
+    // Which way the difference goes: a censored time's log-rank z is
+    // negative when `a` reaches it later (is higher).
+    let sign = row.censored.map_or(row.diff, |c| -c.logrank_z);
+    if row.p_holm >= ALPHA || sign == 0.0 {
         row.verdict = format!("no significant difference ({p})");
         return;
     }
-    let (high, low) = if row.diff > 0.0 {
+    let (high, low) = if sign > 0.0 {
         (&row.variant_a, &row.variant_b)
     } else {
         (&row.variant_b, &row.variant_a)
@@ -341,6 +458,55 @@ mod tests {
         assert!(close(mann_whitney_p(&x, &y), 0.046344020139931066, 1e-10));
         // scipy.stats.mannwhitneyu(A, B).pvalue = 0.015201303821215302
         assert!(close(mann_whitney_p(&A, &B), 0.015201303821215302, 1e-10));
+    }
+
+    #[test]
+    fn paired_t_matches_scipy() {
+        // scipy.stats.ttest_1samp(x, 0): statistic -3.4643108081389333,
+        // pvalue 0.007112282359226816, confidence_interval()
+        // (-2.2976548353866413, -0.4823451646133591).
+        let x = [-3.1, -0.4, -2.2, 0.5, -1.7, -2.9, -0.8, -1.1, -2.4, 0.2];
+        let (t, p, (lo, hi)) = paired_t_test(&x);
+        assert!(close(t, -3.4643108081389333, 1e-10), "{t}");
+        assert!(close(p, 0.007112282359226816, 1e-10), "{p}");
+        assert!(close(lo, -2.2976548353866413, 1e-9) && close(hi, -0.4823451646133591, 1e-9));
+        // A placebo: every difference exactly 0.
+        assert_eq!(paired_t_test(&[0.0; 40]), (0.0, 1.0, (0.0, 0.0)));
+        assert!(paired_t_test(&[1.0]).1.is_nan());
+    }
+
+    #[test]
+    fn censored_recovery_is_compared_with_log_rank() {
+        // The case: one variant never recovers in 8 of 20 runs, the
+        // other in 1 of 20. Welch on the recovered runs sees nothing; the
+        // log-rank test, which counts the never-recovered, does.
+        let mut slow: Vec<f64> = (0..12).map(|i| 4.0 + i as f64).collect();
+        slow.extend([f64::INFINITY; 8]);
+        let mut quick: Vec<f64> = (0..19).map(|i| 5.0 + i as f64 * 0.6).collect();
+        quick.push(f64::INFINITY);
+        let metrics = vec![("recovery_steps".to_string(), Better::Lower)];
+        let samples = vec![
+            ("hierarchy".to_string(), vec![slow.clone()]),
+            ("peer".to_string(), vec![quick.clone()]),
+        ];
+        let plain = compare_pairs(&metrics, &samples, &[(0, 1)]);
+        assert!(plain[0].p_holm > 0.05, "{:?}", plain[0]);
+        let rows = compare_pairs_censored(&metrics, &[true], &samples, &[(0, 1)], false);
+        let c = rows[0].censored.unwrap();
+        assert_eq!((c.never_a, c.never_b), (8, 1));
+        assert_eq!((rows[0].n_a, rows[0].n_b), (12, 19));
+        assert!(c.km_median_a > c.km_median_b, "{c:?}");
+        // scipy.stats.logrank on the same data (never = censored after
+        // every observed time): statistic -2.13944923468671,
+        // pvalue 0.032399303141256414.
+        assert!(close(c.logrank_z, -2.13944923468671, 1e-9), "{c:?}");
+        assert!(close(c.logrank_p, 0.032399303141256414, 1e-9), "{c:?}");
+        assert_eq!(rows[0].better.as_deref(), Some("peer"));
+        assert!(
+            rows[0].verdict.starts_with("peer lower"),
+            "{}",
+            rows[0].verdict
+        );
     }
 
     #[test]

@@ -21,7 +21,10 @@ pub mod summary;
 pub mod survival;
 
 pub use aggregate::StepAggregator;
-pub use compare::{Better, ComparisonRow, compare_pairs, compare_variants};
+pub use compare::{
+    Better, CensoredComparison, ComparisonRow, compare_pairs, compare_pairs_censored,
+    compare_variants,
+};
 pub use summary::Summary;
 
 use statrs::distribution::{ContinuousCDF, StudentsT};

@@ -203,7 +203,7 @@ pub fn write(dir: &Path, spec: &Spec) {
     std::fs::write(dir.join("aggregate.csv"), ag).unwrap();
 
     // summary.csv
-    let mut su = String::from("variant,replication,stability,total_throughput");
+    let mut su = String::from("variant,replication,throughput_variability,total_throughput");
     for m in METRICS {
         let _ = write!(su, ",mean_{m}");
     }
