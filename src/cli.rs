@@ -234,6 +234,9 @@ pub fn main() -> i32 {
                 s.steps,
                 s.events.len()
             );
+            for line in s.event_size_lines() {
+                println!("  {line}");
+            }
         }),
         Command::Init { name, force } => init(&name, force),
         Command::Chart(args) => chart(&args),

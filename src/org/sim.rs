@@ -1310,6 +1310,57 @@ impl Organization {
 
     /// Removes the people a target names. Laid-off seats reopen after
     /// `reopen_after` steps (0: never).
+    /// How many people each event (in scenario order) removes from the
+    /// organization as it stands, by the same rules as the event itself
+    /// (None: an event that removes nobody by design, e.g. demand). Read on
+    /// the fully staffed organization, so `orgsim validate` and the report
+    /// can state event sizes before a run.
+    pub fn event_sizes(&self) -> Vec<Option<usize>> {
+        self.events
+            .iter()
+            .map(|ev| match &ev.kind {
+                EventKind::Departure(t) | EventKind::Layoff(t) => Some(self.removed_by(t)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn removed_by(&self, target: &Target) -> usize {
+        let occupied = |s: u32| s != NONE && self.seats[s as usize].occupied;
+        match *target {
+            Target::Top => usize::from(occupied(self.posts[self.top as usize].holder)),
+            Target::Seats { start, len } => (start..start + len)
+                .filter(|&k| occupied(self.event_seats[k as usize]))
+                .count(),
+            Target::Member(_) | Target::Subtree(_) => 0,
+            Target::Post(i) => usize::from(
+                self.posts
+                    .get(i as usize)
+                    .is_some_and(|p| occupied(p.holder)),
+            ),
+            Target::Leaders { share, level } => {
+                let mut units = 0usize;
+                let mut holders: Vec<u32> = Vec::new();
+                for (i, p) in self.posts.iter().enumerate() {
+                    if i as u32 == self.top || level.is_some_and(|l| p.level != l) {
+                        continue;
+                    }
+                    if p.domain == NONE || p.domain == 0 {
+                        units += 1;
+                    }
+                    if p.holder != NONE && !holders.contains(&p.holder) {
+                        holders.push(p.holder);
+                    }
+                }
+                ((share * units as f64).round() as usize).min(holders.len())
+            }
+            Target::MostSkilled { share } | Target::Random { share } => {
+                let n = self.seats.iter().filter(|s| s.occupied).count();
+                (share * n as f64).round() as usize
+            }
+        }
+    }
+
     fn remove(&mut self, target: &Target, refill: bool, reopen_after: u32) {
         let mut picked = std::mem::take(&mut self.scratch);
         picked.clear();

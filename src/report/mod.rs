@@ -50,6 +50,7 @@ pub fn write_report(results_dir: &Path) -> Result<(), ReportError> {
     doc.why = answer::Why::load(results_dir);
     doc.place = answer::Where::load(results_dir);
     doc.answer = answer::answer(&r, doc.why.as_ref(), doc.place.as_ref());
+    doc.facts.extend(event_sizes(results_dir));
     plot::write_atomic(
         &results_dir.join("report.html"),
         html(&r, &doc, &charts).as_bytes(),
@@ -59,6 +60,19 @@ pub fn write_report(results_dir: &Path) -> Result<(), ReportError> {
         markdown(&r, &doc, &charts).as_bytes(),
     )?;
     Ok(())
+}
+
+/// How many people each departure or layoff removes, from the folder's
+/// resolved scenario (nothing when it cannot be read: the rest of the
+/// report does not depend on it).
+fn event_sizes(dir: &Path) -> Vec<String> {
+    let file = dir.join("scenario.resolved.toml");
+    let Ok(bytes) = std::fs::read(&file) else {
+        return Vec::new();
+    };
+    crate::scenario::parse_in(&file.display().to_string(), &bytes, dir)
+        .map(|s| s.event_size_lines())
+        .unwrap_or_default()
 }
 
 /// A cell of a table: mean ± CI, or a note.

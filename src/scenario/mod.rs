@@ -133,6 +133,71 @@ impl EventSpec {
 }
 
 impl Scenario {
+    /// How many people each scheduled or random departure and layoff
+    /// removes, in words, one line per such event: "removes 2 people in
+    /// every variant" or per variant when they differ (read on each
+    /// variant's fully staffed organization at the start, by the event's
+    /// own rules; the first 50 variants). Empty for models without events.
+    pub fn event_size_lines(&self) -> Vec<String> {
+        if self.model != ModelKind::Org || self.events.is_empty() {
+            return Vec::new();
+        }
+        // Every event, so index k is the scenario's event k; a variant an
+        // event does not apply to is left out of its line.
+        let events: Vec<org::Event> = self.events.iter().map(|e| e.event.clone()).collect();
+        let sizes: Vec<(&str, Vec<Option<usize>>)> = self
+            .variants
+            .iter()
+            .take(50)
+            .map(|v| {
+                let p = <org::OrgParams as crate::params::ParamSet>::from_values(&v.values);
+                let st =
+                    org::Structure::from_name(&v.structure).unwrap_or(org::Structure::Hierarchy);
+                let rng = crate::rng::stream(self.seed, 0, 0);
+                let o = match &v.chart {
+                    Some(c) => org::Organization::from_chart(p, st, &c.chart, &events, rng),
+                    None => org::Organization::new(p, st, &events, rng),
+                };
+                (v.name.as_str(), o.event_sizes())
+            })
+            .collect();
+        let people = |n: usize| {
+            if n == 1 {
+                "1 person".to_string()
+            } else {
+                format!("{n} people")
+            }
+        };
+        let mut out = Vec::new();
+        for (k, e) in self.events.iter().enumerate() {
+            let per: Vec<(&str, usize)> = sizes
+                .iter()
+                .filter(|(n, _)| e.applies_to(n))
+                .filter_map(|(n, s)| s.get(k).copied().flatten().map(|x| (*n, x)))
+                .collect();
+            let Some(&(_, first)) = per.first() else {
+                continue;
+            };
+            let what = if per.iter().all(|&(_, x)| x == first) {
+                format!("removes {} in every variant", people(first))
+            } else {
+                let each: Vec<String> = per.iter().map(|(n, x)| format!("{n} {x}")).collect();
+                format!("removes (people per variant): {}", each.join(", "))
+            };
+            let name = if e.label.is_empty() {
+                e.kind_name().to_string()
+            } else {
+                format!("“{}”", e.label)
+            };
+            out.push(format!(
+                "event {} {name} ({}): {what}",
+                k + 1,
+                e.kind_name()
+            ));
+        }
+        out
+    }
+
     /// Scheduled events, in file order: the ones the summary analyses.
     pub fn scheduled_events(&self) -> impl Iterator<Item = &EventSpec> {
         self.events.iter().filter(|e| e.is_scheduled())
