@@ -265,7 +265,10 @@ impl Browser {
         wait_for("chromedriver to listen", 30, || {
             TcpStream::connect(&driver).is_ok()
         });
-        let profile = tmp("chromium-profile");
+        // A fresh profile per browser: two on one profile would be one browser.
+        static BROWSERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = BROWSERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let profile = tmp(&format!("chromium-profile-{n}"));
         let args = [
             "--headless",
             "--no-sandbox",
@@ -596,7 +599,8 @@ fn the_page_in_a_browser_reproduces_through_orgsim_run() {
     // And an outage in the peer organization alone at week 45.
     play_to(&b, 45);
     let histories = b.js("return studio.histories;").as_u64().unwrap();
-    b.click("#fire-target option[value='2']");
+    // (Chosen by script: clicking an <option> opens the select's pop-up.)
+    b.js("document.getElementById('fire-target').value = '2';");
     b.click("button[data-event=outage]");
     b.wait_js(
         "the replay after the outage",

@@ -263,8 +263,12 @@ async fn live_stream(State(app): State<Arc<App>>) -> Response {
     std::thread::Builder::new()
         .name(format!("studio-session-{id}"))
         .spawn(move || {
-            let live = Live::new(scenario, replications);
-            session::run(live, pool, cmd_rx, tx, hello);
+            // A panic in a model ends this session only (its page's stream
+            // closes and the page opens a new one); the server goes on.
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let live = Live::new(scenario, replications);
+                session::run(live, pool, cmd_rx, tx, hello);
+            }));
             app2.sessions
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())

@@ -199,7 +199,6 @@ impl Driver {
                     ));
                 }
                 self.horizon = h;
-                self.live.scenario.steps = h.max(self.live.scenario.steps.min(h));
                 Ok("horizon set".into())
             }
             Command::Save => return Ok(self.live.scenario_toml()),
