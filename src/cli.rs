@@ -688,6 +688,9 @@ fn run(args: RunArgs) -> Result<(), String> {
     if !args.quiet {
         print_summary(&s, &assembled.headline);
         output::print_effects(&assembled.effects);
+        for w in &assembled.warnings {
+            eprintln!("warning: {w}");
+        }
         print_comparison(&s, &assembled.comparison);
         if let Some(t) = &target {
             print_adaptive(&s, t, &counts, &values);
@@ -899,6 +902,9 @@ fn merge(args: MergeArgs) -> Result<(), String> {
     if !args.quiet {
         print_summary(&s, &assembled.headline);
         output::print_effects(&assembled.effects);
+        for w in &assembled.warnings {
+            eprintln!("warning: {w}");
+        }
         print_comparison(&s, &assembled.comparison);
     }
     if !args.no_charts {

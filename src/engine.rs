@@ -115,7 +115,14 @@ pub fn simulate(
     let steps = s.steps as usize;
     let mut series = vec![0.0; steps * k];
     let poisoned = poison.filter(|&(pv, pr, _)| pv == variant && pr == replication);
+    // Set once the model is absorbed: the step after it is the row held.
+    let mut held_from = None;
+    let mut stepped = steps;
     for (t, row) in series.chunks_exact_mut(k).enumerate() {
+        if held_from.is_some_and(|h| t > h) {
+            stepped = t;
+            break;
+        }
         // Checked before every step (a relaxed load costs nothing next to a
         // step), so a stop takes at most one step of each running job.
         if cancel.load(Ordering::Relaxed) {
@@ -131,8 +138,15 @@ pub fn simulate(
                 panic!("test hook ORGSIM_TEST_PANIC_JOB");
             }
         }
+        if held_from.is_none() && poisoned.is_none() && model.absorbed() {
+            held_from = Some(t + 1);
+        }
     }
-    Some((series, model.members() as u64 * steps as u64))
+    // An absorbed model writes the same row every step from then on.
+    for t in stepped..steps {
+        series.copy_within((stepped - 1) * k..stepped * k, t * k);
+    }
+    Some((series, model.members() as u64 * stepped as u64))
 }
 
 /// Runs one replication, returning `None` as soon as `cancel` is set.

@@ -15,6 +15,14 @@ pub trait Model: Send {
     /// Advances one step and writes one value per metric (in the order of
     /// [`ModelKind::metric_names`]) into `out`.
     fn step(&mut self, out: &mut [f64]);
+    /// The model has reached an absorbing state: nothing can change any
+    /// more, and from the next step on every step writes the same metrics.
+    /// The engine then steps once more and holds that row to the last step,
+    /// so the series is the one a full run gives. `false` (the default)
+    /// when the model cannot tell.
+    fn absorbed(&self) -> bool {
+        false
+    }
 }
 
 /// What a scenario's `model` key selects.

@@ -176,6 +176,8 @@ pub struct Assembled {
     pub headline: Vec<Vec<OnlineStats>>,
     /// Each event's paired effects against the twins ([`effect_rows`]).
     pub effects: Vec<EffectRow>,
+    /// Headline metrics still trending at the end of the warm-up.
+    pub warnings: Vec<String>,
 }
 
 /// One variant's `summary.csv` rows and what the comparisons and the
@@ -185,6 +187,8 @@ struct VariantSummary {
     /// Per compared measure, one value per finished replication.
     samples: Vec<Vec<f64>>,
     headline: Vec<OnlineStats>,
+    /// Headline metrics still trending after the warm-up.
+    warnings: Vec<String>,
 }
 
 /// Rows built on a worker: in memory while small, spilled to a part file
@@ -722,8 +726,13 @@ fn summarize_variant(
     let mut samples = vec![Vec::with_capacity(entries.len()); compared.len()];
     let mut headline = vec![OnlineStats::new(); k + 1];
     let mut fragments = Fragments::new(fragment_dir);
+    let checked = warmup_checked(s);
+    let mut drift = vec![Vec::with_capacity(entries.len()); checked.len()];
     for e in entries {
         let r = fragments.read(e)?;
+        for (d, &m) in drift.iter_mut().zip(&checked) {
+            d.push(warmup_drift(s, &r.series, m));
+        }
         let sm = &r.summary;
         summary.push_str(&quoted);
         let _ = write!(summary, ",{}", r.replication);
@@ -755,10 +764,81 @@ fn summarize_variant(
             a.push(*x);
         }
     }
+    let warnings = checked
+        .iter()
+        .zip(&drift)
+        .filter_map(|(&m, d)| trend_warning(s, variant, m, d))
+        .collect();
     Ok(VariantSummary {
         summary,
         samples,
         headline,
+        warnings,
+    })
+}
+
+/// The metrics checked for a trend left at the end of the warm-up: the
+/// primary metric and the ones events' effects are measured on.
+fn warmup_checked(s: &Scenario) -> Vec<usize> {
+    let mut m = vec![s.model.primary_metric()];
+    m.extend(s.model.effect_metrics().iter().map(|&(i, _)| i));
+    m.dedup();
+    m
+}
+
+/// The windows the warm-up check compares: the `warmup` steps right after
+/// the warm-up, then the next as many (`None` when the run is too short).
+fn warmup_windows(s: &Scenario) -> Option<(usize, usize)> {
+    let (w, steps) = (s.analysis.warmup as usize, s.steps as usize);
+    (w >= 2 && w + 2 * w <= steps).then_some((w, w))
+}
+
+/// One run's change of metric `m` between the two windows after the
+/// warm-up: `(later mean - first mean, first mean)`, NaN when not checked.
+/// Rows are every `record_every`-th step.
+fn warmup_drift(s: &Scenario, series: &[f64], m: usize) -> (f64, f64) {
+    let Some((start, len)) = warmup_windows(s) else {
+        return (f64::NAN, f64::NAN);
+    };
+    let k = s.model.metric_names().len();
+    let every = s.record_every.max(1) as usize;
+    let mean = |from: usize| {
+        let rows: Vec<f64> = (from..from + len)
+            .filter(|t| t % every == 0)
+            .filter_map(|t| series.get((t / every) * k + m).copied())
+            .collect();
+        rows.iter().sum::<f64>() / rows.len().max(1) as f64
+    };
+    let first = mean(start);
+    (mean(start + len) - first, first)
+}
+
+/// A warning when metric `m` of a variant is still moving after the
+/// warm-up: the change between the two windows is significant across
+/// replications (paired t-test, p < 0.01) and more than 2% of its level.
+fn trend_warning(s: &Scenario, variant: usize, m: usize, drift: &[(f64, f64)]) -> Option<String> {
+    let (start, len) = warmup_windows(s)?;
+    let changes: Vec<f64> = drift.iter().map(|d| d.0).collect();
+    let level = drift.iter().map(|d| d.1).sum::<f64>() / drift.len().max(1) as f64;
+    let (_, p, _) = crate::stats::compare::paired_t_test(&changes);
+    let short = |x: f64| format!("{x:.3}");
+    let change = changes.iter().sum::<f64>() / changes.len().max(1) as f64;
+    let share = change / level.abs();
+    (p < 0.01 && share.abs() > 0.02).then(|| {
+        format!(
+            "`{}` of variant \"{}\" is still {} after the warm-up: weeks {}-{} average {}, weeks {}-{} {} ({:+.1}%, p {}); the per-run measures include that drift, consider a longer [analysis] warmup",
+            s.model.metric_names()[m],
+            s.variants[variant].name,
+            if change > 0.0 { "rising" } else { "falling" },
+            start,
+            start + len - 1,
+            short(level),
+            start + len,
+            start + 2 * len - 1,
+            short(level + change),
+            share * 100.0,
+            if p < 0.001 { "< 0.001".to_string() } else { format!("{p:.3}") }
+        )
     })
 }
 
@@ -985,6 +1065,7 @@ pub fn assemble(
     };
     let mut samples: Vec<(String, Vec<Vec<f64>>)> = Vec::with_capacity(s.variants.len());
     let mut headline = Vec::with_capacity(s.variants.len());
+    let mut warnings: Vec<String> = Vec::new();
     // The time series is most of the bytes: a thread writes it as the
     // windows of variants are built, then syncs it while the rest is written.
     let (tx, rx) = mpsc::sync_channel::<Vec<Piece>>(window);
@@ -1044,6 +1125,7 @@ pub fn assemble(
                         .map_err(err)?;
                     samples.push((s.variants[v].name.clone(), part.samples));
                     headline.push(part.headline);
+                    warnings.extend(part.warnings);
                 }
                 // Enough blocks of steps that every thread stays busy
                 // (whole variants when a window has plenty of them).
@@ -1113,6 +1195,7 @@ pub fn assemble(
         comparison,
         headline,
         effects: effect_rows(s, &samples),
+        warnings,
     })
 }
 
@@ -1932,6 +2015,29 @@ fn write_comparison(dir: &Path, rows: &[ComparisonRow]) -> Result<(), OutputErro
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_metric_still_moving_after_the_warm_up_is_warned_about() {
+        let s = crate::scenario::parse(
+            "t.toml",
+            b"name = \"t\"\nsteps = 100\n[analysis]\nwarmup = 20\n[[variant]]\nname = \"a\"\nstructure = \"peer\"\n",
+        )
+        .unwrap();
+        // Rising by 5% between the windows in every run: warned.
+        let rising: Vec<(f64, f64)> = (0..10).map(|i| (0.5 + 0.01 * f64::from(i), 10.0)).collect();
+        let w = trend_warning(&s, 0, 0, &rising).expect("a warning");
+        assert!(
+            w.contains("still rising") && w.contains("weeks 20-39"),
+            "{w}"
+        );
+        // Noise around no change, or a significant but tiny change: none.
+        let flat: Vec<(f64, f64)> = (0..10).map(|i| (f64::from(i % 3) - 1.0, 10.0)).collect();
+        assert!(trend_warning(&s, 0, 0, &flat).is_none());
+        let tiny: Vec<(f64, f64)> = (0..10)
+            .map(|i| (0.01 + 0.001 * f64::from(i), 10.0))
+            .collect();
+        assert!(trend_warning(&s, 0, 0, &tiny).is_none());
+    }
     use rand::{Rng, SeedableRng};
 
     #[test]

@@ -615,6 +615,53 @@ impl Core {
         self.learn_code(rng);
     }
 
+    /// Neither learning step can change anything any more (a sufficient
+    /// condition, checked from the state): every member holds the code's
+    /// view wherever the code is not 0 (or nobody socializes), and every
+    /// member who could ever beat the code (its best possible merit, its
+    /// zeros shown right, above the code's) already shows exactly the code
+    /// on the codifiable dimensions (or the code does not learn). Then no
+    /// member is ever superior again, so the metrics stay fixed from the
+    /// next period on. Stops at the first member that can still change.
+    pub fn settled(&self) -> bool {
+        let wn = self.words;
+        let code_merit = self.merit_of(&self.code_pos, &self.code_neg);
+        let socializes = self.social.iter().any(|t| t.p > 0.0);
+        let random_zeros = self.rules.zeros_act_randomly;
+        let codifiable = 0..self.m - self.tacit;
+        for i in 0..self.n {
+            let (mut r, mut x, mut z) = (0, 0, 0);
+            for w in 0..wn {
+                let (p, q) = (self.pos[i * wn + w], self.neg[i * wn + w]);
+                let (cp, cn) = (self.code_pos[w], self.code_neg[w]);
+                if socializes && ((cp & !p) | (cn & !q)) != 0 {
+                    return false;
+                }
+                r += right(p, q, self.reality[w]);
+                x += wrong(p, q, self.reality[w]);
+                z += (self.mask[w] & !(p | q)).count_ones();
+            }
+            let best = if random_zeros {
+                self.merit_from(r + z, x)
+            } else {
+                self.merit_from(r, x)
+            };
+            if self.p2 <= 0.0 || best <= code_merit {
+                continue;
+            }
+            for w in 0..wn {
+                let (p, q) = (self.pos[i * wn + w], self.neg[i * wn + w]);
+                let c = range_mask(&codifiable, w);
+                let differs = (p ^ self.code_pos[w]) | (q ^ self.code_neg[w]);
+                let shown_at_random = if random_zeros { !(p | q) } else { 0 };
+                if (differs | shown_at_random) & c != 0 {
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
     /// Share of dimensions in `dims` where a view matches reality.
     fn knowledge_of(&self, pos: &[u64], neg: &[u64], dims: std::ops::Range<usize>) -> f64 {
         if dims.is_empty() {
@@ -770,6 +817,12 @@ impl Model for March {
         self.core.turnover(self.p3, &mut self.rng);
         self.core.learn(&mut self.rng);
         self.core.measure(out);
+    }
+
+    /// A closed system (no turnover, no turbulence) whose members and code
+    /// can no longer change (see [`Core::settled`]).
+    fn absorbed(&self) -> bool {
+        self.p3 <= 0.0 && self.p4 <= 0.0 && self.core.tacit == 0 && self.core.settled()
     }
 }
 
@@ -1040,6 +1093,58 @@ mod tests {
             / m as f64;
         let score: i32 = code.iter().zip(&real).map(|(x, r)| i32::from(x * r)).sum();
         vec![knows(&code), mean, var, diversity, score as f64 / m as f64]
+    }
+
+    #[test]
+    fn once_absorbed_the_metrics_never_change() {
+        // Both rule sets, fast and slow learning, several seeds: after the
+        // first absorbed period, the next period's metrics repeat forever
+        // (what lets the engine hold them instead of stepping on).
+        let mut absorbed_runs = 0;
+        for (p1, p2, literal, seed) in [
+            (0.9, 0.9, 0, 1),
+            (0.1, 0.5, 0, 2),
+            (0.5, 0.1, 0, 3),
+            (0.9, 0.9, 1, 4),
+            (0.3, 0.5, 1, 5),
+        ] {
+            let p = MarchParams {
+                p1,
+                p2,
+                literal,
+                ..MarchParams::default()
+            };
+            let mut model = March::new(p, stream(seed, 0, 0));
+            let mut out = vec![0.0; METRICS.len()];
+            let mut t = 0;
+            while t < 2000 && !model.absorbed() {
+                model.step(&mut out);
+                t += 1;
+            }
+            if !model.absorbed() {
+                continue;
+            }
+            absorbed_runs += 1;
+            model.step(&mut out);
+            let held = out.clone();
+            for _ in 0..300 {
+                model.step(&mut out);
+                assert_eq!(out, held, "p1={p1} p2={p2} literal={literal}");
+                assert!(model.absorbed());
+            }
+        }
+        assert!(absorbed_runs >= 4, "only {absorbed_runs} runs absorbed");
+        // An open system never counts as absorbed.
+        let p = MarchParams {
+            p3: 0.01,
+            ..MarchParams::default()
+        };
+        let mut model = March::new(p, stream(1, 0, 0));
+        let mut out = vec![0.0; METRICS.len()];
+        for _ in 0..500 {
+            model.step(&mut out);
+            assert!(!model.absorbed());
+        }
     }
 
     #[test]
