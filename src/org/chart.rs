@@ -168,6 +168,37 @@ pub fn read_input(path: &std::path::Path, limit: u64, what: &str) -> Result<Vec<
     Ok(bytes)
 }
 
+/// How to fix a chart a spreadsheet saved in another format.
+const SAVE_AS: &str = "in Excel or LibreOffice, save it as \"CSV UTF-8 (comma delimited)\"";
+
+/// A file that is not comma-separated UTF-8 text at all: empty, UTF-16, or
+/// separated by semicolons or tabs (a spreadsheet's regional default). The
+/// CSV reader's own messages for these name a symptom, not the cause.
+fn file_format_problem(bytes: &[u8]) -> Option<String> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Some(
+            "the file is empty: an org chart needs a header row `id,manager_id` and one row per person"
+                .into(),
+        );
+    }
+    let utf16_bom = bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF");
+    let head = &bytes[..bytes.len().min(4096)];
+    if utf16_bom || head.iter().filter(|&&b| b == 0).count() * 4 >= head.len() {
+        return Some(format!("the file is UTF-16 text, not UTF-8: {SAVE_AS}"));
+    }
+    let first = bytes.split(|&b| b == b'\n').next().unwrap_or(bytes);
+    if !first.contains(&b',') {
+        for (sep, name) in [(b';', "semicolons"), (b'\t', "tabs")] {
+            if first.contains(&sep) {
+                return Some(format!(
+                    "the header is separated by {name}, not commas: {SAVE_AS}"
+                ));
+            }
+        }
+    }
+    None
+}
+
 /// Reads and validates a chart. `file` is the name used in messages.
 pub fn parse(file: &str, bytes: &[u8]) -> Result<Chart, ChartErrors> {
     let mut problems: Vec<ChartProblem> = Vec::new();
@@ -176,6 +207,12 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Chart, ChartErrors> {
         problems,
     };
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if let Some(message) = file_format_problem(bytes) {
+        return Err(fail(vec![ChartProblem {
+            rows: vec![1],
+            message,
+        }]));
+    }
     let mut rdr = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .flexible(true)
@@ -269,7 +306,9 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Chart, ChartErrors> {
             Err(e) => {
                 let row = e.position().map_or(row, |p| p.line() as usize);
                 let msg = match e.kind() {
-                    csv::ErrorKind::Utf8 { .. } => "this row is not valid UTF-8 text".to_string(),
+                    csv::ErrorKind::Utf8 { .. } => {
+                        format!("this row is not valid UTF-8 text ({SAVE_AS})")
+                    }
                     _ => format!("cannot read this row: {e}"),
                 };
                 problems.push(ChartProblem {
@@ -285,6 +324,15 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Chart, ChartErrors> {
         let row = rec.position().map_or(row, |p| p.line() as usize);
         if rec.iter().all(str::is_empty) {
             continue; // blank line
+        }
+        if rec.iter().any(|f| f.contains('\n')) {
+            // The CSV reader reads an unclosed quote to the end of the file:
+            // say so, instead of the field count or size that follows from it.
+            problems.push(ChartProblem {
+                rows: vec![row],
+                message: "a quote `\"` opened in this row is never closed, so the rows after it were read as one cell: close the quote or remove it".into(),
+            });
+            continue;
         }
         if rec.len() != header.len() {
             problems.push(ChartProblem {
@@ -368,10 +416,12 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Chart, ChartErrors> {
         });
     }
     if people.is_empty() {
-        problems.push(ChartProblem {
-            rows: vec![],
-            message: "the chart has no people (only a header)".into(),
-        });
+        if problems.is_empty() {
+            problems.push(ChartProblem {
+                rows: vec![],
+                message: "the chart has no people (only a header)".into(),
+            });
+        }
         return Err(fail(problems));
     }
 

@@ -75,6 +75,18 @@ pub fn parse_in(file: &str, bytes: &[u8], base: &Path) -> Result<Scenario, Scena
             }]));
         }
     };
+    if text.trim().is_empty() {
+        return Err(ScenarioErrors(vec![ScenarioError {
+            file: file.to_string(),
+            line: 1,
+            column: 1,
+            key: String::new(),
+            message: "the file is empty".into(),
+            help: Some(
+                "`orgsim init NAME` writes NAME.toml, a commented scenario to start from".into(),
+            ),
+        }]));
+    }
     let mut cx = Cx {
         file,
         lines: LineIndex::new(text),
@@ -88,12 +100,30 @@ pub fn parse_in(file: &str, bytes: &[u8], base: &Path) -> Result<Scenario, Scena
         Ok(doc) => doc,
         Err(e) => {
             let span = e.span().unwrap_or(0..0);
-            cx.error(
-                span,
-                "",
-                format!("this is not valid TOML: {}", e.message().trim()),
-                None,
-            );
+            let message = e.message().trim();
+            match duplicate_key(text, message, &span) {
+                Some((key, first)) => {
+                    let earlier = match first {
+                        Some(line) => format!(" (first on line {line})"),
+                        None => String::new(),
+                    };
+                    let (message, help) = if key.starts_with('[') {
+                        (
+                            format!("the section `{key}` appears twice{earlier}"),
+                            format!("merge the two `{key}` sections into one"),
+                        )
+                    } else {
+                        (
+                            format!("`{key}` is set twice in the same table{earlier}"),
+                            format!(
+                                "keep one `{key}` line; a second organization needs its own [[variant]] section"
+                            ),
+                        )
+                    };
+                    cx.error(span, &key, message, Some(help));
+                }
+                None => cx.error(span, "", format!("this is not valid TOML: {message}"), None),
+            }
             return Err(ScenarioErrors(cx.errors));
         }
     };
@@ -142,13 +172,25 @@ impl Cx<'_> {
     }
 
     /// Reports keys not in `allowed`, with a suggestion for likely typos.
+    /// A model parameter at the top of the file is the common slip of a
+    /// first scenario: say where parameters go.
     fn check_keys(&mut self, table: &DeTable, allowed: &[&str], path: &str, what: &str) {
         for (k, _) in table.iter() {
             let key = k.get_ref().as_ref();
             if !allowed.contains(&key) {
-                let help = match did_you_mean(key, allowed.iter().copied()) {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => format!("valid keys {what}: {}", allowed.join(", ")),
+                let is_param = path.is_empty()
+                    && ModelKind::ALL
+                        .iter()
+                        .any(|m| m.specs().iter().any(|s| s.name == key));
+                let help = if is_param {
+                    format!(
+                        "`{key}` is a model parameter: set it under [defaults] (every variant) or inside a [[variant]] section"
+                    )
+                } else {
+                    match did_you_mean(key, allowed.iter().copied()) {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => format!("valid keys {what}: {}", allowed.join(", ")),
+                    }
                 };
                 self.error(
                     k.span(),
@@ -1503,4 +1545,44 @@ fn chart_values(
         set("domains", chart.domains.len() as f64);
     }
     Ok(())
+}
+
+/// For the TOML parser's "duplicate key" error, the key's name and the line
+/// where the same table set it first (the parser names neither).
+fn duplicate_key(
+    text: &str,
+    message: &str,
+    span: &Range<usize>,
+) -> Option<(String, Option<usize>)> {
+    if !message.contains("duplicate key") {
+        return None;
+    }
+    let line_start = text[..span.start.min(text.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let key_of = |line: &str| -> Option<String> {
+        let (k, _) = line.split_once('=')?;
+        let k = k.trim().trim_matches('"');
+        (!k.is_empty() && !k.starts_with('#') && !k.starts_with('[')).then(|| k.to_string())
+    };
+    let this = text[line_start..].lines().next().unwrap_or("").trim();
+    if this.starts_with('[') && !this.starts_with("[[") {
+        // A table header repeated: `[defaults]` twice.
+        let first = text[..line_start]
+            .lines()
+            .position(|l| l.trim() == this)
+            .map(|i| i + 1);
+        return Some((this.to_string(), first));
+    }
+    let key = key_of(this)?;
+    // Walk back to the table header: an earlier line setting the same key.
+    let before: Vec<&str> = text[..line_start].lines().collect();
+    let first = before
+        .iter()
+        .enumerate()
+        .rev()
+        .take_while(|(_, l)| !l.trim_start().starts_with('['))
+        .find(|(_, l)| key_of(l).as_deref() == Some(key.as_str()))
+        .map(|(i, _)| i + 1);
+    Some((key, first))
 }
