@@ -25,12 +25,87 @@ const SPINE: f64 = 8.0;
 const COLUMN_W: f64 = NODE_W + INDENT;
 const STACK_GAP: f64 = 10.0;
 const STACK_MAX: usize = 8;
+/// A drawing stays readable and bounded: at most this many levels of
+/// managers and this many manager boxes. Deeper units are summarized under
+/// the last manager drawn ("+N people in K levels below"), so a 50,000-level
+/// chain or a 200,000-person chart draws in bounded time, memory and stack.
+const MAX_DRAWN_LEVELS: u32 = 12;
+const MAX_DRAWN_MANAGERS: usize = 800;
 
-/// One stacked item: a manager's own team, or a front-line manager with theirs.
+/// One stacked item: a manager's own team, a front-line manager with theirs,
+/// or the summary of what lies below a manager at the drawing's last level.
 #[derive(Clone, Copy)]
 enum Item {
     Team(usize),
     FrontLine(u32),
+    Below(u32),
+}
+
+/// Which managers are drawn: every person's depth from the top, and, per
+/// manager at the last drawn level whose reports include managers, the
+/// people and levels below them (`None`: drawn in full).
+struct Budget {
+    depth: Vec<u32>,
+    /// Deepest level drawn (the top is 0).
+    last: u32,
+    /// Per person: (people below, levels below) when their subtree is summarized.
+    below: Vec<Option<(usize, u32)>>,
+}
+
+impl Budget {
+    fn new(chart: &Chart) -> Self {
+        let n = chart.len();
+        // Breadth-first order from the top (iterative: charts may be deep).
+        let mut order = Vec::with_capacity(n);
+        let mut depth = vec![0u32; n];
+        order.push(chart.root);
+        let mut i = 0;
+        while i < order.len() {
+            let p = order[i];
+            for &c in chart.reports(p) {
+                depth[c as usize] = depth[p as usize] + 1;
+                order.push(c);
+            }
+            i += 1;
+        }
+        // The deepest level whose managers, with all above, fit the budget.
+        let mut per_level: Vec<usize> = Vec::new();
+        for &p in &order {
+            if chart.is_manager(p) {
+                let d = depth[p as usize] as usize;
+                if per_level.len() <= d {
+                    per_level.resize(d + 1, 0);
+                }
+                per_level[d] += 1;
+            }
+        }
+        let mut last = 0;
+        let mut drawn = 0;
+        for (d, &k) in per_level.iter().enumerate().take(MAX_DRAWN_LEVELS as usize) {
+            drawn += k;
+            if drawn > MAX_DRAWN_MANAGERS && d > 0 {
+                break;
+            }
+            last = d as u32;
+        }
+        // People and levels under each person, children before parents.
+        let mut size = vec![0usize; n];
+        let mut height = vec![0u32; n];
+        for &p in order.iter().rev() {
+            for &c in chart.reports(p) {
+                size[p as usize] += size[c as usize] + 1;
+                height[p as usize] = height[p as usize].max(height[c as usize] + 1);
+            }
+        }
+        let below = (0..n)
+            .map(|p| {
+                let cut = depth[p] == last
+                    && chart.reports(p as u32).iter().any(|&c| chart.is_manager(c));
+                cut.then_some((size[p], height[p]))
+            })
+            .collect();
+        Budget { depth, last, below }
+    }
 }
 
 fn esc(s: &str) -> String {
@@ -58,6 +133,7 @@ struct Drawer<'a> {
     team_of: Vec<Option<usize>>,
     /// Members per team as drawn (peer: former managers first).
     teams: Vec<Vec<u32>>,
+    budget: Budget,
     out: String,
     height: f64,
 }
@@ -81,7 +157,11 @@ impl Drawer<'_> {
         LINE_H * (n as f64 + 1.0) + 8.0
     }
 
+    /// `m`'s reports who are managers and drawn (none below the last level).
     fn manager_kids(&self, m: u32) -> Vec<u32> {
+        if self.budget.depth[m as usize] >= self.budget.last {
+            return Vec::new();
+        }
         self.chart
             .reports(m)
             .iter()
@@ -95,14 +175,16 @@ impl Drawer<'_> {
     /// lead a team and no other manager) stacked in columns of at most
     /// `STACK_MAX` items.
     fn layout(&self, m: u32) -> (Vec<u32>, Vec<Vec<Item>>) {
-        let (wide, front): (Vec<u32>, Vec<u32>) = self
-            .manager_kids(m)
-            .into_iter()
-            .partition(|&c| !self.manager_kids(c).is_empty());
+        let (wide, front): (Vec<u32>, Vec<u32>) =
+            self.manager_kids(m).into_iter().partition(|&c| {
+                !self.manager_kids(c).is_empty() || self.budget.below[c as usize].is_some()
+            });
+        let below = self.budget.below[m as usize].map(|_| Item::Below(m));
         let items: Vec<Item> = self.team_of[m as usize]
             .map(Item::Team)
             .into_iter()
             .chain(front.into_iter().map(Item::FrontLine))
+            .chain(below)
             .collect();
         let columns = items.chunks(STACK_MAX).map(<[Item]>::to_vec).collect();
         (wide, columns)
@@ -181,6 +263,7 @@ impl Drawer<'_> {
             let (h, join) = match *item {
                 Item::Team(t) => (self.team_box(t, ix, at), at + LINE_H * 0.6),
                 Item::FrontLine(c) => self.front_line(c, ix, at),
+                Item::Below(m) => (self.below_box(m, ix, at), at + LINE_H * 0.6),
             };
             let _ = writeln!(
                 self.out,
@@ -236,6 +319,23 @@ impl Drawer<'_> {
             y + 17.0,
             esc(&clip(&text, 17))
         );
+    }
+
+    /// The summary of the units under `m` that are not drawn, top-left
+    /// corner at (bx, by); returns its height.
+    fn below_box(&mut self, m: u32, bx: f64, by: f64) -> f64 {
+        let (people, levels) = self.budget.below[m as usize].unwrap_or((0, 0));
+        let h = LINE_H * 2.0 + 8.0;
+        let _ = writeln!(
+            self.out,
+            r#"<rect x="{bx:.1}" y="{by:.1}" width="{NODE_W}" height="{h:.1}" rx="6" class="team"/><text x="{:.1}" y="{:.1}" class="more">+{people} people</text><text x="{:.1}" y="{:.1}" class="more">in {levels} level{} below</text>"#,
+            bx + 6.0,
+            by + LINE_H,
+            bx + 6.0,
+            by + LINE_H * 2.0,
+            if levels == 1 { "" } else { "s" }
+        );
+        h
     }
 
     /// Team `t`'s box with its top-left corner at (bx, by); returns its height.
@@ -298,6 +398,7 @@ pub fn svg(chart: &Chart, names: bool, peer: bool) -> String {
         peer,
         team_of,
         teams: plan.teams,
+        budget: Budget::new(chart),
         out: String::new(),
         height: 0.0,
     };
@@ -305,8 +406,16 @@ pub fn svg(chart: &Chart, names: bool, peer: bool) -> String {
     let w = d.width(chart.root, &mut memo);
     d.draw(chart.root, 20.0, 0, &memo);
     let s = chart.summary();
+    let cut = if d.budget.below.iter().any(Option::is_some) {
+        format!(
+            "; managers drawn to level {} from the top",
+            d.budget.last + 1
+        )
+    } else {
+        String::new()
+    };
     let title = format!(
-        "{} positions ({} vacant), {} managers, {} teams, {} levels{}",
+        "{} positions ({} vacant), {} managers, {} teams, {} levels{cut}{}",
         s.people,
         s.vacancies,
         s.managers,
@@ -346,6 +455,45 @@ mod tests {
     fn width(svg: &str) -> f64 {
         let at = svg.find("width=\"").unwrap() + 7;
         svg[at..].split('"').next().unwrap().parse().unwrap()
+    }
+
+    fn parse(csv: &str) -> Chart {
+        crate::org::chart::parse("c.csv", csv.as_bytes()).unwrap()
+    }
+
+    /// A 50,000-level chain overflowed the stack when drawn recursively.
+    #[test]
+    fn a_very_deep_chart_is_drawn_to_a_bounded_depth() {
+        let mut csv = String::from("id,manager_id\nP0,\n");
+        for i in 1..50_000 {
+            csv.push_str(&format!("P{i},P{}\n", i - 1));
+        }
+        let svg = svg(&parse(&csv), false, false);
+        assert_eq!(
+            svg.matches(r#"class="node""#).count(),
+            MAX_DRAWN_LEVELS as usize
+        );
+        let below = 50_000 - MAX_DRAWN_LEVELS as usize;
+        assert!(svg.contains(&format!("+{below} people")), "{svg}");
+        assert!(svg.contains("managers drawn to level 12"));
+    }
+
+    /// A 100,000-person chart (took 10 GB and 100 s when drawn in full).
+    #[test]
+    fn a_huge_chart_draws_a_bounded_number_of_managers() {
+        let mut csv = String::from("id,manager_id\nP0,\n");
+        for i in 1..100_000 {
+            csv.push_str(&format!("P{i},P{}\n", (i - 1) / 6));
+        }
+        let chart = parse(&csv);
+        let svg = svg(&chart, false, false);
+        let drawn = svg.matches(r#"class="node""#).count();
+        assert!(
+            (100..=MAX_DRAWN_MANAGERS).contains(&drawn),
+            "{drawn} managers drawn"
+        );
+        assert!(svg.contains(" levels below"));
+        assert!(svg.len() < 4_000_000, "{} bytes", svg.len());
     }
 
     #[test]

@@ -135,7 +135,11 @@ fn raster_options() -> &'static resvg::usvg::Options<'static> {
     })
 }
 
-/// Rasterizes an SVG document to PNG bytes at its own size (white background).
+/// Largest PNG a drawing is rasterized to, in pixels (about 120 MB of RGBA).
+const MAX_PIXELS: f64 = 30_000_000.0;
+
+/// Rasterizes an SVG document to PNG bytes at its own size (white
+/// background), scaled down to at most `MAX_PIXELS`.
 pub fn svg_to_png(svg: &str, path_for_errors: &Path) -> Result<Vec<u8>, PlotError> {
     let err = |m: String| PlotError::Raster {
         path: path_for_errors.to_path_buf(),
@@ -143,13 +147,18 @@ pub fn svg_to_png(svg: &str, path_for_errors: &Path) -> Result<Vec<u8>, PlotErro
     };
     let tree =
         resvg::usvg::Tree::from_str(svg, raster_options()).map_err(|e| err(e.to_string()))?;
-    let size = tree.size().to_int_size();
+    // A drawing bigger than MAX_PIXELS is scaled down to fit: the SVG keeps
+    // every detail, the PNG stays a size a viewer opens.
+    let full = tree.size();
+    let area = f64::from(full.width()) * f64::from(full.height());
+    let scale = (MAX_PIXELS / area).sqrt().min(1.0) as f32;
+    let size = full.scale_by(scale).unwrap_or(full).to_int_size();
     let mut pixmap = resvg::tiny_skia::Pixmap::new(size.width(), size.height())
         .ok_or_else(|| err("empty image size".into()))?;
     pixmap.fill(resvg::tiny_skia::Color::WHITE);
     resvg::render(
         &tree,
-        resvg::tiny_skia::Transform::default(),
+        resvg::tiny_skia::Transform::from_scale(scale, scale),
         &mut pixmap.as_mut(),
     );
     // The background is opaque white, so premultiplied RGBA is plain RGBA:
