@@ -670,6 +670,7 @@ fn run(args: RunArgs) -> Result<(), String> {
         member_steps,
         member_steps_per_second: stats.member_steps as f64 / wall.max(1e-9),
         complete: failures.is_none(),
+        warmup: s.analysis.warmup,
     };
     let dir = staging.clone();
     // Built in the staging folder, charts and report included; published
@@ -888,6 +889,7 @@ fn merge(args: MergeArgs) -> Result<(), String> {
         member_steps_per_second: 0.0,
         record_every: s.record_every,
         complete: m.failed.is_empty(),
+        warmup: s.analysis.warmup,
     };
     let assembled = output::assemble(
         &s,
@@ -1039,7 +1041,13 @@ fn print_summary(s: &Scenario, per_variant: &[Vec<OnlineStats>]) {
         }
         println!();
     }
-    println!("(mean over replications ± 95% confidence half-width; per-step means over the run)");
+    let window = match s.analysis.warmup {
+        0 => "over the whole run".to_string(),
+        w => format!("over weeks {w}-{}, after the warm-up", s.steps - 1),
+    };
+    println!(
+        "(mean over replications ± 95% confidence half-width; totals and per-step means {window})"
+    );
 }
 
 /// Which variant is better on the headline measures, with significance.

@@ -58,13 +58,19 @@ pub struct Map {
 }
 
 /// The headline measures: the primary total, mean engagement where the
-/// model has it, and each scheduled event's resilience loss.
+/// model has it, and each scheduled event's effect on the primary metric
+/// against its twin (its resilience loss when twins are off).
 pub fn headline_measures(s: &Scenario) -> Vec<String> {
+    let primary = s.model.metric_names()[s.model.primary_metric()];
+    let effect = format!("_{primary}_effect");
     compared_metrics(s)
         .iter()
         .map(|(n, _, _)| n.clone())
         .filter(|n| {
-            n.starts_with("total_") || n == "mean_engagement" || n.ends_with("_resilience_loss")
+            n.starts_with("total_")
+                || n == "mean_engagement"
+                || n.ends_with(&effect)
+                || n.ends_with("_resilience_loss")
         })
         .collect()
 }

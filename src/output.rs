@@ -165,6 +165,8 @@ pub struct RunRecord {
     pub member_steps: u64,
     pub member_steps_per_second: f64,
     pub complete: bool,
+    /// Weeks at the start left out of every per-run measure.
+    pub warmup: u32,
 }
 
 /// What the end-of-run table needs of the assembled results.
@@ -744,7 +746,9 @@ fn summarize_variant(
             summary.push(',');
             push_cell(&mut summary, *x);
         }
-        for ev in &sm.events {
+        // The pre-event measures only without twins: against a twin they
+        // are noise beside the paired effect (see `pre_event_measures`).
+        for ev in sm.events.iter().filter(|_| pre_event_measures(s)) {
             summary.push(',');
             push_cell(&mut summary, ev.dip);
             summary.push(',');
@@ -1714,6 +1718,14 @@ fn write_adaptive(
     f.finish()
 }
 
+/// Whether runs are measured against their pre-event level (dip, recovery,
+/// resilience loss): only when the scenario turns the twins off. With twins
+/// the effect is run minus twin, and the pre-event measures, whose noise
+/// floor a do-nothing event already reaches, are not written.
+pub fn pre_event_measures(s: &Scenario) -> bool {
+    !s.analysis.twins
+}
+
 /// Column names of `summary.csv`.
 pub fn summary_header(s: &Scenario) -> Vec<String> {
     let metrics = s.model.metric_names();
@@ -1724,7 +1736,7 @@ pub fn summary_header(s: &Scenario) -> Vec<String> {
     // The coefficient of variation, named for what it measures: lower is steadier.
     h.extend([format!("{primary}_variability"), format!("total_{primary}")]);
     h.extend(metrics.iter().map(|m| format!("mean_{m}")));
-    for k in 1..=s.scheduled_events().count() {
+    for k in (1..=s.scheduled_events().count()).filter(|_| pre_event_measures(s)) {
         h.push(format!("event{k}_dip"));
         h.push(format!("event{k}_recovery_steps"));
         h.push(format!("event{k}_resilience_loss"));
@@ -1883,7 +1895,7 @@ pub fn compared_metrics(s: &Scenario) -> Vec<Compared> {
             ));
         }
     }
-    for k in 0..s.scheduled_events().count() {
+    for k in (0..s.scheduled_events().count()).filter(|_| pre_event_measures(s)) {
         let n = k + 1;
         out.push((
             format!("event{n}_dip"),

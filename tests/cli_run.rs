@@ -114,11 +114,16 @@ fn results_have_the_promised_shape() {
     for col in [
         "throughput_variability",
         "total_throughput",
-        "event1_dip",
-        "event1_recovery_steps",
-        "event1_resilience_loss",
+        "event1_throughput_effect",
+        "event1_throughput_worst_gap",
+        "event1_throughput_recovery_steps",
     ] {
         assert!(header.contains(&col), "summary.csv lacks {col}");
+    }
+    // Against twins, the pre-event measures (noise beside the paired
+    // effect) are not written.
+    for col in ["event1_dip", "event1_recovery_steps", "event1_resilience_loss"] {
+        assert!(!header.contains(&col), "summary.csv has {col}");
     }
     assert_eq!(summary.lines().count(), 1 + 4 * 6);
     // summary_stats.csv: each variant's total over its replications, as

@@ -656,10 +656,7 @@ fn recovery(r: &Results, look: &Look) -> Result<Option<Chart>, PlotError> {
             lines,
         ));
     }
-    let title = format!(
-        "Recovery after each event: {} relative to the level before it",
-        plabel.to_lowercase()
-    );
+    let title = format!("{plabel} around each event, relative to the level before it");
     let smooth_note = if smooth > 1 {
         format!("; lines: {smooth}-week trailing mean, as for recovery")
     } else {
@@ -702,9 +699,16 @@ fn recovery(r: &Results, look: &Look) -> Result<Option<Chart>, PlotError> {
         section: "Recovery",
         title,
         caption: format!(
-            "Each panel aligns the replications on one event (week 0 = event start) and shows {} as a percentage of its mean over the {pre_window} weeks before. A variant has recovered once its line is back above the dashed {}% line.",
+            "Each panel aligns the replications on one event (week 0 = event start) and shows {} as a percentage of its mean over the {pre_window} weeks before. This is the level, not the event's effect: a variant still settling would move without the event too, and a week's noise shows as a dip. The event's effect is measured against each run's twin without it{}.",
             plabel.to_lowercase(),
-            fmt_num(threshold)
+            if event_families(r)
+                .iter()
+                .any(|(c, _, _)| c.ends_with("_effect"))
+            {
+                " (the bar charts of effects below)"
+            } else {
+                " when the scenario keeps `[analysis] twins` on"
+            }
         ),
         svg,
     }))

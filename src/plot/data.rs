@@ -291,6 +291,8 @@ pub struct ScenarioInfo {
     pub baseline: Option<i64>,
     /// `[analysis]`: width of the trailing mean used to judge recovery.
     pub smoothing: Option<i64>,
+    /// `[analysis]`: weeks left out of every per-run measure at the start.
+    pub warmup: Option<i64>,
     /// `[analysis]`: share of the pre-event level that counts as recovered.
     pub threshold: Option<f64>,
 }
@@ -964,6 +966,9 @@ fn read_scenario(path: &Path) -> Result<ScenarioInfo, PlotError> {
             .and_then(|v| v.as_integer()),
         smoothing: analysis
             .and_then(|a| a.get("smoothing"))
+            .and_then(|v| v.as_integer()),
+        warmup: analysis
+            .and_then(|a| a.get("warmup"))
             .and_then(|v| v.as_integer()),
         threshold: analysis
             .and_then(|a| a.get("threshold"))

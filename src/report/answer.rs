@@ -234,6 +234,32 @@ fn event_sentence(r: &Results) -> String {
         let (lo, hi) = (m.first()?, m.last()?);
         Some((lo.0, lo.1, hi.0, hi.1))
     };
+    // With twins: the primary metric's effect (run minus twin; the largest
+    // is the smallest loss).
+    if let Some(e) = r.events.first()
+        && let Some(primary) = r
+            .summary
+            .columns
+            .iter()
+            .find_map(|c| c.strip_prefix("total_"))
+        && let Some((lo, x, hi, y)) = best(&format!("event{}_{primary}_effect", e.k))
+    {
+        let name = if e.label.is_empty() {
+            format!("event {}", e.k)
+        } else {
+            e.label.clone()
+        };
+        let (label, _) = crate::plot::metric_label(primary);
+        return format!(
+            "After “{name}” (week {}), {} loses least {} against its twin without the event ({}) and {} most ({}); the Findings say which of these differ from no loss.",
+            fmt_num(e.start),
+            r.variants[hi].name,
+            label.to_lowercase(),
+            fmt_num(y),
+            r.variants[lo].name,
+            fmt_num(x),
+        );
+    }
     if let Some(e) = r.events.first()
         && let Some((a, x, b, y)) = best(&format!("event{}_resilience_loss", e.k))
     {

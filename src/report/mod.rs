@@ -223,6 +223,15 @@ impl Doc {
         facts.push(format!("{} variants: {}", names.len(), names.join(", ")));
         let steps = r.scenario.steps.map_or(r.ts.steps as i64, |s| s);
         facts.push(format!("{steps} steps (1 step = 1 week)"));
+        if let Some(w) = r.scenario.warmup.filter(|&w| w > 0 && w < steps) {
+            // Every per-run measure (totals, means, variability) leaves out
+            // the warm-up: the organization starts with empty queues.
+            facts.push(format!(
+                "per-run measures over weeks {w}–{}: weeks 0–{} are a warm-up (`[analysis] warmup`), left out of totals, means and variability; event effects are summed from the event to the end",
+                steps - 1,
+                w - 1
+            ));
+        }
         match std::fs::read_to_string(r.dir.join("adaptive.csv"))
             .ok()
             .and_then(|t| adaptive_fact(&t))
