@@ -18,6 +18,7 @@ pub mod limits;
 pub mod lock;
 pub mod manifest;
 pub mod map;
+pub mod metric;
 pub mod model;
 pub mod org;
 pub mod output;

@@ -1,6 +1,7 @@
 //! The interface between the engine and any simulation model, and the
 //! registry of model kinds a scenario can name (`model = "..."`).
 
+use crate::metric::Metric;
 use crate::org;
 use crate::params::{ParamSet, ParamSpec};
 use crate::reference::{carley, march, miller};
@@ -95,6 +96,16 @@ impl ModelKind {
         }
     }
 
+    /// The registry of the metrics this model writes, in column order.
+    pub fn metrics(self) -> &'static [Metric] {
+        match self {
+            ModelKind::Org => &org::metrics::REGISTRY,
+            ModelKind::March1991 => &march::REGISTRY,
+            ModelKind::Miller2006 => &miller::REGISTRY,
+            ModelKind::Carley1992 => &carley::REGISTRY,
+        }
+    }
+
     /// The metric that events' dips and recoveries are measured on.
     pub fn primary_metric(self) -> usize {
         match self {
@@ -109,15 +120,26 @@ impl ModelKind {
     /// which direction is better (the other way is harm).
     pub fn effect_metrics(self) -> &'static [(usize, Better)] {
         match self {
-            ModelKind::Org => &[
-                (org::THROUGHPUT, Better::Higher),
-                (org::metrics::ENGAGEMENT, Better::Higher),
-                (org::metrics::TURNOVER, Better::Lower),
-                (org::metrics::MEAN_SKILL, Better::Higher),
-            ],
-            ModelKind::March1991 => &[(march::CODE_KNOWLEDGE, Better::Higher)],
-            ModelKind::Miller2006 => &[(miller::MEMBER_KNOWLEDGE, Better::Higher)],
-            ModelKind::Carley1992 => &[(carley::ACCURACY, Better::Higher)],
+            ModelKind::Org => {
+                use org::metrics::{ENGAGEMENT, MEAN_SKILL, REGISTRY, THROUGHPUT, TURNOVER};
+                &[
+                    (THROUGHPUT, REGISTRY[THROUGHPUT].better),
+                    (ENGAGEMENT, REGISTRY[ENGAGEMENT].better),
+                    (TURNOVER, REGISTRY[TURNOVER].better),
+                    (MEAN_SKILL, REGISTRY[MEAN_SKILL].better),
+                ]
+            }
+            ModelKind::March1991 => &[(
+                march::CODE_KNOWLEDGE,
+                march::REGISTRY[march::CODE_KNOWLEDGE].better,
+            )],
+            ModelKind::Miller2006 => &[(
+                miller::MEMBER_KNOWLEDGE,
+                miller::REGISTRY[miller::MEMBER_KNOWLEDGE].better,
+            )],
+            ModelKind::Carley1992 => {
+                &[(carley::ACCURACY, carley::REGISTRY[carley::ACCURACY].better)]
+            }
         }
     }
 

@@ -1869,7 +1869,7 @@ pub fn compared_metrics(s: &Scenario) -> Vec<Compared> {
     let mut out: Vec<Compared> = vec![
         (
             format!("total_{primary}"),
-            Better::Higher,
+            s.model.metrics()[s.model.primary_metric()].better,
             Box::new(|r| r.total),
         ),
         (
@@ -1878,19 +1878,11 @@ pub fn compared_metrics(s: &Scenario) -> Vec<Compared> {
             Box::new(|r| r.stability),
         ),
     ];
-    let direction = |m: &str| match m {
-        "throughput" | "mean_skill" | "engagement" | "sharing" | "leadership_coverage" => {
-            Better::Higher
-        }
-        "backlog" | "decision_latency" | "decisions_pending" | "rework" | "blocked"
-        | "turnover" | "hoarding" | "coordination" => Better::Lower,
-        _ => Better::Neither,
-    };
-    for (i, m) in names.iter().enumerate() {
+    for (i, m) in s.model.metrics().iter().enumerate() {
         if i != s.model.primary_metric() {
             out.push((
-                format!("mean_{m}"),
-                direction(m),
+                format!("mean_{}", m.name),
+                m.better,
                 Box::new(move |r| r.means[i]),
             ));
         }

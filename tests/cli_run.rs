@@ -122,7 +122,11 @@ fn results_have_the_promised_shape() {
     }
     // Against twins, the pre-event measures (noise beside the paired
     // effect) are not written.
-    for col in ["event1_dip", "event1_recovery_steps", "event1_resilience_loss"] {
+    for col in [
+        "event1_dip",
+        "event1_recovery_steps",
+        "event1_resilience_loss",
+    ] {
         assert!(!header.contains(&col), "summary.csv has {col}");
     }
     assert_eq!(summary.lines().count(), 1 + 4 * 6);

@@ -21,6 +21,20 @@ fn every_organization_parameter_is_documented() {
     }
 }
 
+/// Every reference model's metrics are explained in docs/validation.md.
+#[test]
+fn every_reference_metric_is_documented() {
+    let doc = std::fs::read_to_string("docs/validation.md").unwrap();
+    for kind in ModelKind::ALL.iter().filter(|k| **k != ModelKind::Org) {
+        let table = orgsim::metric::markdown_table(kind.metrics());
+        assert!(
+            doc.contains(&table),
+            "docs/validation.md lacks the {} metric table; it should read:\n{table}",
+            kind.name()
+        );
+    }
+}
+
 /// The parameter table in docs/model.md is `orgsim params --markdown`
 /// verbatim, so every parameter's group and plausible range are documented.
 #[test]

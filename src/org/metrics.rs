@@ -1,5 +1,7 @@
 //! The per-step metrics of the organization model, in column order.
 
+use crate::metric::{Better::*, Metric, names};
+
 pub const THROUGHPUT: usize = 0;
 pub const BACKLOG: usize = 1;
 pub const DECISION_LATENCY: usize = 2;
@@ -19,23 +21,129 @@ pub const HEADCOUNT: usize = 15;
 pub const COORDINATION: usize = 16;
 pub const N_METRICS: usize = 17;
 
-/// Column names; documented in `docs/model.md`.
-pub const METRICS: [&str; N_METRICS] = [
-    "throughput",
-    "backlog",
-    "decision_latency",
-    "decisions_pending",
-    "rework",
-    "blocked",
-    "mean_skill",
-    "skill_spread",
-    "engagement",
-    "turnover",
-    "hires",
-    "sharing",
-    "hoarding",
-    "tournament_pressure",
-    "leadership_coverage",
-    "headcount",
-    "coordination",
+/// The registry: column order, labels, units, better direction, meaning
+/// (the meanings are also in `docs/model.md`).
+pub const REGISTRY: [Metric; N_METRICS] = [
+    Metric::new(
+        "throughput",
+        "Throughput",
+        "work items completed per week",
+        Higher,
+        "tasks completed this step",
+    ),
+    Metric::new(
+        "backlog",
+        "Backlog",
+        "open work items",
+        Lower,
+        "tasks waiting or in progress",
+    ),
+    Metric::new(
+        "decision_latency",
+        "Decision latency",
+        "weeks from request to decision",
+        Lower,
+        "mean steps from raising to taking the decisions taken this step",
+    ),
+    Metric::new(
+        "decisions_pending",
+        "Decisions pending",
+        "decisions waiting",
+        Lower,
+        "decisions waiting in queues",
+    ),
+    Metric::new(
+        "rework",
+        "Rework",
+        "work items redone per week",
+        Lower,
+        "tasks sent back by a bad decision",
+    ),
+    Metric::new(
+        "blocked",
+        "Blocked members",
+        "members waiting on a decision",
+        Lower,
+        "members waiting for a decision or consensus",
+    ),
+    Metric::new(
+        "mean_skill",
+        "Mean skill",
+        "skill level, 0–1",
+        Higher,
+        "mean skill across members, weighted by the current domain mix",
+    ),
+    Metric::new(
+        "skill_spread",
+        "Skill spread",
+        "standard deviation of skill",
+        Neither,
+        "spread of skill across members",
+    ),
+    Metric::new(
+        "engagement",
+        "Engagement",
+        "mean engagement, 0–1",
+        Higher,
+        "mean engagement of members",
+    ),
+    Metric::new(
+        "turnover",
+        "Turnover",
+        "people leaving per week",
+        Lower,
+        "people leaving this step",
+    ),
+    Metric::new(
+        "hires",
+        "Hires",
+        "people hired per week",
+        Neither,
+        "people hired this step",
+    ),
+    Metric::new(
+        "sharing",
+        "Knowledge sharing",
+        "help events per week",
+        Higher,
+        "knowledge-sharing events (collaboration)",
+    ),
+    Metric::new(
+        "hoarding",
+        "Knowledge hoarding",
+        "help withheld, events per week",
+        Lower,
+        "refusals to share (competition)",
+    ),
+    Metric::new(
+        "tournament_pressure",
+        "Tournament pressure",
+        "rank competition per worker, 0–1",
+        Neither,
+        "competition for promotion felt by working members",
+    ),
+    Metric::new(
+        "leadership_coverage",
+        "Leadership coverage",
+        "share of posts with a ready backup, 0–1",
+        Higher,
+        "share of posts with a ready designated successor",
+    ),
+    Metric::new(
+        "headcount",
+        "Headcount",
+        "people",
+        Neither,
+        "people in seats",
+    ),
+    Metric::new(
+        "coordination",
+        "Coordination load",
+        "share of a worker's time",
+        Lower,
+        "mean share of a working member's week spent on coordination, consensus, role decisions and shadowing",
+    ),
 ];
+
+/// Column names; documented in `docs/model.md`.
+pub const METRICS: [&str; N_METRICS] = names(&REGISTRY);

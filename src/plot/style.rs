@@ -311,27 +311,10 @@ pub fn fmt_tick(v: f64, decimals: usize) -> String {
 
 /// Human name of a metric or summary column, with unit where known.
 pub fn metric_label(metric: &str) -> (String, String) {
+    if let Some(m) = crate::metric::find(metric) {
+        return (m.label.to_string(), m.unit.to_string());
+    }
     let (name, unit) = match metric {
-        "throughput" => ("Throughput", "work items completed per week"),
-        "backlog" => ("Backlog", "open work items"),
-        "decision_latency" => ("Decision latency", "weeks from request to decision"),
-        "decisions_pending" => ("Decisions pending", "decisions waiting"),
-        "rework" => ("Rework", "work items redone per week"),
-        "blocked" => ("Blocked members", "members waiting on a decision"),
-        "mean_skill" => ("Mean skill", "skill level, 0–1"),
-        "skill_spread" => ("Skill spread", "standard deviation of skill"),
-        "engagement" => ("Engagement", "mean engagement, 0–1"),
-        "turnover" => ("Turnover", "people leaving per week"),
-        "hires" => ("Hires", "people hired per week"),
-        "sharing" => ("Knowledge sharing", "help events per week"),
-        "hoarding" => ("Knowledge hoarding", "help withheld, events per week"),
-        "tournament_pressure" => ("Tournament pressure", "rank competition per worker, 0–1"),
-        "leadership_coverage" => (
-            "Leadership coverage",
-            "share of posts with a ready backup, 0–1",
-        ),
-        "headcount" => ("Headcount", "people"),
-        "coordination" => ("Coordination load", "share of a worker's time"),
         "throughput_variability" => (
             "Throughput variability",
             "coefficient of variation of weekly output after the warm-up; lower = steadier (an overloaded organization that cannot follow demand also scores low)",

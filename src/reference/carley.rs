@@ -18,6 +18,7 @@
 //! the chief stay (Carley's turnover is among analysts).
 
 use crate::define_params;
+use crate::metric::{Better, Metric, names};
 use crate::model::Model;
 use crate::rng::Stream;
 use rand::RngExt;
@@ -80,7 +81,23 @@ pub fn preset(structure: &str) -> &'static [(&'static str, f64)] {
     }
 }
 
-pub const METRICS: &[&str] = &["accuracy", "analyst_accuracy"];
+pub const REGISTRY: [Metric; 2] = [
+    Metric::new(
+        "accuracy",
+        "Accuracy",
+        "share of problems decided right, 0–1",
+        Better::Higher,
+        "share of this period's problems the organization decided right",
+    ),
+    Metric::new(
+        "analyst_accuracy",
+        "Analyst accuracy",
+        "share of problems right, 0–1",
+        Better::Higher,
+        "analysts' mean share of this period's problems answered right",
+    ),
+];
+pub const METRICS: &[&str] = &names(&REGISTRY);
 pub const ACCURACY: usize = 0;
 pub const ANALYST_ACCURACY: usize = 1;
 

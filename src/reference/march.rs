@@ -16,6 +16,7 @@
 //! rule, its source and its measured effect are in `docs/validation.md`.
 
 use crate::define_params;
+use crate::metric::{Better, Metric, names};
 use crate::model::Model;
 use crate::rng::Stream;
 use rand::{Rng, RngExt};
@@ -68,14 +69,51 @@ impl MarchParams {
 }
 
 /// Metrics written by [`March::step`], in order.
-pub const METRICS: &[&str] = &[
-    "code_knowledge",
-    "member_knowledge",
-    "knowledge_variance",
-    "belief_diversity",
-    "superior_share",
-    "code_score",
+pub const REGISTRY: [Metric; 6] = [
+    Metric::new(
+        "code_knowledge",
+        "Code knowledge",
+        "share of dimensions right, 0–1",
+        Better::Higher,
+        "share of reality's dimensions the organizational code has right",
+    ),
+    Metric::new(
+        "member_knowledge",
+        "Member knowledge",
+        "share of dimensions right, 0–1",
+        Better::Higher,
+        "members' mean share of dimensions right",
+    ),
+    Metric::new(
+        "knowledge_variance",
+        "Knowledge variance",
+        "variance of members' knowledge",
+        Better::Neither,
+        "variance of members' knowledge across members",
+    ),
+    Metric::new(
+        "belief_diversity",
+        "Belief diversity",
+        "chance two members disagree, 0–1",
+        Better::Neither,
+        "chance that two members drawn at random hold different beliefs on a dimension, averaged over dimensions (Gini–Simpson)",
+    ),
+    Metric::new(
+        "superior_share",
+        "Superior share",
+        "share of members, 0–1",
+        Better::Neither,
+        "share of members who know more than the code (the superior group)",
+    ),
+    Metric::new(
+        "code_score",
+        "Code score",
+        "right minus wrong, share of dimensions",
+        Better::Higher,
+        "code's right minus wrong dimensions, as a share of all",
+    ),
 ];
+pub const METRICS: &[&str] = &names(&REGISTRY);
 pub const CODE_KNOWLEDGE: usize = 0;
 pub const MEMBER_KNOWLEDGE: usize = 1;
 pub const KNOWLEDGE_VARIANCE: usize = 2;

@@ -15,6 +15,7 @@
 
 use super::march::{self, Core, Rules, Trials, moved};
 use crate::define_params;
+use crate::metric::{Better, Metric, names};
 use crate::model::Model;
 use crate::rng::Stream;
 use rand::RngExt;
@@ -60,15 +61,22 @@ impl MillerParams {
 
 /// March's metrics, then members' mean knowledge on the tacit dimensions
 /// (0 when no dimension is tacit).
-pub const METRICS: &[&str] = &[
-    "code_knowledge",
-    "member_knowledge",
-    "knowledge_variance",
-    "belief_diversity",
-    "superior_share",
-    "code_score",
-    "tacit_knowledge",
+pub const REGISTRY: [Metric; 7] = [
+    march::REGISTRY[0],
+    march::REGISTRY[1],
+    march::REGISTRY[2],
+    march::REGISTRY[3],
+    march::REGISTRY[4],
+    march::REGISTRY[5],
+    Metric::new(
+        "tacit_knowledge",
+        "Tacit knowledge",
+        "share of tacit dimensions right, 0–1",
+        Better::Higher,
+        "members' mean share right on the tacit dimensions (0 when none is tacit)",
+    ),
 ];
+pub const METRICS: &[&str] = &names(&REGISTRY);
 pub const MEMBER_KNOWLEDGE: usize = march::MEMBER_KNOWLEDGE;
 pub const TACIT_KNOWLEDGE: usize = 6;
 
