@@ -1804,6 +1804,7 @@ fn write_organization(s: &Scenario, dir: &Path) -> Result<(), OutputError> {
         "domain",
         "dedicated",
         "holder",
+        "domain_name",
     ])?;
     let opt = |x: Option<u32>, p: &str| x.map_or(String::new(), |v| format!("{p}{v}"));
     for (i, v) in s.variants.iter().enumerate() {
@@ -1816,6 +1817,24 @@ fn write_organization(s: &Scenario, dir: &Path) -> Result<(), OutputError> {
         let org = match &v.chart {
             Some(c) => Organization::from_chart(params, structure, &c.chart, &[], stream),
             None => Organization::new(params, structure, &[], stream),
+        };
+        // A chart's people keep their chart ids, and its domains their names
+        // (the ids are the client's own; names never leave the chart).
+        let person = |seat: Option<u32>| -> String {
+            match (seat, &v.chart) {
+                (Some(s), Some(c)) => org.seat_person(s).map_or_else(
+                    || format!("m{s}"),
+                    |p| c.chart.people[p as usize].id.clone(),
+                ),
+                (Some(s), None) => format!("m{s}"),
+                (None, _) => String::new(),
+            }
+        };
+        let domain_name = |d: Option<u32>| -> String {
+            match (d, &v.chart) {
+                (Some(d), Some(c)) => c.chart.domains.get(d as usize).cloned().unwrap_or_default(),
+                _ => String::new(),
+            }
         };
         for node in org.describe() {
             let row = match node {
@@ -1836,14 +1855,16 @@ fn write_organization(s: &Scenario, dir: &Path) -> Result<(), OutputError> {
                     level.to_string(),
                     opt(domain, ""),
                     u8::from(dedicated).to_string(),
-                    opt(holder, "m"),
+                    person(holder),
+                    domain_name(domain),
                 ],
                 OrgNode::Member { id, team } => [
                     v.name.clone(),
                     "member".into(),
-                    format!("m{id}"),
+                    person(Some(id)),
                     String::new(),
                     team.to_string(),
+                    String::new(),
                     String::new(),
                     String::new(),
                     String::new(),

@@ -28,8 +28,13 @@ at = 50
 
 const CHART: &str = "id,manager_id,name\nceo,,Ann\nm1,ceo,Bo\nm2,ceo,Cy\na,m1,Di\nb,m1,Ed\nc,m2,Flo\nd,m2,Gus\ne,m2,Hal\n";
 
+/// A fresh folder per call: tests run in parallel threads of one process,
+/// and a shared folder was removed under another test's feet.
 fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("orgsim-inputs-{}-{name}", std::process::id()));
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let d = std::env::temp_dir().join(format!("orgsim-inputs-{}-{name}-{n}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d

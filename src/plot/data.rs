@@ -242,6 +242,8 @@ pub struct OrgPost {
     pub domain: Option<i64>,
     pub dedicated: bool,
     pub holder: String,
+    /// The domain's name, for organizations built from a chart with skill columns.
+    pub domain_name: String,
 }
 
 /// One variant's starting organization from `organization.csv`: its posts
@@ -840,6 +842,7 @@ fn read_org(path: &Path) -> Result<Vec<OrgVariant>, PlotError> {
         opt("dedicated"),
         opt("holder"),
     );
+    let cdn = opt("domain_name");
     let mut out: Vec<OrgVariant> = Vec::new();
     let mut digests: Vec<std::collections::hash_map::DefaultHasher> = Vec::new();
     let mut rec = csv::StringRecord::new();
@@ -875,6 +878,7 @@ fn read_org(path: &Path) -> Result<Vec<OrgVariant>, PlotError> {
                 domain,
                 dedicated,
                 holder: text(ch).to_string(),
+                domain_name: text(cdn).to_string(),
             });
         } else {
             if let Some(t) = team {

@@ -31,6 +31,7 @@ struct Post {
     domain: Option<i64>,
     dedicated: bool,
     holder: String,
+    domain_name: String,
 }
 
 impl Post {
@@ -42,12 +43,14 @@ impl Post {
     }
     fn scope(&self) -> String {
         match self.domain {
+            Some(_) if !self.domain_name.is_empty() => self.domain_name.clone(),
             Some(d) => format!("domain {d}"),
             None => "all domains".into(),
         }
     }
     fn badge(&self) -> String {
         match self.domain {
+            Some(_) if !self.domain_name.is_empty() => self.domain_name.chars().take(5).collect(),
             Some(d) => format!("D{d}"),
             None => "L".into(),
         }
@@ -102,6 +105,7 @@ impl Org {
                 domain: r.domain,
                 dedicated: r.dedicated,
                 holder: r.holder.clone(),
+                domain_name: r.domain_name.clone(),
             })
             .collect();
         let mut members = o.members.clone();
@@ -541,7 +545,7 @@ fn draw_org(area: &Area, org: &Org, x0: i32, y0: i32, w: i32, h: i32) -> DResult
                     format!("{} · {}", p.id, p.scope())
                 } else {
                     match p.domain {
-                        Some(d) => format!("{} · D{d}", p.id),
+                        Some(_) => format!("{} · {}", p.id, p.badge()),
                         None => p.id.clone(),
                     }
                 };
@@ -797,6 +801,7 @@ mod tests {
             domain: None,
             dedicated: true,
             holder: format!("m-{id}"),
+            domain_name: String::new(),
         }
     }
 
