@@ -137,9 +137,11 @@ fn raster_options() -> &'static resvg::usvg::Options<'static> {
 
 /// Largest PNG a drawing is rasterized to, in pixels (about 120 MB of RGBA).
 const MAX_PIXELS: f64 = 30_000_000.0;
+/// Narrower drawings are scaled up (at most 2×) towards this width.
+const MIN_WIDTH: f64 = 1200.0;
 
 /// Rasterizes an SVG document to PNG bytes at its own size (white
-/// background), scaled down to at most `MAX_PIXELS`.
+/// background), scaled up towards `MIN_WIDTH` and down to at most `MAX_PIXELS`.
 pub fn svg_to_png(svg: &str, path_for_errors: &Path) -> Result<Vec<u8>, PlotError> {
     let err = |m: String| PlotError::Raster {
         path: path_for_errors.to_path_buf(),
@@ -151,7 +153,10 @@ pub fn svg_to_png(svg: &str, path_for_errors: &Path) -> Result<Vec<u8>, PlotErro
     // every detail, the PNG stays a size a viewer opens.
     let full = tree.size();
     let area = f64::from(full.width()) * f64::from(full.height());
-    let scale = (MAX_PIXELS / area).sqrt().min(1.0) as f32;
+    // A small drawing (an org chart of a few teams) is rasterized at up to
+    // twice its size, so it is at least MIN_WIDTH pixels wide on a screen.
+    let up = (MIN_WIDTH / f64::from(full.width())).clamp(1.0, 2.0);
+    let scale = (MAX_PIXELS / area).sqrt().min(up) as f32;
     let size = full.scale_by(scale).unwrap_or(full).to_int_size();
     let mut pixmap = resvg::tiny_skia::Pixmap::new(size.width(), size.height())
         .ok_or_else(|| err("empty image size".into()))?;
