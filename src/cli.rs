@@ -1055,13 +1055,23 @@ fn print_comparison(s: &Scenario, rows: &[crate::stats::ComparisonRow]) {
     if s.variants.len() < 2 {
         return;
     }
-    if s.variants.len() > output::ALL_PAIRS_UP_TO {
-        println!(
-            "\n{} variants: comparison.csv compares each with the first (\"{}\") on every measure",
-            s.variants.len(),
-            s.variants[0].name
-        );
-        return;
+    match output::pair_rule(s) {
+        output::PairRule::All => {}
+        output::PairRule::SamePoint => {
+            println!(
+                "\n{} variants: comparison.csv compares the variants at each sweep point with each other on every measure (`orgsim map` names the winner at each point)",
+                s.variants.len()
+            );
+            return;
+        }
+        output::PairRule::First => {
+            println!(
+                "\n{} variants: comparison.csv compares each with the first (\"{}\") on every measure",
+                s.variants.len(),
+                s.variants[0].name
+            );
+            return;
+        }
     }
     if s.variants.len() > 6 {
         println!(

@@ -1413,7 +1413,7 @@ fn write_rest(
         .collect();
     let (comparison, files) = rayon::join(
         || -> Result<Vec<ComparisonRow>, String> {
-            let pairs = compared_pairs(s.variants.len());
+            let pairs = compared_pairs(s);
             let censored: Vec<bool> = compared.iter().map(|(n, _)| is_censored_time(n)).collect();
             // Common random numbers pair replication r of every variant; a
             // missing replication would shift the samples, so only without.
@@ -1457,18 +1457,55 @@ const STAT_COLUMNS: [&str; 8] = [
 ];
 
 /// Up to this many variants, `comparison.csv` compares every pair; above
-/// it (a large sweep), each variant against the first, so the table grows
-/// with the number of points rather than its square.
+/// it (a large sweep), see [`compared_pairs`], so the table grows with the
+/// number of points rather than its square.
 pub const ALL_PAIRS_UP_TO: usize = 12;
 
-/// The pairs of variants `comparison.csv` compares (see [`ALL_PAIRS_UP_TO`]).
-pub fn compared_pairs(n: usize) -> Vec<(usize, usize)> {
+/// How a large sweep's variants are compared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PairRule {
+    /// Every pair (up to [`ALL_PAIRS_UP_TO`] variants).
+    All,
+    /// The variants at the same sweep point against each other (as
+    /// `orgsim map` does): structures compared where they meet.
+    SamePoint,
+    /// Each variant against the first (one variant per point).
+    First,
+}
+
+/// Which rule [`compared_pairs`] applies to this scenario.
+pub fn pair_rule(s: &Scenario) -> PairRule {
+    let n = s.variants.len();
     if n <= ALL_PAIRS_UP_TO {
-        (0..n)
-            .flat_map(|i| (i + 1..n).map(move |j| (i, j)))
-            .collect()
+        PairRule::All
+    } else if !s.sweep.is_empty()
+        && s.variants.iter().enumerate().any(|(i, v)| {
+            s.variants[..i]
+                .iter()
+                .any(|w| w.sweep_point == v.sweep_point)
+        })
+    {
+        PairRule::SamePoint
     } else {
-        (1..n).map(|j| (0, j)).collect()
+        PairRule::First
+    }
+}
+
+/// The pairs of variants `comparison.csv` compares (see [`PairRule`]).
+pub fn compared_pairs(s: &Scenario) -> Vec<(usize, usize)> {
+    let n = s.variants.len();
+    match pair_rule(s) {
+        PairRule::All => (0..n)
+            .flat_map(|i| (i + 1..n).map(move |j| (i, j)))
+            .collect(),
+        PairRule::SamePoint => {
+            let point = |i: usize| &s.variants[i].sweep_point;
+            (0..n)
+                .flat_map(|i| (i + 1..n).map(move |j| (i, j)))
+                .filter(|&(i, j)| point(i) == point(j))
+                .collect()
+        }
+        PairRule::First => (1..n).map(|j| (0, j)).collect(),
     }
 }
 
@@ -2142,5 +2179,28 @@ mod release_tests {
         eprintln!("blocks {before} -> {after}");
         assert!(after < before, "blocks {before} -> {after}");
         let _ = fs::remove_dir_all(&dir);
+    }
+
+    /// A large sweep crossed with structures compares the structures at each
+    /// point (as the map does), not every point against the first.
+    #[test]
+    fn a_large_sweep_compares_structures_point_by_point() {
+        let text = b"name = \"t\"\nsteps = 50\n[[variant]]\nname = \"h\"\nstructure = \"hierarchy\"\n[[variant]]\nname = \"p\"\nstructure = \"peer\"\n[sweep]\nmethod = \"latin-hypercube\"\npoints = 10\ndelegation = [0.0, 1.0]\ncoaching = [0.0, 1.0]\n";
+        let s = crate::scenario::parse("t.toml", text).unwrap();
+        assert_eq!(s.variants.len(), 20);
+        assert_eq!(pair_rule(&s), PairRule::SamePoint);
+        let pairs = compared_pairs(&s);
+        assert_eq!(pairs.len(), 10);
+        for (i, j) in pairs {
+            assert_eq!(s.variants[i].sweep_point, s.variants[j].sweep_point);
+            assert_ne!(s.variants[i].structure, s.variants[j].structure);
+        }
+        // One structure: each point against the first.
+        let one = String::from_utf8_lossy(text)
+            .replace("[[variant]]\nname = \"p\"\nstructure = \"peer\"\n", "")
+            .replace("points = 10", "points = 20");
+        let s = crate::scenario::parse("t.toml", one.as_bytes()).unwrap();
+        assert_eq!(pair_rule(&s), PairRule::First);
+        assert_eq!(compared_pairs(&s).len(), 19);
     }
 }

@@ -65,6 +65,9 @@ pub fn all(r: &Results) -> Result<Vec<Chart>, PlotError> {
     if let Some(c) = heatmap(r)? {
         out.push(c);
     }
+    if let Some(c) = sweep_points(r)? {
+        out.push(c);
+    }
     out.extend(super::org::charts(r)?);
     Ok(out)
 }
@@ -1430,8 +1433,169 @@ fn sorted_unique(vals: &[String]) -> Vec<String> {
     u
 }
 
+/// Whether the swept points form a full grid (every combination of the
+/// swept values), as opposed to scattered points such as a Latin hypercube.
+fn sweep_is_grid(r: &Results) -> bool {
+    let values: Vec<Vec<String>> = r
+        .sweep_params
+        .iter()
+        .map(|p| {
+            (0..r.variants.len())
+                .map(|v| r.param(v, p).unwrap_or("").to_string())
+                .collect()
+        })
+        .collect();
+    let mut points: Vec<Vec<&str>> = (0..r.variants.len())
+        .map(|v| values.iter().map(|vals| vals[v].as_str()).collect())
+        .collect();
+    points.sort();
+    points.dedup();
+    let combinations: usize = values.iter().map(|v| sorted_unique(v).len()).product();
+    combinations == points.len()
+}
+
+/// A sweep whose points are scattered (a Latin hypercube): the outcome's
+/// mean at each point against each swept parameter, one panel per
+/// parameter, dots coloured by structure. A heatmap of such points would
+/// be a sparse diagonal of one-value rows and columns.
+fn sweep_points(r: &Results) -> Result<Option<Chart>, PlotError> {
+    if r.sweep_params.len() < 2 || sweep_is_grid(r) {
+        return Ok(None);
+    }
+    let Some((oname, oc)) = outcome(r) else {
+        return Ok(None);
+    };
+    let params: Vec<&String> = r.sweep_params.iter().take(6).collect();
+    let mut structures: Vec<String> = Vec::new();
+    for v in &r.variants {
+        if !structures.contains(&v.structure) {
+            structures.push(v.structure.clone());
+        }
+    }
+    let colour = |v: usize| {
+        let k = structures
+            .iter()
+            .position(|s| *s == r.variants[v].structure)
+            .unwrap_or(0);
+        OKABE_ITO[k % OKABE_ITO.len()]
+    };
+    let means: Vec<f64> = (0..r.variants.len())
+        .map(|v| r.summary.stats(v, oc).mean())
+        .collect();
+    let finite = || means.iter().copied().filter(|m| m.is_finite());
+    let (lo, hi) = (
+        finite().fold(f64::INFINITY, f64::min),
+        finite().fold(f64::NEG_INFINITY, f64::max),
+    );
+    if !lo.is_finite() {
+        return Ok(None);
+    }
+    let pad = if hi > lo {
+        (hi - lo) * 0.06
+    } else {
+        lo.abs().max(1.0) * 0.05
+    };
+    let yr = (lo - pad)..(hi + pad);
+    let (olabel, ounit) = metric_label(&oname);
+    let title = format!("{olabel} at each point of the sweep");
+    let subtitle = format!(
+        "{} points; dot = mean over {} replications at one point, against each swept parameter{}",
+        r.variants.len() / structures.len().max(1),
+        r.replications_text(),
+        if r.sweep_params.len() > params.len() {
+            format!(
+                " (first {} of {} parameters)",
+                params.len(),
+                r.sweep_params.len()
+            )
+        } else {
+            String::new()
+        }
+    );
+    let cols = params.len().min(3);
+    let rows = params.len().div_ceil(cols);
+    let svg = render("sweep_points", |root| {
+        let top = draw_title(root, &title, &subtitle)?;
+        let (main, legend) = root.split_horizontally(WIDTH - LEGEND_W);
+        let main = main.margin(top as u32, 0, 0, 0);
+        let cells = main.split_evenly((rows, cols));
+        let yd = tick_decimals(yr.start, yr.end);
+        let y_fmt = |v: &f64| fmt_tick(*v, yd);
+        for (cell, p) in cells.iter().zip(&params) {
+            let xs: Vec<f64> = (0..r.variants.len())
+                .map(|v| {
+                    r.param(v, p)
+                        .and_then(|x| x.trim().parse().ok())
+                        .unwrap_or(f64::NAN)
+                })
+                .collect();
+            let xlo = xs
+                .iter()
+                .copied()
+                .filter(|x| x.is_finite())
+                .fold(f64::INFINITY, f64::min);
+            let xhi = xs
+                .iter()
+                .copied()
+                .filter(|x| x.is_finite())
+                .fold(f64::NEG_INFINITY, f64::max);
+            if !xlo.is_finite() {
+                continue;
+            }
+            let xpad = if xhi > xlo {
+                (xhi - xlo) * 0.04
+            } else {
+                xlo.abs().max(1.0) * 0.05
+            };
+            let xr = (xlo - xpad)..(xhi + xpad);
+            let xd = tick_decimals(xr.start, xr.end);
+            let x_fmt = |v: &f64| fmt_tick(*v, xd);
+            let mut chart = ChartBuilder::on(cell)
+                .margin(16)
+                .x_label_area_size(TICK * 2 + DESC)
+                .y_label_area_size(90)
+                .build_cartesian_2d(xr, yr.clone())?;
+            chart
+                .configure_mesh()
+                .x_desc(p.as_str())
+                .y_desc(format!("{olabel} ({ounit})"))
+                .label_style(font(TICK))
+                .axis_desc_style(font(DESC))
+                .light_line_style(TRANSPARENT)
+                .bold_line_style(GRID)
+                .axis_style(SUBTLE)
+                .x_labels(5)
+                .y_labels(5)
+                .x_label_formatter(&x_fmt)
+                .y_label_formatter(&y_fmt)
+                .draw()?;
+            chart.draw_series(
+                (0..r.variants.len())
+                    .filter(|&v| xs[v].is_finite() && means[v].is_finite())
+                    .map(|v| Circle::new((xs[v], means[v]), 5, colour(v).mix(0.8).filled())),
+            )?;
+        }
+        let items: Vec<(String, Swatch)> = structures
+            .iter()
+            .enumerate()
+            .map(|(k, s)| (s.clone(), Swatch::Dot(OKABE_ITO[k % OKABE_ITO.len()])))
+            .collect();
+        draw_legend(&legend, 10, top + 20, "Structure", &items)
+    })?;
+    Ok(Some(Chart {
+        name: "sweep_points".into(),
+        section: "Sweep",
+        title,
+        caption: format!(
+            "Each dot is one point of the sweep: its mean {} (y) against the value of one swept parameter (x), one panel per parameter. A trend across a panel says the outcome follows that parameter; where structures differ, `orgsim map` names the winner at each point and the rules of where each wins.",
+            olabel.to_lowercase()
+        ),
+        svg,
+    }))
+}
+
 fn heatmap(r: &Results) -> Result<Option<Chart>, PlotError> {
-    if r.sweep_params.len() != 2 {
+    if r.sweep_params.len() != 2 || !sweep_is_grid(r) {
         return Ok(None);
     }
     let (pa, pb) = (&r.sweep_params[0], &r.sweep_params[1]);
