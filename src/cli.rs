@@ -1175,8 +1175,12 @@ fn init(name: &str, force: bool) -> Result<(), String> {
 fn params(model: &str, markdown: bool) -> Result<(), String> {
     let kind = crate::model::ModelKind::from_name(model)
         .ok_or_else(|| format!("error: unknown model `{model}`"))?;
+    let bundles = kind.practices();
     if markdown {
         print!("{}", crate::params::markdown_table(kind.specs()));
+        if !bundles.is_empty() {
+            print!("\n{}", crate::params::practices_markdown(bundles));
+        }
         return Ok(());
     }
     for p in kind.specs() {
@@ -1191,6 +1195,21 @@ fn params(model: &str, markdown: bool) -> Result<(), String> {
             p.doc.trim(),
             p.source
         );
+    }
+    if !bundles.is_empty() {
+        println!("\npractice bundles (a variant adds them with `practices = [...]`):");
+        for crate::params::PracticeBundle {
+            name,
+            meaning,
+            sets,
+        } in bundles
+        {
+            let sets: Vec<String> = sets
+                .iter()
+                .map(|(k, v)| format!("{k} = {}", fmt_num(*v)))
+                .collect();
+            println!("{name:24} {meaning}\n{:24} sets {}", "", sets.join(", "));
+        }
     }
     Ok(())
 }

@@ -412,6 +412,8 @@ fn mixed_scenario(
             } else {
                 a.structure.clone()
             },
+            // The mixed variants' practices are in their values, parameter by parameter.
+            practices: Vec::new(),
             values: mixed(&a.values, &b.values, factors, mask),
             sweep_point: Vec::new(),
             chart: a.chart.clone(),

@@ -97,6 +97,7 @@ pub fn design_scenario(s: &Scenario, structures: &[Variant], design: &Design) ->
                 Variant {
                     name: v.name.clone(),
                     structure: v.structure.clone(),
+                    practices: v.practices.clone(),
                     values,
                     sweep_point: point.clone(),
                     chart: v.chart.clone(),

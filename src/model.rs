@@ -87,6 +87,14 @@ impl ModelKind {
         }
     }
 
+    /// Named practice bundles a variant can add (`practices = [...]`).
+    pub fn practices(self) -> &'static [crate::params::PracticeBundle] {
+        match self {
+            ModelKind::Org => org::PRACTICES,
+            _ => &[],
+        }
+    }
+
     pub fn metric_names(self) -> &'static [&'static str] {
         match self {
             ModelKind::Org => &org::METRICS,

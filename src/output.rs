@@ -1785,7 +1785,7 @@ pub fn summary_header(s: &Scenario) -> Vec<String> {
 fn write_variants(s: &Scenario, dir: &Path) -> Result<(), OutputError> {
     let mut f = CsvFile::create(dir, "variants.csv")?;
     let specs = s.model.specs();
-    let mut header = vec!["variant", "model", "structure"];
+    let mut header = vec!["variant", "model", "structure", "practices"];
     header.extend(specs.iter().map(|p| p.name));
     f.line(&header)?;
     for v in &s.variants {
@@ -1793,6 +1793,7 @@ fn write_variants(s: &Scenario, dir: &Path) -> Result<(), OutputError> {
             v.name.clone(),
             s.model.name().to_string(),
             v.structure.clone(),
+            v.practices.join(" + "),
         ];
         row.extend(v.values.iter().map(|x| fmt_num(*x)));
         f.line(&row.iter().map(String::as_str).collect::<Vec<_>>())?;

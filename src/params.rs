@@ -117,6 +117,35 @@ pub fn markdown_table(specs: &[ParamSpec]) -> String {
     s
 }
 
+/// A named bundle of practice values a variant adds with `practices = [...]`.
+#[derive(Debug)]
+pub struct PracticeBundle {
+    pub name: &'static str,
+    /// What the bundle stands for, in the user's words.
+    pub meaning: &'static str,
+    /// The practice parameters it sets.
+    pub sets: &'static [(&'static str, f64)],
+}
+
+/// The practice bundles as a markdown table (`orgsim params --markdown`
+/// prints it after the parameters; docs/model.md carries it verbatim).
+pub fn practices_markdown(bundles: &[PracticeBundle]) -> String {
+    let mut s = String::from("| bundle | what it stands for | sets |\n|---|---|---|\n");
+    for PracticeBundle {
+        name,
+        meaning,
+        sets,
+    } in bundles
+    {
+        let sets: Vec<String> = sets
+            .iter()
+            .map(|(k, v)| format!("`{k}` = {}", fmt_num(*v)))
+            .collect();
+        s += &format!("| `{name}` | {meaning} | {} |\n", sets.join(", "));
+    }
+    s
+}
+
 /// Formats a number the way a user would type it (no trailing `.0` on integers).
 pub fn fmt_num(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 {

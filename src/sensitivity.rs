@@ -96,6 +96,7 @@ pub fn design_scenario(
             Variant {
                 name,
                 structure: first.structure.clone(),
+                practices: first.practices.clone(),
                 values,
                 sweep_point: point.clone(),
                 chart: first.chart.clone(),

@@ -47,6 +47,17 @@ fn the_documented_parameter_table_is_the_generated_one() {
     );
 }
 
+/// The practice bundles in docs/model.md are the ones the model has.
+#[test]
+fn the_documented_practice_bundles_are_the_generated_ones() {
+    let doc = std::fs::read_to_string("docs/model.md").unwrap();
+    let table = orgsim::params::practices_markdown(ModelKind::Org.practices());
+    assert!(
+        doc.contains(&table),
+        "docs/model.md's practice bundles differ from `orgsim params --markdown`; they should read:\n{table}"
+    );
+}
+
 /// Every model's plausible ranges lie inside the valid ones and name a source.
 #[test]
 fn every_plausible_range_is_valid_and_sourced() {

@@ -56,7 +56,7 @@ fn exact_values_sum_to_the_difference() {
 fn sampled_values_sum_to_the_difference() {
     // Eleven differing parameters: more than the exact method takes.
     let a = "delegation = 0.8\nlateral = 0.5\nconsensus = 0.3\nescalation = 0.1\n\
-             mentoring = 0.4\ncoaching = 0.5\ntournament = 0.1\nrecognition = 0.6\n\
+             mentoring = 0.4\ncoaching = 0.5\npromotion_prize = 0.1\nrecognition = 0.6\n\
              backups = 1\nshare_rate = 0.3\nlearning_rate = 0.02";
     let s = scenario("", a);
     let e = explain::explain(&s, &request(By::Parameter)).unwrap();

@@ -174,14 +174,14 @@ proptest! {
     fn invariants_hold_for_random_parameters(
         members in 2usize..150, team_size in 2usize..12, span in 2usize..6, domains in 1usize..8,
         delegation in 0.0..1.0f64, escalation in 0.0..0.95f64, consensus in 0.0..1.0f64,
-        backups in 0usize..4, tournament in 0.0..1.0f64, quit_rate in 0.0..0.1f64,
+        backups in 0usize..4, prize in 0.0..1.0f64, rewards in 0.0..1.0f64, quit_rate in 0.0..0.1f64,
         hiring_delay in 0u32..20, promotion_delay in 0u32..20, structure in 0usize..3, seed in 0u64..1000,
     ) {
         let s = [Structure::Hierarchy, Structure::LeaderLeader, Structure::Peer][structure];
         let p = params(s, &[
             ("members", members as f64), ("team_size", team_size as f64), ("span", span as f64),
             ("domains", domains as f64), ("delegation", delegation), ("escalation", escalation),
-            ("consensus", consensus), ("backups", backups as f64), ("tournament", tournament),
+            ("consensus", consensus), ("backups", backups as f64), ("promotion_prize", prize), ("relative_rewards", rewards),
             ("quit_rate", quit_rate), ("hiring_delay", hiring_delay as f64), ("promotion_delay", promotion_delay as f64),
         ]);
         prop_assume!(p.check().is_ok());

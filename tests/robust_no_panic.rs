@@ -81,7 +81,10 @@ const PARAMS: &[&str] = &[
     "backups",
     "hiring_delay",
     "promotion_delay",
-    "tournament",
+    "promotion_prize",
+    "relative_rewards",
+    "help_credit",
+    "practices",
     "name",
     "structure",
 ];

@@ -90,8 +90,9 @@ fn latin_hypercube_mistakes_are_explained() {
 
 #[test]
 fn morris_screening_finds_a_parameter_with_no_effect() {
-    // `readiness` only matters when there are backups, and this hierarchy has
-    // none: its effect on throughput must be nil, while coordination cost bites.
+    // `consensus_bonus` only matters when teams hold consensus meetings, and
+    // this hierarchy holds none: its effect on throughput must be nil, while
+    // coordination cost bites.
     let s = parse(
         "s.toml",
         BASE.replace("replications = 2", "replications = 3")
@@ -99,7 +100,7 @@ fn morris_screening_finds_a_parameter_with_no_effect() {
     )
     .unwrap();
     let factors: Vec<_> = [
-        "readiness",
+        "consensus_bonus",
         "coordination_cost=0:0.5",
         "productivity=0.5:1.5",
     ]
@@ -108,10 +109,10 @@ fn morris_screening_finds_a_parameter_with_no_effect() {
     .collect();
     let effects = orgsim::sensitivity::screen(&s, &factors, "total_throughput", 6, 4, 2).unwrap();
     let by = |n: &str| effects.iter().find(|e| e.name == n).unwrap().clone();
-    assert_eq!(by("readiness").mu_star, 0.0, "{effects:?}");
+    assert_eq!(by("consensus_bonus").mu_star, 0.0, "{effects:?}");
     assert!(by("coordination_cost").mu < 0.0, "{effects:?}");
     assert!(by("productivity").mu > 0.0, "{effects:?}");
-    assert_eq!(effects.last().unwrap().name, "readiness");
+    assert_eq!(effects.last().unwrap().name, "consensus_bonus");
     assert!(orgsim::sensitivity::parse_factor(&s, "nonsense").is_err());
     assert!(orgsim::sensitivity::parse_factor(&s, "delegation=0.5:0.2").is_err());
 }

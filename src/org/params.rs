@@ -3,6 +3,7 @@
 //! A step is one working week. Rates are per step; shares are 0..1.
 
 use crate::define_params;
+use crate::params::PracticeBundle;
 
 define_params! {
     /// Everything that shapes one organization variant.
@@ -111,13 +112,22 @@ define_params! {
         leadership_growth: f64 = 0.01, [0, 1], "per decision",
             Behaviour, [0.005, 0.02], "assumption, no source: about half to double the default";
         // --- competition -------------------------------------------------
-        /// Intensity of promotion tournaments and relative rewards.
-        tournament: f64 = 0.3, [0, 1], "intensity",
-            Practice, [0, 1], "management choice: valid range";
+        /// Prize of a promotion: the pay and status step into a full-time post (a part-time role carries `role_time` of it).
+        promotion_prize: f64 = 0.5, [0, 1], "stake",
+            Practice, [0, 1], "management choice; Lazear & Rosen 1981: effort in a tournament grows with the prize spread";
+        /// Relative rewards: pay or rating that ranks members against their team-mates every period (forced ranking).
+        relative_rewards: f64 = 0.1, [0, 1], "stake",
+            Practice, [0, 1], "management choice; Bandiera, Barankay & Rasul 2005: relative pay lowers cooperation among co-workers";
+        /// Promotion criteria: the weight of help given to others in who wins a promotion (0: output and skill only).
+        help_credit: f64 = 0.0, [0, 1], "weight",
+            Practice, [0, 1], "management choice; the seeds' peer-coaching article: competitive peers share when helping counts";
+        /// How much of a promotion's stake members feel when no contest is open (a future vacancy is in view).
+        contest_in_view: f64 = 0.3, [0, 1], "share",
+            Behaviour, [0.1, 0.6], "assumption, no source: a contest weighs more when it is open than when it is only expected";
         /// Mean competitive (vs collaborative) orientation of members.
         competitive_share: f64 = 0.5, [0, 1], "share",
             Behaviour, [0.2, 0.8], "assumption, no source: mixed workforces";
-        /// Extra effort of a fully competitive member at full tournament intensity.
+        /// Extra effort of a fully competitive member under full tournament pressure.
         effort_gain: f64 = 0.2, [0, 2], "share",
             Behaviour, [0.05, 0.4], "assumption, no source: about half to double the default";
         /// How strongly tournament pressure makes a competitive member refuse to share.
@@ -129,7 +139,7 @@ define_params! {
         /// Noise in promotion tournaments (0: the best candidate always wins).
         tournament_noise: f64 = 0.1, [0, 1], "score",
             Behaviour, [0.05, 0.3], "assumption, no source: about half to double the default";
-        /// Engagement lost by each candidate passed over in a tournament, times intensity.
+        /// Engagement lost by each candidate passed over in a promotion tournament, times the promotion's prize.
         loss_penalty: f64 = 0.15, [0, 1], "engagement",
             Behaviour, [0.05, 0.3], "assumption, no source: about half to double the default";
         // --- engagement and turnover ----------------------------------
@@ -207,7 +217,10 @@ impl Structure {
         Self::NAMES[self as usize]
     }
 
-    /// Values this structure gives before a variant's own overrides.
+    /// Values this structure gives before a variant's own overrides: only
+    /// structural parameters (who holds decision rights and posts). Practices
+    /// keep their defaults, the same in every structure, unless a variant
+    /// adds a bundle from [`PRACTICES`] or sets them itself.
     pub fn preset(self) -> &'static [(&'static str, f64)] {
         match self {
             Self::Hierarchy => &[
@@ -216,11 +229,6 @@ impl Structure {
                 ("escalation", 0.3),
                 ("consensus", 0.0),
                 ("lateral", 0.0),
-                ("mentoring", 0.0),
-                ("coaching", 0.1),
-                ("tournament", 0.5),
-                ("recognition", 0.1),
-                ("backups", 0.0),
             ],
             Self::LeaderLeader => &[
                 ("dedicated_leaders", 1.0),
@@ -228,11 +236,6 @@ impl Structure {
                 ("escalation", 0.15),
                 ("consensus", 0.0),
                 ("lateral", 0.3),
-                ("mentoring", 0.2),
-                ("coaching", 0.6),
-                ("tournament", 0.3),
-                ("recognition", 0.4),
-                ("backups", 1.0),
             ],
             Self::Peer => &[
                 ("dedicated_leaders", 0.0),
@@ -240,11 +243,6 @@ impl Structure {
                 ("escalation", 0.1),
                 ("consensus", 0.3),
                 ("lateral", 1.0),
-                ("mentoring", 0.5),
-                ("coaching", 0.2),
-                ("tournament", 0.1),
-                ("recognition", 0.6),
-                ("backups", 2.0),
             ],
         }
     }
@@ -298,3 +296,78 @@ impl OrgParams {
         Ok(())
     }
 }
+
+/// Named practice bundles a variant adds with `practices = [...]`: how
+/// people are managed, apart from the structure. Each sets practice
+/// parameters only; later bundles may not contradict earlier ones, and a
+/// variant's own keys override them.
+pub const PRACTICES: &[PracticeBundle] = &[
+    PracticeBundle {
+        name: "peer-mentoring",
+        meaning: "a mentoring programme: learning goes both ways when members share",
+        sets: &[("mentoring", 0.5)],
+    },
+    PracticeBundle {
+        name: "coaching",
+        meaning: "leaders spend most of their spare time coaching (Marquet's leader-leader)",
+        sets: &[("coaching", 0.6)],
+    },
+    PracticeBundle {
+        name: "recognition",
+        meaning: "help given to others is recognised",
+        sets: &[("recognition", 0.6)],
+    },
+    PracticeBundle {
+        name: "succession-planning",
+        meaning: "every post has two designated, shadowing successors",
+        sets: &[("backups", 2.0)],
+    },
+    PracticeBundle {
+        name: "promotion-tournaments",
+        meaning: "a large pay and status step between levels",
+        sets: &[("promotion_prize", 0.9)],
+    },
+    PracticeBundle {
+        name: "relative-rewards",
+        meaning: "members are ranked against their team-mates every period (forced ranking)",
+        sets: &[("relative_rewards", 0.5)],
+    },
+    PracticeBundle {
+        name: "credit-for-helping",
+        meaning: "help given to others counts toward promotion",
+        sets: &[("help_credit", 0.8)],
+    },
+    PracticeBundle {
+        name: "command-and-control",
+        meaning: "the practices the hierarchy preset used to carry: little coaching or recognition, no mentoring or succession plan, a large promotion prize",
+        sets: &[
+            ("mentoring", 0.0),
+            ("coaching", 0.1),
+            ("recognition", 0.1),
+            ("backups", 0.0),
+            ("promotion_prize", 0.8),
+        ],
+    },
+    PracticeBundle {
+        name: "leader-leader-practices",
+        meaning: "the practices the leader-leader preset used to carry (Marquet): coaching, some mentoring and recognition, one successor per post",
+        sets: &[
+            ("mentoring", 0.2),
+            ("coaching", 0.6),
+            ("recognition", 0.4),
+            ("backups", 1.0),
+            ("promotion_prize", 0.5),
+        ],
+    },
+    PracticeBundle {
+        name: "peer-practices",
+        meaning: "the practices the peer preset used to carry: mentoring, recognition, two successors per role, a small promotion prize",
+        sets: &[
+            ("mentoring", 0.5),
+            ("coaching", 0.2),
+            ("recognition", 0.6),
+            ("backups", 2.0),
+            ("promotion_prize", 0.2),
+        ],
+    },
+];

@@ -243,6 +243,15 @@ pub struct Organization {
     /// Time lost this step and next to consensus meetings, per team.
     team_overhead: Vec<f32>,
     team_overhead_next: Vec<f32>,
+    /// Per team, what a promotion puts at stake for its working members,
+    /// fixed by the structure: the prize's step (a full-time post 1, a
+    /// part-time role `role_time`) × the share of members who hold no post
+    /// of the team (rivals for the next one).
+    team_stake: Vec<f32>,
+    /// Per team, this step's tournament pressure (see `update_pressure`),
+    /// and whether a succession contest its members can win is open.
+    team_pressure: Vec<f32>,
+    team_open: Vec<bool>,
     team_latency: Vec<(f64, u32)>,
     /// Reused buffer for events that rank or sample people.
     scratch: Vec<(f32, u32)>,
@@ -418,6 +427,7 @@ impl Organization {
         org.redesignate_backups();
         org.headcount = org.seats.iter().filter(|s| s.occupied).count() as u64;
         org.totals.initial = org.headcount;
+        org.set_team_stakes();
         org.plan_blocks();
         org
     }
@@ -586,6 +596,7 @@ impl Organization {
         org.redesignate_backups();
         org.headcount = org.seats.iter().filter(|s| s.occupied).count() as u64;
         org.totals.initial = org.headcount;
+        org.set_team_stakes();
         org.plan_blocks();
         org
     }
@@ -668,6 +679,9 @@ impl Organization {
             domain_weight32: [0.0; MAX_DOMAINS],
             team_overhead: vec![0.0; teams],
             team_overhead_next: vec![0.0; teams],
+            team_stake: vec![0.0; teams],
+            team_pressure: vec![0.0; teams],
+            team_open: vec![false; teams],
             team_latency: vec![(0.0, 0); teams],
             scratch: Vec::with_capacity(n_seats),
             step: 0,
@@ -692,6 +706,61 @@ impl Organization {
             structure,
             rng,
             p,
+        }
+    }
+
+    /// Each team's stake in a promotion (see `team_stake`), from the layout.
+    fn set_team_stakes(&mut self) {
+        let d = self.d;
+        for t in 0..self.team_stake.len() {
+            let posts = &self.team_posts[t * d..(t + 1) * d];
+            // Distinct posts deciding for the team (one manager, or a role per domain).
+            let roles = (0..d).filter(|&k| !posts[..k].contains(&posts[k])).count();
+            let dedicated = self.posts[posts[0] as usize].seat != NONE;
+            let workers = (self.team_start[t + 1] - self.team_start[t]) as usize;
+            // Roles held by the team's own members leave fewer rivals.
+            let holders = if dedicated { 0 } else { roles };
+            let rivals = 1.0 - holders as f32 / workers.max(1) as f32;
+            let step = if dedicated {
+                1.0
+            } else {
+                self.p.role_time as f32
+            };
+            self.team_stake[t] = step * rivals.max(0.0);
+        }
+    }
+
+    /// This step's tournament pressure per team: relative rewards, plus the
+    /// promotion's stake, felt in full while a contest its members can win
+    /// is open (a vacancy with no ready successor) and `contest_in_view` of
+    /// it otherwise. Emergent: zero when neither practice offers a prize.
+    fn update_pressure(&mut self) {
+        let mut open = std::mem::take(&mut self.team_open);
+        open.fill(false);
+        let readiness = self.p.readiness as f32;
+        for &post in &self.vacant {
+            let s = self.posts[post as usize].successor;
+            if s != NONE
+                && self.seats[s as usize].occupied
+                && self.seats[s as usize].leadership >= readiness
+            {
+                continue;
+            }
+            self.for_each_candidate(post, |c| {
+                if (c as usize) < self.n_workers {
+                    open[self.seats[c as usize].team as usize] = true;
+                }
+            });
+        }
+        self.team_open = open;
+        let (prize, rel, view) = (
+            self.p.promotion_prize as f32,
+            self.p.relative_rewards as f32,
+            self.p.contest_in_view as f32,
+        );
+        for t in 0..self.team_pressure.len() {
+            let felt = if self.team_open[t] { 1.0 } else { view };
+            self.team_pressure[t] = (rel + prize * self.team_stake[t] * felt).min(1.0);
         }
     }
 
@@ -924,7 +993,9 @@ impl Organization {
         } else {
             skills[dom as usize]
         };
-        skill + self.seats[s as usize].leadership
+        // Promotion criteria: with credit for helping, help given counts.
+        let seat = &self.seats[s as usize];
+        skill + seat.leadership + self.p.help_credit as f32 * seat.shared
     }
 
     /// Candidates for a post: the members of its team (team posts) or the
@@ -1125,11 +1196,34 @@ impl Organization {
                 }
             }
         }
-        let delay = match (successor != NONE, ready) {
+        let mut delay = match (successor != NONE, ready) {
             (true, true) => 1,
             (true, false) => self.p.promotion_delay.div_ceil(2).max(1),
             _ => self.p.promotion_delay.max(1),
         };
+        if successor == NONE {
+            // No designated successor, but a candidate may be ready anyway:
+            // people who hold or share roles learn to lead by deciding. The
+            // organization still has to find them (half the delay, as for
+            // an unready designated backup); without succession planning
+            // that is the structure's own redundancy.
+            let holder = self.posts[post as usize].holder;
+            let dom = self.posts[post as usize].domain;
+            // The best candidate without noise (no scratch buffer: events
+            // call this while they hold it).
+            let mut best = (f32::NEG_INFINITY, NONE);
+            self.for_each_candidate(post, |s| {
+                let score = self.candidate_score(dom, s);
+                if s != holder && score > best.0 {
+                    best = (score, s);
+                }
+            });
+            let best = best.1;
+            if best != NONE && self.seats[best as usize].leadership >= readiness {
+                successor = best;
+                delay = self.p.promotion_delay.div_ceil(2).max(1);
+            }
+        }
         let p = &mut self.posts[post as usize];
         if p.vacant_until == NONE {
             self.vacant.push(post);
@@ -1155,7 +1249,14 @@ impl Organization {
             return;
         }
         if tournament {
-            let penalty = (self.p.loss_penalty * self.p.tournament) as f32;
+            // Losing costs what the promotion was worth: a full-time post's
+            // prize, or a part-time role's `role_time` of it.
+            let step = if self.posts[post as usize].seat != NONE {
+                1.0
+            } else {
+                self.p.role_time
+            };
+            let penalty = (self.p.loss_penalty * self.p.promotion_prize * step) as f32;
             let mut cands = std::mem::take(&mut self.scratch);
             cands.clear();
             self.for_each_candidate(post, |s| cands.push((0.0, s)));
@@ -1504,6 +1605,7 @@ impl Organization {
             team_posts: &self.team_posts,
             children: &self.children,
             team_overhead: &self.team_overhead,
+            team_pressure: &self.team_pressure,
             upper0,
             upper,
             member,
@@ -1895,6 +1997,7 @@ impl Model for Organization {
         }
         self.apply_events();
         self.fill_vacancies();
+        self.update_pressure();
         self.sums = MemberSums::default();
         self.upper_out.clear();
         self.serve_upper_posts();

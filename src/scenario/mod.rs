@@ -80,6 +80,9 @@ impl Default for Analysis {
 pub struct Variant {
     pub name: String,
     pub structure: String,
+    /// Practice bundles the variant adds (`practices = [...]`), in file order;
+    /// their values are already in `values`.
+    pub practices: Vec<String>,
     /// Every parameter, in the order of the model's spec table.
     pub values: Vec<f64>,
     /// Values of the swept parameters at this point (same order as `Scenario::sweep`).

@@ -12,6 +12,7 @@ use super::error::{LineIndex, ScenarioError, ScenarioErrors};
 use super::{Analysis, ChartRef, EventSpec, Scenario, Variant};
 use crate::model::ModelKind;
 use crate::org::{Event, EventKind, Target};
+use crate::params::PracticeBundle;
 use crate::params::{ParamSpec, did_you_mean, fmt_num};
 
 #[path = "checks.rs"]
@@ -153,6 +154,7 @@ struct Cx<'a> {
 struct VariantDraft {
     name: String,
     structure: String,
+    practices: Vec<String>,
     overrides: Vec<(usize, f64)>,
     chart: Option<ChartRef>,
     chart_span: Option<Range<usize>>,
@@ -490,6 +492,7 @@ impl Cx<'_> {
                 variants.push(Variant {
                     name,
                     structure: d.structure.clone(),
+                    practices: d.practices.clone(),
                     values,
                     sweep_point: point.clone(),
                     chart: d.chart.clone(),
@@ -755,7 +758,9 @@ impl Cx<'_> {
         let mut structure = None;
         for (k, v) in t.iter() {
             let key = k.get_ref().as_ref();
-            if allow_structure && (key == "name" || key == "structure" || key == "org_chart") {
+            if allow_structure
+                && (key == "name" || key == "structure" || key == "org_chart" || key == "practices")
+            {
                 if key == "structure" {
                     structure = self.string(t, "structure", path);
                 }
@@ -770,12 +775,19 @@ impl Cx<'_> {
                 None => {
                     let mut names: Vec<&str> = specs.iter().map(|s| s.name).collect();
                     if allow_structure {
-                        names.extend(["name", "structure", "org_chart"]);
+                        names.extend(["name", "structure", "org_chart", "practices"]);
                     }
-                    let help = did_you_mean(key, names.iter().copied()).map_or_else(
-                        || "see docs/model.md for every parameter, or run `orgsim init` for a commented template".to_string(),
-                        |s| format!("did you mean `{s}`?"),
-                    );
+                    let renamed = (key == "tournament").then(|| {
+                        "`tournament` was split in two practices: `promotion_prize` (the pay and status step of a promotion) and `relative_rewards` (ranking against team-mates); tournament pressure is now an outcome of the structure".to_string()
+                    });
+                    let help = renamed
+                        .or_else(|| {
+                            did_you_mean(key, names.iter().copied())
+                                .map(|s| format!("did you mean `{s}`?"))
+                        })
+                        .unwrap_or_else(|| {
+                            "see docs/model.md for every parameter, or run `orgsim init` for a commented template".to_string()
+                        });
                     self.error(
                         k.span(),
                         &join(path, key),
@@ -863,7 +875,11 @@ impl Cx<'_> {
                 }
             };
             let path = format!("variant `{name}`");
-            let (overrides, structure) = self.params(t, &path, model.specs(), true);
+            let (mut overrides, structure) = self.params(t, &path, model.specs(), true);
+            let (practices, bundled) = self.practices(t, &path, model);
+            // A variant's own keys override its bundles.
+            let own: Vec<usize> = overrides.iter().map(|&(i, _)| i).collect();
+            overrides.splice(0..0, bundled.into_iter().filter(|(i, _)| !own.contains(i)));
             let (chart, chart_span) = self.chart_key(t, &path);
             let allowed = model.structures();
             let structure = match structure {
@@ -907,12 +923,112 @@ impl Cx<'_> {
             out.push(VariantDraft {
                 name,
                 structure,
+                practices,
                 overrides,
                 chart,
                 chart_span,
             });
         }
         out
+    }
+
+    /// A variant's `practices = [...]`: the bundles' names and the values
+    /// they set, checked (known names, none repeated, no two setting one
+    /// parameter differently).
+    fn practices(
+        &mut self,
+        t: &DeTable,
+        path: &str,
+        model: ModelKind,
+    ) -> (Vec<String>, Vec<(usize, f64)>) {
+        let (mut names, mut values) = (Vec::new(), Vec::<(usize, f64)>::new());
+        let Some(v) = t.get("practices") else {
+            return (names, values);
+        };
+        let key = join(path, "practices");
+        let known = model.practices();
+        let list: Vec<&str> = known.iter().map(|b| b.name).collect();
+        let DeValue::Array(items) = v.get_ref() else {
+            self.type_error(
+                v.span(),
+                &key,
+                "a list of practice names in brackets, e.g. [\"coaching\"]",
+                v.get_ref(),
+            );
+            return (names, values);
+        };
+        if known.is_empty() && !items.is_empty() {
+            self.error(
+                v.span(),
+                &key,
+                format!("the {} model has no practice bundles", model.name()),
+                Some("remove the `practices` line".into()),
+            );
+            return (names, values);
+        }
+        let specs = model.specs();
+        for item in items.iter() {
+            let DeValue::String(name) = item.get_ref() else {
+                self.type_error(
+                    item.span(),
+                    &key,
+                    "a practice name in quotes",
+                    item.get_ref(),
+                );
+                continue;
+            };
+            let name = name.to_string();
+            let Some(PracticeBundle { sets, .. }) = known.iter().find(|b| b.name == name) else {
+                let help = did_you_mean(&name, list.iter().copied()).map_or_else(
+                    || {
+                        format!(
+                            "valid practices: {} (see `orgsim params` and docs/model.md)",
+                            list.join(", ")
+                        )
+                    },
+                    |s| format!("did you mean `{s}`?"),
+                );
+                self.error(
+                    item.span(),
+                    &key,
+                    format!("unknown practice `{name}`"),
+                    Some(help),
+                );
+                continue;
+            };
+            if names.contains(&name) {
+                self.error(
+                    item.span(),
+                    &key,
+                    format!("practice `{name}` is listed twice"),
+                    Some("list each practice once".into()),
+                );
+                continue;
+            }
+            for &(param, x) in sets.iter() {
+                let Some(i) = specs.iter().position(|s| s.name == param) else {
+                    continue;
+                };
+                match values.iter().find(|&&(j, _)| j == i) {
+                    Some(&(_, y)) if y != x => self.error(
+                        item.span(),
+                        &key,
+                        format!(
+                            "practice `{name}` sets `{param}` = {} but an earlier practice in the list sets it to {}",
+                            fmt_num(x),
+                            fmt_num(y)
+                        ),
+                        Some(format!(
+                            "keep one of the two, or set `{param}` in the variant itself"
+                        )),
+                    ),
+                    Some(_) => {}
+                    None => values.push((i, x)),
+                }
+            }
+            names.push(name);
+        }
+        (names, values)
     }
 
     fn variant_span(&self, doc: &DeTable, name: &str) -> Option<Range<usize>> {

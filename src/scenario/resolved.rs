@@ -68,6 +68,11 @@ pub fn write(s: &Scenario) -> String {
         if !v.structure.is_empty() {
             let _ = writeln!(o, "structure = {}", quote(&v.structure));
         }
+        if !v.practices.is_empty() {
+            // Informational: the values below already include them.
+            let names: Vec<String> = v.practices.iter().map(|p| quote(p)).collect();
+            let _ = writeln!(o, "practices = [{}]", names.join(", "));
+        }
         if let Some(c) = &v.chart {
             // Every variant's chart has a copy (`chart_copies`).
             if let Some((name, _)) = charts.iter().find(|(_, x)| x.path == c.path) {

@@ -157,13 +157,14 @@ pub(super) struct MemberConsts {
     lam_whole: u32,
     arrival_thr: u64,
     share_thr: u64,
-    tournament: f32,
     productivity: f32,
     learning: f32,
     coordination: f32,
     backup_cost: f32,
     willing_base: f32,
+    /// `hoarding`, less what credit for helping turns into a reason to share.
     hoarding: f32,
+    help_credit: f32,
     share_strength: f32,
     mentoring: f32,
     lead_growth: f32,
@@ -191,7 +192,6 @@ impl MemberConsts {
         // over whoever does the work, so equal-sized structures face equal demand.
         let lam = p.arrival_rate * org.demand * p.members as f64 / org.n_workers.max(1) as f64;
         let lam_whole = lam as u32;
-        let tournament = p.tournament as f32;
         let links = f32::from(u8::from(p.dedicated_leaders == 1))
             + p.lateral as f32 * (p.team_size as f32 - 1.0);
         let (quit_rate, quit_sens) = (p.quit_rate as f32, p.quit_sensitivity as f32);
@@ -203,13 +203,13 @@ impl MemberConsts {
             } else {
                 prob_threshold(p.share_rate)
             },
-            tournament,
             productivity: p.productivity as f32,
             learning: p.learning_rate as f32,
             coordination: (p.coordination_cost as f32 * links).min(0.9),
             backup_cost: p.backup_cost as f32,
             willing_base: (0.5 + 0.5 * p.recognition) as f32,
-            hoarding: p.hoarding as f32 * tournament,
+            hoarding: p.hoarding as f32 * (1.0 - p.help_credit as f32),
+            help_credit: p.help_credit as f32,
             share_strength: p.share_strength as f32,
             mentoring: p.mentoring as f32,
             lead_growth: p.leadership_growth as f32,
@@ -225,7 +225,7 @@ impl MemberConsts {
             quit_bound: hazard_bound_bits(hazard_bound(quit_rate, quit_sens), QUIT_BITS),
             decision_thr: prob_threshold(p.decision_rate),
             difficulty: p.difficulty as f32,
-            effort_comp: p.effort_gain as f32 * tournament,
+            effort_comp: p.effort_gain as f32,
             weight: org.domain_weight32,
             cum: org.domain_cum32,
         }
@@ -243,6 +243,8 @@ pub(super) struct Shared<'a> {
     pub(super) team_posts: &'a [u32],
     pub(super) children: &'a [u32],
     pub(super) team_overhead: &'a [f32],
+    /// Tournament pressure per team this step (see `Organization::update_pressure`).
+    pub(super) team_pressure: &'a [f32],
     /// Posts from `upper0` on (above the teams), read-only while blocks run.
     pub(super) upper0: u32,
     pub(super) upper: &'a [Post],
@@ -851,6 +853,7 @@ impl<'s, 'a> View<'s, 'a> {
         let end = sh.team_start[teams.1 as usize] as usize - w0;
         for s in first..end {
             let team = seats[s].team as usize;
+            let pressure = sh.team_pressure[team];
             if !seats[s].occupied {
                 if step >= seats[s].hire_at {
                     populate_seat(sh.p, &mut seats[s], &mut skill[s], &mut rng, true, false);
@@ -917,7 +920,7 @@ impl<'s, 'a> View<'s, 'a> {
                     * time
                     * (0.4 + 0.6 * *sk)
                     * (0.5 + 0.5 * seat.engagement)
-                    * (1.0 + c.effort_comp * seat.competitive);
+                    * (1.0 + c.effort_comp * pressure * seat.competitive);
                 *sk += c.learning * time * (1.0 - *sk);
                 seat.task_left -= effort;
                 if seat.task_left <= 0.0 {
@@ -947,8 +950,12 @@ impl<'s, 'a> View<'s, 'a> {
                     let (teacher, learner, gap) =
                         if a >= b { (s, j, a - b) } else { (j, s, b - a) };
                     if gap > 0.0 {
-                        let willing =
-                            c.willing_base * (1.0 - c.hoarding * seats[teacher].competitive);
+                        // Under pressure a competitive teacher hoards; with
+                        // credit for helping in promotions, sharing is how
+                        // they compete.
+                        let drive = pressure * seats[teacher].competitive;
+                        let base = c.willing_base * (1.0 - c.hoarding * drive);
+                        let willing = base + c.help_credit * drive * (1.0 - base);
                         if unit_f32(rng.next_u64() >> 40) < willing {
                             skill[learner][dom] += c.share_strength * gap;
                             let t = &mut skill[teacher][dom];
@@ -978,7 +985,7 @@ impl<'s, 'a> View<'s, 'a> {
             sum.engagement += engagement as f64;
             blocked_n += u32::from(blocked);
             backlog += u64::from(seat.backlog + u32::from(seat.task != Task::Idle));
-            sum.pressure += (c.tournament * seat.competitive) as f64;
+            sum.pressure += (pressure * seat.competitive) as f64;
             sum.add_skill(weighted_skill(&skill[s], &c.weight) as f64);
             members += 1;
 
