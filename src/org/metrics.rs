@@ -125,9 +125,9 @@ pub const REGISTRY: [Metric; N_METRICS] = [
     Metric::new(
         "leadership_coverage",
         "Leadership coverage",
-        "share of posts with a ready backup, 0–1",
+        "share of posts with a ready successor, 0–1",
         Higher,
-        "share of posts with a ready designated successor",
+        "share of posts someone ready could take over (a ready designated successor; without succession planning, a ready candidate)",
     ),
     Metric::new(
         "headcount",

@@ -252,6 +252,9 @@ pub struct Organization {
     /// and whether a succession contest its members can win is open.
     team_pressure: Vec<f32>,
     team_open: Vec<bool>,
+    /// Per team, working members ready to lead (leadership ≥ `readiness`);
+    /// reused by `coverage` each step.
+    team_ready: Vec<u32>,
     team_latency: Vec<(f64, u32)>,
     /// Reused buffer for events that rank or sample people.
     scratch: Vec<(f32, u32)>,
@@ -682,6 +685,7 @@ impl Organization {
             team_stake: vec![0.0; teams],
             team_pressure: vec![0.0; teams],
             team_open: vec![false; teams],
+            team_ready: vec![0; teams],
             team_latency: vec![(0.0, 0); teams],
             scratch: Vec::with_capacity(n_seats),
             step: 0,
@@ -1757,9 +1761,14 @@ impl Organization {
         acc.skill_sq += sum.skill_sq;
     }
 
-    /// Share of posts with a ready designated successor.
+    /// Share of posts someone ready could take over: a ready designated
+    /// successor, or, without succession planning, a ready candidate (the
+    /// redundancy a structure builds by letting people lead).
     #[inline(never)]
-    fn coverage(&self) -> f64 {
+    fn coverage(&mut self) -> f64 {
+        if self.p.backups == 0 {
+            return self.emergent_coverage();
+        }
         // Backups fill the first `k` slots (the rest stay `NONE`).
         let chunk = |posts: &[Post]| match self.p.backups.min(MAX_BACKUPS) {
             0 => 0,
@@ -1775,6 +1784,38 @@ impl Organization {
         } else {
             chunk(&self.posts)
         };
+        covered as f64 / self.posts.len().max(1) as f64
+    }
+
+    /// Share of posts with a candidate other than the holder whose
+    /// leadership is at least `readiness`.
+    fn emergent_coverage(&mut self) -> f64 {
+        let readiness = self.p.readiness as f32;
+        let ready = |seat: &Seat| seat.occupied && seat.leadership >= readiness;
+        let mut per_team = std::mem::take(&mut self.team_ready);
+        for (t, n) in per_team.iter_mut().enumerate() {
+            let (a, b) = (self.team_start[t] as usize, self.team_start[t + 1] as usize);
+            *n = self.seats[a..b].iter().filter(|s| ready(s)).count() as u32;
+        }
+        let mut covered = 0usize;
+        for p in &self.posts {
+            let any = if p.level == 1 {
+                let holder_ready = p.holder != NONE
+                    && self.seats[p.holder as usize].team == p.team
+                    && (p.holder as usize) < self.n_workers
+                    && ready(&self.seats[p.holder as usize]);
+                per_team[p.team as usize] > u32::from(holder_ready)
+            } else {
+                self.children[p.children.0 as usize..p.children.1 as usize]
+                    .iter()
+                    .any(|&c| {
+                        let h = self.posts[c as usize].holder;
+                        h != NONE && h != p.holder && ready(&self.seats[h as usize])
+                    })
+            };
+            covered += usize::from(any);
+        }
+        self.team_ready = per_team;
         covered as f64 / self.posts.len().max(1) as f64
     }
 

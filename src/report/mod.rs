@@ -776,7 +776,7 @@ fn html_about(h: &mut String, r: &Results, d: &Doc) {
         h,
         "<p>{}</p>\n</details>",
         if d.param_cols.is_empty() {
-            "All variants share the same parameter values apart from their structure."
+            "All variants share the same parameter values apart from their structure: every variant is managed with the same practices."
         } else {
             "Only parameters that differ across variants are listed."
         }
