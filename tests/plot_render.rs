@@ -61,6 +61,7 @@ fn renders_every_chart_with_the_right_size_and_labels() {
         "bars_event_recovery_steps",
         "bars_event_resilience_loss",
         "competition_vs_collaboration",
+        "competition_around_departures",
         "organization_top_down",
         "organization_leader_leader",
         "organization_peer",

@@ -59,6 +59,9 @@ pub fn all(r: &Results) -> Result<Vec<Chart>, PlotError> {
     if let Some(c) = scatter(r, &look)? {
         out.push(c);
     }
+    if let Some(c) = competition_around_departures(r, &look)? {
+        out.push(c);
+    }
     if let Some(c) = sweep_line(r)? {
         out.push(c);
     }
@@ -437,6 +440,103 @@ fn timeseries(r: &Results, look: &Look, metric: &str) -> Result<Chart, PlotError
         ),
         svg,
     })
+}
+
+/// Tournament pressure and knowledge sharing around each departure (at most
+/// three), per variant: does a succession contest raise competition, and
+/// does sharing pay for it? Levels, not effects against the twins.
+fn competition_around_departures(r: &Results, look: &Look) -> Result<Option<Chart>, PlotError> {
+    let col = |name: &str| r.ts.metrics.iter().position(|x| x == name);
+    let (Some(pm), Some(sm)) = (col("tournament_pressure"), col("sharing")) else {
+        return Ok(None);
+    };
+    let steps = r.ts.steps;
+    let events: Vec<&Event> = r
+        .events
+        .iter()
+        .filter(|e| e.kind == "departure" && e.start >= 1.0 && (e.start as usize) < steps)
+        .take(3)
+        .collect();
+    if events.is_empty() {
+        return Ok(None);
+    }
+    const BEFORE: usize = 20;
+    const AFTER: usize = 40;
+    let around = |m: usize, e: &Event| -> Vec<Line> {
+        let start = e.start as usize;
+        let (from, to) = (start.saturating_sub(BEFORE), (start + AFTER).min(steps));
+        look.shown
+            .iter()
+            .map(|&v| Line {
+                v,
+                pts: (from..to)
+                    .filter_map(|s| r.ts.stats[v][m].get(s))
+                    .enumerate()
+                    .map(|(j, st)| ((from + j) as f64 - e.start, st.mean(), st.ci95_half_width()))
+                    .collect(),
+            })
+            .collect()
+    };
+    let title = "Competition and sharing around each departure".to_string();
+    let mut subtitle = format!(
+        "{}; week 0 = the departure; levels, not effects against the twins",
+        reps_note(r)
+    );
+    if look.limited() {
+        subtitle = format!("{subtitle}; {}", look.limit_note());
+    }
+    let cols = events.len();
+    let svg = render("competition_around_departures", |root| {
+        let top = draw_title(root, &title, &subtitle)?;
+        let (main, legend) = root.split_horizontally(WIDTH - LEGEND_W);
+        let main = main.margin(top as u32, 0, 0, 0);
+        let cells = main.split_evenly((2, cols));
+        for (row, (m, label)) in [(pm, "tournament_pressure"), (sm, "sharing")]
+            .into_iter()
+            .enumerate()
+        {
+            let (mlabel, unit) = metric_label(label);
+            for (c, e) in events.iter().enumerate() {
+                let start = e.start as usize;
+                let panel = Panel {
+                    title: format!(
+                        "{}: {} (week {})",
+                        mlabel,
+                        event_label(r, e.k),
+                        fmt_num(e.start)
+                    ),
+                    x_desc: if row == 1 {
+                        "Weeks since the departure".into()
+                    } else {
+                        String::new()
+                    },
+                    y_desc: if c == 0 { unit.clone() } else { String::new() },
+                    x_range: -(start.min(BEFORE) as f64)
+                        ..((start + AFTER).min(steps) - start) as f64 - 1.0,
+                    shades: vec![(0.0, e.duration)],
+                    labels: Vec::new(),
+                    hline: None,
+                    small: true,
+                    markers: false,
+                };
+                line_panel(&cells[row * cols + c], &panel, &around(m, e), look)?;
+            }
+        }
+        draw_legend(
+            &legend,
+            10,
+            top + 20,
+            "Variant",
+            &variant_legend(r, look, Swatch::LineBand),
+        )
+    })?;
+    Ok(Some(Chart {
+        name: "competition_around_departures".into(),
+        section: "Competition and collaboration",
+        title,
+        caption: "Top row: the tournament pressure working members feel (their team's pressure × their competitive orientation), which rises while a succession contest is open and less where someone ready steps up; bottom row: knowledge sharing. Both come from the practices (promotion prize, relative rewards, credit for helping) and the structure (who is a rival for which post); see docs/model.md, Competition.".into(),
+        svg,
+    }))
 }
 
 /// Non-key metrics as a grid of small panels.
