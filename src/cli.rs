@@ -1198,17 +1198,15 @@ fn params(model: &str, markdown: bool) -> Result<(), String> {
     }
     if !bundles.is_empty() {
         println!("\npractice bundles (a variant adds them with `practices = [...]`):");
-        for crate::params::PracticeBundle {
-            name,
-            meaning,
-            sets,
-        } in bundles
-        {
-            let sets: Vec<String> = sets
-                .iter()
-                .map(|(k, v)| format!("{k} = {}", fmt_num(*v)))
-                .collect();
-            println!("{name:24} {meaning}\n{:24} sets {}", "", sets.join(", "));
+        for b in bundles {
+            println!(
+                "{:24} {}
+{:24} sets {}",
+                b.name,
+                b.meaning,
+                "",
+                b.sets_text("")
+            );
         }
     }
     Ok(())

@@ -127,21 +127,31 @@ pub struct PracticeBundle {
     pub sets: &'static [(&'static str, f64)],
 }
 
+impl PracticeBundle {
+    /// What it sets, as `key = value` pairs joined by commas, each pair
+    /// wrapped in `quote` (for markdown, a backtick).
+    pub fn sets_text(&self, quote: &str) -> String {
+        let pairs: Vec<String> = self
+            .sets
+            .iter()
+            .map(|(k, v)| format!("{quote}{k} = {}{quote}", fmt_num(*v)))
+            .collect();
+        pairs.join(", ")
+    }
+}
+
 /// The practice bundles as a markdown table (`orgsim params --markdown`
 /// prints it after the parameters; docs/model.md carries it verbatim).
 pub fn practices_markdown(bundles: &[PracticeBundle]) -> String {
     let mut s = String::from("| bundle | what it stands for | sets |\n|---|---|---|\n");
-    for PracticeBundle {
-        name,
-        meaning,
-        sets,
-    } in bundles
-    {
-        let sets: Vec<String> = sets
-            .iter()
-            .map(|(k, v)| format!("`{k}` = {}", fmt_num(*v)))
-            .collect();
-        s += &format!("| `{name}` | {meaning} | {} |\n", sets.join(", "));
+    for b in bundles {
+        s += &format!(
+            "| `{}` | {} | {} |
+",
+            b.name,
+            b.meaning,
+            b.sets_text("`")
+        );
     }
     s
 }
