@@ -31,8 +31,8 @@ fn main() {
 const WARMUP: usize = 20;
 
 /// The structure's preset with every mechanism switched on: consensus,
-/// lateral links, mentoring, coaching, backups, tournaments (each preset
-/// already has coaching and tournaments).
+/// lateral links, mentoring, coaching, backups, tournament pressure (the
+/// default promotion prize and relative rewards are above zero).
 pub fn params(s: Structure, members: usize) -> OrgParams {
     let mut p = OrgParams::default();
     for (k, v) in s.preset() {
