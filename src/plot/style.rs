@@ -191,8 +191,23 @@ pub fn draw_legend(
     }
     let text_x = x + 52;
     let max_w = w.saturating_sub(text_x as u32 + 10);
+    // Long labels (a sweep point's variant name) take two lines when every
+    // entry could and the legend would still fit the chart's height.
+    let (_, h) = area.dim_in_pixel();
+    let height: i32 = items
+        .iter()
+        .map(|(l, _)| 34 + LINE_2 * (wrap_lines(l, LEGEND, max_w).len() as i32 - 1))
+        .sum();
+    let wrap = y + height <= h as i32 - 10;
     for (label, sw) in items {
-        let cy = y + 13;
+        let lines = if wrap {
+            wrap_lines(label, LEGEND, max_w)
+        } else {
+            vec![fit(label, LEGEND, max_w)]
+        };
+        let n = lines.len() as i32;
+        // The swatch sits at the middle of the entry's lines.
+        let cy = y + 13 + LINE_2 * (n - 1) / 2;
         match *sw {
             Swatch::LineBand(c) => {
                 area.draw(&Rectangle::new(
@@ -233,14 +248,43 @@ pub fn draw_legend(
                 ))?;
             }
         }
-        area.draw(&Text::new(
-            fit(label, LEGEND, max_w),
-            (text_x, cy),
-            anchored(font(LEGEND), HPos::Left, VPos::Center),
-        ))?;
-        y += 34;
+        for (k, line) in lines.into_iter().enumerate() {
+            area.draw(&Text::new(
+                line,
+                (text_x, cy + LINE_2 * k as i32 - LINE_2 * (n - 1) / 2),
+                anchored(font(LEGEND), HPos::Left, VPos::Center),
+            ))?;
+        }
+        y += 34 + LINE_2 * (n - 1);
     }
     Ok(())
+}
+
+/// Extra height of a legend entry on two lines.
+const LINE_2: i32 = 24;
+
+/// Most lines a legend entry wraps to.
+const LEGEND_LINES: usize = 3;
+
+/// `text` wrapped at spaces into lines of at most `max_w` pixels, at most
+/// `LEGEND_LINES` of them (the last shortened with an ellipsis if needed).
+fn wrap_lines(text: &str, size: u32, max_w: u32) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for word in text.split(' ') {
+        match lines.last_mut() {
+            Some(line) if text_w(&format!("{line} {word}"), size) <= max_w => {
+                line.push(' ');
+                line.push_str(word);
+            }
+            _ => lines.push(word.to_string()),
+        }
+    }
+    if lines.len() > LEGEND_LINES {
+        let rest = lines[LEGEND_LINES - 1..].join(" ");
+        lines.truncate(LEGEND_LINES - 1);
+        lines.push(rest);
+    }
+    lines.iter().map(|l| fit(l, size, max_w)).collect()
 }
 
 /// Decimals that show a value of this magnitude with about three
@@ -361,4 +405,29 @@ pub fn slug(s: &str) -> String {
         out = out.replace("__", "_");
     }
     out.trim_matches('_').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_legend_label_wraps_at_spaces_into_at_most_three_lines() {
+        let label = "hierarchy promotion_prize=0.5 relative_rewards=0.5";
+        let w = text_w("promotion_prize=0.5 rel", LEGEND);
+        let lines = wrap_lines(label, LEGEND, w);
+        assert_eq!(
+            lines,
+            ["hierarchy", "promotion_prize=0.5", "relative_rewards=0.5"]
+        );
+        assert_eq!(wrap_lines("peer", LEGEND, w), ["peer"]);
+        // Too many words: the third line carries the rest, shortened.
+        let long = wrap_lines(
+            "a b c d e f g h i j k l m n o p q r s t u v w x y z",
+            LEGEND,
+            20,
+        );
+        assert_eq!(long.len(), 3);
+        assert!(long[2].ends_with('…'), "{long:?}");
+    }
 }
