@@ -559,11 +559,12 @@ fn md_esc(s: &str) -> String {
 }
 
 fn param_value(v: &VariantInfo, p: &str) -> String {
-    v.params
-        .iter()
-        .find(|(k, _)| k == p)
-        .map(|(_, x)| x.clone())
-        .unwrap_or_else(|| "–".into())
+    match v.params.iter().find(|(k, _)| k == p) {
+        // A variant without bundles is managed with the default practices.
+        Some((k, x)) if k == "practices" && x.is_empty() => "defaults".into(),
+        Some((_, x)) => x.clone(),
+        None => "–".into(),
+    }
 }
 
 /// Inline SVG sized by CSS.
