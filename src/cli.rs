@@ -973,10 +973,11 @@ fn rerun_jobs(
 /// Renders charts and the report of a results folder.
 fn plot(dir: &Path, quiet: bool) -> Result<(), String> {
     let start = Instant::now();
+    // The report draws the charts once and writes them too.
     output::phase("charts");
-    let files = crate::plot::render_all(dir).map_err(|e| format!("error: charts: {e}"))?;
     output::phase("report");
-    crate::report::write_report(dir).map_err(|e| format!("error: report: {e}"))?;
+    let files =
+        crate::report::write_report(dir).map_err(|e| format!("error: charts and report: {e}"))?;
     if !quiet {
         println!(
             "{} chart files and report.html, report.md in {:.2} s",

@@ -42,10 +42,12 @@ impl From<PlotError> for ReportError {
 
 /// Writes `report.html` and `report.md` into `results_dir` (and the charts
 /// under `charts/`, unless they are already up to date).
-pub fn write_report(results_dir: &Path) -> Result<(), ReportError> {
+/// Draws the charts once, for the report and as files; returns the chart
+/// files written.
+pub fn write_report(results_dir: &Path) -> Result<Vec<std::path::PathBuf>, ReportError> {
     let r = plot::load(results_dir)?;
     let charts = plot::build_charts(&r)?;
-    plot::write_charts(results_dir, &charts)?;
+    let files = plot::write_charts(results_dir, &charts)?;
     let mut doc = Doc::new(&r);
     doc.why = answer::Why::load(results_dir);
     doc.place = answer::Where::load(results_dir);
@@ -59,7 +61,7 @@ pub fn write_report(results_dir: &Path) -> Result<(), ReportError> {
         &results_dir.join("report.md"),
         markdown(&r, &doc, &charts).as_bytes(),
     )?;
-    Ok(())
+    Ok(files)
 }
 
 /// How many people each departure or layoff removes, from the folder's
