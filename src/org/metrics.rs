@@ -62,9 +62,9 @@ pub const REGISTRY: [Metric; N_METRICS] = [
     Metric::new(
         "blocked",
         "Blocked members",
-        "members waiting on a decision",
+        "members waiting on a decision (full-time equivalent)",
         Lower,
-        "members waiting for a decision or consensus",
+        "members waiting for a decision or consensus, counted by the share of the week they wait",
     ),
     Metric::new(
         "mean_skill",

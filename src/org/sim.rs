@@ -61,6 +61,14 @@ const MAX_DOMAINS: usize = 8;
 const MAX_BACKUPS: usize = 3;
 /// Backups are re-designated this often (and whenever a post is filled).
 const REDESIGNATE_EVERY: u32 = 8;
+/// A consensus's remaining time is counted in these fractions of a step.
+const CONSENSUS_TICKS: u32 = 1 << 16;
+
+/// Time `weeks` in consensus ticks (at least one: a consensus takes time).
+fn consensus_ticks(weeks: f64) -> u32 {
+    ((weeks * f64::from(CONSENSUS_TICKS)).round() as u32).max(1)
+}
+
 /// Bits of a member's step draw that decide whether they leave.
 const QUIT_BITS: u32 = 22;
 
@@ -100,7 +108,8 @@ struct Seat {
     shared: f32,
     /// Time spent on role decisions and coaching this step (peer roles).
     role_time: f32,
-    /// `Waiting`: the step the decision was raised; `Consensus`: steps left.
+    /// `Waiting`: the step the decision was raised; `Consensus`: time left,
+    /// in [`CONSENSUS_TICKS`] per step.
     wait: u32,
     next_in_queue: u32,
     hire_at: u32,
@@ -243,6 +252,8 @@ pub struct Organization {
     /// Time lost this step and next to consensus meetings, per team.
     team_overhead: Vec<f32>,
     team_overhead_next: Vec<f32>,
+    /// Share of each member's time spent coordinating, per team.
+    team_coordination: Vec<f32>,
     /// Per team, what a promotion puts at stake for its working members,
     /// fixed by the structure: the prize's step (a full-time post 1, a
     /// part-time role `role_time`) × the share of members who hold no post
@@ -655,6 +666,7 @@ impl Organization {
         let n_posts = l.posts.len();
         let teams = l.team_start.len() - 1;
         let team_roles = team_roles(&l);
+        let team_coordination = team_coordination(&p, &l.team_start);
         let post_kind = match (
             l.posts.iter().all(|p| p.seat == NONE),
             l.posts.iter().all(|p| p.seat != NONE),
@@ -682,6 +694,7 @@ impl Organization {
             domain_weight32: [0.0; MAX_DOMAINS],
             team_overhead: vec![0.0; teams],
             team_overhead_next: vec![0.0; teams],
+            team_coordination,
             team_stake: vec![0.0; teams],
             team_pressure: vec![0.0; teams],
             team_open: vec![false; teams],
@@ -1609,6 +1622,7 @@ impl Organization {
             team_posts: &self.team_posts,
             children: &self.children,
             team_overhead: &self.team_overhead,
+            team_coordination: &self.team_coordination,
             team_pressure: &self.team_pressure,
             upper0,
             upper,
@@ -1970,6 +1984,21 @@ fn offer_shift<const K: usize>(best: &mut [(f32, u32); K], score: f32, s: u32) {
 /// Per team: whether its posts for the `d` domains are `d` team-level roles
 /// of its own, one per domain (peer teams), so their backups can be
 /// designated together.
+/// Share of each member's time spent coordinating, per team: one link to a
+/// full-time leader, and one to each of `lateral` of the team-mates the team
+/// actually has. (Not the `team_size` parameter: teams differ in size when
+/// the headcount does not divide evenly, and in an imported org chart.)
+fn team_coordination(p: &OrgParams, team_start: &[u32]) -> Vec<f32> {
+    let leader = f32::from(u8::from(p.dedicated_leaders == 1));
+    team_start
+        .windows(2)
+        .map(|w| {
+            let mates = (w[1] - w[0]).saturating_sub(1) as f32;
+            (p.coordination_cost as f32 * (leader + p.lateral as f32 * mates)).min(0.9)
+        })
+        .collect()
+}
+
 fn team_roles(l: &Layout) -> Vec<bool> {
     let teams = l.team_start.len() - 1;
     (0..teams)
@@ -1997,7 +2026,8 @@ struct MemberSums {
     engagement: f64,
     skill: f64,
     skill_sq: f64,
-    blocked: u32,
+    /// Member-steps blocked (a consensus blocks part of a step).
+    blocked: f64,
     backlog: f64,
     pressure: f64,
     coordination: f64,
@@ -2068,7 +2098,7 @@ impl Model for Organization {
         row[m::DECISION_LATENCY] = latency;
         row[m::DECISIONS_PENDING] = pending as f64;
         row[m::REWORK] = c.rework as f64;
-        row[m::BLOCKED] = acc.blocked as f64;
+        row[m::BLOCKED] = acc.blocked;
         row[m::MEAN_SKILL] = mean_skill;
         row[m::SKILL_SPREAD] = (acc.skill_sq / n - mean_skill * mean_skill).max(0.0).sqrt();
         row[m::ENGAGEMENT] = acc.engagement / n;

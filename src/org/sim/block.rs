@@ -159,7 +159,6 @@ pub(super) struct MemberConsts {
     share_thr: u64,
     productivity: f32,
     learning: f32,
-    coordination: f32,
     backup_cost: f32,
     willing_base: f32,
     /// `hoarding`, less what credit for helping turns into a reason to share.
@@ -192,8 +191,6 @@ impl MemberConsts {
         // over whoever does the work, so equal-sized structures face equal demand.
         let lam = p.arrival_rate * org.demand * p.members as f64 / org.n_workers.max(1) as f64;
         let lam_whole = lam as u32;
-        let links = f32::from(u8::from(p.dedicated_leaders == 1))
-            + p.lateral as f32 * (p.team_size as f32 - 1.0);
         let (quit_rate, quit_sens) = (p.quit_rate as f32, p.quit_sensitivity as f32);
         MemberConsts {
             lam_whole,
@@ -205,7 +202,6 @@ impl MemberConsts {
             },
             productivity: p.productivity as f32,
             learning: p.learning_rate as f32,
-            coordination: (p.coordination_cost as f32 * links).min(0.9),
             backup_cost: p.backup_cost as f32,
             willing_base: (0.5 + 0.5 * p.recognition) as f32,
             hoarding: p.hoarding as f32 * (1.0 - p.help_credit as f32),
@@ -243,6 +239,9 @@ pub(super) struct Shared<'a> {
     pub(super) team_posts: &'a [u32],
     pub(super) children: &'a [u32],
     pub(super) team_overhead: &'a [f32],
+    /// Share of each member's time spent coordinating, per team (see
+    /// `team_coordination`).
+    pub(super) team_coordination: &'a [f32],
     /// Tournament pressure per team this step (see `Organization::update_pressure`).
     pub(super) team_pressure: &'a [f32],
     /// Posts from `upper0` on (above the teams), read-only while blocks run.
@@ -757,13 +756,16 @@ impl<'s, 'a> View<'s, 'a> {
             let q = mean + p.consensus_bonus as f32 * (best - mean);
             let bad = self.rework_draw(q);
             let cost = p.consensus_cost;
-            let steps = (cost * n as f64).ceil().max(1.0) as u32;
+            // The consensus takes `cost` of each member's time and `cost`
+            // per member until it concludes: the raiser waits that long,
+            // in fractions of a step (not rounded up to whole steps).
+            let weeks = cost * n as f64;
             self.part.overhead_next[(team - self.part.t0) as usize] += cost as f32;
             let seat = self.worker(s);
             seat.task = Task::Consensus;
             seat.decision_bad = bad;
-            seat.wait = steps;
-            self.record_decision(team, steps as f64);
+            seat.wait = consensus_ticks(weeks);
+            self.record_decision(team, weeks);
             return;
         }
         let mut post = self.sh.team_posts[team as usize * d + dom];
@@ -779,7 +781,41 @@ impl<'s, 'a> View<'s, 'a> {
             self.record_decision(team, 0.0);
             return;
         }
+        if self.decide_now(post, s) {
+            return;
+        }
         self.enqueue(post, s);
+    }
+
+    /// A leader of this block with decision time left this step and no one
+    /// waiting takes member `s`'s decision in the step it is raised (no
+    /// whole-step wait that a shorter step would shorten). Posts outside the
+    /// block, further up, answer from the next step on.
+    fn decide_now(&mut self, post: u32, s: u32) -> bool {
+        if self.sh.outage || !self.is_local_post(post) {
+            return false;
+        }
+        let p = self.post_mut(post);
+        let (holder, dedicated, level) = (p.holder, p.seat != NONE, p.level);
+        if holder == NONE || p.queue_len > 0 || p.credit < 1.0 {
+            return false;
+        }
+        p.credit -= 1.0;
+        let distance = if dedicated { level } else { level - 1 } as f32;
+        let dom = self.worker(s).domain as usize;
+        let q = *self.skill(holder, dom) - self.sh.p.distance_penalty as f32 * distance;
+        let bad = self.rework_draw(q);
+        self.start_work(s, bad);
+        let team = self.worker(s).team;
+        self.record_decision(team, 0.0);
+        let growth = self.sh.p.leadership_growth as f32;
+        let cap_full = self.sh.p.decision_capacity as f32;
+        let leader = self.seat(holder);
+        leader.leadership += growth * (1.0 - leader.leadership);
+        if !dedicated {
+            leader.role_time += 1.0 / cap_full;
+        }
+        true
     }
 
     // ----- the teams' step ---------------------------------------------------
@@ -844,7 +880,7 @@ impl<'s, 'a> View<'s, 'a> {
         // draw themselves.
         let mut rng = self.rng.clone();
         let mut sum = MemberSums::default();
-        let (mut backlog, mut blocked_n, mut members) = (0u64, 0u32, 0u32);
+        let (mut backlog, mut blocked_n, mut members) = (0u64, 0.0f32, 0u32);
         let mut seats = &mut self.part.workers[..];
         let mut skill = self.part.wskill.as_chunks_mut::<D>().0;
         // One flat loop over the block's seats (a seat's team is fixed):
@@ -868,7 +904,7 @@ impl<'s, 'a> View<'s, 'a> {
             seat.backlog +=
                 c.lam_whole + u32::from(bernoulli(field(r, 0, 21), 21, c.arrival_thr, &mut rng));
 
-            let overhead = c.coordination
+            let overhead = sh.team_coordination[team]
                 + sh.team_overhead[team]
                 + seat.role_time
                 + c.backup_cost * f32::from(seat.backup_load);
@@ -906,13 +942,24 @@ impl<'s, 'a> View<'s, 'a> {
                     seat.task = Task::Working;
                 }
             }
-            if seat.task == Task::Consensus {
-                seat.wait -= 1;
-                if seat.wait == 0 {
-                    seat.task = Task::Working;
+            // Share of this step spent blocked: all of it waiting on a
+            // leader; while a consensus runs, the part of the step it lasts
+            // (the member works the rest, in the step it concludes).
+            let mut time = time;
+            let blocked = match seat.task {
+                Task::Waiting => 1.0,
+                Task::Consensus => {
+                    let used = seat.wait.min(CONSENSUS_TICKS);
+                    seat.wait -= used;
+                    if seat.wait == 0 {
+                        seat.task = Task::Working;
+                    }
+                    let share = used as f32 * (1.0 / CONSENSUS_TICKS as f32);
+                    time *= 1.0 - share;
+                    share
                 }
-            }
-            let blocked = matches!(seat.task, Task::Waiting | Task::Consensus);
+                _ => 0.0,
+            };
             let my_skill = &mut skill[s];
             if seat.task == Task::Working {
                 let sk = &mut my_skill[seat.domain as usize];
@@ -972,7 +1019,7 @@ impl<'s, 'a> View<'s, 'a> {
             }
 
             let seat = &mut seats[s];
-            seat.blocked += 0.1 * (f32::from(u8::from(blocked)) - seat.blocked);
+            seat.blocked += 0.1 * (blocked - seat.blocked);
             seat.shared = (seat.shared * 0.95).min(1.0);
             let overload =
                 ((seat.backlog as f32 - c.overload_at) * c.inv_overload_at).clamp(0.0, 1.0);
@@ -983,7 +1030,7 @@ impl<'s, 'a> View<'s, 'a> {
                 (seat.engagement + c.e_rate * (target - seat.engagement)).clamp(0.0, 1.0);
             let engagement = seat.engagement;
             sum.engagement += engagement as f64;
-            blocked_n += u32::from(blocked);
+            blocked_n += blocked;
             backlog += u64::from(seat.backlog + u32::from(seat.task != Task::Idle));
             sum.pressure += (pressure * seat.competitive) as f64;
             sum.add_skill(weighted_skill(&skill[s], &c.weight) as f64);
@@ -1003,7 +1050,7 @@ impl<'s, 'a> View<'s, 'a> {
             }
         }
         self.rng = rng;
-        (sum.backlog, sum.blocked, sum.members) = (backlog as f64, blocked_n, members);
+        (sum.backlog, sum.blocked, sum.members) = (backlog as f64, f64::from(blocked_n), members);
 
         self.out.sums.merge(&sum);
     }

@@ -1,0 +1,169 @@
+//! Implementation artefacts that used to decide structure comparisons on
+//! their own (issue 16). Each test fails on the old behaviour.
+
+use orgsim::model::Model;
+use orgsim::org::{N_METRICS, OrgParams, Organization, Structure};
+use orgsim::params::ParamSet;
+
+fn params(structure: Structure, set: &[(&str, f64)]) -> OrgParams {
+    let mut p = OrgParams::default();
+    for (k, v) in structure.preset().iter().chain(set) {
+        p.set(k, *v);
+    }
+    p
+}
+
+/// Per-step rows of one replication.
+fn run(p: &OrgParams, structure: Structure, rep: u64, steps: usize) -> Vec<[f64; N_METRICS]> {
+    let mut org = Organization::new(p.clone(), structure, &[], orgsim::rng::stream(16, 0, rep));
+    (0..steps)
+        .map(|_| {
+            let mut row = [0.0; N_METRICS];
+            org.step(&mut row);
+            row
+        })
+        .collect()
+}
+
+fn k(name: &str) -> usize {
+    orgsim::org::METRICS
+        .iter()
+        .position(|m| *m == name)
+        .unwrap()
+}
+
+/// Nothing but coordination takes members' time: no decisions (so no role
+/// time or consensus), no coaching, no backups, nobody leaves.
+const ONLY_COORDINATION: [(&str, f64); 5] = [
+    ("decision_rate", 0.0),
+    ("coaching", 0.0),
+    ("backups", 0.0),
+    ("quit_rate", 0.0),
+    ("lateral", 1.0),
+];
+
+/// Coordination is charged on the team-mates each team actually has, not on
+/// the `team_size` parameter (an upper bound: teams come out smaller when the
+/// headcount does not divide evenly).
+#[test]
+fn coordination_is_charged_on_real_team_sizes() {
+    let cost = 0.02;
+    // Peer, 7 members, team_size 6: two teams, of 4 and 3.
+    let mut set = ONLY_COORDINATION.to_vec();
+    set.push(("members", 7.0));
+    let p = params(Structure::Peer, &set);
+    let rows = run(&p, Structure::Peer, 0, 5);
+    let want = cost * (4.0 * 3.0 + 3.0 * 2.0) / 7.0;
+    for r in &rows {
+        assert!(
+            (r[k("coordination")] - want).abs() < 1e-6,
+            "peer: {} against {want} (team_size would give {})",
+            r[k("coordination")],
+            cost * 5.0
+        );
+    }
+    // Hierarchy, 60 members: 13 manager posts, 47 working members in 9
+    // teams (two of 6, seven of 5), each also linked to its manager.
+    let mut set = ONLY_COORDINATION.to_vec();
+    set.push(("members", 60.0));
+    let p = params(Structure::Hierarchy, &set);
+    let rows = run(&p, Structure::Hierarchy, 0, 5);
+    let want = cost * (12.0 * 6.0 + 35.0 * 5.0) / 47.0;
+    for r in &rows {
+        assert!(
+            (r[k("coordination")] - want).abs() < 1e-6,
+            "hierarchy: {} against {want} (team_size would give {})",
+            r[k("coordination")],
+            cost * 6.0
+        );
+    }
+}
+
+/// Every decision by consensus of a full team of 6, nothing delegated.
+fn consensus_only(cost: f64) -> OrgParams {
+    params(
+        Structure::Peer,
+        &[
+            ("members", 60.0),
+            ("consensus", 1.0),
+            ("consensus_cost", cost),
+            ("delegation", 0.0),
+            ("decision_rate", 1.0),
+            ("quit_rate", 0.0),
+        ],
+    )
+}
+
+/// A consensus blocks the member who raised it for `consensus_cost` ×
+/// members steps: also when that is less than one step (it used to be
+/// decremented in the step it was set, so it blocked nobody), and for the
+/// fractions of a step when it is longer (it used to round up).
+#[test]
+fn consensus_blocks_for_its_stated_time() {
+    for (cost, weeks) in [(0.05, 0.3), (0.4, 2.4)] {
+        let p = consensus_only(cost);
+        let rows = run(&p, Structure::Peer, 1, 120);
+        for r in &rows {
+            let latency = r[k("decision_latency")];
+            assert!(
+                latency == 0.0 || (latency - weeks).abs() < 1e-9,
+                "a consensus of {weeks} weeks recorded as {latency}"
+            );
+        }
+        // Member-steps blocked per task: the consensus's length (each task
+        // needs one decision; rework does not ask again; tasks under way at
+        // either end are the slack).
+        let blocked: f64 = rows[20..].iter().map(|r| r[k("blocked")]).sum();
+        let tasks: f64 = rows[20..].iter().map(|r| r[k("throughput")]).sum();
+        let per_task = blocked / tasks;
+        assert!(
+            (per_task - weeks).abs() < 0.08 * weeks,
+            "blocked {per_task:.3} member-steps per task for a {weeks}-week consensus"
+        );
+    }
+}
+
+/// A leader with decision time left decides in the step a decision is
+/// raised: at light load, team-level decisions do not wait a whole step
+/// (they used to, because posts serve before members raise decisions, so
+/// the result depended on the step's length).
+#[test]
+fn a_leader_with_time_left_decides_at_once() {
+    for s in [Structure::Hierarchy, Structure::Peer] {
+        let p = params(
+            s,
+            &[
+                ("arrival_rate", 0.05),
+                ("delegation", 0.0),
+                ("consensus", 0.0),
+                ("escalation", 0.0),
+                ("decision_rate", 1.0),
+            ],
+        );
+        let rows = run(&p, s, 2, 100);
+        let lat: f64 = rows[10..]
+            .iter()
+            .map(|r| r[k("decision_latency")])
+            .sum::<f64>()
+            / 90.0;
+        assert!(lat < 0.25, "{s:?}: mean decision latency {lat} steps");
+        // Decisions escalated past the teams' own posts still wait a step.
+        let p = params(
+            s,
+            &[
+                ("arrival_rate", 0.05),
+                ("delegation", 0.0),
+                ("consensus", 0.0),
+                ("escalation", 0.95),
+                ("decision_rate", 1.0),
+            ],
+        );
+        let rows = run(&p, s, 2, 100);
+        let lat: f64 = rows[10..]
+            .iter()
+            .map(|r| r[k("decision_latency")])
+            .sum::<f64>()
+            / 90.0;
+        assert!(lat > 0.5, "{s:?}: escalated decisions wait {lat} steps");
+    }
+}
