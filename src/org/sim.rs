@@ -269,6 +269,8 @@ pub struct Organization {
     team_latency: Vec<(f64, u32)>,
     /// Reused buffer for events that rank or sample people.
     scratch: Vec<(f32, u32)>,
+    /// Leadership posts' holders for a `leaders` event (see `leader_holders`).
+    scratch_holders: Vec<(u32, u32)>,
     step: u32,
     count: StepCount,
     demand: f64,
@@ -701,6 +703,7 @@ impl Organization {
             team_ready: vec![0; teams],
             team_latency: vec![(0.0, 0); teams],
             scratch: Vec::with_capacity(n_seats),
+            scratch_holders: Vec::with_capacity(n_posts),
             step: 0,
             count: StepCount::default(),
             demand: 1.0,
@@ -1457,19 +1460,8 @@ impl Organization {
                     .is_some_and(|p| occupied(p.holder)),
             ),
             Target::Leaders { share, level } => {
-                let mut units = 0usize;
-                let mut holders: Vec<u32> = Vec::new();
-                for (i, p) in self.posts.iter().enumerate() {
-                    if i as u32 == self.top || level.is_some_and(|l| p.level != l) {
-                        continue;
-                    }
-                    if p.domain == NONE || p.domain == 0 {
-                        units += 1;
-                    }
-                    if p.holder != NONE && !holders.contains(&p.holder) {
-                        holders.push(p.holder);
-                    }
-                }
+                let mut holders = Vec::new();
+                let units = self.leader_holders(level, &mut holders);
                 ((share * units as f64).round() as usize).min(holders.len())
             }
             Target::MostSkilled { share } | Target::Random { share } => {
@@ -1477,6 +1469,32 @@ impl Organization {
                 (share * n as f64).round() as usize
             }
         }
+    }
+
+    /// The holders of leadership posts below the top (at `level`, if given),
+    /// each once, as `(holder, first post)` in post order; returns the number
+    /// of leadership *units* (a team's domain roles count once), so "a third
+    /// of leaders" removes the same number of people whatever the structure.
+    /// Sorting rather than searching the holders seen so far keeps this
+    /// O(posts log posts) (a peer member may hold several roles).
+    fn leader_holders(&self, level: Option<u32>, holders: &mut Vec<(u32, u32)>) -> usize {
+        holders.clear();
+        let mut units = 0usize;
+        for (i, p) in self.posts.iter().enumerate() {
+            if i as u32 == self.top || level.is_some_and(|l| p.level != l) {
+                continue;
+            }
+            if p.domain == NONE || p.domain == 0 {
+                units += 1;
+            }
+            if p.holder != NONE {
+                holders.push((p.holder, i as u32));
+            }
+        }
+        holders.sort_unstable();
+        holders.dedup_by_key(|x| x.0);
+        holders.sort_unstable_by_key(|x| x.1);
+        units
     }
 
     fn remove(&mut self, target: &Target, refill: bool, reopen_after: u32) {
@@ -1507,23 +1525,14 @@ impl Organization {
                 }
             }
             Target::Leaders { share, level } => {
-                // Count leadership *units* (a team's domain roles count once), so
-                // "a third of leaders" removes the same number of people whatever
-                // the structure.
-                let mut units = 0usize;
-                for (i, p) in self.posts.iter().enumerate() {
-                    let at_level = level.is_none_or(|l| p.level == l);
-                    if i as u32 == self.top || !at_level {
-                        continue;
-                    }
-                    if p.domain == NONE || p.domain == 0 {
-                        units += 1;
-                    }
-                    if p.holder != NONE && !picked.iter().any(|&(_, s)| s == p.holder) {
-                        let key: f32 = self.rng.random();
-                        picked.push((key, p.holder));
-                    }
+                let mut holders = std::mem::take(&mut self.scratch_holders);
+                let units = self.leader_holders(level, &mut holders);
+                // One draw per holder, in the order of their first post.
+                for &(h, _) in &holders {
+                    let key: f32 = self.rng.random();
+                    picked.push((key, h));
                 }
+                self.scratch_holders = holders;
                 picked.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
                 picked.truncate(((share * units as f64).round() as usize).min(picked.len()));
             }
