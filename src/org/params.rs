@@ -74,6 +74,9 @@ define_params! {
         /// Share of team-mates each member coordinates with directly (0: only through the leader, 1: everyone).
         lateral: f64 = 0.0, [0, 1], "share",
             Structure, [0, 1], "structural choice: valid range";
+        /// Free riding: effort a disengaged member holds back in a team with no full-time leader to see each one's work, × (1 − 1/team members) × (1 − engagement).
+        free_riding: f64 = 0.1, [0, 1], "share",
+            Behaviour, [0.05, 0.3], "Latané, Williams & Harkins 1979; Karau & Williams 1993 (meta-analysis): individual effort falls as groups grow unless each one's contribution is identifiable or the task is valued; Ingham et al. 1974: about 15% less effort in groups of 6 (a laboratory upper bound)";
         /// Backlog above which a member counts as overloaded.
         overload_threshold: f64 = 6, [1, 100000], "tasks",
             Behaviour, [3, 12], "assumption, no source: about half to double the default";
@@ -111,6 +114,9 @@ define_params! {
         /// Growth of leadership capacity per decision taken or coaching received.
         leadership_growth: f64 = 0.01, [0, 1], "per decision",
             Behaviour, [0.005, 0.02], "assumption, no source: about half to double the default";
+        /// Skill a decider gains in the decision's domain per decision taken, as a share of the gap to full skill (managers and role holders learn by deciding).
+        decision_learning: f64 = 0.005, [0, 1], "share/decision",
+            Behaviour, [0.0025, 0.01], "learning by doing (Arrow 1962; Argote & Epple 1990); size an assumption: a decision teaches about half what a week of work in its domain does";
         // --- competition -------------------------------------------------
         /// Prize of a promotion: the pay and status step into a full-time post (a part-time role carries `role_time` of it).
         promotion_prize: f64 = 0.5, [0, 1], "stake",
@@ -161,6 +167,9 @@ define_params! {
         /// Weight of recognition received in engagement.
         recognition_weight: f64 = 0.2, [0, 1], "weight",
             Behaviour, [0.1, 0.4], "assumption, no source: about half to double the default";
+        /// Engagement a fully ambitious (competitive) member loses when the next step up is a part-time role, not a full-time post (a flat structure's missing career ladder), × (1 − role_time).
+        career_weight: f64 = 0.1, [0, 1], "engagement",
+            Behaviour, [0.05, 0.2], "Pew Research Center 2022: no opportunity for advancement was the reason 63% of US workers who quit in 2021 gave; Wulf 2012: flatter firms have fewer rungs; size an assumption";
         /// Voluntary leaving hazard per step at engagement 0.5.
         quit_rate: f64 = 0.003, [0, 0.5], "per step",
             Behaviour, [0.001, 0.007], "voluntary quits of about 5-30 % a year (US BLS JOLTS quits, 1-2.5 % a month by industry)";

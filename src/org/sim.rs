@@ -254,6 +254,8 @@ pub struct Organization {
     team_overhead_next: Vec<f32>,
     /// Share of each member's time spent coordinating, per team.
     team_coordination: Vec<f32>,
+    /// Free riding per team (see `team_loafing`).
+    team_loafing: Vec<f32>,
     /// Per team, what a promotion puts at stake for its working members,
     /// fixed by the structure: the prize's step (a full-time post 1, a
     /// part-time role `role_time`) × the share of members who hold no post
@@ -669,6 +671,7 @@ impl Organization {
         let teams = l.team_start.len() - 1;
         let team_roles = team_roles(&l);
         let team_coordination = team_coordination(&p, &l.team_start);
+        let team_loafing = team_loafing(&p, &l.team_start);
         let post_kind = match (
             l.posts.iter().all(|p| p.seat == NONE),
             l.posts.iter().all(|p| p.seat != NONE),
@@ -697,6 +700,7 @@ impl Organization {
             team_overhead: vec![0.0; teams],
             team_overhead_next: vec![0.0; teams],
             team_coordination,
+            team_loafing,
             team_stake: vec![0.0; teams],
             team_pressure: vec![0.0; teams],
             team_open: vec![false; teams],
@@ -1429,8 +1433,6 @@ impl Organization {
         }
     }
 
-    /// Removes the people a target names. Laid-off seats reopen after
-    /// `reopen_after` steps (0: never).
     /// How many people each event (in scenario order) removes from the
     /// organization as it stands, by the same rules as the event itself
     /// (None: an event that removes nobody by design, e.g. demand). Read on
@@ -1497,6 +1499,8 @@ impl Organization {
         units
     }
 
+    /// Removes the people a target names. Laid-off seats reopen after
+    /// `reopen_after` steps (0: never).
     fn remove(&mut self, target: &Target, refill: bool, reopen_after: u32) {
         let mut picked = std::mem::take(&mut self.scratch);
         picked.clear();
@@ -1632,6 +1636,7 @@ impl Organization {
             children: &self.children,
             team_overhead: &self.team_overhead,
             team_coordination: &self.team_coordination,
+            team_loafing: &self.team_loafing,
             team_pressure: &self.team_pressure,
             upper0,
             upper,
@@ -2006,6 +2011,31 @@ fn team_coordination(p: &OrgParams, team_start: &[u32]) -> Vec<f32> {
             (p.coordination_cost as f32 * (leader + p.lateral as f32 * mates)).min(0.9)
         })
         .collect()
+}
+
+/// Free riding per team: `free_riding × (1 − 1/n)` for a team of *n* seats
+/// with no full-time leader to see each one's contribution (Karau & Williams
+/// 1993: loafing grows with group size and vanishes when contributions are
+/// identifiable), else 0. The member loop scales it by disengagement.
+fn team_loafing(p: &OrgParams, team_start: &[u32]) -> Vec<f32> {
+    let unseen = f32::from(u8::from(p.dedicated_leaders == 0));
+    team_start
+        .windows(2)
+        .map(|w| {
+            let n = (w[1] - w[0]).max(1) as f32;
+            unseen * p.free_riding as f32 * (1.0 - 1.0 / n)
+        })
+        .collect()
+}
+
+/// The prize share of the next step up the ladder: a full-time post (1), or
+/// where leadership posts are part-time roles, `role_time` of it.
+pub(super) fn next_step_share(p: &OrgParams) -> f64 {
+    if p.dedicated_leaders == 1 {
+        1.0
+    } else {
+        p.role_time
+    }
 }
 
 fn team_roles(l: &Layout) -> Vec<bool> {

@@ -159,6 +159,8 @@ pub(super) struct MemberConsts {
     share_thr: u64,
     productivity: f32,
     learning: f32,
+    /// `career_weight` × (1 − the prize share of the next step up).
+    career: f32,
     backup_cost: f32,
     willing_base: f32,
     /// `hoarding`, less what credit for helping turns into a reason to share.
@@ -202,6 +204,7 @@ impl MemberConsts {
             },
             productivity: p.productivity as f32,
             learning: p.learning_rate as f32,
+            career: (p.career_weight * (1.0 - next_step_share(p))) as f32,
             backup_cost: p.backup_cost as f32,
             willing_base: (0.5 + 0.5 * p.recognition) as f32,
             hoarding: p.hoarding as f32 * (1.0 - p.help_credit as f32),
@@ -242,6 +245,9 @@ pub(super) struct Shared<'a> {
     /// Share of each member's time spent coordinating, per team (see
     /// `team_coordination`).
     pub(super) team_coordination: &'a [f32],
+    /// Free riding per team: `free_riding` × (1 − 1/members) where no
+    /// full-time leader sees each one's work, else 0.
+    pub(super) team_loafing: &'a [f32],
     /// Tournament pressure per team this step (see `Organization::update_pressure`).
     pub(super) team_pressure: &'a [f32],
     /// Posts from `upper0` on (above the teams), read-only while blocks run.
@@ -591,6 +597,7 @@ impl<'s, 'a> View<'s, 'a> {
         let dom = self.worker(s).domain as usize;
         let q = *self.skill(holder, dom) - self.sh.p.distance_penalty as f32 * distance;
         let bad = self.rework_draw(q);
+        self.learn_by_deciding(holder, dom);
         self.start_work(s, bad);
         let step = self.sh.step;
         let seat = self.worker(s);
@@ -704,6 +711,14 @@ impl<'s, 'a> View<'s, 'a> {
         self.rng.random::<f32>() < p_bad
     }
 
+    /// Whoever takes a decision learns from it, in its domain (managers
+    /// and role holders, not only those doing the work, learn by doing).
+    fn learn_by_deciding(&mut self, decider: u32, dom: usize) {
+        let rate = self.sh.p.decision_learning as f32;
+        let x = self.skill(decider, dom);
+        *x += rate * (1.0 - *x);
+    }
+
     fn start_work(&mut self, s: u32, bad: bool) {
         let seat = self.worker(s);
         seat.task = Task::Working;
@@ -734,6 +749,7 @@ impl<'s, 'a> View<'s, 'a> {
             let l = &mut self.worker(s).leadership;
             *l += growth * (1.0 - *l);
             let bad = self.rework_draw(own_skill);
+            self.learn_by_deciding(s, dom);
             self.start_work(s, bad);
             self.record_decision(team, 0.0);
             return;
@@ -777,6 +793,7 @@ impl<'s, 'a> View<'s, 'a> {
         if self.post(post).holder == s {
             // A role holder decides their own work in their role.
             let bad = self.rework_draw(own_skill);
+            self.learn_by_deciding(s, dom);
             self.start_work(s, bad);
             self.record_decision(team, 0.0);
             return;
@@ -805,6 +822,7 @@ impl<'s, 'a> View<'s, 'a> {
         let dom = self.worker(s).domain as usize;
         let q = *self.skill(holder, dom) - self.sh.p.distance_penalty as f32 * distance;
         let bad = self.rework_draw(q);
+        self.learn_by_deciding(holder, dom);
         self.start_work(s, bad);
         let team = self.worker(s).team;
         self.record_decision(team, 0.0);
@@ -967,7 +985,8 @@ impl<'s, 'a> View<'s, 'a> {
                     * time
                     * (0.4 + 0.6 * *sk)
                     * (0.5 + 0.5 * seat.engagement)
-                    * (1.0 + c.effort_comp * pressure * seat.competitive);
+                    * (1.0 + c.effort_comp * pressure * seat.competitive)
+                    * (1.0 - sh.team_loafing[team] * (1.0 - seat.engagement));
                 *sk += c.learning * time * (1.0 - *sk);
                 seat.task_left -= effort;
                 if seat.task_left <= 0.0 {
@@ -1025,7 +1044,8 @@ impl<'s, 'a> View<'s, 'a> {
                 ((seat.backlog as f32 - c.overload_at) * c.inv_overload_at).clamp(0.0, 1.0);
             let target =
                 0.5 + c.w_aut * (seat.autonomy - 0.5) - c.w_blk * seat.blocked - c.w_ovl * overload
-                    + c.rec_weight * (seat.shared * 2.0).min(1.0);
+                    + c.rec_weight * (seat.shared * 2.0).min(1.0)
+                    - c.career * seat.competitive;
             seat.engagement =
                 (seat.engagement + c.e_rate * (target - seat.engagement)).clamp(0.0, 1.0);
             let engagement = seat.engagement;

@@ -1,0 +1,148 @@
+//! Costs on both sides (issue 16): free riding in teams without a full-time
+//! leader, the missing career ladder of flat structures, and leaders who
+//! learn by deciding. Each test fails when its mechanism is switched off
+//! (its parameter at 0), and checks that it touches only what it should.
+
+mod common;
+use common::*;
+
+use orgsim::model::Model;
+use orgsim::org::{N_METRICS, OrgParams, Organization, Structure};
+use orgsim::params::ParamSet;
+
+fn params(structure: Structure, set: &[(&str, f64)]) -> OrgParams {
+    let mut p = OrgParams::default();
+    for (k, v) in structure.preset().iter().chain(set) {
+        p.set(k, *v);
+    }
+    p
+}
+
+/// Per-step rows of one replication.
+fn run(p: &OrgParams, structure: Structure, rep: u64, steps: usize) -> Vec<[f64; N_METRICS]> {
+    let mut org = Organization::new(p.clone(), structure, &[], orgsim::rng::stream(17, 0, rep));
+    (0..steps)
+        .map(|_| {
+            let mut row = [0.0; N_METRICS];
+            org.step(&mut row);
+            row
+        })
+        .collect()
+}
+
+fn k(name: &str) -> usize {
+    orgsim::org::METRICS
+        .iter()
+        .position(|m| *m == name)
+        .unwrap()
+}
+
+/// Mean of a metric over steps 20.. and replications 0..reps.
+fn mean_of(p: &OrgParams, s: Structure, name: &str, reps: u64) -> f64 {
+    let per_rep: Vec<f64> = (0..reps)
+        .map(|rep| {
+            let rows = run(p, s, rep, 150);
+            mean(&rows[20..].iter().map(|r| r[k(name)]).collect::<Vec<_>>())
+        })
+        .collect();
+    mean(&per_rep)
+}
+
+fn bits(rows: &[[f64; N_METRICS]]) -> Vec<u64> {
+    rows.iter().flatten().map(|x| x.to_bits()).collect()
+}
+
+/// Free riding lowers peer teams' throughput, more in larger teams, and
+/// leaves structures with a full-time leader (who sees each one's work)
+/// exactly as they were.
+#[test]
+fn free_riding_costs_teams_without_a_full_time_leader() {
+    let busy = [("arrival_rate", 0.5)];
+    for s in [Structure::Hierarchy, Structure::LeaderLeader] {
+        let off = params(s, &[busy[0], ("free_riding", 0.0)]);
+        let on = params(s, &[busy[0], ("free_riding", 0.3)]);
+        assert_eq!(
+            bits(&run(&off, s, 0, 60)),
+            bits(&run(&on, s, 0, 60)),
+            "{s:?}"
+        );
+    }
+    let loss = |team_size: f64| {
+        let base = [busy[0], ("team_size", team_size), ("members", 60.0)];
+        let off = params(
+            Structure::Peer,
+            &[base[0], base[1], base[2], ("free_riding", 0.0)],
+        );
+        let on = params(
+            Structure::Peer,
+            &[base[0], base[1], base[2], ("free_riding", 0.3)],
+        );
+        let (a, b) = (
+            mean_of(&off, Structure::Peer, "throughput", 4),
+            mean_of(&on, Structure::Peer, "throughput", 4),
+        );
+        1.0 - b / a
+    };
+    let (small, large) = (loss(3.0), loss(12.0));
+    assert!(small > 0.02, "teams of 3 lose {small:.3}");
+    assert!(
+        large > small + 0.01,
+        "teams of 12 lose {large:.3}, of 3 {small:.3}"
+    );
+}
+
+/// Where the next step up is only a part-time role, ambitious members lose
+/// engagement and leave more; where it is a full-time post, or where a
+/// role is the whole job (`role_time` 1), nothing changes.
+#[test]
+fn a_flat_structure_without_a_ladder_loses_ambitious_members() {
+    for s in [Structure::Hierarchy, Structure::LeaderLeader] {
+        let off = params(s, &[("career_weight", 0.0)]);
+        let on = params(s, &[("career_weight", 0.3)]);
+        assert_eq!(
+            bits(&run(&off, s, 0, 60)),
+            bits(&run(&on, s, 0, 60)),
+            "{s:?}"
+        );
+    }
+    let peer = Structure::Peer;
+    let full_roles_off = params(peer, &[("career_weight", 0.0), ("role_time", 1.0)]);
+    let full_roles_on = params(peer, &[("career_weight", 0.3), ("role_time", 1.0)]);
+    assert_eq!(
+        bits(&run(&full_roles_off, peer, 0, 60)),
+        bits(&run(&full_roles_on, peer, 0, 60))
+    );
+    let off = params(peer, &[("career_weight", 0.0), ("quit_rate", 0.01)]);
+    let on = params(peer, &[("career_weight", 0.3), ("quit_rate", 0.01)]);
+    let (e0, e1) = (
+        mean_of(&off, peer, "engagement", 4),
+        mean_of(&on, peer, "engagement", 4),
+    );
+    assert!(e1 < e0 - 0.05, "engagement {e0:.3} → {e1:.3}");
+    let (q0, q1) = (
+        mean_of(&off, peer, "turnover", 4),
+        mean_of(&on, peer, "turnover", 4),
+    );
+    assert!(q1 > 1.1 * q0, "departures per week {q0:.3} → {q1:.3}");
+}
+
+/// Leaders learn from the decisions they take: with decision learning the
+/// hierarchy's managers (and so its mean skill) end up more skilled, and
+/// decisions are better (less rework).
+#[test]
+fn leaders_learn_by_deciding() {
+    let s = Structure::Hierarchy;
+    let base = [("delegation", 0.0), ("learning_rate", 0.0)];
+    let off = params(s, &[base[0], base[1], ("decision_learning", 0.0)]);
+    let on = params(s, &[base[0], base[1], ("decision_learning", 0.02)]);
+    let (a, b) = (
+        mean_of(&off, s, "mean_skill", 3),
+        mean_of(&on, s, "mean_skill", 3),
+    );
+    // Managers are about a fifth of the headcount: their gain, spread over
+    // everyone, is about half a point of mean skill (paired streams: no noise
+    // of that size between the two).
+    assert!(b > a + 0.005, "mean skill {a:.4} → {b:.4}");
+    let (r0, r1) = (mean_of(&off, s, "rework", 3), mean_of(&on, s, "rework", 3));
+    assert!(r1 < r0, "rework {r0:.3} → {r1:.3}");
+}
