@@ -186,6 +186,8 @@ pub struct Assembled {
 /// end-of-run table need of it, built on a worker.
 struct VariantSummary {
     summary: String,
+    /// Its `twins.csv` rows (see [`twins_header`]); `None` without twins.
+    twins: Option<Part>,
     /// Per compared measure, one value per finished replication.
     samples: Vec<Vec<f64>>,
     headline: Vec<OnlineStats>,
@@ -719,6 +721,7 @@ fn summarize_variant(
     variant: usize,
     entries: &[JobEntry],
     fragment_dir: &(dyn Fn(&JobEntry) -> PathBuf + Sync),
+    staging: &Path,
 ) -> Result<VariantSummary, String> {
     let metrics = s.model.metric_names();
     let k = metrics.len();
@@ -730,8 +733,17 @@ fn summarize_variant(
     let mut fragments = Fragments::new(fragment_dir);
     let checked = warmup_checked(s);
     let mut drift = vec![Vec::with_capacity(entries.len()); checked.len()];
+    let mut twins = (effect_events(s) > 0)
+        .then(|| Spill::new(staging.join(format!("twins.csv.v{variant}.part"))));
+    let mut twin_rows = String::new();
     for e in entries {
         let r = fragments.read(e)?;
+        if let Some(out) = &mut twins {
+            push_twin_rows(&mut twin_rows, s, &quoted, &r);
+            if twin_rows.len() > 1 << 15 {
+                out.take(&mut twin_rows)?;
+            }
+        }
         for (d, &m) in drift.iter_mut().zip(&checked) {
             d.push(warmup_drift(s, &r.series, m));
         }
@@ -773,8 +785,13 @@ fn summarize_variant(
         .zip(&drift)
         .filter_map(|(&m, d)| trend_warning(s, variant, m, d))
         .collect();
+    let twins = match twins {
+        Some(out) => Some(out.finish(&mut twin_rows)?),
+        None => None,
+    };
     Ok(VariantSummary {
         summary,
+        twins,
         samples,
         headline,
         warnings,
@@ -863,6 +880,59 @@ fn push_effects(row: &mut String, s: &Scenario, sm: &crate::engine::RunSummary) 
             if let (true, Some(x)) = (e.measured(), e.recovery) {
                 let _ = write!(row, "{x}");
             }
+        }
+    }
+}
+
+/// Column names of `twins.csv`: one row per variant × replication ×
+/// scheduled event × recorded step from the event's start to the end of the
+/// run (`week` = step − start), where the event happens in the variant; per
+/// effect metric the twin's value (`<metric>_twin`: the same replication
+/// without that event) and the run minus it (`<metric>_diff`). Written only
+/// with twins.
+pub fn twins_header(s: &Scenario) -> Vec<String> {
+    let names = s.model.metric_names();
+    let mut h: Vec<String> = ["variant", "replication", "event", "step", "week"]
+        .map(String::from)
+        .into();
+    for &(m, _) in s.model.effect_metrics() {
+        h.push(format!("{}_twin", names[m]));
+        h.push(format!("{}_diff", names[m]));
+    }
+    h
+}
+
+/// One replication's `twins.csv` rows (see [`twins_header`]).
+fn push_twin_rows(buf: &mut String, s: &Scenario, quoted: &str, r: &crate::engine::JobResult) {
+    let k = s.model.metric_names().len();
+    let measured = s.model.effect_metrics();
+    let every = s.record_every.max(1) as usize;
+    for (e, (spec, twin)) in s.scheduled_events().zip(&r.summary.twins).enumerate() {
+        if twin.is_empty() {
+            continue;
+        }
+        let start = spec.event.start as usize;
+        let rows = twin.chunks_exact(measured.len().max(1));
+        for (t, row) in crate::engine::twin_steps(s, start).zip(rows) {
+            let _ = write!(
+                buf,
+                "{quoted},{},{},{t},{}",
+                r.replication,
+                e + 1,
+                t - start
+            );
+            for (&(m, _), tw) in measured.iter().zip(row) {
+                let run = r
+                    .series
+                    .get((t / every) * k + m)
+                    .copied()
+                    .unwrap_or(f64::NAN);
+                buf.push(',');
+                push_cell(buf, *tw);
+                buf.push(',');
+                push_cell(buf, run - tw);
+            }
+            buf.push('\n');
         }
     }
 }
@@ -1035,6 +1105,16 @@ pub fn assemble(
     aggregate
         .line(&[&["variant", "step", "metric"][..], &STAT_COLUMNS].concat())
         .map_err(err)?;
+    let mut twins = match effect_events(s) {
+        0 => None,
+        _ => {
+            let mut f = CsvFile::create(dir, "twins.csv").map_err(err)?;
+            let head = twins_header(s);
+            f.line(&head.iter().map(String::as_str).collect::<Vec<_>>())
+                .map_err(err)?;
+            Some(f)
+        }
+    };
 
     // Sorted by variant, then replication: one slice per variant.
     manifest.jobs.sort_by_key(|e| (e.variant, e.replication));
@@ -1103,7 +1183,7 @@ pub fn assemble(
                         || {
                             (first..last)
                                 .into_par_iter()
-                                .map(|v| summarize_variant(s, v, by_variant[v], fragment_dir))
+                                .map(|v| summarize_variant(s, v, by_variant[v], fragment_dir, dir))
                                 .collect::<Vec<_>>()
                         },
                     )
@@ -1127,6 +1207,9 @@ pub fn assemble(
                         .write_all(part.summary.as_bytes())
                         .at(&summary.tmp)
                         .map_err(err)?;
+                    if let (Some(f), Some(rows)) = (&mut twins, &part.twins) {
+                        append_part(f, rows)?;
+                    }
                     samples.push((s.variants[v].name.clone(), part.samples));
                     headline.push(part.headline);
                     warnings.extend(part.warnings);
@@ -1173,6 +1256,9 @@ pub fn assemble(
             }
             summary.finish().map_err(err)?;
             aggregate.finish().map_err(err)?;
+            if let Some(f) = twins.take() {
+                f.finish().map_err(err)?;
+            }
             match rest {
                 Some(rest) => rest,
                 None => pool.install(|| write_rest(s, dir, &samples, planned, record, gapless)),

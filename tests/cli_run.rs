@@ -59,6 +59,7 @@ fn output_is_byte_identical_for_one_or_many_threads() {
         "variants.csv",
         "events.csv",
         "effects.csv",
+        "twins.csv",
         "comparison.csv",
         "organization.csv",
     ] {
@@ -205,6 +206,108 @@ fn results_have_the_promised_shape() {
         std::fs::read(out.join("timeseries.csv")).unwrap(),
         std::fs::read(again.join("timeseries.csv")).unwrap()
     );
+    let _ = std::fs::remove_dir_all(base);
+}
+
+/// `twins.csv`: per variant × replication × step from the event on, each
+/// effect metric's twin and the run minus it; the run's value is the one in
+/// `timeseries.csv`. The recovery chart then draws run minus twin; without
+/// twins there is no `twins.csv` and the chart says it shows levels.
+#[test]
+fn twins_csv_pairs_each_run_with_its_twin_and_the_recovery_chart_draws_the_difference() {
+    let base = tmp("twins-csv");
+    let out = base.join("r");
+    let o = run_to(&out, &["--threads", "2"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let events = std::fs::read_to_string(out.join("events.csv")).unwrap();
+    let start: usize = events
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .nth(3)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let mut runs = std::collections::HashMap::new();
+    let mut ts = csv::Reader::from_path(out.join("timeseries.csv")).unwrap();
+    let h = ts.headers().unwrap().clone();
+    let col = |h: &csv::StringRecord, name: &str| h.iter().position(|c| c == name).unwrap();
+    let (tv, tr, tsx, tt) = (
+        col(&h, "variant"),
+        col(&h, "replication"),
+        col(&h, "step"),
+        col(&h, "throughput"),
+    );
+    for rec in ts.records() {
+        let rec = rec.unwrap();
+        let key = (
+            rec[tv].to_string(),
+            rec[tr].to_string(),
+            rec[tsx].to_string(),
+        );
+        runs.insert(key, rec[tt].parse::<f64>().unwrap());
+    }
+    let mut twins = csv::Reader::from_path(out.join("twins.csv")).unwrap();
+    let h = twins.headers().unwrap().clone();
+    let names: Vec<&str> = h.iter().collect();
+    assert_eq!(
+        &names[..7],
+        [
+            "variant",
+            "replication",
+            "event",
+            "step",
+            "week",
+            "throughput_twin",
+            "throughput_diff"
+        ]
+    );
+    for m in ["engagement", "turnover", "mean_skill"] {
+        assert!(names.contains(&format!("{m}_twin").as_str()), "{names:?}");
+        assert!(names.contains(&format!("{m}_diff").as_str()), "{names:?}");
+    }
+    let (mut rows, mut differ) = (0, 0);
+    for rec in twins.records() {
+        let rec = rec.unwrap();
+        let step: usize = rec[3].parse().unwrap();
+        assert_eq!(&rec[2], "1");
+        assert_eq!(rec[4].parse::<usize>().unwrap(), step - start);
+        let run = runs[&(rec[0].to_string(), rec[1].to_string(), rec[3].to_string())];
+        let (twin, diff): (f64, f64) = (rec[5].parse().unwrap(), rec[6].parse().unwrap());
+        assert_eq!(run - twin, diff, "{rec:?}");
+        differ += usize::from(diff != 0.0);
+        rows += 1;
+    }
+    // Every variant × replication × week after the event, and the
+    // departure changes some of them.
+    assert_eq!(rows, 4 * 6 * (120 - start));
+    assert!(differ > 0);
+    let svg = std::fs::read_to_string(out.join("charts/recovery.svg")).unwrap();
+    assert!(svg.contains("each run minus its twin without the event"));
+    assert!(!svg.contains("relative to the level before it"));
+
+    // Without twins: no twins.csv, and the chart says what it shows.
+    let text = std::fs::read_to_string("scenarios/ceo-departure.toml").unwrap();
+    let file = base.join("no-twins.toml");
+    std::fs::write(&file, format!("{text}\n[analysis]\ntwins = false\n")).unwrap();
+    let plain = base.join("plain");
+    let o = orgsim(&[
+        "run",
+        file.to_str().unwrap(),
+        "--replications",
+        "4",
+        "--steps",
+        "120",
+        "--out",
+        plain.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!plain.join("twins.csv").exists());
+    let svg = std::fs::read_to_string(plain.join("charts/recovery.svg")).unwrap();
+    assert!(svg.contains("relative to the level before it"));
+    assert!(svg.contains("Levels, not effects (no twins in this run)"));
     let _ = std::fs::remove_dir_all(base);
 }
 
