@@ -20,7 +20,7 @@ use crate::org::{OrgNode, OrgParams, Organization, Structure};
 use crate::params::{ParamSet, fmt_num};
 use crate::rng;
 use crate::scenario::Scenario;
-use crate::stats::{Better, ComparisonRow, OnlineStats, StepAggregator, compare_pairs_censored};
+use crate::stats::{Better, ComparisonRow, OnlineStats, StepAggregator, compare_pairs_grouped};
 
 /// An error with the path it concerns.
 #[derive(Debug)]
@@ -1504,7 +1504,11 @@ fn write_rest(
             // Common random numbers pair replication r of every variant; a
             // missing replication would shift the samples, so only without.
             let paired = s.common_streams && gapless;
-            let comparison = compare_pairs_censored(&compared, &censored, samples, &pairs, paired);
+            // Holm's families: each measure, and in a sweep whose
+            // structures are compared point by point, each point.
+            let groups = holm_groups(s, &pairs);
+            let comparison =
+                compare_pairs_grouped(&compared, &censored, samples, &pairs, &groups, paired);
             write_comparison(dir, &comparison).map_err(err)?;
             Ok(comparison)
         },
@@ -1593,6 +1597,27 @@ pub fn compared_pairs(s: &Scenario) -> Vec<(usize, usize)> {
         }
         PairRule::First => (1..n).map(|j| (0, j)).collect(),
     }
+}
+
+/// The group of each compared pair whose comparisons on one measure form a
+/// Holm family: the pair's sweep point when a sweep's structures are
+/// compared point by point ([`PairRule::SamePoint`]), else one group (every
+/// pair compared on the measure).
+pub fn holm_groups(s: &Scenario, pairs: &[(usize, usize)]) -> Vec<usize> {
+    if pair_rule(s) != PairRule::SamePoint {
+        return vec![0; pairs.len()];
+    }
+    let mut points: Vec<&Vec<f64>> = Vec::new();
+    pairs
+        .iter()
+        .map(|&(i, _)| {
+            let p = &s.variants[i].sweep_point;
+            points.iter().position(|q| *q == p).unwrap_or_else(|| {
+                points.push(p);
+                points.len() - 1
+            })
+        })
+        .collect()
 }
 
 /// `summary_stats.csv`: every summary measure of every variant across its
@@ -2114,7 +2139,10 @@ fn write_comparison(dir: &Path, rows: &[ComparisonRow]) -> Result<(), OutputErro
         "welch_p",
         "mann_whitney_p",
         "hedges_g",
+        "p_test",
+        "p_unadjusted",
         "p_holm",
+        "holm_family_size",
         "better",
         "verdict",
         "never_recovered_a",
@@ -2142,7 +2170,10 @@ fn write_comparison(dir: &Path, rows: &[ComparisonRow]) -> Result<(), OutputErro
             cell(r.welch_p),
             cell(r.mann_whitney_p),
             cell(r.hedges_g),
+            r.p_test.to_string(),
+            cell(r.p_unadjusted),
             cell(r.p_holm),
+            r.holm_family_size.to_string(),
             r.better.clone().unwrap_or_default(),
             r.verdict.clone(),
             count(c.map(|c| c.never_a)),

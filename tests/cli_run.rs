@@ -178,6 +178,56 @@ fn results_have_the_promised_shape() {
         );
     }
     assert!(row[3] < mean && mean < row[4], "CI around the mean");
+    // comparison.csv: each row's test and unadjusted p, and Holm within
+    // the measure's family (the 6 pairs of 4 variants), recomputed here.
+    let mut cmp = csv::Reader::from_path(out.join("comparison.csv")).unwrap();
+    let h = cmp.headers().unwrap().clone();
+    let at = |name: &str| h.iter().position(|c| c == name).unwrap();
+    let (cm, ct, cu, ch, cf) = (
+        at("metric"),
+        at("p_test"),
+        at("p_unadjusted"),
+        at("p_holm"),
+        at("holm_family_size"),
+    );
+    let mut by_metric: std::collections::BTreeMap<String, Vec<(f64, f64)>> = Default::default();
+    for rec in cmp.records() {
+        let rec = rec.unwrap();
+        let want = if rec[cm].ends_with("_recovery_steps") {
+            "log-rank"
+        } else {
+            "welch"
+        };
+        assert_eq!(&rec[ct], want, "{rec:?}");
+        assert_eq!(&rec[cf], "6", "{rec:?}");
+        let p = |c: usize| rec[c].parse::<f64>().unwrap();
+        by_metric
+            .entry(rec[cm].to_string())
+            .or_default()
+            .push((p(cu), p(ch)));
+    }
+    assert!(by_metric.len() > 3);
+    for (metric, rows) in by_metric {
+        assert_eq!(rows.len(), 6, "{metric}");
+        let mut sorted: Vec<f64> = rows.iter().map(|r| r.0).collect();
+        sorted.sort_by(f64::total_cmp);
+        let mut running = 0.0f64;
+        let adjusted: Vec<f64> = sorted
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                running = running.max(((6 - i) as f64 * p).min(1.0));
+                running
+            })
+            .collect();
+        for (p, holm) in rows {
+            let i = sorted.iter().position(|x| *x == p).unwrap();
+            assert!(
+                (holm - adjusted[i]).abs() <= 1e-12 * adjusted[i].max(1e-300),
+                "{metric}: {p} -> {holm}"
+            );
+        }
+    }
     let run: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
     assert_eq!(run["seed"], 2026);

@@ -299,7 +299,15 @@ pub struct Comparison {
     pub welch_p: f64,
     pub mann_whitney_p: f64,
     pub hedges_g: f64,
+    /// The test the row is judged on (`welch`, `paired-t`, `log-rank`);
+    /// empty in results written before it was recorded.
+    pub p_test: String,
+    /// Its p-value, unadjusted (NaN in older results).
+    pub p_unadjusted: f64,
+    /// Holm-adjusted within the row's family (one measure's comparisons).
     pub p_holm: f64,
+    /// Comparisons in that family (0 in older results).
+    pub holm_family_size: usize,
     pub better: String,
     pub verdict: String,
 }
@@ -999,7 +1007,10 @@ fn read_comparison(path: &Path) -> Result<Vec<Comparison>, PlotError> {
             welch_p: n(line, row, "welch_p")?,
             mann_whitney_p: n(line, row, "mann_whitney_p")?,
             hedges_g: n(line, row, "hedges_g")?,
+            p_test: s(row, "p_test"),
+            p_unadjusted: n(line, row, "p_unadjusted")?,
             p_holm: n(line, row, "p_holm")?,
+            holm_family_size: s(row, "holm_family_size").parse().unwrap_or(0),
             better: s(row, "better"),
             verdict: s(row, "verdict"),
         });
