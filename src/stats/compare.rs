@@ -694,7 +694,7 @@ mod tests {
         // Turnover (the output data swapped, lower is better).
         let turn = find("turnover", "hierarchy", "peer");
         assert!(close(turn.p_holm, out.p_holm, 1e-12));
-        assert_eq!(turn.better.as_deref(), Some("hierarchy"));
+        assert_eq!(turn.better.as_deref(), Some("peer"));
 
         let noise = find("noise", "hierarchy", "peer");
         assert_eq!(noise.better, None);
