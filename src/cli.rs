@@ -1092,11 +1092,18 @@ fn print_comparison(s: &Scenario, rows: &[crate::stats::ComparisonRow]) {
         format!("event1_{primary}_recovery_steps"),
     ];
     println!(
-        "\ncomparisons (difference of means a − b with 95% CI; Welch p adjusted by Holm; all in comparison.csv):"
+        "\ncomparisons (difference of means a − b with its 95% CI; p: the row's test, unadjusted (Welch t, paired t with common random numbers, log-rank for recovery times); the verdict's Holm p adjusts it within the measure's comparisons; all in comparison.csv):"
     );
+    let p = |x: f64| {
+        if x < 0.001 {
+            "<0.001".to_string()
+        } else {
+            format!("{x:.3}")
+        }
+    };
     for r in rows.iter().filter(|r| headline.contains(&r.metric)) {
         println!(
-            "  {:24} {} vs {}: {:+.3} [{:+.3}, {:+.3}], g = {:+.2}: {}",
+            "  {:24} {} vs {}: {:+.3} [{:+.3}, {:+.3}], g = {:+.2}, {} p {}: {}",
             r.metric,
             r.variant_a,
             r.variant_b,
@@ -1104,6 +1111,8 @@ fn print_comparison(s: &Scenario, rows: &[crate::stats::ComparisonRow]) {
             r.diff_ci_low,
             r.diff_ci_high,
             r.hedges_g,
+            r.p_test,
+            p(r.p_unadjusted),
             r.verdict
         );
     }

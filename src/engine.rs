@@ -37,6 +37,13 @@ pub struct RunSummary {
     /// ([`Effect::NONE`] where the event does not happen in the variant).
     /// Empty without twins.
     pub effects: Vec<Vec<Effect>>,
+    /// The twins' own series, for the per-week effect (`twins.csv`): per
+    /// scheduled event (file order), the twin's values of the
+    /// [`crate::model::ModelKind::effect_metrics`] metrics on the recorded
+    /// steps (every `record_every`-th) from the event's start to the end,
+    /// row-major ([`twin_steps`] rows × effect metrics). Empty where the
+    /// event does not happen in the variant, and without twins.
+    pub twins: Vec<Vec<f64>>,
 }
 
 /// What the engine did.
@@ -163,8 +170,9 @@ fn run_job_until(
     let k = s.model.metric_names().len();
     let mut summary = summarize(s, &series, k);
     if s.analysis.twins {
-        let (effects, twin_steps) = twin_effects(s, variant, replication, &series, cancel)?;
+        let (effects, twins, twin_steps) = twin_effects(s, variant, replication, &series, cancel)?;
         summary.effects = effects;
+        summary.twins = twins;
         member_steps += twin_steps;
     }
     let every = s.record_every.max(1) as usize;
@@ -188,32 +196,42 @@ fn run_job_until(
 
 /// Each scheduled event's effects in one replication: the run against its
 /// twin without that event (the variant's other events kept, so successive
-/// events do not contaminate each other), and the member-steps the twins
-/// took. No effects (an empty list) when the variant has no scheduled event.
+/// events do not contaminate each other), the twins' effect metrics from
+/// each event on (see [`RunSummary::twins`]), and the member-steps the twins
+/// took. No effects (empty lists) when the variant has no scheduled event.
+#[allow(clippy::type_complexity)]
 fn twin_effects(
     s: &Scenario,
     variant: usize,
     replication: u32,
     run: &[f64],
     cancel: &AtomicBool,
-) -> Option<(Vec<Vec<Effect>>, u64)> {
+) -> Option<(Vec<Vec<Effect>>, Vec<Vec<f64>>, u64)> {
     let applies = s.scheduled_in(variant);
     if !applies.contains(&true) {
-        return Some((Vec::new(), 0));
+        return Some((Vec::new(), Vec::new(), 0));
     }
     let k = s.model.metric_names().len();
     let measured = s.model.effect_metrics();
     let mut effects = Vec::with_capacity(applies.len());
+    let mut twins = Vec::with_capacity(applies.len());
     let mut member_steps = 0;
     for (e, spec) in s.scheduled_events().enumerate() {
         if !applies[e] {
             effects.push(vec![Effect::NONE; measured.len()]);
+            twins.push(Vec::new());
             continue;
         }
         let events = s.model_events(variant, Some(e));
         let (twin, steps) = simulate(s, variant, replication, &events, cancel, None)?;
         member_steps += steps;
         let start = spec.event.start as usize;
+        twins.push(
+            twin_steps(s, start)
+                .flat_map(|t| measured.iter().map(move |&(m, _)| (t, m)))
+                .map(|(t, m)| twin[t * k + m])
+                .collect(),
+        );
         effects.push(
             measured
                 .iter()
@@ -223,7 +241,15 @@ fn twin_effects(
                 .collect(),
         );
     }
-    Some((effects, member_steps))
+    Some((effects, twins, member_steps))
+}
+
+/// The steps whose twin values [`RunSummary::twins`] keeps for an event
+/// starting at `start`: the recorded steps (every `record_every`-th, as in
+/// the time series) from `start` to the end of the run.
+pub fn twin_steps(s: &Scenario, start: usize) -> impl Iterator<Item = usize> + use<> {
+    let every = s.record_every.max(1) as usize;
+    (start.div_ceil(every) * every..s.steps as usize).step_by(every)
 }
 
 /// Runs one job, catching a panic and checking the metrics are finite.
@@ -327,6 +353,7 @@ pub fn summarize(s: &Scenario, series: &[f64], k: usize) -> RunSummary {
         means,
         events,
         effects: Vec::new(),
+        twins: Vec::new(),
     }
 }
 

@@ -25,8 +25,8 @@ use crate::scenario::Scenario;
 
 /// Version of the manifest and fragment formats (2: fragment logs, XXH3
 /// checksums; 3: each log record carries its own checksum; 4: events'
-/// effects against their twins).
-pub const FORMAT: u32 = 4;
+/// effects against their twins; 5: the twins' series after each event).
+pub const FORMAT: u32 = 5;
 const MAGIC: &[u8; 8] = b"ORGSIMJ1";
 
 /// XXH3 (64-bit) of some bytes, as 16 hex digits. Fast (several GB/s), so
@@ -298,6 +298,14 @@ pub fn encode(r: &JobResult) -> Vec<u8> {
             b.extend_from_slice(&e.recovery.map_or(-1i64, i64::from).to_le_bytes());
         }
     }
+    // The twins' series after each event.
+    n(&mut b, sm.twins.len());
+    for per_event in &sm.twins {
+        n(&mut b, per_event.len());
+        for x in per_event {
+            f(&mut b, *x);
+        }
+    }
     b
 }
 
@@ -373,6 +381,11 @@ pub fn decode(bytes: &[u8]) -> Option<JobResult> {
         }
         effects.push(per_event);
     }
+    let n_twins = r.u64()?;
+    let mut twins = Vec::new();
+    for _ in 0..n_twins {
+        twins.push(r.f64s()?);
+    }
     if r.at != bytes.len() {
         return None;
     }
@@ -386,6 +399,7 @@ pub fn decode(bytes: &[u8]) -> Option<JobResult> {
             means,
             events,
             effects,
+            twins,
         },
         member_steps,
     })
@@ -976,6 +990,7 @@ mod tests {
                     },
                     Effect::NONE,
                 ]],
+                twins: vec![vec![1.5, -2.0, 0.25], Vec::new()],
             },
             member_steps: 99,
         }

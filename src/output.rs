@@ -20,7 +20,7 @@ use crate::org::{OrgNode, OrgParams, Organization, Structure};
 use crate::params::{ParamSet, fmt_num};
 use crate::rng;
 use crate::scenario::Scenario;
-use crate::stats::{Better, ComparisonRow, OnlineStats, StepAggregator, compare_pairs_censored};
+use crate::stats::{Better, ComparisonRow, OnlineStats, StepAggregator, compare_pairs_grouped};
 
 /// An error with the path it concerns.
 #[derive(Debug)]
@@ -186,6 +186,8 @@ pub struct Assembled {
 /// end-of-run table need of it, built on a worker.
 struct VariantSummary {
     summary: String,
+    /// Its `twins.csv` rows (see [`twins_header`]); `None` without twins.
+    twins: Option<Part>,
     /// Per compared measure, one value per finished replication.
     samples: Vec<Vec<f64>>,
     headline: Vec<OnlineStats>,
@@ -719,6 +721,7 @@ fn summarize_variant(
     variant: usize,
     entries: &[JobEntry],
     fragment_dir: &(dyn Fn(&JobEntry) -> PathBuf + Sync),
+    staging: &Path,
 ) -> Result<VariantSummary, String> {
     let metrics = s.model.metric_names();
     let k = metrics.len();
@@ -730,8 +733,17 @@ fn summarize_variant(
     let mut fragments = Fragments::new(fragment_dir);
     let checked = warmup_checked(s);
     let mut drift = vec![Vec::with_capacity(entries.len()); checked.len()];
+    let mut twins = (effect_events(s) > 0)
+        .then(|| Spill::new(staging.join(format!("twins.csv.v{variant}.part"))));
+    let mut twin_rows = String::new();
     for e in entries {
         let r = fragments.read(e)?;
+        if let Some(out) = &mut twins {
+            push_twin_rows(&mut twin_rows, s, &quoted, &r);
+            if twin_rows.len() > 1 << 15 {
+                out.take(&mut twin_rows)?;
+            }
+        }
         for (d, &m) in drift.iter_mut().zip(&checked) {
             d.push(warmup_drift(s, &r.series, m));
         }
@@ -773,8 +785,13 @@ fn summarize_variant(
         .zip(&drift)
         .filter_map(|(&m, d)| trend_warning(s, variant, m, d))
         .collect();
+    let twins = match twins {
+        Some(out) => Some(out.finish(&mut twin_rows)?),
+        None => None,
+    };
     Ok(VariantSummary {
         summary,
+        twins,
         samples,
         headline,
         warnings,
@@ -863,6 +880,59 @@ fn push_effects(row: &mut String, s: &Scenario, sm: &crate::engine::RunSummary) 
             if let (true, Some(x)) = (e.measured(), e.recovery) {
                 let _ = write!(row, "{x}");
             }
+        }
+    }
+}
+
+/// Column names of `twins.csv`: one row per variant × replication ×
+/// scheduled event × recorded step from the event's start to the end of the
+/// run (`week` = step − start), where the event happens in the variant; per
+/// effect metric the twin's value (`<metric>_twin`: the same replication
+/// without that event) and the run minus it (`<metric>_diff`). Written only
+/// with twins.
+pub fn twins_header(s: &Scenario) -> Vec<String> {
+    let names = s.model.metric_names();
+    let mut h: Vec<String> = ["variant", "replication", "event", "step", "week"]
+        .map(String::from)
+        .into();
+    for &(m, _) in s.model.effect_metrics() {
+        h.push(format!("{}_twin", names[m]));
+        h.push(format!("{}_diff", names[m]));
+    }
+    h
+}
+
+/// One replication's `twins.csv` rows (see [`twins_header`]).
+fn push_twin_rows(buf: &mut String, s: &Scenario, quoted: &str, r: &crate::engine::JobResult) {
+    let k = s.model.metric_names().len();
+    let measured = s.model.effect_metrics();
+    let every = s.record_every.max(1) as usize;
+    for (e, (spec, twin)) in s.scheduled_events().zip(&r.summary.twins).enumerate() {
+        if twin.is_empty() {
+            continue;
+        }
+        let start = spec.event.start as usize;
+        let rows = twin.chunks_exact(measured.len().max(1));
+        for (t, row) in crate::engine::twin_steps(s, start).zip(rows) {
+            let _ = write!(
+                buf,
+                "{quoted},{},{},{t},{}",
+                r.replication,
+                e + 1,
+                t - start
+            );
+            for (&(m, _), tw) in measured.iter().zip(row) {
+                let run = r
+                    .series
+                    .get((t / every) * k + m)
+                    .copied()
+                    .unwrap_or(f64::NAN);
+                buf.push(',');
+                push_cell(buf, *tw);
+                buf.push(',');
+                push_cell(buf, run - tw);
+            }
+            buf.push('\n');
         }
     }
 }
@@ -1035,6 +1105,16 @@ pub fn assemble(
     aggregate
         .line(&[&["variant", "step", "metric"][..], &STAT_COLUMNS].concat())
         .map_err(err)?;
+    let mut twins = match effect_events(s) {
+        0 => None,
+        _ => {
+            let mut f = CsvFile::create(dir, "twins.csv").map_err(err)?;
+            let head = twins_header(s);
+            f.line(&head.iter().map(String::as_str).collect::<Vec<_>>())
+                .map_err(err)?;
+            Some(f)
+        }
+    };
 
     // Sorted by variant, then replication: one slice per variant.
     manifest.jobs.sort_by_key(|e| (e.variant, e.replication));
@@ -1103,7 +1183,7 @@ pub fn assemble(
                         || {
                             (first..last)
                                 .into_par_iter()
-                                .map(|v| summarize_variant(s, v, by_variant[v], fragment_dir))
+                                .map(|v| summarize_variant(s, v, by_variant[v], fragment_dir, dir))
                                 .collect::<Vec<_>>()
                         },
                     )
@@ -1127,6 +1207,9 @@ pub fn assemble(
                         .write_all(part.summary.as_bytes())
                         .at(&summary.tmp)
                         .map_err(err)?;
+                    if let (Some(f), Some(rows)) = (&mut twins, &part.twins) {
+                        append_part(f, rows)?;
+                    }
                     samples.push((s.variants[v].name.clone(), part.samples));
                     headline.push(part.headline);
                     warnings.extend(part.warnings);
@@ -1173,6 +1256,9 @@ pub fn assemble(
             }
             summary.finish().map_err(err)?;
             aggregate.finish().map_err(err)?;
+            if let Some(f) = twins.take() {
+                f.finish().map_err(err)?;
+            }
             match rest {
                 Some(rest) => rest,
                 None => pool.install(|| write_rest(s, dir, &samples, planned, record, gapless)),
@@ -1418,7 +1504,11 @@ fn write_rest(
             // Common random numbers pair replication r of every variant; a
             // missing replication would shift the samples, so only without.
             let paired = s.common_streams && gapless;
-            let comparison = compare_pairs_censored(&compared, &censored, samples, &pairs, paired);
+            // Holm's families: each measure, and in a sweep whose
+            // structures are compared point by point, each point.
+            let groups = holm_groups(s, &pairs);
+            let comparison =
+                compare_pairs_grouped(&compared, &censored, samples, &pairs, &groups, paired);
             write_comparison(dir, &comparison).map_err(err)?;
             Ok(comparison)
         },
@@ -1507,6 +1597,27 @@ pub fn compared_pairs(s: &Scenario) -> Vec<(usize, usize)> {
         }
         PairRule::First => (1..n).map(|j| (0, j)).collect(),
     }
+}
+
+/// The group of each compared pair whose comparisons on one measure form a
+/// Holm family: the pair's sweep point when a sweep's structures are
+/// compared point by point ([`PairRule::SamePoint`]), else one group (every
+/// pair compared on the measure).
+pub fn holm_groups(s: &Scenario, pairs: &[(usize, usize)]) -> Vec<usize> {
+    if pair_rule(s) != PairRule::SamePoint {
+        return vec![0; pairs.len()];
+    }
+    let mut points: Vec<&Vec<f64>> = Vec::new();
+    pairs
+        .iter()
+        .map(|&(i, _)| {
+            let p = &s.variants[i].sweep_point;
+            points.iter().position(|q| *q == p).unwrap_or_else(|| {
+                points.push(p);
+                points.len() - 1
+            })
+        })
+        .collect()
 }
 
 /// `summary_stats.csv`: every summary measure of every variant across its
@@ -2028,7 +2139,10 @@ fn write_comparison(dir: &Path, rows: &[ComparisonRow]) -> Result<(), OutputErro
         "welch_p",
         "mann_whitney_p",
         "hedges_g",
+        "p_test",
+        "p_unadjusted",
         "p_holm",
+        "holm_family_size",
         "better",
         "verdict",
         "never_recovered_a",
@@ -2056,7 +2170,10 @@ fn write_comparison(dir: &Path, rows: &[ComparisonRow]) -> Result<(), OutputErro
             cell(r.welch_p),
             cell(r.mann_whitney_p),
             cell(r.hedges_g),
+            r.p_test.to_string(),
+            cell(r.p_unadjusted),
             cell(r.p_holm),
+            r.holm_family_size.to_string(),
             r.better.clone().unwrap_or_default(),
             r.verdict.clone(),
             count(c.map(|c| c.never_a)),

@@ -59,6 +59,7 @@ fn output_is_byte_identical_for_one_or_many_threads() {
         "variants.csv",
         "events.csv",
         "effects.csv",
+        "twins.csv",
         "comparison.csv",
         "organization.csv",
     ] {
@@ -177,6 +178,69 @@ fn results_have_the_promised_shape() {
         );
     }
     assert!(row[3] < mean && mean < row[4], "CI around the mean");
+    // comparison.csv: each row's test and unadjusted p, and Holm within
+    // the measure's family (the 6 pairs of 4 variants), recomputed here.
+    let mut cmp = csv::Reader::from_path(out.join("comparison.csv")).unwrap();
+    let h = cmp.headers().unwrap().clone();
+    let at = |name: &str| h.iter().position(|c| c == name).unwrap();
+    let (cm, ct, cu, ch, cf) = (
+        at("metric"),
+        at("p_test"),
+        at("p_unadjusted"),
+        at("p_holm"),
+        at("holm_family_size"),
+    );
+    // (A measure on which no pair can be tested, e.g. a recovery every run
+    // makes at once, has empty p cells and a family of 0.)
+    let mut by_metric: std::collections::BTreeMap<String, Vec<(f64, f64, usize)>> =
+        Default::default();
+    for rec in cmp.records() {
+        let rec = rec.unwrap();
+        let want = if rec[cm].ends_with("_recovery_steps") {
+            "log-rank"
+        } else {
+            "welch"
+        };
+        assert_eq!(&rec[ct], want, "{rec:?}");
+        let p = |c: usize| rec[c].parse::<f64>().unwrap_or(f64::NAN);
+        let size: usize = rec[cf].parse().unwrap();
+        by_metric
+            .entry(rec[cm].to_string())
+            .or_default()
+            .push((p(cu), p(ch), size));
+    }
+    let full = by_metric
+        .values()
+        .filter(|rows| rows.iter().all(|r| r.2 == 6))
+        .count();
+    assert!(full > 3, "{by_metric:?}");
+    for (metric, rows) in by_metric {
+        assert_eq!(rows.len(), 6, "{metric}");
+        let mut sorted: Vec<f64> = rows.iter().map(|r| r.0).filter(|p| !p.is_nan()).collect();
+        sorted.sort_by(f64::total_cmp);
+        let m = sorted.len();
+        let mut running = 0.0f64;
+        let adjusted: Vec<f64> = sorted
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                running = running.max(((m - i) as f64 * p).min(1.0));
+                running
+            })
+            .collect();
+        for (p, holm, size) in rows {
+            assert_eq!(size, m, "{metric}");
+            if p.is_nan() {
+                assert!(holm.is_nan(), "{metric}");
+                continue;
+            }
+            let i = sorted.iter().position(|x| *x == p).unwrap();
+            assert!(
+                (holm - adjusted[i]).abs() <= 1e-12 * adjusted[i].max(1e-300),
+                "{metric}: {p} -> {holm}"
+            );
+        }
+    }
     let run: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
     assert_eq!(run["seed"], 2026);
@@ -205,6 +269,108 @@ fn results_have_the_promised_shape() {
         std::fs::read(out.join("timeseries.csv")).unwrap(),
         std::fs::read(again.join("timeseries.csv")).unwrap()
     );
+    let _ = std::fs::remove_dir_all(base);
+}
+
+/// `twins.csv`: per variant × replication × step from the event on, each
+/// effect metric's twin and the run minus it; the run's value is the one in
+/// `timeseries.csv`. The recovery chart then draws run minus twin; without
+/// twins there is no `twins.csv` and the chart says it shows levels.
+#[test]
+fn twins_csv_pairs_each_run_with_its_twin_and_the_recovery_chart_draws_the_difference() {
+    let base = tmp("twins-csv");
+    let out = base.join("r");
+    let o = run_to(&out, &["--threads", "2"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let events = std::fs::read_to_string(out.join("events.csv")).unwrap();
+    let start: usize = events
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .nth(3)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let mut runs = std::collections::HashMap::new();
+    let mut ts = csv::Reader::from_path(out.join("timeseries.csv")).unwrap();
+    let h = ts.headers().unwrap().clone();
+    let col = |h: &csv::StringRecord, name: &str| h.iter().position(|c| c == name).unwrap();
+    let (tv, tr, tsx, tt) = (
+        col(&h, "variant"),
+        col(&h, "replication"),
+        col(&h, "step"),
+        col(&h, "throughput"),
+    );
+    for rec in ts.records() {
+        let rec = rec.unwrap();
+        let key = (
+            rec[tv].to_string(),
+            rec[tr].to_string(),
+            rec[tsx].to_string(),
+        );
+        runs.insert(key, rec[tt].parse::<f64>().unwrap());
+    }
+    let mut twins = csv::Reader::from_path(out.join("twins.csv")).unwrap();
+    let h = twins.headers().unwrap().clone();
+    let names: Vec<&str> = h.iter().collect();
+    assert_eq!(
+        &names[..7],
+        [
+            "variant",
+            "replication",
+            "event",
+            "step",
+            "week",
+            "throughput_twin",
+            "throughput_diff"
+        ]
+    );
+    for m in ["engagement", "turnover", "mean_skill"] {
+        assert!(names.contains(&format!("{m}_twin").as_str()), "{names:?}");
+        assert!(names.contains(&format!("{m}_diff").as_str()), "{names:?}");
+    }
+    let (mut rows, mut differ) = (0, 0);
+    for rec in twins.records() {
+        let rec = rec.unwrap();
+        let step: usize = rec[3].parse().unwrap();
+        assert_eq!(&rec[2], "1");
+        assert_eq!(rec[4].parse::<usize>().unwrap(), step - start);
+        let run = runs[&(rec[0].to_string(), rec[1].to_string(), rec[3].to_string())];
+        let (twin, diff): (f64, f64) = (rec[5].parse().unwrap(), rec[6].parse().unwrap());
+        assert_eq!(run - twin, diff, "{rec:?}");
+        differ += usize::from(diff != 0.0);
+        rows += 1;
+    }
+    // Every variant × replication × week after the event, and the
+    // departure changes some of them.
+    assert_eq!(rows, 4 * 6 * (120 - start));
+    assert!(differ > 0);
+    let svg = std::fs::read_to_string(out.join("charts/recovery.svg")).unwrap();
+    assert!(svg.contains("each run minus its twin without the event"));
+    assert!(!svg.contains("relative to the level before it"));
+
+    // Without twins: no twins.csv, and the chart says what it shows.
+    let text = std::fs::read_to_string("scenarios/ceo-departure.toml").unwrap();
+    let file = base.join("no-twins.toml");
+    std::fs::write(&file, format!("{text}\n[analysis]\ntwins = false\n")).unwrap();
+    let plain = base.join("plain");
+    let o = orgsim(&[
+        "run",
+        file.to_str().unwrap(),
+        "--replications",
+        "4",
+        "--steps",
+        "120",
+        "--out",
+        plain.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!plain.join("twins.csv").exists());
+    let svg = std::fs::read_to_string(plain.join("charts/recovery.svg")).unwrap();
+    assert!(svg.contains("relative to the level before it"));
+    assert!(svg.contains("Levels, not effects (no twins in this run)"));
     let _ = std::fs::remove_dir_all(base);
 }
 

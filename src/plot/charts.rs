@@ -121,6 +121,8 @@ struct Panel {
     /// Labels above the plot at these x positions.
     labels: Vec<(f64, String)>,
     hline: Option<(f64, String)>,
+    /// A thin solid line at y = 0 (a chart of differences).
+    zero: bool,
     small: bool,
     /// Dots at every point (sparse x values, e.g. a sweep).
     markers: bool,
@@ -179,7 +181,10 @@ fn label_rows(xs_px: &[(i32, u32)]) -> Vec<usize> {
 fn line_panel(area: &Area, p: &Panel, lines: &[Line], look: &Look) -> DResult<()> {
     let (w, _h) = area.dim_in_pixel();
     let (tick, desc) = if p.small { (16, 18) } else { (TICK, DESC) };
-    let yr = y_range(lines, p.hline.as_ref().map(|h| h.0));
+    let mut yr = y_range(lines, p.hline.as_ref().map(|h| h.0));
+    if p.zero {
+        yr = yr.start.min(0.0)..yr.end.max(0.0);
+    }
     let yd = tick_decimals(yr.start, yr.end);
     let y_lab_w = [yr.start, yr.end, (yr.start + yr.end) / 2.0]
         .iter()
@@ -253,6 +258,12 @@ fn line_panel(area: &Area, p: &Panel, lines: &[Line], look: &Look) -> DResult<()
             vec![(clamp_x(s), y0), (clamp_x(s), y1)],
             8,
             6,
+            SUBTLE.stroke_width(2),
+        ))?;
+    }
+    if p.zero {
+        chart.draw_series(LineSeries::new(
+            vec![(p.x_range.start, 0.0), (p.x_range.end, 0.0)],
             SUBTLE.stroke_width(2),
         ))?;
     }
@@ -410,6 +421,7 @@ fn timeseries(r: &Results, look: &Look, metric: &str) -> Result<Chart, PlotError
             .map(|e| (e.start, event_label(r, e.k)))
             .collect(),
         hline: None,
+        zero: false,
         small: false,
         markers: false,
     };
@@ -516,6 +528,7 @@ fn competition_around_departures(r: &Results, look: &Look) -> Result<Option<Char
                     shades: vec![(0.0, e.duration)],
                     labels: Vec::new(),
                     hline: None,
+                    zero: false,
                     small: true,
                     markers: false,
                 };
@@ -576,6 +589,7 @@ fn small_multiples(r: &Results, look: &Look, metrics: &[String]) -> Result<Chart
                     .collect(),
                 labels: Vec::new(),
                 hline: None,
+                zero: false,
                 small: true,
                 markers: false,
             };
@@ -676,6 +690,9 @@ pub(crate) fn recovery_windows(
         .collect()
 }
 
+/// The recovery chart: with twins, each run minus its twin around each
+/// event ([`recovery_against_twins`]); without, the level relative to the
+/// weeks before the event.
 fn recovery(r: &Results, look: &Look) -> Result<Option<Chart>, PlotError> {
     let Some(primary) = r.ts.primary_metric.clone() else {
         return Ok(None);
@@ -684,6 +701,9 @@ fn recovery(r: &Results, look: &Look) -> Result<Option<Chart>, PlotError> {
     let Some(first) = windows.first() else {
         return Ok(None);
     };
+    if let Some(twins) = &r.twins {
+        return recovery_against_twins(r, look, twins, &windows).map(Some);
+    }
     let (plabel, _) = metric_label(&primary);
     let (pre_window, smooth) = (first.pre_window, first.smooth);
     let threshold = r
@@ -753,6 +773,7 @@ fn recovery(r: &Results, look: &Look) -> Result<Option<Chart>, PlotError> {
                 shades: vec![(0.0, e.duration)],
                 labels: Vec::new(),
                 hline: Some((threshold, String::new())),
+                zero: false,
                 small: windows.len() > 1,
                 markers: false,
             },
@@ -766,7 +787,7 @@ fn recovery(r: &Results, look: &Look) -> Result<Option<Chart>, PlotError> {
         String::new()
     };
     let mut subtitle = format!(
-        "100% = mean of the {pre_window} weeks before the event{smooth_note}; mean of {} replications, band = 95% CI",
+        "Levels, not effects (no twins in this run); 100% = mean of the {pre_window} weeks before the event{smooth_note}; mean of {} replications, band = 95% CI",
         r.replications_text()
     );
     if look.limited() {
@@ -802,19 +823,148 @@ fn recovery(r: &Results, look: &Look) -> Result<Option<Chart>, PlotError> {
         section: "Recovery",
         title,
         caption: format!(
-            "Each panel aligns the replications on one event (week 0 = event start) and shows {} as a percentage of its mean over the {pre_window} weeks before. This is the level, not the event's effect: a variant still settling would move without the event too, and a week's noise shows as a dip. The event's effect is measured against each run's twin without it{}.",
+            "Each panel aligns the replications on one event (week 0 = event start) and shows {} as a percentage of its mean over the {pre_window} weeks before. This run has no counterfactual twins, so this is the level, not the event's effect: a variant still settling would move without the event too, and a week that is lucky or unlucky shows as a rise or a dip. With `[analysis] twins` on (the default) this chart shows each run minus its twin without the event instead.",
             plabel.to_lowercase(),
-            if event_families(r)
-                .iter()
-                .any(|(c, _, _)| c.ends_with("_effect"))
-            {
-                " (the bar charts of effects below)"
-            } else {
-                " when the scenario keeps `[analysis] twins` on"
-            }
         ),
         svg,
     }))
+}
+
+/// Per replication and week since the event, `100 × (run − twin) / |twin|`
+/// of trailing means over at most `smooth` weeks since the event (the
+/// recovery measure's smoothing, `analysis::event_effect`), then the mean
+/// and 95% interval across replications. NaN where no replication has a
+/// value (or the twin's mean is 0).
+pub(crate) fn twin_gap_percent(
+    reps: &[Vec<(f64, f64)>],
+    weeks: usize,
+    smooth: usize,
+) -> Vec<OnlineStats> {
+    let mut st = vec![OnlineStats::new(); weeks];
+    for rep in reps {
+        for (j, cell) in st.iter_mut().enumerate() {
+            let from = (j + 1).saturating_sub(smooth.max(1));
+            let (mut run, mut twin, mut n) = (0.0, 0.0, 0usize);
+            for &(x, t) in rep.get(from..=j).unwrap_or(&[]) {
+                if x.is_finite() && t.is_finite() {
+                    run += x;
+                    twin += t;
+                    n += 1;
+                }
+            }
+            if n > 0 && twin != 0.0 {
+                cell.push(100.0 * (run - twin) / twin.abs());
+            }
+        }
+    }
+    st
+}
+
+/// The recovery chart with twins: around each event, each run minus its
+/// twin (the same replication on the same random streams without that
+/// event), as a percentage of the twin, mean across replications with its
+/// 95% interval. Luck the run shares with its twin cancels.
+fn recovery_against_twins(
+    r: &Results,
+    look: &Look,
+    twins: &super::data::TwinSeries,
+    windows: &[Window],
+) -> Result<Chart, PlotError> {
+    let (plabel, _) = metric_label(&twins.metric);
+    let smooth = windows.first().map_or(1, |w| w.smooth);
+    let band = 100.0
+        - r.scenario
+            .threshold
+            .filter(|t| *t > 0.0 && *t < 2.0)
+            .unwrap_or(0.95)
+            * 100.0;
+    // The recovery band lies on the harmful side of the twin.
+    let lower_better =
+        crate::metric::find(&twins.metric).is_some_and(|m| m.better == crate::stats::Better::Lower);
+    let band_y = if lower_better { band } else { -band };
+    let mut panels = Vec::new();
+    for w in windows {
+        let e = &r.events[w.event];
+        let lines: Vec<Line> = look
+            .shown
+            .iter()
+            .map(|&v| Line {
+                v,
+                pts: twin_gap_percent(twins.replications(e.k, v), w.post, smooth)
+                    .iter()
+                    .enumerate()
+                    .map(|(j, s)| (j as f64, s.mean(), s.ci95_half_width()))
+                    .collect(),
+            })
+            .collect();
+        panels.push((
+            Panel {
+                title: format!("{} (week {})", event_label(r, e.k), fmt_num(e.start)),
+                x_desc: "Weeks since the event started".into(),
+                y_desc: format!("{plabel}: run − twin (% of twin)"),
+                x_range: 0.0..(w.post.max(2) as f64 - 1.0),
+                shades: vec![(0.0, e.duration)],
+                labels: Vec::new(),
+                hline: Some((band_y, String::new())),
+                zero: true,
+                small: windows.len() > 1,
+                markers: false,
+            },
+            lines,
+        ));
+    }
+    let title = format!("{plabel} around each event: each run minus its twin without the event");
+    let smooth_note = if smooth > 1 {
+        format!("; {smooth}-week trailing means as for recovery")
+    } else {
+        String::new()
+    };
+    let mut subtitle = format!(
+        "0 = the twin (same random streams, no event){smooth_note}; mean of {} replications, band = 95% CI",
+        r.replications_text()
+    );
+    if look.limited() {
+        subtitle = format!("{subtitle}; {}", look.limit_note());
+    }
+    let n = panels.len();
+    let cols = if n <= 3 {
+        n
+    } else if n <= 4 {
+        2
+    } else {
+        3
+    };
+    let rows = n.div_ceil(cols);
+    let svg = render("recovery", |root| {
+        let top = draw_title(root, &title, &subtitle)?;
+        let (main, legend) = root.split_horizontally(WIDTH - LEGEND_W);
+        let main = main.margin(top as u32, 0, 0, 0);
+        let cells = main.split_evenly((rows, cols));
+        for (cell, (p, lines)) in cells.iter().zip(&panels) {
+            line_panel(cell, p, lines, look)?;
+        }
+        let mut items = variant_legend(r, look, Swatch::LineBand);
+        items.push((
+            format!(
+                "{}% {} the twin (recovery band)",
+                fmt_num(band),
+                if lower_better { "above" } else { "below" }
+            ),
+            Swatch::Dashed(INK),
+        ));
+        items.push(("event duration".into(), Swatch::Shade));
+        draw_legend(&legend, 10, top + 20, "Variant", &items)
+    })?;
+    Ok(Chart {
+        name: "recovery".into(),
+        section: "Recovery",
+        title,
+        caption: format!(
+            "Each panel aligns the replications on one event (week 0 = event start) and shows how far each run's {} is from its twin's, the same replication on the same random streams without that event, as a percentage of the twin. Run and twin are identical before the event, so luck they share after it (a busy week, a variant still settling) cancels and what remains is the event's effect. A run counts as recovered once it is back within the dashed band (`weeks until back beside the twin`).",
+            plabel.to_lowercase(),
+        ),
+        svg,
+    })
 }
 
 /// One bar: variant, mean, CI half-width, and an annotation.
@@ -1465,6 +1615,7 @@ fn sweep_line(r: &Results) -> Result<Option<Chart>, PlotError> {
         shades: Vec::new(),
         labels: Vec::new(),
         hline: None,
+        zero: false,
         small: false,
         markers: true,
     };
@@ -1843,4 +1994,52 @@ fn heatmap(r: &Results) -> Result<Option<Chart>, PlotError> {
         ),
         svg,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::twin_gap_percent;
+
+    /// A week that is lucky for the run is lucky for its twin too (same
+    /// random streams): the chart of run minus twin cancels it, where the
+    /// level chart showed it as a rise at the event.
+    #[test]
+    fn luck_shared_with_the_twin_cancels_and_the_event_s_dip_remains() {
+        // Two replications at 100 a week; week 0 is 50% busier in run and
+        // twin alike; the run alone loses 20 in weeks 3-5.
+        let reps: Vec<Vec<(f64, f64)>> = [100.0, 120.0]
+            .iter()
+            .map(|&level| {
+                (0..8)
+                    .map(|j| {
+                        let twin = if j == 0 { level * 1.5 } else { level };
+                        let run = if (3..6).contains(&j) {
+                            twin - 20.0
+                        } else {
+                            twin
+                        };
+                        (run, twin)
+                    })
+                    .collect()
+            })
+            .collect();
+        let st = twin_gap_percent(&reps, 8, 1);
+        assert_eq!(st[0].mean(), 0.0, "shared luck cancels");
+        assert_eq!(st[1].mean(), 0.0);
+        // -20% and -16.7% of the twin: mean -18.3%, an interval around it.
+        let dip = (-20.0 - 100.0 / 6.0) / 2.0;
+        assert!((st[3].mean() - dip).abs() < 1e-9, "{}", st[3].mean());
+        assert!(st[3].ci95_half_width() > 0.0);
+        assert_eq!(st[6].mean(), 0.0, "back beside the twin");
+        // Smoothing as the recovery measure: trailing means restarted at
+        // the event, of run and twin, before the ratio.
+        let smoothed = twin_gap_percent(&reps[..1], 8, 2);
+        assert_eq!(smoothed[0].mean(), 0.0);
+        assert!((smoothed[3].mean() - 100.0 * -20.0 / 200.0).abs() < 1e-9);
+        assert!((smoothed[4].mean() - -20.0).abs() < 1e-9);
+        // Absent weeks (NaN) and missing replications are skipped.
+        let gappy = vec![vec![(f64::NAN, f64::NAN); 3], reps[0][..3].to_vec()];
+        let st = twin_gap_percent(&gappy, 3, 1);
+        assert_eq!(st[0].n(), 1);
+    }
 }

@@ -9,7 +9,8 @@
 //! `aggregate.csv` (re-aggregated from `timeseries.csv` only when it is
 //! missing), `timeseries.csv` is streamed and only the primary metric on
 //! the steps around events is kept per replication (the recovery chart's
-//! windows), and `organization.csv` is streamed keeping the leadership
+//! windows), as is the primary metric of each run and its twin on those
+//! windows from `twins.csv`, and `organization.csv` is streamed keeping the leadership
 //! posts and, of the members, only counts per team.
 
 use std::collections::{BTreeMap, HashMap};
@@ -158,6 +159,29 @@ impl Replicates {
     }
 }
 
+/// Per replication, per week since an event: `(run, twin)`.
+pub type RunAndTwin = Vec<Vec<(f64, f64)>>;
+
+/// The primary metric of each run and its twin without an event
+/// (`twins.csv`), per event, variant and replication, on the weeks the
+/// recovery chart draws after the event.
+#[derive(Clone, Debug, Default)]
+pub struct TwinSeries {
+    /// The metric (the time series' primary metric).
+    pub metric: String,
+    /// `(event number k as in events.csv, variant)` → per replication, per
+    /// week since the event: `(run, twin)`, NaN where absent.
+    pub cells: HashMap<(usize, usize), RunAndTwin>,
+}
+
+impl TwinSeries {
+    /// Replications of variant `v` with a twin for event `k` (the rows
+    /// of the absent ones are NaN).
+    pub fn replications(&self, k: usize, v: usize) -> &[Vec<(f64, f64)>] {
+        self.cells.get(&(k, v)).map_or(&[], Vec::as_slice)
+    }
+}
+
 /// Aggregated time series: for each variant, metric and step the statistics
 /// across replications.
 #[derive(Clone, Debug, Default)]
@@ -275,7 +299,15 @@ pub struct Comparison {
     pub welch_p: f64,
     pub mann_whitney_p: f64,
     pub hedges_g: f64,
+    /// The test the row is judged on (`welch`, `paired-t`, `log-rank`);
+    /// empty in results written before it was recorded.
+    pub p_test: String,
+    /// Its p-value, unadjusted (NaN in older results).
+    pub p_unadjusted: f64,
+    /// Holm-adjusted within the row's family (one measure's comparisons).
     pub p_holm: f64,
+    /// Comparisons in that family (0 in older results).
+    pub holm_family_size: usize,
     pub better: String,
     pub verdict: String,
 }
@@ -312,6 +344,10 @@ pub struct Results {
     pub org: Vec<OrgVariant>,
     pub comparisons: Vec<Comparison>,
     pub scenario: ScenarioInfo,
+    /// The runs against their twins around each event (`twins.csv`);
+    /// `None` when the run had no twins (`[analysis] twins = false`) or
+    /// the primary metric is not among the twins' metrics.
+    pub twins: Option<TwinSeries>,
 }
 
 impl Results {
@@ -718,6 +754,53 @@ fn read_primary(
     Ok(keep)
 }
 
+/// Streams `twins.csv` and keeps `metric` of each run and its twin, for
+/// event `k` the first `weeks[k]` weeks after it (events not in `weeks` are
+/// skipped). `None` when the file has no columns for `metric`.
+fn read_twins(
+    path: &Path,
+    names: &mut Vec<String>,
+    metric: &str,
+    weeks: &HashMap<usize, usize>,
+) -> Result<Option<TwinSeries>, PlotError> {
+    let mut f = Stream::open(path)?;
+    let (cv, cr, ce, cw) = (
+        f.require("variant")?,
+        f.require("replication")?,
+        f.require("event")?,
+        f.require("week")?,
+    );
+    let (Some(&ct), Some(&cd)) = (
+        f.index.get(&format!("{metric}_twin")),
+        f.index.get(&format!("{metric}_diff")),
+    ) else {
+        return Ok(None);
+    };
+    let mut out = TwinSeries {
+        metric: metric.to_string(),
+        cells: HashMap::new(),
+    };
+    let mut rec = csv::StringRecord::new();
+    while f.next(&mut rec)? {
+        let line = rec.position().map_or(0, |p| p.line());
+        let v = variant_index(names, rec[cv].trim());
+        let r = f.index_cell(line, &rec, cr)?;
+        let k = f.index_cell(line, &rec, ce)?;
+        let w = f.index_cell(line, &rec, cw)?;
+        let twin = parse_num(&f.path, line, &f.headers[ct], &rec[ct])?;
+        let diff = parse_num(&f.path, line, &f.headers[cd], &rec[cd])?;
+        let Some(&len) = weeks.get(&k).filter(|&&n| w < n) else {
+            continue;
+        };
+        let reps = out.cells.entry((k, v)).or_default();
+        if reps.len() <= r {
+            reps.resize(r + 1, vec![(f64::NAN, f64::NAN); len]);
+        }
+        reps[r][w] = (twin + diff, twin);
+    }
+    Ok(Some(out))
+}
+
 fn read_summary(path: &Path, names: &mut Vec<String>) -> Result<Summary, PlotError> {
     let t = Table::read(path)?;
     let cv = t.require("variant")?;
@@ -924,7 +1007,10 @@ fn read_comparison(path: &Path) -> Result<Vec<Comparison>, PlotError> {
             welch_p: n(line, row, "welch_p")?,
             mann_whitney_p: n(line, row, "mann_whitney_p")?,
             hedges_g: n(line, row, "hedges_g")?,
+            p_test: s(row, "p_test"),
+            p_unadjusted: n(line, row, "p_unadjusted")?,
             p_holm: n(line, row, "p_holm")?,
+            holm_family_size: s(row, "holm_family_size").parse().unwrap_or(0),
             better: s(row, "better"),
             verdict: s(row, "verdict"),
         });
@@ -1015,11 +1101,18 @@ pub fn load(dir: &Path) -> Result<Results, PlotError> {
     } else {
         read_timeseries_stats(&ts_path, &mut names)?
     };
-    // Per-replication series only where the recovery chart looks.
-    let windows: Vec<Range<usize>> = super::charts::recovery_windows(&events, ts.steps, &scenario)
-        .iter()
-        .map(|w| w.steps())
-        .collect();
+    // Per-replication series only where the recovery chart looks: against
+    // the twins when the run has them, else the levels around each event.
+    let recovery = super::charts::recovery_windows(&events, ts.steps, &scenario);
+    let mut twins = None;
+    if let (Some(metric), true) = (&ts.primary_metric, p("twins.csv").is_file()) {
+        let weeks = recovery
+            .iter()
+            .map(|w| (events[w.event].k, w.post))
+            .collect();
+        twins = read_twins(&p("twins.csv"), &mut names, metric, &weeks)?;
+    }
+    let windows: Vec<Range<usize>> = recovery.iter().map(|w| w.steps()).collect();
     if let (Some(metric), false) = (ts.primary_metric.clone(), windows.is_empty()) {
         ts.primary = read_primary(&ts_path, &mut names, &metric, Replicates::new(windows))?;
     }
@@ -1072,5 +1165,6 @@ pub fn load(dir: &Path) -> Result<Results, PlotError> {
         org,
         comparisons,
         scenario,
+        twins,
     })
 }

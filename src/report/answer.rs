@@ -171,10 +171,13 @@ pub fn answer(r: &Results, why: Option<&Why>, place: Option<&Where>) -> Vec<Stri
         });
         let sig = match test {
             Some(c) if c.p_holm < 0.05 => {
-                format!("a significant lead (Holm-adjusted {})", p_text(c.p_holm))
+                format!(
+                    "a significant lead ({} Holm-adjusted over the comparisons of {label})",
+                    p_text(c.p_holm)
+                )
             }
             Some(c) => format!(
-                "a lead that is not significant (Holm-adjusted {})",
+                "a lead that is not significant ({} Holm-adjusted over the comparisons of {label})",
                 p_text(c.p_holm)
             ),
             None => "no test of the difference".to_string(),

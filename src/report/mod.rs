@@ -497,7 +497,7 @@ fn findings(r: &Results) -> Vec<String> {
         .collect();
     if !r.comparisons.is_empty() {
         out.push(format!(
-            "Pairwise tests (Welch t-test, Holm-adjusted across {} comparisons): {} significant at 5%.",
+            "Pairwise tests ({} comparisons; each row's test, the Welch t-test or the log-rank test for recovery times, or the paired t-test with common random numbers, Holm-adjusted within the comparisons of the same measure): {} significant at 5%.",
             r.comparisons.len(),
             sig.len()
         ));
@@ -509,7 +509,7 @@ fn findings(r: &Results) -> Vec<String> {
                 format!("; better: {}", c.better)
             };
             out.push(format!(
-                "{label}: {} {} vs {} {} — difference {} (95% CI {} to {}), Holm p = {}, Hedges' g = {}{better}.",
+                "{label}: {} {} vs {} {} — difference {} (95% CI {} to {}), {}Holm p = {}, Hedges' g = {}{better}.",
                 c.variant_a,
                 fmt_num(c.mean_a),
                 c.variant_b,
@@ -517,6 +517,7 @@ fn findings(r: &Results) -> Vec<String> {
                 fmt_num(c.diff),
                 fmt_num(c.diff_ci_low),
                 fmt_num(c.diff_ci_high),
+                unadjusted(c),
                 fmt_p(c.p_holm),
                 fmt_num(c.hedges_g)
             ));
@@ -530,6 +531,19 @@ fn findings(r: &Results) -> Vec<String> {
     }
     out
 }
+
+/// "`<test>` p = x (unadjusted), " for a comparison row, or nothing for
+/// results written before the unadjusted p was recorded.
+fn unadjusted(c: &plot::data::Comparison) -> String {
+    if c.p_unadjusted.is_finite() && !c.p_test.is_empty() {
+        format!("{} p = {} (unadjusted), ", c.p_test, fmt_p(c.p_unadjusted))
+    } else {
+        String::new()
+    }
+}
+
+/// What the comparison tables' p columns are, for the text beside them.
+const COMPARISON_NOTE: &str = "Difference of means a − b with its 95% interval (Welch; paired with common random numbers). \"p\" is the row's test, unadjusted: Welch t (it agrees with the interval: p < 0.05 exactly when the interval excludes 0), the paired t-test with common random numbers (likewise), or the log-rank test for recovery times, which counts the runs that never recovered while the interval covers only those that did. \"Holm p\" adjusts it within the comparisons of the same measure (the family: every pair of variants compared on it, and one sweep point when a sweep compares its structures point by point) and decides the verdict, so a row can have an interval that excludes 0 and a Holm p above 0.05. Mann–Whitney is a rank test, a robustness check that compares ranks, not means.";
 
 fn fmt_p(p: f64) -> String {
     if !p.is_finite() {
@@ -663,13 +677,14 @@ fn html(r: &Results, d: &Doc, charts: &[Chart]) -> String {
     if !r.comparisons.is_empty() {
         let _ = writeln!(
             h,
-            "<details><summary>Pairwise comparisons <span class=\"n\">({} rows)</span></summary>\n<div class=\"scroll\"><table>\n<tr><th>Metric</th><th>A</th><th>B</th><th>mean A</th><th>mean B</th><th>difference (95% CI)</th><th>Welch p</th><th>Mann–Whitney p</th><th>Holm p</th><th>Hedges' g</th><th>better</th><th>verdict</th></tr>",
-            r.comparisons.len()
+            "<details><summary>Pairwise comparisons <span class=\"n\">({} rows)</span></summary>\n<p>{}</p>\n<div class=\"scroll\"><table>\n<tr><th>Metric</th><th>A</th><th>B</th><th>mean A</th><th>mean B</th><th>difference (95% CI)</th><th>test</th><th>p (unadjusted)</th><th>Holm p (within measure)</th><th>Welch p</th><th>Mann–Whitney p</th><th>Hedges' g</th><th>better</th><th>verdict</th></tr>",
+            r.comparisons.len(),
+            esc(COMPARISON_NOTE)
         );
         for c in &r.comparisons {
             let _ = writeln!(
                 h,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{} ({} to {})</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{} ({} to {})</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
                 esc(&c.metric),
                 esc(&c.variant_a),
                 esc(&c.variant_b),
@@ -678,9 +693,11 @@ fn html(r: &Results, d: &Doc, charts: &[Chart]) -> String {
                 fmt_num(c.diff),
                 fmt_num(c.diff_ci_low),
                 fmt_num(c.diff_ci_high),
+                esc(&c.p_test),
+                fmt_p(c.p_unadjusted),
+                fmt_p(c.p_holm),
                 fmt_p(c.welch_p),
                 fmt_p(c.mann_whitney_p),
-                fmt_p(c.p_holm),
                 fmt_num(c.hedges_g),
                 esc(&c.better),
                 esc(&c.verdict)
@@ -903,15 +920,16 @@ fn markdown(r: &Results, d: &Doc, charts: &[Chart]) -> String {
     }
     if !r.comparisons.is_empty() {
         let _ = writeln!(m, "\n## Pairwise comparisons\n");
+        let _ = writeln!(m, "{COMPARISON_NOTE}\n");
         let _ = writeln!(
             m,
-            "| Metric | A | B | mean A | mean B | difference (95% CI) | Holm p | Hedges' g | verdict |"
+            "| Metric | A | B | mean A | mean B | difference (95% CI) | test | p (unadjusted) | Holm p (within measure) | Hedges' g | verdict |"
         );
-        let _ = writeln!(m, "|---|---|---|---:|---:|---:|---:|---:|---|");
+        let _ = writeln!(m, "|---|---|---|---:|---:|---:|---|---:|---:|---:|---|");
         for c in &r.comparisons {
             let _ = writeln!(
                 m,
-                "| {} | {} | {} | {} | {} | {} ({} to {}) | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} ({} to {}) | {} | {} | {} | {} | {} |",
                 md_esc(&c.metric),
                 md_esc(&c.variant_a),
                 md_esc(&c.variant_b),
@@ -920,6 +938,8 @@ fn markdown(r: &Results, d: &Doc, charts: &[Chart]) -> String {
                 fmt_num(c.diff),
                 fmt_num(c.diff_ci_low),
                 fmt_num(c.diff_ci_high),
+                md_esc(&c.p_test),
+                fmt_p(c.p_unadjusted),
                 fmt_p(c.p_holm),
                 fmt_num(c.hedges_g),
                 md_esc(&c.verdict)

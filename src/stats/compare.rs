@@ -5,8 +5,30 @@
 //! organisation types, so the pooled-variance t-test would be wrong). The
 //! Mann–Whitney p-value is reported beside it as a robustness check for
 //! skewed metrics. Holm's step-down adjustment controls the family-wise error
-//! over the whole table, because a table with many metrics and pairs will
-//! otherwise always "find" something.
+//! within each *family*: the comparisons of the variants with each other on
+//! one measure (at one point of a sweep whose structures are compared point
+//! by point). A family is one question ("which variant has the higher
+//! throughput?") asked of every pair; adjusting over the whole table instead
+//! made a row's verdict depend on how many other measures happened to be
+//! listed, and showed an adjusted p = 1 beside an interval that excludes 0
+//! (see docs/validation.md, "Comparisons").
+//!
+//! # What the interval and each p compare
+//! * `diff_ci_*` is the Welch 95% interval of `mean(a) − mean(b)`; `welch_p`
+//!   is the test of the same difference, so the interval excludes 0 exactly
+//!   when `welch_p < 0.05`. With common random numbers both come from the
+//!   paired differences (`paired_p`), and agree the same way.
+//! * The decisive p (`p_unadjusted`, and `p_holm` after Holm) is Welch's, the
+//!   paired test's, or for a censored recovery time the log-rank test's. The
+//!   log-rank test compares the whole time-to-recovery curves, never-recovered
+//!   runs included; the interval covers only the runs that recovered, so the
+//!   two can disagree and the log-rank p decides.
+//! * `mann_whitney_p` is a rank test (does a value of a tend to exceed one of
+//!   b?), not a test of the mean difference: it can disagree with the interval
+//!   on skewed data, and is shown as a robustness check only.
+//! * The interval is not adjusted for multiplicity: a row whose interval
+//!   excludes 0 can still have `p_holm` ≥ 0.05 when its family has several
+//!   comparisons. `p_unadjusted` is the p that matches the interval.
 //!
 //! # Degenerate input
 //! Non-finite values are dropped first. Then:
@@ -27,7 +49,8 @@ pub use super::rank::mann_whitney_p;
 use super::survival::{Time, km_median, logrank};
 use super::{OnlineStats, t_quantile};
 
-/// Significance level used for `better` and `verdict` (after Holm).
+/// Significance level used for `better` and `verdict` (after Holm, within
+/// the row's family).
 pub const ALPHA: f64 = 0.05;
 
 /// Mean, variance and count of the finite values of a sample.
@@ -205,12 +228,21 @@ pub struct ComparisonRow {
     pub mann_whitney_p: f64,
     /// Hedges' g of a relative to b (positive when a is higher).
     pub hedges_g: f64,
-    /// Welch p after Holm adjustment over every row of the table.
+    /// The test the row is judged on: `welch`, `paired-t` (common random
+    /// numbers) or `log-rank` (a censored time).
+    pub p_test: &'static str,
+    /// That test's p-value, unadjusted.
+    pub p_unadjusted: f64,
+    /// `p_unadjusted` after Holm adjustment within the row's family: the
+    /// comparisons on the same measure (and the same sweep point when a
+    /// sweep compares its structures point by point).
     pub p_holm: f64,
+    /// Comparisons in that family with a p-value (Holm's m).
+    pub holm_family_size: usize,
     /// Name of the better variant; None when not significant at
     /// [`ALPHA`] after Holm, or when the metric has no better direction.
     pub better: Option<String>,
-    /// Plain-words reading, e.g. "peer higher (p=0.003)".
+    /// Plain-words reading, e.g. "peer higher (Holm p=0.003)".
     pub verdict: String,
     /// For a time that some runs never reach (a recovery): the runs that
     /// never did and the censoring-aware comparison. `None` for other measures.
@@ -300,10 +332,11 @@ pub fn compare_pairs(
 
 /// Like [`compare_pairs`]; the metrics marked in `censored` are times that
 /// some runs never reach (`+∞` in the samples): their rows carry a
-/// [`CensoredComparison`] and their verdict and Holm family use its
+/// [`CensoredComparison`] and their verdict and Holm adjustment use its
 /// log-rank p instead of Welch's. `paired`: value i of every variant's
 /// sample comes from the same random stream (common random numbers, no
-/// failed replication), so the other measures are compared pairwise.
+/// failed replication), so the other measures are compared pairwise. Each
+/// measure's pairs are one Holm family.
 pub fn compare_pairs_censored(
     metrics: &[(String, Better)],
     censored: &[bool],
@@ -311,12 +344,28 @@ pub fn compare_pairs_censored(
     pairs: &[(usize, usize)],
     paired: bool,
 ) -> Vec<ComparisonRow> {
+    let groups = vec![0; pairs.len()];
+    compare_pairs_grouped(metrics, censored, samples, pairs, &groups, paired)
+}
+
+/// Like [`compare_pairs_censored`], with the pairs split into groups
+/// (`groups[i]` for `pairs[i]`, e.g. the sweep point whose structures the
+/// pair compares): a Holm family is one measure's pairs in one group.
+pub fn compare_pairs_grouped(
+    metrics: &[(String, Better)],
+    censored: &[bool],
+    samples: &[(String, Vec<Vec<f64>>)],
+    pairs: &[(usize, usize)],
+    groups: &[usize],
+    paired: bool,
+) -> Vec<ComparisonRow> {
     let column = |v: usize, m: usize| samples[v].1.get(m).map_or(&[][..], Vec::as_slice);
     let mut rows = Vec::new();
     let mut directions = Vec::new();
+    let mut families = Vec::new();
     for (m, (metric, direction)) in metrics.iter().enumerate() {
         {
-            for &(i, j) in pairs {
+            for (pi, &(i, j)) in pairs.iter().enumerate() {
                 let (a, b) = (column(i, m), column(j, m));
                 let (ma, mb) = (Moments::of(a), Moments::of(b));
                 let (_, _, welch_p) = welch_t_test(a, b);
@@ -342,30 +391,47 @@ pub fn compare_pairs_censored(
                     welch_p,
                     mann_whitney_p: mann_whitney_p(a, b),
                     hedges_g: hedges_g(a, b),
+                    p_test: "",
+                    p_unadjusted: f64::NAN,
                     p_holm: f64::NAN,
+                    holm_family_size: 0,
                     better: None,
                     verdict: String::new(),
                     censored: is_time.then(|| CensoredComparison::of(a, b)),
                     paired_p,
                 });
                 directions.push(*direction);
+                families.push((m, groups.get(pi).copied().unwrap_or(0)));
             }
         }
     }
-    let adjusted = holm(&rows.iter().map(decisive_p).collect::<Vec<_>>());
-    for ((row, p), direction) in rows.iter_mut().zip(adjusted).zip(directions) {
-        row.p_holm = p;
+    for row in rows.iter_mut() {
+        (row.p_test, row.p_unadjusted) = decisive_p(row);
+    }
+    // Holm within each family (rows of one measure and group).
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    order.sort_by_key(|&i| families[i]);
+    for members in order.chunk_by(|&i, &j| families[i] == families[j]) {
+        let raw: Vec<f64> = members.iter().map(|&i| rows[i].p_unadjusted).collect();
+        let m = raw.iter().filter(|p| !p.is_nan()).count();
+        for (&i, p) in members.iter().zip(holm(&raw)) {
+            rows[i].p_holm = p;
+            rows[i].holm_family_size = m;
+        }
+    }
+    for (row, direction) in rows.iter_mut().zip(directions) {
         judge(row, direction);
     }
     rows
 }
 
-/// The p-value a row is judged on: log-rank for a censored time, else Welch.
-fn decisive_p(row: &ComparisonRow) -> f64 {
+/// The test a row is judged on and its p-value: log-rank for a censored
+/// time, the paired t-test with common random numbers, else Welch.
+fn decisive_p(row: &ComparisonRow) -> (&'static str, f64) {
     match row.censored {
-        Some(c) => c.logrank_p,
-        None if !row.paired_p.is_nan() => row.paired_p,
-        None => row.welch_p,
+        Some(c) => ("log-rank", c.logrank_p),
+        None if !row.paired_p.is_nan() => ("paired-t", row.paired_p),
+        None => ("welch", row.welch_p),
     }
 }
 
@@ -375,7 +441,7 @@ fn judge(row: &mut ComparisonRow, direction: Better) {
         row.verdict = format!("not enough data (n={} vs {})", row.n_a, row.n_b);
         return;
     }
-    let p = format_p(row.p_holm);
+    let p = format!("Holm {}", format_p(row.p_holm));
     // Which way the difference goes: a censored time's log-rank z is
     // negative when `a` reaches it later (is higher).
     let sign = row.censored.map_or(row.diff, |c| -c.logrank_z);
@@ -608,28 +674,35 @@ mod tests {
                 .find(|r| r.metric == m && r.variant_a == a && r.variant_b == b)
                 .unwrap()
         };
-        // 4 rows have a Welch p (the 'lonely' ones are NaN), so m = 4.
+        // Each measure is its own Holm family; in each, only hierarchy vs
+        // peer has a p (the 'lonely' rows are NaN), so m = 1 and the
+        // adjusted p is the Welch p.
         let out = find("output", "hierarchy", "peer");
         assert!(close(out.welch_p, 0.021378001462866992, 1e-9));
-        assert!(out.p_holm >= out.welch_p && out.p_holm <= 1.0);
+        assert_eq!((out.p_test, out.p_unadjusted), ("welch", out.welch_p));
+        assert_eq!((out.p_holm, out.holm_family_size), (out.welch_p, 1));
         assert!(out.diff < 0.0 && out.diff_ci_high < 0.0);
+        assert_eq!(out.better.as_deref(), Some("peer"));
+        assert_eq!(out.verdict, "peer higher (Holm p=0.021)");
 
         // Different constants: p = 0, significant after Holm; Neither => no winner.
         let size = find("size", "hierarchy", "peer");
         assert_eq!((size.welch_p, size.p_holm), (0.0, 0.0));
         assert_eq!(size.better, None);
-        assert_eq!(size.verdict, "peer higher (p<0.001)");
+        assert_eq!(size.verdict, "peer higher (Holm p<0.001)");
 
-        // The Holm family is {0.0214, 0.0214, 0, p_noise}: output and
-        // turnover (same data swapped) share their adjusted p = 3 * 0.0214.
+        // Turnover (the output data swapped, lower is better).
         let turn = find("turnover", "hierarchy", "peer");
         assert!(close(turn.p_holm, out.p_holm, 1e-12));
-        assert!(close(out.p_holm, 3.0 * 0.021378001462866992, 1e-8));
-        assert_eq!(out.better, None);
+        assert_eq!(turn.better.as_deref(), Some("peer"));
 
         let noise = find("noise", "hierarchy", "peer");
         assert_eq!(noise.better, None);
-        assert!(noise.verdict.starts_with("no significant difference (p="));
+        assert!(
+            noise
+                .verdict
+                .starts_with("no significant difference (Holm p=")
+        );
 
         let lonely = find("turnover", "hierarchy", "lonely");
         assert!(lonely.p_holm.is_nan() && lonely.better.is_none());
@@ -651,10 +724,91 @@ mod tests {
         ];
         let rows = compare_variants(&metrics, &samples);
         assert_eq!(rows[0].better.as_deref(), Some("peer"));
-        assert_eq!(rows[0].verdict, "peer higher (p<0.001)");
+        assert_eq!(rows[0].verdict, "peer higher (Holm p<0.001)");
         assert_eq!(rows[1].better.as_deref(), Some("peer"));
-        assert_eq!(rows[1].verdict, "peer lower (p<0.001)");
+        assert_eq!(rows[1].verdict, "peer lower (Holm p<0.001)");
         assert!(rows[0].hedges_g < 0.0);
+    }
+
+    /// Holm's family is one measure's comparisons, not the whole table: a
+    /// difference whose interval excludes 0 is not declared "no difference"
+    /// (adjusted p = 1) because nine other measures were listed beside it.
+    /// Over the whole table (the old family) this row's adjusted p would be
+    /// 10 × 0.0214 = 0.214.
+    #[test]
+    fn holm_adjusts_within_each_measure_not_across_the_table() {
+        let mut metrics = vec![("output".to_string(), Better::Higher)];
+        let mut a = vec![A.to_vec()];
+        let mut b = vec![B.to_vec()];
+        for k in 0..9 {
+            metrics.push((format!("noise{k}"), Better::Higher));
+            let shift = k as f64 * 0.01;
+            a.push(B.iter().map(|x| x + shift).collect());
+            b.push(B.iter().rev().map(|x| x - shift).collect());
+        }
+        let samples = vec![("hierarchy".to_string(), a), ("peer".to_string(), b)];
+        let rows = compare_variants(&metrics, &samples);
+        assert_eq!(rows.len(), 10);
+        let out = &rows[0];
+        assert!(close(out.p_unadjusted, 0.021378001462866992, 1e-9));
+        assert!(out.diff_ci_high < 0.0, "the interval excludes 0");
+        assert_eq!(out.holm_family_size, 1);
+        assert_eq!(out.p_holm, out.p_unadjusted);
+        assert_eq!(out.better.as_deref(), Some("peer"));
+        // The old family, every row of the table, gives the contradiction.
+        let table_wide = holm(&rows.iter().map(|r| r.p_unadjusted).collect::<Vec<_>>());
+        assert!(table_wide[0] > 0.2, "{table_wide:?}");
+
+        // Three variants: the family is the measure's three pairs, and
+        // each row's adjusted p is Holm over those three only.
+        let metrics = vec![
+            ("output".to_string(), Better::Higher),
+            ("other".to_string(), Better::Higher),
+        ];
+        let c: Vec<f64> = A.iter().map(|x| x - 1.5).collect();
+        let samples = vec![
+            ("hierarchy".to_string(), vec![A.to_vec(), A.to_vec()]),
+            ("peer".to_string(), vec![B.to_vec(), A.to_vec()]),
+            ("leader-leader".to_string(), vec![c, B.to_vec()]),
+        ];
+        let rows = compare_variants(&metrics, &samples);
+        for m in ["output", "other"] {
+            let fam: Vec<&ComparisonRow> = rows.iter().filter(|r| r.metric == m).collect();
+            let raw: Vec<f64> = fam.iter().map(|r| r.welch_p).collect();
+            for (r, want) in fam.iter().zip(holm(&raw)) {
+                assert_eq!((r.p_holm, r.holm_family_size), (want, 3), "{m}");
+            }
+        }
+        // Grouped pairs (a sweep's points): a family per measure and group.
+        let groups = [0, 0, 1];
+        let pairs = [(0, 1), (0, 2), (1, 2)];
+        let rows =
+            compare_pairs_grouped(&metrics, &[false, false], &samples, &pairs, &groups, false);
+        let sizes: Vec<usize> = rows.iter().map(|r| r.holm_family_size).collect();
+        assert_eq!(sizes, [2, 2, 1, 2, 2, 1]);
+        assert_eq!(rows[2].p_holm, rows[2].welch_p);
+    }
+
+    /// The interval and the decisive test compare the same thing: the Welch
+    /// interval of the difference of means excludes 0 exactly when the
+    /// unadjusted Welch p is below 0.05 (the same with common random
+    /// numbers, for the paired interval and test).
+    #[test]
+    fn the_interval_excludes_zero_exactly_when_the_unadjusted_p_is_below_alpha() {
+        let metrics = vec![("output".to_string(), Better::Higher)];
+        for shift in [0.0, 0.5, 1.0, 1.5, 1.7, 1.9, 2.1, 2.5, 3.0] {
+            let b: Vec<f64> = B.iter().map(|x| x - shift).collect();
+            let samples = vec![
+                ("hierarchy".to_string(), vec![A.to_vec()]),
+                ("peer".to_string(), vec![b]),
+            ];
+            for paired in [false, true] {
+                let r = &compare_pairs_censored(&metrics, &[false], &samples, &[(0, 1)], paired)[0];
+                assert_eq!(r.p_test, if paired { "paired-t" } else { "welch" });
+                let excludes = r.diff_ci_low > 0.0 || r.diff_ci_high < 0.0;
+                assert_eq!(excludes, r.p_unadjusted < ALPHA, "shift {shift}: {r:?}");
+            }
+        }
     }
 
     #[test]

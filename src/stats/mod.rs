@@ -23,7 +23,7 @@ pub mod survival;
 pub use aggregate::StepAggregator;
 pub use compare::{
     Better, CensoredComparison, ComparisonRow, compare_pairs, compare_pairs_censored,
-    compare_variants,
+    compare_pairs_grouped, compare_variants,
 };
 pub use summary::Summary;
 

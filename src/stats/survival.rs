@@ -171,6 +171,21 @@ mod tests {
         assert_eq!(km_median(&quick), 2.0);
     }
 
+    /// Small samples (5 vs 4) with an event time shared by both groups (3)
+    /// and a censoring at the same time as an event (8: censored runs are
+    /// still at risk then). `scipy.stats.logrank(x, y)`, scipy 1.17.1, with
+    /// x = CensoredData(uncensored=[2, 3, 3, 7], right=[9]) and
+    /// y = CensoredData(uncensored=[3, 5, 8], right=[8]):
+    /// statistic 0.5816190783144702, pvalue 0.5608232892984377.
+    #[test]
+    fn small_samples_with_tied_times_match_scipy() {
+        let x = times(&[2., 3., 3., 7., 9.], &[true, true, true, true, false]);
+        let y = times(&[3., 5., 8., 8.], &[true, true, true, false]);
+        let (z, p) = logrank(&x, &y);
+        assert!(close(z, 0.5816190783144702, 1e-10), "{z}");
+        assert!(close(p, 0.5608232892984377, 1e-9), "{p}");
+    }
+
     #[test]
     fn km_median_edge_cases() {
         // lifelines: median not reached -> inf; S falls to exactly 0.5 at 2 -> 2.
