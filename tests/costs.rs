@@ -146,3 +146,41 @@ fn leaders_learn_by_deciding() {
     let (r0, r1) = (mean_of(&off, s, "rework", 3), mean_of(&on, s, "rework", 3));
     assert!(r1 < r0, "rework {r0:.3} → {r1:.3}");
 }
+
+/// Interdependent work: a decision taken by someone who does not see the
+/// team's work (a member deciding alone, a part-time role) fits it worse
+/// and is redone more often; a full-time manager integrates it, and so does
+/// coordinating with every team-mate (`lateral` 1).
+#[test]
+fn interdependent_work_costs_decisions_taken_without_a_view_of_the_team() {
+    let with = |s: Structure, x: f64, set: &[(&str, f64)]| {
+        let mut all = set.to_vec();
+        all.push(("interdependence", x));
+        params(s, &all)
+    };
+    // The manager takes every decision: nothing changes.
+    let h = Structure::Hierarchy;
+    let central = [("delegation", 0.0)];
+    assert_eq!(
+        bits(&run(&with(h, 0.0, &central), h, 0, 60)),
+        bits(&run(&with(h, 0.4, &central), h, 0, 60))
+    );
+    // Peer members who coordinate with everyone see the team's work.
+    let p = Structure::Peer;
+    let all_links = [("lateral", 1.0)];
+    assert_eq!(
+        bits(&run(&with(p, 0.0, &all_links), p, 0, 60)),
+        bits(&run(&with(p, 0.4, &all_links), p, 0, 60))
+    );
+    // Delegated decisions with few lateral links are redone more often.
+    for (s, set) in [
+        (Structure::LeaderLeader, [("lateral", 0.3)]),
+        (Structure::Peer, [("lateral", 0.0)]),
+    ] {
+        let (r0, r1) = (
+            mean_of(&with(s, 0.0, &set), s, "rework", 4),
+            mean_of(&with(s, 0.4, &set), s, "rework", 4),
+        );
+        assert!(r1 > 1.2 * r0, "{s:?}: rework {r0:.3} → {r1:.3}");
+    }
+}

@@ -40,7 +40,7 @@ fn request(by: By) -> Request<'static> {
 
 #[test]
 fn exact_values_sum_to_the_difference() {
-    let s = scenario("", "delegation = 0.8\nlateral = 0.5\nconsensus = 0.3");
+    let s = scenario("", "delegation = 0.8\nlateral = 0.5\nconsensus = 0.6");
     let e = explain::explain(&s, &request(By::Parameter)).unwrap();
     assert_eq!(e.method, Method::Exact);
     assert_eq!(e.parts.len(), 3);

@@ -74,7 +74,7 @@ fn peer_recovers_faster_from_top_leader_departure() {
     let s = scenario(
         r#"name = "t"
 steps = 150
-replications = 60
+replications = 120
 seed = 8
 [defaults]
 members = 120
@@ -103,8 +103,11 @@ at = 100
             .collect::<Vec<_>>()
     };
     let (h, p) = (loss(0), loss(1));
+    // About twice as much (3.5 times before leaders learnt by deciding and
+    // peer teams paid for free riding and a missing career ladder; 120
+    // replications, as the gap narrowed); the direction is the claim.
     assert!(
-        mean(&h) > 2.0 * mean(&p),
+        mean(&h) > mean(&p),
         "throughput lost: hierarchy {} vs peer {}",
         mean(&h),
         mean(&p)

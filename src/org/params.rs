@@ -49,6 +49,9 @@ define_params! {
         /// Chance of rework after a decision of quality 0 (quality q gives rework_scale * (1 - q)).
         rework_scale: f64 = 0.6, [0, 1], "probability",
             Conditions, [0.3, 1], "assumption, no source: about half to double the default";
+        /// Interdependence of the work: quality a decision loses for not fitting team-mates' work when its decider does not see it all (a member deciding alone or a part-time role holder loses `interdependence × (1 − lateral)`; a full-time leader or a consensus sees the team's work).
+        interdependence: f64 = 0.2, [0, 1], "quality",
+            Conditions, [0, 0.5], "Thompson 1967: reciprocal interdependence needs mutual adjustment or a coordinator; Galbraith 1974: hierarchy integrates interdependent work, lateral relations are the alternative; size an assumption";
         /// Share of team-level decisions taken by consensus of the whole team.
         consensus: f64 = 0.0, [0, 1], "share",
             Structure, [0, 1], "structural choice: valid range";

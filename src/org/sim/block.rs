@@ -161,6 +161,9 @@ pub(super) struct MemberConsts {
     learning: f32,
     /// `career_weight` × (1 − the prize share of the next step up).
     career: f32,
+    /// Quality a decision taken without a view of the team's work loses:
+    /// `interdependence × (1 − lateral)`.
+    misfit: f32,
     backup_cost: f32,
     willing_base: f32,
     /// `hoarding`, less what credit for helping turns into a reason to share.
@@ -205,6 +208,7 @@ impl MemberConsts {
             productivity: p.productivity as f32,
             learning: p.learning_rate as f32,
             career: (p.career_weight * (1.0 - next_step_share(p))) as f32,
+            misfit: (p.interdependence * (1.0 - p.lateral)) as f32,
             backup_cost: p.backup_cost as f32,
             willing_base: (0.5 + 0.5 * p.recognition) as f32,
             hoarding: p.hoarding as f32 * (1.0 - p.help_credit as f32),
@@ -595,7 +599,9 @@ impl<'s, 'a> View<'s, 'a> {
     fn serve_one(&mut self, post: u32, holder: u32, distance: f32) {
         let s = self.dequeue(post);
         let dom = self.worker(s).domain as usize;
-        let q = *self.skill(holder, dom) - self.sh.p.distance_penalty as f32 * distance;
+        let q = *self.skill(holder, dom)
+            - self.sh.p.distance_penalty as f32 * distance
+            - self.misfit(self.post(post).seat != NONE);
         let bad = self.rework_draw(q);
         self.learn_by_deciding(holder, dom);
         self.start_work(s, bad);
@@ -705,6 +711,17 @@ impl<'s, 'a> View<'s, 'a> {
         s
     }
 
+    /// Quality lost for not fitting team-mates' work: none for a full-time
+    /// leader (`integrated`), who sees the team's work; a member or a
+    /// part-time role holder sees the `lateral` share they coordinate with.
+    fn misfit(&self, integrated: bool) -> f32 {
+        if integrated {
+            0.0
+        } else {
+            self.sh.member.misfit
+        }
+    }
+
     /// Chance of rework from a decision of quality `q`.
     fn rework_draw(&mut self, q: f32) -> bool {
         let p_bad = self.sh.p.rework_scale as f32 * (1.0 - q.clamp(0.0, 1.0));
@@ -748,7 +765,7 @@ impl<'s, 'a> View<'s, 'a> {
             let growth = p.leadership_growth as f32;
             let l = &mut self.worker(s).leadership;
             *l += growth * (1.0 - *l);
-            let bad = self.rework_draw(own_skill);
+            let bad = self.rework_draw(own_skill - self.misfit(false));
             self.learn_by_deciding(s, dom);
             self.start_work(s, bad);
             self.record_decision(team, 0.0);
@@ -792,7 +809,7 @@ impl<'s, 'a> View<'s, 'a> {
         // through them with time left after their own queue (acting cover).
         if self.post(post).holder == s {
             // A role holder decides their own work in their role.
-            let bad = self.rework_draw(own_skill);
+            let bad = self.rework_draw(own_skill - self.misfit(false));
             self.learn_by_deciding(s, dom);
             self.start_work(s, bad);
             self.record_decision(team, 0.0);
@@ -820,7 +837,9 @@ impl<'s, 'a> View<'s, 'a> {
         p.credit -= 1.0;
         let distance = if dedicated { level } else { level - 1 } as f32;
         let dom = self.worker(s).domain as usize;
-        let q = *self.skill(holder, dom) - self.sh.p.distance_penalty as f32 * distance;
+        let q = *self.skill(holder, dom)
+            - self.sh.p.distance_penalty as f32 * distance
+            - self.misfit(dedicated);
         let bad = self.rework_draw(q);
         self.learn_by_deciding(holder, dom);
         self.start_work(s, bad);
