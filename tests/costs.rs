@@ -184,3 +184,35 @@ fn interdependent_work_costs_decisions_taken_without_a_view_of_the_team() {
         assert!(r1 > 1.2 * r0, "{s:?}: rework {r0:.3} → {r1:.3}");
     }
 }
+
+/// Holding a part-time leadership role beside one's own work strains (role
+/// overload and ambiguity): peer teams' role holders lose engagement;
+/// structures whose posts are full-time seats are exactly as they were.
+#[test]
+fn part_time_roles_strain_their_holders() {
+    for s in [Structure::Hierarchy, Structure::LeaderLeader] {
+        let off = params(s, &[("role_strain", 0.0)]);
+        let on = params(s, &[("role_strain", 0.3)]);
+        assert_eq!(
+            bits(&run(&off, s, 0, 60)),
+            bits(&run(&on, s, 0, 60)),
+            "{s:?}"
+        );
+    }
+    let peer = Structure::Peer;
+    let (e0, e1) = (
+        mean_of(
+            &params(peer, &[("role_strain", 0.0)]),
+            peer,
+            "engagement",
+            4,
+        ),
+        mean_of(
+            &params(peer, &[("role_strain", 0.3)]),
+            peer,
+            "engagement",
+            4,
+        ),
+    );
+    assert!(e1 < e0 - 0.05, "engagement {e0:.3} → {e1:.3}");
+}

@@ -41,7 +41,7 @@ fn peer_wins_large_decision_heavy_work() {
     let s = scenario(
         r#"name = "t"
 steps = 150
-replications = 20
+replications = 60
 seed = 4
 [defaults]
 members = 120

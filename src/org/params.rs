@@ -170,6 +170,9 @@ define_params! {
         /// Weight of recognition received in engagement.
         recognition_weight: f64 = 0.2, [0, 1], "weight",
             Behaviour, [0.1, 0.4], "assumption, no source: about half to double the default";
+        /// Engagement a working member loses while holding a part-time leadership role beside their own work (role overload and ambiguity).
+        role_strain: f64 = 0.1, [0, 1], "engagement",
+            Behaviour, [0.05, 0.2], "Rizzo, House & Lirtzman 1970; Jackson & Schuler 1985 (meta-analysis): role ambiguity and conflict lower satisfaction and raise the propensity to leave; Bolino & Turnley 2005: taking on extra roles brings overload; size an assumption";
         /// Engagement a fully ambitious (competitive) member loses when the next step up is a part-time role, not a full-time post (a flat structure's missing career ladder), × (1 − role_time).
         career_weight: f64 = 0.1, [0, 1], "engagement",
             Behaviour, [0.05, 0.2], "Pew Research Center 2022: no opportunity for advancement was the reason 63% of US workers who quit in 2021 gave; Wulf 2012: flatter firms have fewer rungs; size an assumption";

@@ -161,6 +161,8 @@ pub(super) struct MemberConsts {
     learning: f32,
     /// `career_weight` × (1 − the prize share of the next step up).
     career: f32,
+    /// `role_strain`: engagement lost while holding a part-time role.
+    role_strain: f32,
     /// Quality a decision taken without a view of the team's work loses:
     /// `interdependence × (1 − lateral)`.
     misfit: f32,
@@ -209,6 +211,7 @@ impl MemberConsts {
             learning: p.learning_rate as f32,
             career: (p.career_weight * (1.0 - next_step_share(p))) as f32,
             misfit: (p.interdependence * (1.0 - p.lateral)) as f32,
+            role_strain: p.role_strain as f32,
             backup_cost: p.backup_cost as f32,
             willing_base: (0.5 + 0.5 * p.recognition) as f32,
             hoarding: p.hoarding as f32 * (1.0 - p.help_credit as f32),
@@ -1064,7 +1067,8 @@ impl<'s, 'a> View<'s, 'a> {
             let target =
                 0.5 + c.w_aut * (seat.autonomy - 0.5) - c.w_blk * seat.blocked - c.w_ovl * overload
                     + c.rec_weight * (seat.shared * 2.0).min(1.0)
-                    - c.career * seat.competitive;
+                    - c.career * seat.competitive
+                    - c.role_strain * f32::from(u8::from(seat.first_role != NONE));
             seat.engagement =
                 (seat.engagement + c.e_rate * (target - seat.engagement)).clamp(0.0, 1.0);
             let engagement = seat.engagement;
