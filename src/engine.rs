@@ -311,7 +311,9 @@ pub fn recorded_steps(s: &Scenario) -> usize {
     (s.steps as usize).div_ceil(s.record_every.max(1) as usize)
 }
 
-/// Computes the per-run measures of one series.
+/// Computes the per-run measures of one series of *every* step (the warm-up
+/// and the event windows count steps, so a series thinned by `record_every`
+/// would be misread: the engine summarizes before it thins).
 pub fn summarize(s: &Scenario, series: &[f64], k: usize) -> RunSummary {
     let primary_idx = s.model.primary_metric();
     let primary: Vec<f64> = series.chunks_exact(k).map(|r| r[primary_idx]).collect();

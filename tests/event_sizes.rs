@@ -48,15 +48,16 @@ at = 90
     assert_eq!(lines.len(), 3, "{lines:?}");
     assert!(
         lines[0].starts_with("event 1 “half the level-2 leaders leave”")
-            && lines[0].ends_with("removes 2 people in every variant"),
+            && lines[0].ends_with("removes 2 of 3 leaders in every variant"),
         "{lines:?}"
     );
     assert!(
-        lines[1].ends_with("removes 12 people in every variant"),
+        lines[1].ends_with("removes 12 of 60 members in every variant"),
         "{lines:?}"
     );
     assert!(
-        lines[2].starts_with("event 4") && lines[2].ends_with("removes 1 person in every variant"),
+        lines[2].starts_with("event 4 “top leader leaves”")
+            && lines[2].ends_with("removes 1 top leader in every variant"),
         "{lines:?}"
     );
 }

@@ -13,4 +13,4 @@ pub use chart::{Chart, ChartErrors, ChartProblem};
 pub use events::{Event, EventKind, Target};
 pub use metrics::{METRICS, N_METRICS, THROUGHPUT};
 pub use params::{OrgParams, PRACTICES, Structure, dedicated_posts, shape};
-pub use sim::{OrgNode, Organization, Totals};
+pub use sim::{EventSize, OrgNode, Organization, Totals};

@@ -193,6 +193,35 @@ impl Post {
     }
 }
 
+/// How many people an event removes, out of how many it picks from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EventSize {
+    pub removed: usize,
+    /// The people the event chooses among (leaders below the top, members, ...).
+    pub of: usize,
+    /// Who they are, in words: "leaders", "members", "top leader", ...
+    pub among: &'static str,
+}
+
+impl EventSize {
+    /// "2 of 3 leaders", "1 top leader".
+    pub fn words(&self) -> String {
+        if self.of == 1 || self.of == 0 {
+            let who = if self.removed == 1 {
+                "person"
+            } else {
+                "people"
+            };
+            match self.among {
+                "top leader" | "post holder" if self.removed == 1 => format!("1 {}", self.among),
+                _ => format!("{} {who}", self.removed),
+            }
+        } else {
+            format!("{} of {} {}", self.removed, self.of, self.among)
+        }
+    }
+}
+
 /// One node of the starting organization, for drawing and export.
 #[derive(Clone, Debug, PartialEq)]
 pub enum OrgNode {
@@ -1438,7 +1467,7 @@ impl Organization {
     /// (None: an event that removes nobody by design, e.g. demand). Read on
     /// the fully staffed organization, so `orgsim validate` and the report
     /// can state event sizes before a run.
-    pub fn event_sizes(&self) -> Vec<Option<usize>> {
+    pub fn event_sizes(&self) -> Vec<Option<EventSize>> {
         self.events
             .iter()
             .map(|ev| match &ev.kind {
@@ -1448,27 +1477,42 @@ impl Organization {
             .collect()
     }
 
-    fn removed_by(&self, target: &Target) -> usize {
+    fn removed_by(&self, target: &Target) -> EventSize {
         let occupied = |s: u32| s != NONE && self.seats[s as usize].occupied;
+        let size =
+            |removed: usize, of: usize, among: &'static str| EventSize { removed, of, among };
         match *target {
-            Target::Top => usize::from(occupied(self.posts[self.top as usize].holder)),
-            Target::Seats { start, len } => (start..start + len)
-                .filter(|&k| occupied(self.event_seats[k as usize]))
-                .count(),
-            Target::Member(_) | Target::Subtree(_) => 0,
-            Target::Post(i) => usize::from(
-                self.posts
-                    .get(i as usize)
-                    .is_some_and(|p| occupied(p.holder)),
+            Target::Top => size(
+                usize::from(occupied(self.posts[self.top as usize].holder)),
+                1,
+                "top leader",
+            ),
+            Target::Seats { start, len } => size(
+                (start..start + len)
+                    .filter(|&k| occupied(self.event_seats[k as usize]))
+                    .count(),
+                len as usize,
+                "people named",
+            ),
+            Target::Member(_) | Target::Subtree(_) => size(0, 0, "people named"),
+            Target::Post(i) => size(
+                usize::from(
+                    self.posts
+                        .get(i as usize)
+                        .is_some_and(|p| occupied(p.holder)),
+                ),
+                1,
+                "post holder",
             ),
             Target::Leaders { share, level } => {
                 let mut holders = Vec::new();
                 let units = self.leader_holders(level, &mut holders);
-                ((share * units as f64).round() as usize).min(holders.len())
+                let n = ((share * units as f64).round() as usize).min(holders.len());
+                size(n, holders.len(), "leaders")
             }
             Target::MostSkilled { share } | Target::Random { share } => {
                 let n = self.seats.iter().filter(|s| s.occupied).count();
-                (share * n as f64).round() as usize
+                size((share * n as f64).round() as usize, n, "members")
             }
         }
     }

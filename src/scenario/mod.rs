@@ -149,7 +149,7 @@ impl Scenario {
         // Every event, so index k is the scenario's event k; a variant an
         // event does not apply to is left out of its line.
         let events: Vec<org::Event> = self.events.iter().map(|e| e.event.clone()).collect();
-        let sizes: Vec<(&str, Vec<Option<usize>>)> = self
+        let sizes: Vec<(&str, Vec<Option<org::EventSize>>)> = self
             .variants
             .iter()
             .take(50)
@@ -165,16 +165,9 @@ impl Scenario {
                 (v.name.as_str(), o.event_sizes())
             })
             .collect();
-        let people = |n: usize| {
-            if n == 1 {
-                "1 person".to_string()
-            } else {
-                format!("{n} people")
-            }
-        };
         let mut out = Vec::new();
         for (k, e) in self.events.iter().enumerate() {
-            let per: Vec<(&str, usize)> = sizes
+            let per: Vec<(&str, org::EventSize)> = sizes
                 .iter()
                 .filter(|(n, _)| e.applies_to(n))
                 .filter_map(|(n, s)| s.get(k).copied().flatten().map(|x| (*n, x)))
@@ -183,10 +176,13 @@ impl Scenario {
                 continue;
             };
             let what = if per.iter().all(|&(_, x)| x == first) {
-                format!("removes {} in every variant", people(first))
+                format!("removes {} in every variant", first.words())
             } else {
-                let each: Vec<String> = per.iter().map(|(n, x)| format!("{n} {x}")).collect();
-                format!("removes (people per variant): {}", each.join(", "))
+                let each: Vec<String> = per
+                    .iter()
+                    .map(|(n, x)| format!("{n} {}", x.words()))
+                    .collect();
+                format!("removes (per variant): {}", each.join(", "))
             };
             let name = if e.label.is_empty() {
                 e.kind_name().to_string()

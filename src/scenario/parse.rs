@@ -1352,7 +1352,15 @@ impl Cx<'_> {
                 let target = self.target(t, span.clone(), path, share())?;
                 let what = target_words(&target);
                 if kind == "departure" {
-                    (EventKind::Departure(target), format!("{what} leave"))
+                    let one = matches!(
+                        target,
+                        Target::Top
+                            | Target::Post(_)
+                            | Target::Member(_)
+                            | Target::Seats { len: 1, .. }
+                    );
+                    let verb = if one { "leaves" } else { "leave" };
+                    (EventKind::Departure(target), format!("{what} {verb}"))
                 } else {
                     (EventKind::Layoff(target), format!("layoff: {what}"))
                 }
@@ -1562,6 +1570,7 @@ fn target_words(t: &Target) -> String {
         Target::Post(p) => format!("holder of post {p}"),
         Target::Member(id) => format!("person {id}"),
         Target::Subtree(id) => format!("{id} and everyone under them"),
+        Target::Seats { len: 1, .. } => "1 person".into(),
         Target::Seats { len, .. } => format!("{len} people"),
     }
 }
