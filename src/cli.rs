@@ -213,7 +213,9 @@ struct MergeArgs {
     no_charts: bool,
 }
 
-/// Runs the CLI; returns the process exit code.
+/// Runs the CLI; returns the process exit code. Output goes through
+/// [`crate::say!`], so a pipe that closes early (`orgsim params | head -1`)
+/// neither panics nor stops a run: the reader has what it wanted.
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
@@ -226,7 +228,7 @@ pub fn main() -> i32 {
         Command::Run(args) => run(args),
         Command::Merge(args) => merge(args),
         Command::Validate { file } => load(&file, None).map(|s| {
-            println!(
+            crate::say!(
                 "{}: ok: {} variant(s) × {} replications × {} steps, {} event(s)",
                 file.display(),
                 s.variants.len(),
@@ -235,7 +237,7 @@ pub fn main() -> i32 {
                 s.events.len()
             );
             for line in s.event_size_lines() {
-                println!("  {line}");
+                crate::say!("  {line}");
             }
         }),
         Command::Init { name, force } => init(&name, force),
@@ -446,7 +448,7 @@ fn run(args: RunArgs) -> Result<(), String> {
                 })?;
             output::publish_ready(&staging, &out).map_err(|e| format!("error: {e}"))?;
             if !args.quiet {
-                println!("results: {}", out.display());
+                crate::say!("results: {}", out.display());
             }
             return Ok(());
         }
@@ -637,7 +639,7 @@ fn run(args: RunArgs) -> Result<(), String> {
         rd.save().map_err(|e| format!("error: {e}"))?;
         output::publish(&staging, &out).map_err(|e| format!("error: {e}"))?;
         if !args.quiet {
-            println!(
+            crate::say!(
                 "shard {}/{}: {} runs in {wall:.2} s; kept in {}\ncombine all shards with: orgsim merge DIR... --out DIR",
                 sh.index,
                 sh.count,
@@ -696,7 +698,7 @@ fn run(args: RunArgs) -> Result<(), String> {
         if let Some(t) = &target {
             print_adaptive(&s, t, &counts, &values);
         }
-        println!(
+        crate::say!(
             "\n{} runs ({} member-steps) in {:.2} s on {threads} thread(s): {:.1} M member-steps/s",
             stats.jobs_done,
             stats.member_steps,
@@ -709,7 +711,7 @@ fn run(args: RunArgs) -> Result<(), String> {
     }
     output::publish_run(&staging, &out, &mut rd.manifest).map_err(|e| format!("error: {e}"))?;
     if !args.quiet {
-        println!("results: {}", out.display());
+        crate::say!("results: {}", out.display());
     }
     failures.map_or(Ok(()), |f| {
         Err(format!(
@@ -727,7 +729,7 @@ fn print_adaptive(
     counts: &[u32],
     values: &[Vec<f64>],
 ) {
-    println!(
+    crate::say!(
         "\nadaptive replications: until the 95% CI half-width of {} is at most {} (at most {} replications; all in adaptive.csv):",
         t.metric,
         fmt_num(t.half_width),
@@ -737,7 +739,7 @@ fn print_adaptive(
         let met = (0..s.variants.len())
             .filter(|&v| crate::adaptive::Progress::of(&values[v][..counts[v] as usize]).reached(t))
             .count();
-        println!(
+        crate::say!(
             "  {met} of {} variants met the target; {} to {} replications",
             s.variants.len(),
             counts.iter().min().unwrap_or(&0),
@@ -748,7 +750,7 @@ fn print_adaptive(
     let width = s.variants.iter().map(|v| v.name.len()).max().unwrap_or(7);
     for (v, variant) in s.variants.iter().enumerate() {
         let p = crate::adaptive::Progress::of(&values[v][..counts[v] as usize]);
-        println!(
+        crate::say!(
             "  {:width$} {:>5} replications, half-width {:.4}{}",
             variant.name,
             counts[v],
@@ -914,7 +916,7 @@ fn merge(args: MergeArgs) -> Result<(), String> {
     }
     output::publish_run(&staging, &out, &mut m).map_err(|e| format!("error: {e}"))?;
     if !args.quiet {
-        println!(
+        crate::say!(
             "\nmerged {} shard folder(s), {} runs: {}",
             args.dirs.len(),
             m.jobs.len(),
@@ -979,7 +981,7 @@ fn plot(dir: &Path, quiet: bool) -> Result<(), String> {
     let files =
         crate::report::write_report(dir).map_err(|e| format!("error: charts and report: {e}"))?;
     if !quiet {
-        println!(
+        crate::say!(
             "{} chart files and report.html, report.md in {:.2} s",
             files.len(),
             start.elapsed().as_secs_f64()
@@ -1013,11 +1015,11 @@ fn print_summary(s: &Scenario, per_variant: &[Vec<OnlineStats>]) {
         .max()
         .unwrap_or(7)
         .clamp(7, 40);
-    print!("\n{:width$}  {:>16}", "variant", format!("total {primary}"));
+    crate::say_part!("\n{:width$}  {:>16}", "variant", format!("total {primary}"));
     for &c in &cols {
-        print!("  {:>16}", names[c]);
+        crate::say_part!("  {:>16}", names[c]);
     }
-    println!();
+    crate::say!();
     let fmt = |a: &OnlineStats| {
         let m = a.mean();
         let h = a.ci95_half_width();
@@ -1036,17 +1038,17 @@ fn print_summary(s: &Scenario, per_variant: &[Vec<OnlineStats>]) {
     };
     for (v, acc) in s.variants.iter().zip(per_variant) {
         let name: String = v.name.chars().take(width).collect();
-        print!("{name:width$}  {:>16}", fmt(&acc[0]));
+        crate::say_part!("{name:width$}  {:>16}", fmt(&acc[0]));
         for &c in &cols {
-            print!("  {:>16}", fmt(&acc[c + 1]));
+            crate::say_part!("  {:>16}", fmt(&acc[c + 1]));
         }
-        println!();
+        crate::say!();
     }
     let window = match s.analysis.warmup {
         0 => "over the whole run".to_string(),
         w => format!("over weeks {w}-{}, after the warm-up", s.steps - 1),
     };
-    println!(
+    crate::say!(
         "(mean over replications ± 95% confidence half-width; totals and per-step means {window})"
     );
 }
@@ -1059,14 +1061,14 @@ fn print_comparison(s: &Scenario, rows: &[crate::stats::ComparisonRow]) {
     match output::pair_rule(s) {
         output::PairRule::All => {}
         output::PairRule::SamePoint => {
-            println!(
+            crate::say!(
                 "\n{} variants: comparison.csv compares the variants at each sweep point with each other on every measure (`orgsim map` names the winner at each point)",
                 s.variants.len()
             );
             return;
         }
         output::PairRule::First => {
-            println!(
+            crate::say!(
                 "\n{} variants: comparison.csv compares each with the first (\"{}\") on every measure",
                 s.variants.len(),
                 s.variants[0].name
@@ -1075,7 +1077,7 @@ fn print_comparison(s: &Scenario, rows: &[crate::stats::ComparisonRow]) {
         }
     }
     if s.variants.len() > 6 {
-        println!(
+        crate::say!(
             "\n{} variants: every pairwise comparison is in comparison.csv",
             s.variants.len()
         );
@@ -1091,7 +1093,7 @@ fn print_comparison(s: &Scenario, rows: &[crate::stats::ComparisonRow]) {
         format!("event1_{primary}_effect"),
         format!("event1_{primary}_recovery_steps"),
     ];
-    println!(
+    crate::say!(
         "\ncomparisons (difference of means a − b with its 95% CI; p: the row's test, unadjusted (Welch t, paired t with common random numbers, log-rank for recovery times); the verdict's Holm p adjusts it within the measure's comparisons; all in comparison.csv):"
     );
     let p = |x: f64| {
@@ -1102,7 +1104,7 @@ fn print_comparison(s: &Scenario, rows: &[crate::stats::ComparisonRow]) {
         }
     };
     for r in rows.iter().filter(|r| headline.contains(&r.metric)) {
-        println!(
+        crate::say!(
             "  {:24} {} vs {}: {:+.3} [{:+.3}, {:+.3}], g = {:+.2}, {} p {}: {}",
             r.metric,
             r.variant_a,
@@ -1129,7 +1131,7 @@ fn chart(args: &ChartArgs) -> Result<(), String> {
         crate::org::chart::parse(&file.display().to_string(), &bytes).map_err(|e| e.to_string())?;
     let took = start.elapsed().as_secs_f64();
     let s = chart.summary();
-    println!(
+    crate::say!(
         "{}: ok: {} positions ({} vacant), {} managers, {} teams, {} levels; spans {:.1} on average (largest {}), teams of {:.1}; {} skill domain(s); read in {:.3} s",
         file.display(),
         s.people,
@@ -1152,11 +1154,11 @@ fn chart(args: &ChartArgs) -> Result<(), String> {
     });
     let svg = crate::chart_svg::svg(&chart, args.show_names, args.peer);
     crate::output::write_atomic(&out, svg.as_bytes()).map_err(|e| format!("error: {e}"))?;
-    println!("wrote {}", out.display());
+    crate::say!("wrote {}", out.display());
     let png_path = out.with_extension("png");
     let png = crate::plot::svg_to_png(&svg, &png_path).map_err(|e| format!("error: {e}"))?;
     crate::output::write_atomic(&png_path, &png).map_err(|e| format!("error: {e}"))?;
-    println!("wrote {}", png_path.display());
+    crate::say!("wrote {}", png_path.display());
     Ok(())
 }
 
@@ -1174,7 +1176,7 @@ fn init(name: &str, force: bool) -> Result<(), String> {
         .map_err(|e| format!("error: {e}\n  help: use letters, digits, `-` and `_` in the name"))?;
     std::fs::write(&path, text)
         .map_err(|e| format!("error: cannot write {}: {e}", path.display()))?;
-    println!(
+    crate::say!(
         "wrote {}; run it with: orgsim run {}",
         path.display(),
         path.display()
@@ -1187,14 +1189,14 @@ fn params(model: &str, markdown: bool) -> Result<(), String> {
         .ok_or_else(|| format!("error: unknown model `{model}`"))?;
     let bundles = kind.practices();
     if markdown {
-        print!("{}", crate::params::markdown_table(kind.specs()));
+        crate::say_part!("{}", crate::params::markdown_table(kind.specs()));
         if !bundles.is_empty() {
-            print!("\n{}", crate::params::practices_markdown(bundles));
+            crate::say_part!("\n{}", crate::params::practices_markdown(bundles));
         }
         return Ok(());
     }
     for p in kind.specs() {
-        println!(
+        crate::say!(
             "{:22} {:10} {:>8}  [{}] plausible [{}] {}: {} (plausible: {})",
             p.name,
             p.group.name(),
@@ -1207,9 +1209,9 @@ fn params(model: &str, markdown: bool) -> Result<(), String> {
         );
     }
     if !bundles.is_empty() {
-        println!("\npractice bundles (a variant adds them with `practices = [...]`):");
+        crate::say!("\npractice bundles (a variant adds them with `practices = [...]`):");
         for b in bundles {
-            println!(
+            crate::say!(
                 "{:24} {}
 {:24} sets {}",
                 b.name,
@@ -1277,26 +1279,32 @@ fn sensitivity(args: SensitivityArgs) -> Result<(), String> {
     }
     let path = out.join("morris.csv");
     crate::output::write_atomic(&path, csv.as_bytes()).map_err(|e| format!("error: {e}"))?;
-    println!(
+    crate::say!(
         "Morris screening of {} ({} trajectories × {} points, {} replications each):",
         args.outcome,
         args.trajectories,
         factors.len() + 1,
         s.replications
     );
-    println!(
+    crate::say!(
         "{:24} {:>12} {:>12} {:>12}",
-        "parameter", "mu*", "mu", "sigma"
+        "parameter",
+        "mu*",
+        "mu",
+        "sigma"
     );
     for e in &effects {
-        println!(
+        crate::say!(
             "{:24} {:>12.4} {:>12.4} {:>12.4}",
-            e.name, e.mu_star, e.mu, e.sigma
+            e.name,
+            e.mu_star,
+            e.mu,
+            e.sigma
         );
     }
-    println!(
+    crate::say!(
         "(effects of moving each parameter across its range, plausible unless given; mu* ranks importance, sigma flags interactions or non-linearity)"
     );
-    println!("written: {}", path.display());
+    crate::say!("written: {}", path.display());
     Ok(())
 }

@@ -8,6 +8,28 @@
 //! sink; `output`, `stats` and the CLI are layers around them. See
 //! `ARCHITECTURE.md`.
 
+/// Prints to standard output like `println!`, but a closed pipe (the reader
+/// stopped early, as `| head` does) is not an error: the output is dropped
+/// and the work goes on, so a run piped into `head` still finishes and
+/// publishes its results.
+#[macro_export]
+macro_rules! say {
+    () => {
+        $crate::output::say_fmt(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::output::say_fmt(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// `print!` with the same closed-pipe rule as [`say!`].
+#[macro_export]
+macro_rules! say_part {
+    ($($arg:tt)*) => {
+        $crate::output::say_fmt(format_args!($($arg)*))
+    };
+}
+
 pub mod adaptive;
 pub mod analysis;
 pub mod chart_svg;

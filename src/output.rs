@@ -1747,9 +1747,10 @@ pub fn print_effects(rows: &[EffectRow]) {
     for r in rows.iter().filter(|r| r.metric == first.metric) {
         if r.event != event {
             event = r.event;
-            println!(
+            crate::say!(
                 "\n\"{}\": effect on {} (run minus its twin without the event, summed to the end; mean [95% CI], paired t-test p), recovery to within the band of the twin:",
-                r.label, r.metric
+                r.label,
+                r.metric
             );
         }
         let digits = if r.effect.mean.abs() >= 100.0 { 0 } else { 2 };
@@ -1759,7 +1760,7 @@ pub fn print_effects(rows: &[EffectRow]) {
         } else {
             "median not reached".into()
         };
-        println!(
+        crate::say!(
             "  {:width$}  {:+.digits$} [{:+.digits$}, {:+.digits$}], p {}; {median}, {}/{} never back",
             r.variant,
             r.effect.mean,
@@ -2321,4 +2322,11 @@ mod release_tests {
         assert_eq!(pair_rule(&s), PairRule::First);
         assert_eq!(compared_pairs(&s).len(), 19);
     }
+}
+
+/// Writes to standard output, dropping the text if the pipe has closed (see
+/// [`crate::say!`]).
+pub fn say_fmt(args: std::fmt::Arguments) {
+    use std::io::Write;
+    let _ = std::io::stdout().lock().write_fmt(args);
 }

@@ -485,3 +485,41 @@ fn one_big_replication_on_two_threads_matches_one_thread() {
     }
     let _ = std::fs::remove_dir_all(&base);
 }
+
+/// Runs orgsim with its standard output closed before it writes a line
+/// (what `| head -0` does to it).
+fn with_closed_stdout(args: &[&str]) -> std::process::Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_orgsim"))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    child.wait_with_output().unwrap()
+}
+
+/// A closed pipe is not an error: `orgsim params | head -1` exits 0 without
+/// a panic, and a run whose reader went away still finishes and publishes.
+#[test]
+fn a_closed_pipe_ends_the_output_not_the_work() {
+    let o = with_closed_stdout(&["params"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    let dir = tmp("closed-pipe").join("out");
+    let o = with_closed_stdout(&[
+        "run",
+        "scenarios/ceo-departure.toml",
+        "--replications",
+        "2",
+        "--steps",
+        "130",
+        "--no-charts",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(dir.join("summary.csv").is_file() && dir.join("manifest.json").is_file());
+}

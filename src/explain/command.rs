@@ -110,8 +110,8 @@ pub fn run(args: ExplainArgs) -> Result<(), String> {
     };
     let _lock = crate::lock::FolderLock::take(&out, &crate::lock::command_line())?;
     write(&out, &s, &e, a, b)?;
-    println!("{}", super::paragraph(&e));
-    println!(
+    crate::say!("{}", super::paragraph(&e));
+    crate::say!(
         "{} mixed variants × {} replications in {secs:.1} s; written: {}",
         e.mixed_variants,
         s.replications,
@@ -126,7 +126,7 @@ pub fn refresh_report(out: &Path) -> Result<(), String> {
     if out.join("report.html").is_file() {
         crate::report::write_report(out).map_err(|e| format!("error: report: {e}"))?;
         crate::output::refresh_chart_checksums(out).map_err(|e| format!("error: {e}"))?;
-        println!("report updated: {}", out.join("report.html").display());
+        crate::say!("report updated: {}", out.join("report.html").display());
     }
     Ok(())
 }

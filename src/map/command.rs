@@ -237,8 +237,8 @@ pub fn run(args: MapArgs) -> Result<(), String> {
         .unwrap_or_else(|| Path::new("results").join(format!("{}-map", s.name)));
     let _lock = crate::lock::FolderLock::take(&out, &crate::lock::command_line())?;
     let text = write(&out, &map, args.depth)?;
-    print!("{text}");
-    println!(
+    crate::say_part!("{text}");
+    crate::say!(
         "{} points × {} structures × {} replications in {secs:.1} s (with charts: {:.1} s); written: {}",
         design.points.len(),
         structures.len(),
