@@ -263,12 +263,21 @@ pub fn main() -> i32 {
     };
     match result {
         Ok(()) => 0,
+        // Stopped by Ctrl-C or SIGTERM: 130, as a shell reports an
+        // interrupted command, so a script can tell it from a failure.
+        Err(msg) if INTERRUPTED.load(Ordering::Relaxed) => {
+            eprintln!("{msg}");
+            130
+        }
         Err(msg) => {
             eprintln!("{msg}");
             1
         }
     }
 }
+
+/// Set when a signal asked a run to stop.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 /// Reads and validates a scenario, applying command-line overrides.
 fn load(file: &Path, args: Option<&RunArgs>) -> Result<Scenario, String> {
@@ -492,7 +501,10 @@ fn run(args: RunArgs) -> Result<(), String> {
         let cancel = cancel.clone();
         // Ctrl-C or SIGTERM: every running job stops within a step; finished
         // jobs stay in the manifest for --resume.
-        let _ = ctrlc::set_handler(move || cancel.store(true, Ordering::Relaxed));
+        let _ = ctrlc::set_handler(move || {
+            cancel.store(true, Ordering::Relaxed);
+            INTERRUPTED.store(true, Ordering::Relaxed);
+        });
     }
     let show_progress =
         !args.quiet && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();

@@ -210,6 +210,8 @@ fn kill_and_resume(signal: &str, extra: &[&str], first_jobs: usize) {
             err.contains("interrupted") && err.contains("--resume"),
             "{err}"
         );
+        // Interrupted, not failed: the shell's convention for a signal.
+        assert_eq!(out.status.code(), Some(130), "{err}");
         let m: serde_json::Value = serde_json::from_slice(
             &std::fs::read(base.join(".cut.partial").join("manifest.json")).unwrap(),
         )
