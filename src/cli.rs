@@ -19,7 +19,7 @@ use crate::stats::OnlineStats;
 #[derive(Parser)]
 #[command(
     name = "orgsim",
-    version,
+    version = crate::VERSION,
     about = "How do hierarchies and peer organizations behave when leaders leave and shocks hit?"
 )]
 struct Cli {
@@ -662,7 +662,7 @@ fn run(args: RunArgs) -> Result<(), String> {
         return failures.map_or(Ok(()), |f| Err(format!("error: {f}")));
     }
     let record = RunRecord {
-        orgsim_version: env!("CARGO_PKG_VERSION"),
+        orgsim_version: crate::VERSION,
         scenario: s.name.clone(),
         model: s.model.name(),
         seed: s.seed,
@@ -888,7 +888,7 @@ fn merge(args: MergeArgs) -> Result<(), String> {
         m.jobs.push(e);
     }
     let record = RunRecord {
-        orgsim_version: env!("CARGO_PKG_VERSION"),
+        orgsim_version: crate::VERSION,
         scenario: s.name.clone(),
         model: s.model.name(),
         seed: s.seed,

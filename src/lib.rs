@@ -8,6 +8,11 @@
 //! sink; `output`, `stats` and the CLI are layers around them. See
 //! `ARCHITECTURE.md`.
 
+/// The build: the package version and the git commit it was built from
+/// (`-dirty` with uncommitted changes), as `--version`, `run.json` and the
+/// manifests state it.
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "+", env!("ORGSIM_BUILD"));
+
 /// Prints to standard output like `println!`, but a closed pipe (the reader
 /// stopped early, as `| head` does) is not an error: the output is dropped
 /// and the work goes on, so a run piped into `head` still finishes and

@@ -191,7 +191,7 @@ impl Manifest {
     pub fn new(s: &Scenario, source: Source, shard: Option<Shard>) -> Self {
         Manifest {
             format: FORMAT,
-            orgsim_version: env!("CARGO_PKG_VERSION").to_string(),
+            orgsim_version: crate::VERSION.to_string(),
             scenario: s.name.clone(),
             scenario_checksum: scenario_checksum(s),
             seed: s.seed,

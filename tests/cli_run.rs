@@ -523,3 +523,23 @@ fn a_closed_pipe_ends_the_output_not_the_work() {
     assert_eq!(o.status.code(), Some(0), "{err}");
     assert!(dir.join("summary.csv").is_file() && dir.join("manifest.json").is_file());
 }
+
+/// `--version` names the build (package version and git commit), and a run
+/// records the same build in `run.json` and its manifest.
+#[test]
+fn the_version_names_the_build_and_the_run_records_it() {
+    let o = orgsim(&["--version"]);
+    let text = String::from_utf8_lossy(&o.stdout).trim().to_string();
+    let build = text.strip_prefix("orgsim ").unwrap();
+    let (version, commit) = build.split_once('+').unwrap();
+    assert_eq!(version, env!("CARGO_PKG_VERSION"));
+    assert!(!commit.is_empty(), "{text}");
+    let dir = tmp("version").join("out");
+    let o = run_to(&dir, &["--no-charts"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for file in ["run.json", "manifest.json"] {
+        let v: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.join(file)).unwrap()).unwrap();
+        assert_eq!(v["orgsim_version"], build, "{file}");
+    }
+}

@@ -24,7 +24,7 @@ pub fn write(s: &Scenario) -> String {
     let _ = writeln!(
         o,
         "# Resolved by orgsim {}: every default filled in.",
-        env!("CARGO_PKG_VERSION")
+        crate::VERSION
     );
     if !s.sweep.is_empty() {
         let swept: Vec<&str> = s.sweep.iter().map(|(p, _)| p.as_str()).collect();
