@@ -523,6 +523,11 @@ fn run(args: RunArgs) -> Result<(), String> {
         indicatif::ProgressBar::hidden()
     };
 
+    let mut log_line = output::LogProgress::new(
+        !args.quiet && !std::io::stderr().is_terminal() && std::env::var_os("CI").is_none(),
+        &s.name,
+    );
+
     // A job's result is encoded and written as its fragment on the worker
     // that ran it; the manifest entry comes back here.
     enum Finished {
@@ -567,8 +572,10 @@ fn run(args: RunArgs) -> Result<(), String> {
         planned_total += round.len();
         bar.inc_length(round.len() as u64);
         bar.inc((round.len() - todo.len()) as u64);
+        log_line.plan(round.len() as u64, (round.len() - todo.len()) as u64);
         let st = engine::execute(&s, &todo, threads, &cancel, finish, |w| {
             bar.inc(1);
+            log_line.tick();
             match w {
                 Finished::Done(entry, summary) => {
                     let e = entry?;

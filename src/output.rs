@@ -2330,3 +2330,64 @@ pub fn say_fmt(args: std::fmt::Arguments) {
     use std::io::Write;
     let _ = std::io::stdout().lock().write_fmt(args);
 }
+
+/// Off a terminal (a cluster job's log, `nohup`), a run says now and then
+/// that it is alive: one line on standard error every minute or so
+/// (`ORGSIM_PROGRESS_SECONDS` sets the interval), never under CI or `-q`.
+pub struct LogProgress {
+    on: bool,
+    name: String,
+    every: std::time::Duration,
+    start: std::time::Instant,
+    last: std::time::Instant,
+    done: u64,
+    total: u64,
+}
+
+impl LogProgress {
+    pub fn new(on: bool, name: &str) -> Self {
+        let seconds = std::env::var("ORGSIM_PROGRESS_SECONDS")
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(60);
+        let now = std::time::Instant::now();
+        LogProgress {
+            on,
+            name: name.to_string(),
+            every: std::time::Duration::from_secs(seconds),
+            start: now,
+            last: now,
+            done: 0,
+            total: 0,
+        }
+    }
+
+    /// A round of `runs` planned, `already` of them finished before.
+    pub fn plan(&mut self, runs: u64, already: u64) {
+        self.total += runs;
+        self.done += already;
+    }
+
+    /// After a run finished: a line if the interval has passed.
+    pub fn tick(&mut self) {
+        self.done += 1;
+        let (done, total) = (self.done, self.total);
+        if !self.on || self.last.elapsed() < self.every {
+            return;
+        }
+        self.last = std::time::Instant::now();
+        let elapsed = self.start.elapsed().as_secs_f64();
+        let left = if done > 0 && total > done {
+            format!(
+                ", about {:.0} s left",
+                elapsed * (total - done) as f64 / done as f64
+            )
+        } else {
+            String::new()
+        };
+        eprintln!(
+            "orgsim {}: {done} of {total} runs finished, {elapsed:.0} s elapsed{left}",
+            self.name
+        );
+    }
+}

@@ -543,3 +543,36 @@ fn the_version_names_the_build_and_the_run_records_it() {
         assert_eq!(v["orgsim_version"], build, "{file}");
     }
 }
+
+/// Off a terminal and outside CI (a cluster job's log), a run says now and
+/// then that it is alive; under CI it stays quiet.
+#[test]
+fn off_a_terminal_a_run_logs_progress_lines() {
+    let dir = tmp("log-progress");
+    let run = |ci: bool, out: &str| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_orgsim"));
+        c.args([
+            "run",
+            "scenarios/ceo-departure.toml",
+            "--replications",
+            "2",
+            "--steps",
+            "130",
+            "--no-charts",
+            "--out",
+            dir.join(out).to_str().unwrap(),
+        ])
+        .env("ORGSIM_PROGRESS_SECONDS", "0")
+        .env_remove("CI");
+        if ci {
+            c.env("CI", "true");
+        }
+        let o = c.output().unwrap();
+        assert!(o.status.success());
+        String::from_utf8_lossy(&o.stderr).to_string()
+    };
+    let log = run(false, "a");
+    assert!(log.contains("8 of 8 runs finished"), "{log}");
+    let quiet = run(true, "b");
+    assert!(!quiet.contains("runs finished"), "{quiet}");
+}
