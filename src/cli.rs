@@ -36,7 +36,7 @@ enum Command {
     Merge(MergeArgs),
     /// Check a scenario file without running it.
     Validate {
-        /// The scenario file.
+        /// The scenario file (`-`: standard input).
         file: PathBuf,
     },
     /// Write a commented scenario template NAME.toml to start from.
@@ -146,7 +146,7 @@ struct SensitivityArgs {
 
 #[derive(clap::Args)]
 struct RunArgs {
-    /// The scenario file.
+    /// The scenario file (`-`: standard input).
     file: PathBuf,
     /// Replications per variant (overrides the file).
     #[arg(long)]
@@ -230,7 +230,11 @@ pub fn main() -> i32 {
         Command::Validate { file } => load(&file, None).map(|s| {
             crate::say!(
                 "{}: ok: {} variant(s) × {} replications × {} steps, {} event(s)",
-                file.display(),
+                if file == Path::new("-") {
+                    "<standard input>".to_string()
+                } else {
+                    file.display().to_string()
+                },
                 s.variants.len(),
                 s.replications,
                 s.steps,
@@ -280,12 +284,22 @@ pub fn main() -> i32 {
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 /// Reads and validates a scenario, applying command-line overrides.
+/// `-` reads the scenario from standard input (paths in it, such as an org
+/// chart, are then relative to the current folder).
 fn load(file: &Path, args: Option<&RunArgs>) -> Result<Scenario, String> {
-    let bytes = crate::org::chart::read_input(file, 16 << 20, "scenario")
-        .map_err(|e| format!("error: {e}"))?;
-    let base = file.parent().unwrap_or(Path::new(""));
-    let mut s =
-        scenario::parse_in(&file.display().to_string(), &bytes, base).map_err(|e| e.to_string())?;
+    let (bytes, name, base) = if file == Path::new("-") {
+        (
+            read_stdin(16 << 20)?,
+            "<standard input>".to_string(),
+            Path::new(""),
+        )
+    } else {
+        let bytes = crate::org::chart::read_input(file, 16 << 20, "scenario")
+            .map_err(|e| format!("error: {e}"))?;
+        let base = file.parent().unwrap_or(Path::new(""));
+        (bytes, file.display().to_string(), base)
+    };
+    let mut s = scenario::parse_in(&name, &bytes, base).map_err(|e| e.to_string())?;
     if let Some(a) = args {
         apply_overrides(&mut s, a.replications, a.seed, a.steps)?;
         if a.record_every == 0 {
@@ -295,6 +309,24 @@ fn load(file: &Path, args: Option<&RunArgs>) -> Result<Scenario, String> {
         apply_target(&mut s, a.target_ci.as_deref(), a.max_replications)?;
     }
     Ok(s)
+}
+
+/// Standard input, up to `limit` bytes (a scenario is a few kilobytes).
+fn read_stdin(limit: u64) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("error: reading the scenario from standard input: {e}"))?;
+    if bytes.len() as u64 > limit {
+        return Err(format!(
+            "error: the scenario on standard input is over {} MB\n  help: a scenario file is a few kilobytes; is this the right input?",
+            limit >> 20
+        ));
+    }
+    Ok(bytes)
 }
 
 /// Applies `--target-ci` and `--max-replications`.

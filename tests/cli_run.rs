@@ -576,3 +576,41 @@ fn off_a_terminal_a_run_logs_progress_lines() {
     let quiet = run(true, "b");
     assert!(!quiet.contains("runs finished"), "{quiet}");
 }
+
+/// `-` reads the scenario from standard input, for `validate` and `run`.
+#[test]
+fn a_scenario_can_come_from_standard_input() {
+    use std::io::Write;
+    let text = std::fs::read("scenarios/routine-work.toml").unwrap();
+    let feed = |args: &[&str]| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_orgsim"))
+            .args(args)
+            .env("CI", "true")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(&text).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let o = feed(&["validate", "-"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success() && out.starts_with("<standard input>: ok: 3 variant(s)"),
+        "{out}"
+    );
+    let dir = tmp("stdin").join("out");
+    let o = feed(&[
+        "run",
+        "-",
+        "--replications",
+        "2",
+        "--no-charts",
+        "-q",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(dir.join("summary.csv").is_file());
+}
