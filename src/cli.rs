@@ -428,6 +428,40 @@ fn check_memory(s: &Scenario, threads: usize) -> Result<(), String> {
     }
 }
 
+/// Refuses a run whose results would not fit on the disk (before it
+/// spends hours simulating).
+fn check_disk(s: &Scenario, out: &Path, threads: usize) -> Result<(), String> {
+    let need = engine::run_estimate(s, threads).disk_bytes;
+    match engine::disk_available(out) {
+        Some(have) if need > have => Err(format!(
+            "error: this run's results need an estimated {} of disk but only {} is free where {} goes\n  help: record fewer steps (--record-every K), lower replications, steps or the sweep, write elsewhere (--out), or pass --force to try anyway",
+            gib(need),
+            gib(have),
+            out.display()
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// On a terminal, a run that will take a while says so before it starts.
+fn announce_estimate(s: &Scenario, threads: usize, quiet: bool) {
+    let e = engine::run_estimate(s, threads);
+    let big = e.seconds > 60.0 || e.disk_bytes > 1 << 30;
+    if quiet || !big || !std::io::stderr().is_terminal() {
+        return;
+    }
+    let time = if e.seconds < 3600.0 {
+        format!("{:.0} min", (e.seconds / 60.0).ceil())
+    } else {
+        format!("{:.1} h", e.seconds / 3600.0)
+    };
+    eprintln!(
+        "estimate: {:.2e} member-steps, about {time} on {threads} thread(s), about {} of results",
+        e.member_steps as f64,
+        gib(e.disk_bytes)
+    );
+}
+
 fn gib(bytes: u64) -> String {
     format!("{:.1} GiB", bytes as f64 / (1u64 << 30) as f64)
 }
@@ -447,7 +481,9 @@ fn run(args: RunArgs) -> Result<(), String> {
     let threads = crate::limits::threads(args.threads)?;
     if !args.force {
         check_memory(&s, threads)?;
+        check_disk(&s, &out, threads)?;
     }
+    announce_estimate(&s, threads, args.quiet);
     let source = Source {
         file: args.file.display().to_string(),
         text: String::from_utf8_lossy(&std::fs::read(&args.file).unwrap_or_default()).into_owned(),

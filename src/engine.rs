@@ -527,6 +527,79 @@ pub fn memory_estimate(s: &Scenario, threads: usize) -> u64 {
         .saturating_add(16 << 20)
 }
 
+/// What a run will cost before it starts: member-steps (twins included),
+/// an estimate of its wall time, and of the disk its results take.
+pub struct RunEstimate {
+    pub member_steps: u64,
+    pub seconds: f64,
+    pub disk_bytes: u64,
+}
+
+/// Member-steps one thread steps per second, for the estimate: the step
+/// bench's 20–27 M at 10,000 members, less for start-up and small
+/// organizations (docs/performance.md).
+const MEMBER_STEPS_PER_SECOND: f64 = 15e6;
+
+/// Estimates a run's cost (see [`RunEstimate`]). The disk figure counts the
+/// time series (about 10 bytes a cell, as written), the per-step aggregates
+/// (about 140 bytes per variant, step and metric) and the twins' series;
+/// the staging log's text is freed as it is copied, so it adds little.
+pub fn run_estimate(s: &Scenario, threads: usize) -> RunEstimate {
+    let k = s.model.metric_names().len() as u64;
+    let steps = u64::from(s.steps);
+    let recorded = crate::engine::recorded_steps(s) as u64;
+    let slots = u64::from(s.replication_slots());
+    let members_at = s.model.specs().iter().position(|p| p.name == "members");
+    let mut member_steps = 0u64;
+    let mut twin_rows = 0u64;
+    for (v, variant) in s.variants.iter().enumerate() {
+        let members = members_at.map_or(1000.0, |i| variant.values[i]) as u64;
+        let events = s.scheduled_in(v).iter().filter(|&&x| x).count() as u64;
+        member_steps = member_steps.saturating_add(
+            members
+                .saturating_mul(steps)
+                .saturating_mul(slots)
+                .saturating_mul(1 + events),
+        );
+        twin_rows = twin_rows.saturating_add(slots.saturating_mul(events).saturating_mul(recorded));
+    }
+    let jobs = s.total_jobs();
+    let series = jobs.saturating_mul(recorded).saturating_mul(k * 10 + 20);
+    let aggregate = (s.variants.len() as u64)
+        .saturating_mul(recorded)
+        .saturating_mul(k * 140);
+    let twins = twin_rows.saturating_mul(100);
+    RunEstimate {
+        member_steps,
+        seconds: member_steps as f64 / (MEMBER_STEPS_PER_SECOND * threads.max(1) as f64),
+        disk_bytes: series.saturating_add(aggregate).saturating_add(twins),
+    }
+}
+
+/// Free space for an unprivileged writer on the file system holding `path`
+/// (or its nearest existing ancestor), in bytes; None where unknown.
+pub fn disk_available(path: &std::path::Path) -> Option<u64> {
+    #[cfg(target_os = "linux")]
+    {
+        let mut p = path;
+        loop {
+            if p.as_os_str().is_empty() {
+                p = std::path::Path::new(".");
+            }
+            if p.exists() {
+                let st = rustix::fs::statvfs(p).ok()?;
+                return Some(st.f_bavail.saturating_mul(st.f_frsize));
+            }
+            p = p.parent()?;
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = path;
+        None
+    }
+}
+
 /// `MemAvailable` from `/proc/meminfo`, in bytes (None where unknown).
 pub fn memory_available() -> Option<u64> {
     let text = std::fs::read_to_string("/proc/meminfo").ok()?;

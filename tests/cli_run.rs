@@ -614,3 +614,54 @@ fn a_scenario_can_come_from_standard_input() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(dir.join("summary.csv").is_file());
 }
+
+/// A run whose results cannot fit on the disk is refused before it starts,
+/// and nothing is created; the disk estimate is within a factor of two of
+/// what a run writes.
+#[test]
+fn a_run_too_big_for_the_disk_is_refused_up_front_and_the_estimate_holds() {
+    let dir = tmp("disk");
+    let file = dir.join("huge.toml");
+    std::fs::write(
+        &file,
+        "name = \"huge\"\nsteps = 200000\nreplications = 1000000\n\
+         [[variant]]\nname = \"h\"\nstructure = \"hierarchy\"\n\
+         [[variant]]\nname = \"p\"\nstructure = \"peer\"\n",
+    )
+    .unwrap();
+    let out = dir.join("out");
+    let o = orgsim(&[
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("of disk") && err.contains("--record-every"),
+        "{err}"
+    );
+    assert!(!out.exists());
+
+    let real = dir.join("real");
+    let o = run_to(&real, &["--no-charts"]);
+    assert!(o.status.success());
+    let written: u64 = ["timeseries.csv", "aggregate.csv", "twins.csv"]
+        .iter()
+        .map(|f| std::fs::metadata(real.join(f)).unwrap().len())
+        .sum();
+    let mut s = orgsim::scenario::parse_in(
+        "ceo-departure.toml",
+        &std::fs::read("scenarios/ceo-departure.toml").unwrap(),
+        Path::new("scenarios"),
+    )
+    .unwrap();
+    (s.replications, s.steps) = (6, 120);
+    let estimate = orgsim::engine::run_estimate(&s, 1).disk_bytes;
+    let ratio = estimate as f64 / written as f64;
+    assert!(
+        (0.5..2.0).contains(&ratio),
+        "estimate {estimate} against {written} written"
+    );
+}
