@@ -1,35 +1,16 @@
 //! Implementation artefacts that used to decide structure comparisons on
 //! their own (issue 16). Each test fails on the old behaviour.
 
-use orgsim::model::Model;
-use orgsim::org::{N_METRICS, OrgParams, Organization, Structure};
-use orgsim::params::ParamSet;
+mod common;
+use common::org_metric as k;
+use common::org_params as params;
+use common::*;
 
-fn params(structure: Structure, set: &[(&str, f64)]) -> OrgParams {
-    let mut p = OrgParams::default();
-    for (k, v) in structure.preset().iter().chain(set) {
-        p.set(k, *v);
-    }
-    p
-}
+use orgsim::org::{N_METRICS, OrgParams, Structure};
 
 /// Per-step rows of one replication.
 fn run(p: &OrgParams, structure: Structure, rep: u64, steps: usize) -> Vec<[f64; N_METRICS]> {
-    let mut org = Organization::new(p.clone(), structure, &[], orgsim::rng::stream(16, 0, rep));
-    (0..steps)
-        .map(|_| {
-            let mut row = [0.0; N_METRICS];
-            org.step(&mut row);
-            row
-        })
-        .collect()
-}
-
-fn k(name: &str) -> usize {
-    orgsim::org::METRICS
-        .iter()
-        .position(|m| *m == name)
-        .unwrap()
+    org_rows(p, structure, 16, rep, steps)
 }
 
 /// Nothing but coordination takes members' time: no decisions (so no role
@@ -130,40 +111,30 @@ fn consensus_blocks_for_its_stated_time() {
 #[test]
 fn a_leader_with_time_left_decides_at_once() {
     for s in [Structure::Hierarchy, Structure::Peer] {
-        let p = params(
-            s,
-            &[
-                ("arrival_rate", 0.05),
-                ("delegation", 0.0),
-                ("consensus", 0.0),
-                ("escalation", 0.0),
-                ("decision_rate", 1.0),
-            ],
-        );
-        let rows = run(&p, s, 2, 100);
-        let lat: f64 = rows[10..]
-            .iter()
-            .map(|r| r[k("decision_latency")])
-            .sum::<f64>()
-            / 90.0;
+        // Mean decision latency at light load, every decision sent to the
+        // team's post and, with chance `escalation` per level, further up.
+        let latency = |escalation: f64| {
+            let p = params(
+                s,
+                &[
+                    ("arrival_rate", 0.05),
+                    ("delegation", 0.0),
+                    ("consensus", 0.0),
+                    ("escalation", escalation),
+                    ("decision_rate", 1.0),
+                ],
+            );
+            let rows = run(&p, s, 2, 100);
+            rows[10..]
+                .iter()
+                .map(|r| r[k("decision_latency")])
+                .sum::<f64>()
+                / 90.0
+        };
+        let lat = latency(0.0);
         assert!(lat < 0.25, "{s:?}: mean decision latency {lat} steps");
         // Decisions escalated past the teams' own posts still wait a step.
-        let p = params(
-            s,
-            &[
-                ("arrival_rate", 0.05),
-                ("delegation", 0.0),
-                ("consensus", 0.0),
-                ("escalation", 0.95),
-                ("decision_rate", 1.0),
-            ],
-        );
-        let rows = run(&p, s, 2, 100);
-        let lat: f64 = rows[10..]
-            .iter()
-            .map(|r| r[k("decision_latency")])
-            .sum::<f64>()
-            / 90.0;
+        let lat = latency(0.95);
         assert!(lat > 0.5, "{s:?}: escalated decisions wait {lat} steps");
     }
 }

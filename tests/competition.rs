@@ -4,30 +4,15 @@
 //! its mechanism is switched off.
 
 mod common;
+use common::org_params as params;
 use common::*;
 
 use orgsim::model::Model;
 use orgsim::org::{N_METRICS, OrgParams, Organization, Structure};
-use orgsim::params::ParamSet;
-
-fn params(structure: Structure, set: &[(&str, f64)]) -> OrgParams {
-    let mut p = OrgParams::default();
-    for (k, v) in structure.preset().iter().chain(set) {
-        p.set(k, *v);
-    }
-    p
-}
 
 /// Per-step rows of one replication.
 fn run(p: &OrgParams, structure: Structure, rep: u64, steps: usize) -> Vec<[f64; N_METRICS]> {
-    let mut org = Organization::new(p.clone(), structure, &[], orgsim::rng::stream(15, 0, rep));
-    (0..steps)
-        .map(|_| {
-            let mut row = [0.0; N_METRICS];
-            org.step(&mut row);
-            row
-        })
-        .collect()
+    org_rows(p, structure, 15, rep, steps)
 }
 
 fn col(rows: &[[f64; N_METRICS]], name: &str, from: usize) -> f64 {

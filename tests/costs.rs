@@ -4,37 +4,15 @@
 //! (its parameter at 0), and checks that it touches only what it should.
 
 mod common;
+use common::org_metric as k;
+use common::org_params as params;
 use common::*;
 
-use orgsim::model::Model;
-use orgsim::org::{N_METRICS, OrgParams, Organization, Structure};
-use orgsim::params::ParamSet;
-
-fn params(structure: Structure, set: &[(&str, f64)]) -> OrgParams {
-    let mut p = OrgParams::default();
-    for (k, v) in structure.preset().iter().chain(set) {
-        p.set(k, *v);
-    }
-    p
-}
+use orgsim::org::{N_METRICS, OrgParams, Structure};
 
 /// Per-step rows of one replication.
 fn run(p: &OrgParams, structure: Structure, rep: u64, steps: usize) -> Vec<[f64; N_METRICS]> {
-    let mut org = Organization::new(p.clone(), structure, &[], orgsim::rng::stream(17, 0, rep));
-    (0..steps)
-        .map(|_| {
-            let mut row = [0.0; N_METRICS];
-            org.step(&mut row);
-            row
-        })
-        .collect()
-}
-
-fn k(name: &str) -> usize {
-    orgsim::org::METRICS
-        .iter()
-        .position(|m| *m == name)
-        .unwrap()
+    org_rows(p, structure, 17, rep, steps)
 }
 
 /// Mean of a metric over steps 20.. and replications 0..reps.

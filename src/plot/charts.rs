@@ -786,13 +786,37 @@ fn recovery(r: &Results, look: &Look) -> Result<Option<Chart>, PlotError> {
     } else {
         String::new()
     };
-    let mut subtitle = format!(
+    let subtitle = format!(
         "Levels, not effects (no twins in this run); 100% = mean of the {pre_window} weeks before the event{smooth_note}; mean of {} replications, band = 95% CI",
         r.replications_text()
     );
-    if look.limited() {
-        subtitle = format!("{subtitle}; {}", look.limit_note());
-    }
+    let band = (
+        format!("{} of pre-event level", fmt_num(threshold) + "%"),
+        Swatch::Dashed(INK),
+    );
+    let caption = format!(
+        "Each panel aligns the replications on one event (week 0 = event start) and shows {} as a percentage of its mean over the {pre_window} weeks before. This run has no counterfactual twins, so this is the level, not the event's effect: a variant still settling would move without the event too, and a week that is lucky or unlucky shows as a rise or a dip. With `[analysis] twins` on (the default) this chart shows each run minus its twin without the event instead.",
+        plabel.to_lowercase(),
+    );
+    recovery_chart(r, look, title, subtitle, &panels, band, caption).map(Some)
+}
+
+/// The recovery chart from its panels (one per event), with the variants'
+/// legend, the recovery band's line and the events' shading.
+fn recovery_chart(
+    r: &Results,
+    look: &Look,
+    title: String,
+    subtitle: String,
+    panels: &[(Panel, Vec<Line>)],
+    band: (String, Swatch),
+    caption: String,
+) -> Result<Chart, PlotError> {
+    let subtitle = if look.limited() {
+        format!("{subtitle}; {}", look.limit_note())
+    } else {
+        subtitle
+    };
     let n = panels.len();
     let cols = if n <= 3 {
         n
@@ -807,27 +831,21 @@ fn recovery(r: &Results, look: &Look) -> Result<Option<Chart>, PlotError> {
         let (main, legend) = root.split_horizontally(WIDTH - LEGEND_W);
         let main = main.margin(top as u32, 0, 0, 0);
         let cells = main.split_evenly((rows, cols));
-        for (cell, (p, lines)) in cells.iter().zip(&panels) {
+        for (cell, (p, lines)) in cells.iter().zip(panels) {
             line_panel(cell, p, lines, look)?;
         }
         let mut items = variant_legend(r, look, Swatch::LineBand);
-        items.push((
-            format!("{} of pre-event level", fmt_num(threshold) + "%"),
-            Swatch::Dashed(INK),
-        ));
+        items.push(band.clone());
         items.push(("event duration".into(), Swatch::Shade));
         draw_legend(&legend, 10, top + 20, "Variant", &items)
     })?;
-    Ok(Some(Chart {
+    Ok(Chart {
         name: "recovery".into(),
         section: "Recovery",
         title,
-        caption: format!(
-            "Each panel aligns the replications on one event (week 0 = event start) and shows {} as a percentage of its mean over the {pre_window} weeks before. This run has no counterfactual twins, so this is the level, not the event's effect: a variant still settling would move without the event too, and a week that is lucky or unlucky shows as a rise or a dip. With `[analysis] twins` on (the default) this chart shows each run minus its twin without the event instead.",
-            plabel.to_lowercase(),
-        ),
+        caption,
         svg,
-    }))
+    })
 }
 
 /// Per replication and week since the event, `100 × (run − twin) / |twin|`
@@ -919,52 +937,23 @@ fn recovery_against_twins(
     } else {
         String::new()
     };
-    let mut subtitle = format!(
+    let subtitle = format!(
         "0 = the twin (same random streams, no event){smooth_note}; mean of {} replications, band = 95% CI",
         r.replications_text()
     );
-    if look.limited() {
-        subtitle = format!("{subtitle}; {}", look.limit_note());
-    }
-    let n = panels.len();
-    let cols = if n <= 3 {
-        n
-    } else if n <= 4 {
-        2
-    } else {
-        3
-    };
-    let rows = n.div_ceil(cols);
-    let svg = render("recovery", |root| {
-        let top = draw_title(root, &title, &subtitle)?;
-        let (main, legend) = root.split_horizontally(WIDTH - LEGEND_W);
-        let main = main.margin(top as u32, 0, 0, 0);
-        let cells = main.split_evenly((rows, cols));
-        for (cell, (p, lines)) in cells.iter().zip(&panels) {
-            line_panel(cell, p, lines, look)?;
-        }
-        let mut items = variant_legend(r, look, Swatch::LineBand);
-        items.push((
-            format!(
-                "{}% {} the twin (recovery band)",
-                fmt_num(band),
-                if lower_better { "above" } else { "below" }
-            ),
-            Swatch::Dashed(INK),
-        ));
-        items.push(("event duration".into(), Swatch::Shade));
-        draw_legend(&legend, 10, top + 20, "Variant", &items)
-    })?;
-    Ok(Chart {
-        name: "recovery".into(),
-        section: "Recovery",
-        title,
-        caption: format!(
-            "Each panel aligns the replications on one event (week 0 = event start) and shows how far each run's {} is from its twin's, the same replication on the same random streams without that event, as a percentage of the twin. Run and twin are identical before the event, so luck they share after it (a busy week, a variant still settling) cancels and what remains is the event's effect. A run counts as recovered once it is back within the dashed band (`weeks until back beside the twin`).",
-            plabel.to_lowercase(),
+    let band_item = (
+        format!(
+            "{}% {} the twin (recovery band)",
+            fmt_num(band),
+            if lower_better { "above" } else { "below" }
         ),
-        svg,
-    })
+        Swatch::Dashed(INK),
+    );
+    let caption = format!(
+        "Each panel aligns the replications on one event (week 0 = event start) and shows how far each run's {} is from its twin's, the same replication on the same random streams without that event, as a percentage of the twin. Run and twin are identical before the event, so luck they share after it (a busy week, a variant still settling) cancels and what remains is the event's effect. A run counts as recovered once it is back within the dashed band (`weeks until back beside the twin`).",
+        plabel.to_lowercase(),
+    );
+    recovery_chart(r, look, title, subtitle, &panels, band_item, caption)
 }
 
 /// One bar: variant, mean, CI half-width, and an annotation.

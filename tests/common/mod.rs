@@ -40,3 +40,44 @@ pub fn mean(xs: &[f64]) -> f64 {
 pub fn welch_p(a: &[f64], b: &[f64]) -> f64 {
     orgsim::stats::compare::welch_t_test(a, b).2
 }
+
+/// A structure's preset with `set` on top of the defaults.
+pub fn org_params(
+    structure: orgsim::org::Structure,
+    set: &[(&str, f64)],
+) -> orgsim::org::OrgParams {
+    use orgsim::params::ParamSet;
+    let mut p = orgsim::org::OrgParams::default();
+    for (k, v) in structure.preset().iter().chain(set) {
+        p.set(k, *v);
+    }
+    p
+}
+
+/// Per-step metric rows of one replication (stream `key`, `rep`), no events.
+pub fn org_rows(
+    p: &orgsim::org::OrgParams,
+    structure: orgsim::org::Structure,
+    key: u64,
+    rep: u64,
+    steps: usize,
+) -> Vec<[f64; orgsim::org::N_METRICS]> {
+    use orgsim::model::Model;
+    let mut org =
+        orgsim::org::Organization::new(p.clone(), structure, &[], orgsim::rng::stream(key, 0, rep));
+    (0..steps)
+        .map(|_| {
+            let mut row = [0.0; orgsim::org::N_METRICS];
+            org.step(&mut row);
+            row
+        })
+        .collect()
+}
+
+/// Index of a metric of the organization model.
+pub fn org_metric(name: &str) -> usize {
+    orgsim::org::METRICS
+        .iter()
+        .position(|m| *m == name)
+        .unwrap()
+}
