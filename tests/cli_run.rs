@@ -486,6 +486,23 @@ fn one_big_replication_on_two_threads_matches_one_thread() {
     let _ = std::fs::remove_dir_all(&base);
 }
 
+/// A short run of the CEO example into `out` (2 replications to just past
+/// its event, no charts).
+fn small_run(out: &Path) -> [&str; 10] {
+    [
+        "run",
+        "scenarios/ceo-departure.toml",
+        "--replications",
+        "2",
+        "--steps",
+        "130",
+        "--no-charts",
+        "--out",
+        out.to_str().unwrap(),
+        "--threads=2",
+    ]
+}
+
 /// Runs orgsim with its standard output closed before it writes a line
 /// (what `| head -0` does to it).
 fn with_closed_stdout(args: &[&str]) -> std::process::Output {
@@ -508,17 +525,7 @@ fn a_closed_pipe_ends_the_output_not_the_work() {
     assert_eq!(o.status.code(), Some(0), "{err}");
     assert!(!err.contains("panicked"), "{err}");
     let dir = tmp("closed-pipe").join("out");
-    let o = with_closed_stdout(&[
-        "run",
-        "scenarios/ceo-departure.toml",
-        "--replications",
-        "2",
-        "--steps",
-        "130",
-        "--no-charts",
-        "--out",
-        dir.to_str().unwrap(),
-    ]);
+    let o = with_closed_stdout(&small_run(&dir));
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(0), "{err}");
     assert!(dir.join("summary.csv").is_file() && dir.join("manifest.json").is_file());
@@ -551,19 +558,9 @@ fn off_a_terminal_a_run_logs_progress_lines() {
     let dir = tmp("log-progress");
     let run = |ci: bool, out: &str| {
         let mut c = Command::new(env!("CARGO_BIN_EXE_orgsim"));
-        c.args([
-            "run",
-            "scenarios/ceo-departure.toml",
-            "--replications",
-            "2",
-            "--steps",
-            "130",
-            "--no-charts",
-            "--out",
-            dir.join(out).to_str().unwrap(),
-        ])
-        .env("ORGSIM_PROGRESS_SECONDS", "0")
-        .env_remove("CI");
+        c.args(small_run(&dir.join(out)))
+            .env("ORGSIM_PROGRESS_SECONDS", "0")
+            .env_remove("CI");
         if ci {
             c.env("CI", "true");
         }
