@@ -194,3 +194,36 @@ fn part_time_roles_strain_their_holders() {
     );
     assert!(e1 < e0 - 0.05, "engagement {e0:.3} → {e1:.3}");
 }
+
+/// A full-time manager's engagement follows the autonomy of the post like a
+/// member's: a manager who must pass most decisions up (`escalation`) is
+/// less engaged than one who keeps them. With no decisions to take, nothing
+/// else differs between the two runs (the target used to be a fixed 0.6).
+#[test]
+fn managers_engagement_follows_the_decisions_they_keep() {
+    let s = Structure::Hierarchy;
+    let with = |escalation: f64, weight: f64| {
+        params(
+            s,
+            &[
+                ("decision_rate", 0.0),
+                ("quit_rate", 0.0),
+                ("escalation", escalation),
+                ("autonomy_weight", weight),
+            ],
+        )
+    };
+    let (keep, pass) = (
+        mean_of(&with(0.0, 0.3), s, "engagement", 2),
+        mean_of(&with(0.9, 0.3), s, "engagement", 2),
+    );
+    assert!(
+        keep > pass + 0.03,
+        "engagement {keep:.3} keeping, {pass:.3} passing up"
+    );
+    // Without a weight on autonomy, escalation changes nothing here.
+    assert_eq!(
+        bits(&run(&with(0.0, 0.0), s, 0, 60)),
+        bits(&run(&with(0.9, 0.0), s, 0, 60))
+    );
+}

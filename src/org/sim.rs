@@ -1803,7 +1803,8 @@ impl Organization {
             let post = s - self.n_workers;
             let overload = (self.posts[post].queue_len as f32 / queue_full).min(1.0);
             let seat = &mut self.seats[s];
-            let target = 0.6 - overload_weight * overload;
+            let base = manager_target(&self.p, self.posts[post].parent != NONE);
+            let target = base - overload_weight * overload;
             seat.engagement =
                 (seat.engagement + e_rate * (target - seat.engagement)).clamp(0.0, 1.0);
             sum.engagement += seat.engagement as f64;
@@ -2070,6 +2071,16 @@ fn team_loafing(p: &OrgParams, team_start: &[u32]) -> Vec<f32> {
             unseen * p.free_riding as f32 * (1.0 - 1.0 / n)
         })
         .collect()
+}
+
+/// A full-time manager's engagement target before overload: the members'
+/// `0.5 + autonomy_weight × (autonomy − 0.5)`, a manager's autonomy being
+/// the share of the decisions reaching them that they keep (`1 −
+/// escalation`; all of them at the top). No blocked time, role strain or
+/// missing rung: they hold a full-time post.
+pub(super) fn manager_target(p: &OrgParams, has_parent: bool) -> f32 {
+    let autonomy = if has_parent { 1.0 - p.escalation } else { 1.0 };
+    (0.5 + p.autonomy_weight * (autonomy - 0.5)) as f32
 }
 
 /// The prize share of the next step up the ladder: a full-time post (1), or

@@ -867,12 +867,12 @@ impl<'s, 'a> View<'s, 'a> {
         let p = self.sh.p;
         let queue_full = p.decision_capacity as f32 * 4.0;
         let overload = (self.post(post).queue_len as f32 / queue_full).min(1.0);
+        let target = manager_target(p, self.post(post).parent != NONE) - c.w_ovl * overload;
         let m = (post - self.part.p0) as usize;
         let seat = &mut self.part.managers[m];
         if !seat.occupied {
             return;
         }
-        let target = 0.6 - c.w_ovl * overload;
         seat.engagement = (seat.engagement + c.e_rate * (target - seat.engagement)).clamp(0.0, 1.0);
         let engagement = seat.engagement;
         let skills = &self.part.mskill.as_chunks::<D>().0[m];
