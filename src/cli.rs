@@ -25,6 +25,9 @@ use crate::stats::OnlineStats;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Print nothing but errors (any subcommand).
+    #[arg(long, short, global = true)]
+    quiet: bool,
 }
 
 #[derive(Subcommand)]
@@ -169,8 +172,8 @@ struct RunArgs {
     /// Replace existing results.
     #[arg(long)]
     force: bool,
-    /// Print nothing but errors.
-    #[arg(long, short)]
+    /// `-q`, the global flag (set after parsing).
+    #[arg(skip)]
     quiet: bool,
     /// Continue an interrupted run from its manifest (same file and flags).
     #[arg(long)]
@@ -205,8 +208,8 @@ struct MergeArgs {
     /// Replace existing results.
     #[arg(long)]
     force: bool,
-    /// Print nothing but errors.
-    #[arg(long, short)]
+    /// `-q`, the global flag (set after parsing).
+    #[arg(skip)]
     quiet: bool,
     /// Skip the charts and the report (CSVs only).
     #[arg(long)]
@@ -224,9 +227,18 @@ pub fn main() -> i32 {
             return if e.use_stderr() { 2 } else { 0 };
         }
     };
+    if cli.quiet {
+        output::quiet();
+    }
     let result = match cli.command {
-        Command::Run(args) => run(args),
-        Command::Merge(args) => merge(args),
+        Command::Run(mut args) => {
+            args.quiet = cli.quiet;
+            run(args)
+        }
+        Command::Merge(mut args) => {
+            args.quiet = cli.quiet;
+            merge(args)
+        }
         Command::Validate { file } => load(&file, None).map(|s| {
             crate::say!(
                 "{}: ok: {} variant(s) × {} replications × {} steps, {} event(s)",

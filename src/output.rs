@@ -2324,11 +2324,22 @@ mod release_tests {
     }
 }
 
+/// Set by `-q`: [`crate::say!`] prints nothing (errors still go to
+/// standard error).
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// From now on, standard output stays silent (`-q`).
+pub fn quiet() {
+    QUIET.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// Writes to standard output, dropping the text if the pipe has closed (see
-/// [`crate::say!`]).
+/// [`crate::say!`]) or `-q` was given.
 pub fn say_fmt(args: std::fmt::Arguments) {
     use std::io::Write;
-    let _ = std::io::stdout().lock().write_fmt(args);
+    if !QUIET.load(std::sync::atomic::Ordering::Relaxed) {
+        let _ = std::io::stdout().lock().write_fmt(args);
+    }
 }
 
 /// Off a terminal (a cluster job's log, `nohup`), a run says now and then

@@ -662,3 +662,25 @@ fn a_run_too_big_for_the_disk_is_refused_up_front_and_the_estimate_holds() {
         "estimate {estimate} against {written} written"
     );
 }
+
+/// `-q` silences standard output in every subcommand, before or after it;
+/// errors still reach standard error.
+#[test]
+fn quiet_works_for_every_subcommand() {
+    for args in [
+        &["-q", "params"][..],
+        &["params", "--quiet"],
+        &["validate", "scenarios/ceo-departure.toml", "-q"],
+        &["-q", "params", "--markdown"],
+    ] {
+        let o = orgsim(args);
+        assert!(
+            o.stdout.is_empty(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stdout)
+        );
+    }
+    let o = orgsim(&["-q", "validate", "no-such-file.toml"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(!o.stderr.is_empty());
+}

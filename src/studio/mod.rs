@@ -145,23 +145,18 @@ pub fn serve(o: Options) -> Result<(), String> {
     } else {
         format!("http://{addr}/")
     };
-    // Printing must not fail the server (its output may be a closed pipe).
-    let say = |text: String| {
-        use std::io::Write;
-        let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "{text}");
-        let _ = out.flush();
-    };
-    say(format!("orgsim studio: {shown}"));
+    // `say!` never fails the server (its output may be a closed pipe).
+    crate::say!("orgsim studio: {shown}");
     if o.host.is_some() && !addr.ip().is_loopback() {
-        say(format!(
+        // A warning, so on standard error even with -q.
+        eprintln!(
             "  listening on {addr}: anyone who can reach this machine on port {} can open the studio, \
              run simulations on it and read the results folders under {} (there is no password)",
             addr.port(),
             o.results.display()
-        ));
+        );
     }
-    say("  Ctrl-C stops it.".into());
+    crate::say!("  Ctrl-C stops it.");
     if o.open {
         open_browser(&shown);
     }
