@@ -175,6 +175,9 @@ struct RunArgs {
     /// `-q`, the global flag (set after parsing).
     #[arg(skip)]
     quiet: bool,
+    /// Print every comparison at the end, not only the headline ones.
+    #[arg(long)]
+    all: bool,
     /// Continue an interrupted run from its manifest (same file and flags).
     #[arg(long)]
     resume: bool,
@@ -211,6 +214,9 @@ struct MergeArgs {
     /// `-q`, the global flag (set after parsing).
     #[arg(skip)]
     quiet: bool,
+    /// Print every comparison at the end, not only the headline ones.
+    #[arg(long)]
+    all: bool,
     /// Skip the charts and the report (CSVs only).
     #[arg(long)]
     no_charts: bool,
@@ -793,7 +799,7 @@ fn run(args: RunArgs) -> Result<(), String> {
         for w in &assembled.warnings {
             eprintln!("warning: {w}");
         }
-        print_comparison(&s, &assembled.comparison);
+        print_comparison(&s, &assembled.comparison, args.all);
         if let Some(t) = &target {
             print_adaptive(&s, t, &counts, &values);
         }
@@ -1008,7 +1014,7 @@ fn merge(args: MergeArgs) -> Result<(), String> {
         for w in &assembled.warnings {
             eprintln!("warning: {w}");
         }
-        print_comparison(&s, &assembled.comparison);
+        print_comparison(&s, &assembled.comparison, args.all);
     }
     if !args.no_charts {
         plot(&staging, args.quiet)?;
@@ -1153,7 +1159,7 @@ fn print_summary(s: &Scenario, per_variant: &[Vec<OnlineStats>]) {
 }
 
 /// Which variant is better on the headline measures, with significance.
-fn print_comparison(s: &Scenario, rows: &[crate::stats::ComparisonRow]) {
+fn print_comparison(s: &Scenario, rows: &[crate::stats::ComparisonRow], all: bool) {
     if s.variants.len() < 2 {
         return;
     }
@@ -1182,18 +1188,16 @@ fn print_comparison(s: &Scenario, rows: &[crate::stats::ComparisonRow]) {
         );
         return;
     }
+    // The headline: the primary total and the first event's effect on it;
+    // `--all` prints every row of comparison.csv.
     let primary = s.model.metric_names()[s.model.primary_metric()];
     let headline = [
         format!("total_{primary}"),
-        format!("{primary}_variability"),
-        "mean_decision_latency".into(),
-        "mean_engagement".into(),
-        "mean_sharing".into(),
         format!("event1_{primary}_effect"),
-        format!("event1_{primary}_recovery_steps"),
     ];
+    let shown = |r: &&crate::stats::ComparisonRow| all || headline.contains(&r.metric);
     crate::say!(
-        "\ncomparisons (difference of means a − b with its 95% CI; p: the row's test, unadjusted (Welch t, paired t with common random numbers, log-rank for recovery times); the verdict's Holm p adjusts it within the measure's comparisons; all in comparison.csv):"
+        "\ncomparisons (difference of means a − b with its 95% CI; p: the row's test, unadjusted (Welch t, paired t with common random numbers, log-rank for recovery times); the verdict's Holm p adjusts it within the measure's comparisons):"
     );
     let p = |x: f64| {
         if x < 0.001 {
@@ -1202,7 +1206,7 @@ fn print_comparison(s: &Scenario, rows: &[crate::stats::ComparisonRow]) {
             format!("{x:.3}")
         }
     };
-    for r in rows.iter().filter(|r| headline.contains(&r.metric)) {
+    for r in rows.iter().filter(shown) {
         crate::say!(
             "  {:24} {} vs {}: {:+.3} [{:+.3}, {:+.3}], g = {:+.2}, {} p {}: {}",
             r.metric,
@@ -1215,6 +1219,12 @@ fn print_comparison(s: &Scenario, rows: &[crate::stats::ComparisonRow]) {
             r.p_test,
             p(r.p_unadjusted),
             r.verdict
+        );
+    }
+    let rest = rows.len() - rows.iter().filter(shown).count();
+    if rest > 0 {
+        crate::say!(
+            "  ... and {rest} more rows (every measure) in comparison.csv; --all prints them here"
         );
     }
 }

@@ -684,3 +684,29 @@ fn quiet_works_for_every_subcommand() {
     assert_eq!(o.status.code(), Some(1));
     assert!(!o.stderr.is_empty());
 }
+
+/// The end of a run prints the headline comparisons and says where the rest
+/// are; `--all` prints every row.
+#[test]
+fn the_end_of_a_run_prints_the_headline_comparisons_and_all_on_request() {
+    let dir = tmp("all");
+    let text = |extra: &[&str], out: &str| {
+        let path = dir.join(out);
+        let mut args = small_run(&path).to_vec();
+        args.extend_from_slice(extra);
+        let o = orgsim(&args);
+        assert!(o.status.success());
+        String::from_utf8_lossy(&o.stdout).to_string()
+    };
+    let short = text(&[], "short");
+    assert!(
+        short.contains("total_throughput") && short.contains("more rows"),
+        "{short}"
+    );
+    assert!(!short.contains("  mean_engagement "), "{short}");
+    let long = text(&["--all"], "long");
+    assert!(
+        long.contains("  mean_engagement ") && !long.contains("more rows"),
+        "{long}"
+    );
+}
