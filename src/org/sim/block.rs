@@ -601,17 +601,23 @@ impl<'s, 'a> View<'s, 'a> {
     /// `holder` takes the first decision waiting at `post`.
     fn serve_one(&mut self, post: u32, holder: u32, distance: f32) {
         let s = self.dequeue(post);
+        let latency = (self.sh.step - self.worker(s).wait) as f64;
+        let integrated = self.post(post).seat != NONE;
+        self.decide_for(s, holder, distance, integrated, latency);
+    }
+
+    /// `holder` decides member `s`'s task from `distance` levels away (a
+    /// full-time leader's view `integrated` the team's work), learns from
+    /// it, and `s` starts working; the decision took `latency` steps.
+    fn decide_for(&mut self, s: u32, holder: u32, distance: f32, integrated: bool, latency: f64) {
         let dom = self.worker(s).domain as usize;
         let q = *self.skill(holder, dom)
             - self.sh.p.distance_penalty as f32 * distance
-            - self.misfit(self.post(post).seat != NONE);
+            - self.misfit(integrated);
         let bad = self.rework_draw(q);
         self.learn_by_deciding(holder, dom);
         self.start_work(s, bad);
-        let step = self.sh.step;
-        let seat = self.worker(s);
-        let latency = (step - seat.wait) as f64;
-        let team = seat.team;
+        let team = self.worker(s).team;
         self.record_decision(team, latency);
     }
 
@@ -839,15 +845,7 @@ impl<'s, 'a> View<'s, 'a> {
         }
         p.credit -= 1.0;
         let distance = if dedicated { level } else { level - 1 } as f32;
-        let dom = self.worker(s).domain as usize;
-        let q = *self.skill(holder, dom)
-            - self.sh.p.distance_penalty as f32 * distance
-            - self.misfit(dedicated);
-        let bad = self.rework_draw(q);
-        self.learn_by_deciding(holder, dom);
-        self.start_work(s, bad);
-        let team = self.worker(s).team;
-        self.record_decision(team, 0.0);
+        self.decide_for(s, holder, distance, dedicated, 0.0);
         let growth = self.sh.p.leadership_growth as f32;
         let cap_full = self.sh.p.decision_capacity as f32;
         let leader = self.seat(holder);
