@@ -2040,21 +2040,23 @@ fn offer_shift<const K: usize>(best: &mut [(f32, u32); K], score: f32, s: u32) {
     }
 }
 
-/// Per team: whether its posts for the `d` domains are `d` team-level roles
-/// of its own, one per domain (peer teams), so their backups can be
-/// designated together.
 /// Share of each member's time spent coordinating, per team: one link to a
 /// full-time leader, and one to each of `lateral` of the team-mates the team
 /// actually has. (Not the `team_size` parameter: teams differ in size when
 /// the headcount does not divide evenly, and in an imported org chart.)
 fn team_coordination(p: &OrgParams, team_start: &[u32]) -> Vec<f32> {
     let leader = f32::from(u8::from(p.dedicated_leaders == 1));
+    per_team_size(team_start, |n| {
+        let mates = (n - 1.0).max(0.0);
+        (p.coordination_cost as f32 * (leader + p.lateral as f32 * mates)).min(0.9)
+    })
+}
+
+/// `f` of each team's number of seats.
+fn per_team_size(team_start: &[u32], f: impl Fn(f32) -> f32) -> Vec<f32> {
     team_start
         .windows(2)
-        .map(|w| {
-            let mates = (w[1] - w[0]).saturating_sub(1) as f32;
-            (p.coordination_cost as f32 * (leader + p.lateral as f32 * mates)).min(0.9)
-        })
+        .map(|w| f((w[1] - w[0]) as f32))
         .collect()
 }
 
@@ -2064,13 +2066,9 @@ fn team_coordination(p: &OrgParams, team_start: &[u32]) -> Vec<f32> {
 /// identifiable), else 0. The member loop scales it by disengagement.
 fn team_loafing(p: &OrgParams, team_start: &[u32]) -> Vec<f32> {
     let unseen = f32::from(u8::from(p.dedicated_leaders == 0));
-    team_start
-        .windows(2)
-        .map(|w| {
-            let n = (w[1] - w[0]).max(1) as f32;
-            unseen * p.free_riding as f32 * (1.0 - 1.0 / n)
-        })
-        .collect()
+    per_team_size(team_start, |n| {
+        unseen * p.free_riding as f32 * (1.0 - 1.0 / n.max(1.0))
+    })
 }
 
 /// A full-time manager's engagement target before overload: the members'
@@ -2093,6 +2091,9 @@ pub(super) fn next_step_share(p: &OrgParams) -> f64 {
     }
 }
 
+/// Per team: whether its posts for the `d` domains are `d` team-level roles
+/// of its own, one per domain (peer teams), so their backups can be
+/// designated together.
 fn team_roles(l: &Layout) -> Vec<bool> {
     let teams = l.team_start.len() - 1;
     (0..teams)
