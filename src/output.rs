@@ -1743,38 +1743,47 @@ pub fn print_effects(rows: &[EffectRow]) {
         .max()
         .unwrap_or(7)
         .clamp(7, 40);
-    let mut event = 0;
-    for r in rows.iter().filter(|r| r.metric == first.metric) {
-        if r.event != event {
-            event = r.event;
-            crate::say!(
-                "\n\"{}\": effect on {} (run minus its twin without the event, summed to the end; mean [95% CI], paired t-test p), recovery to within the band of the twin:",
-                r.label,
-                r.metric
-            );
-        }
-        let digits = if r.effect.mean.abs() >= 100.0 { 0 } else { 2 };
-        let km = r.recovery_km_median;
-        let median = if km.is_finite() {
-            format!("median {km} weeks")
-        } else {
-            "median not reached".into()
-        };
+    // One block per event (the rows come variant by variant).
+    let shown: Vec<&EffectRow> = rows.iter().filter(|r| r.metric == first.metric).collect();
+    let mut events: Vec<usize> = shown.iter().map(|r| r.event).collect();
+    events.sort_unstable();
+    events.dedup();
+    for e in events {
+        let block: Vec<&EffectRow> = shown.iter().copied().filter(|r| r.event == e).collect();
         crate::say!(
-            "  {:width$}  {:+.digits$} [{:+.digits$}, {:+.digits$}], p {}; {median}, {}/{} never back",
-            r.variant,
-            r.effect.mean,
-            r.effect_ci.0,
-            r.effect_ci.1,
-            if r.effect_p < 0.001 {
-                "< 0.001".to_string()
-            } else {
-                format!("{:.3}", r.effect_p)
-            },
-            r.never_recovered,
-            r.recovery.n + r.never_recovered,
+            "\n\"{}\": effect on {} (run minus its twin without the event, summed to the end; mean [95% CI], paired t-test p), recovery to within the band of the twin:",
+            block[0].label,
+            block[0].metric
         );
+        for r in block {
+            print_effect_row(r, width);
+        }
     }
+}
+
+/// One variant's line of [`print_effects`].
+fn print_effect_row(r: &EffectRow, width: usize) {
+    let digits = if r.effect.mean.abs() >= 100.0 { 0 } else { 2 };
+    let km = r.recovery_km_median;
+    let median = if km.is_finite() {
+        format!("median {km} weeks")
+    } else {
+        "median not reached".into()
+    };
+    crate::say!(
+        "  {:width$}  {:+.digits$} [{:+.digits$}, {:+.digits$}], p {}; {median}, {}/{} never back",
+        r.variant,
+        r.effect.mean,
+        r.effect_ci.0,
+        r.effect_ci.1,
+        if r.effect_p < 0.001 {
+            "< 0.001".to_string()
+        } else {
+            format!("{:.3}", r.effect_p)
+        },
+        r.never_recovered,
+        r.recovery.n + r.never_recovered,
+    );
 }
 
 /// `effects.csv` (see [`EffectRow`]); not written without twins.

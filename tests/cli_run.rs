@@ -710,3 +710,36 @@ fn the_end_of_a_run_prints_the_headline_comparisons_and_all_on_request() {
         "{long}"
     );
 }
+
+/// With two events, the end-of-run effects print one block per event (its
+/// header once, then every variant).
+#[test]
+fn effects_print_one_block_per_event() {
+    let dir = tmp("two-events");
+    let file = dir.join("two.toml");
+    std::fs::write(
+        &file,
+        "name = \"two\"\nsteps = 160\nreplications = 2\n\
+         [[variant]]\nname = \"h\"\nstructure = \"hierarchy\"\n\
+         [[variant]]\nname = \"p\"\nstructure = \"peer\"\n\
+         [[event]]\nkind = \"departure\"\ntarget = \"top\"\nat = 60\n\
+         [[event]]\nkind = \"demand\"\nfactor = 2\nat = 100\nduration = 10\n",
+    )
+    .unwrap();
+    let out = dir.join("out");
+    let o = orgsim(&[
+        "run",
+        file.to_str().unwrap(),
+        "--no-charts",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success());
+    assert_eq!(text.matches(": effect on throughput").count(), 2, "{text}");
+    let block = text.split("\"demand ×2\": effect").nth(1).unwrap();
+    assert!(
+        block.contains("\n  h ") && block.contains("\n  p "),
+        "{text}"
+    );
+}
