@@ -253,14 +253,22 @@ fn event_sentence(r: &Results) -> String {
             e.label.clone()
         };
         let (label, _) = crate::plot::metric_label(primary);
+        // Signed: an effect can be a gain as well as a loss.
+        let signed = |v: f64| {
+            if v > 0.0 {
+                format!("+{}", fmt_num(v))
+            } else {
+                fmt_num(v)
+            }
+        };
         return format!(
-            "After “{name}” (week {}), {} loses least {} against its twin without the event ({}) and {} most ({}); the Findings say which of these differ from no loss.",
+            "After “{name}” (week {}), {} fares best ({} {} against its twin without the event) and {} worst ({}); the Findings say which of these differ from no effect.",
             fmt_num(e.start),
             r.variants[hi].name,
+            signed(y),
             label.to_lowercase(),
-            fmt_num(y),
             r.variants[lo].name,
-            fmt_num(x),
+            signed(x),
         );
     }
     if let Some(e) = r.events.first()
