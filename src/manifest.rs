@@ -235,7 +235,7 @@ impl Manifest {
     pub fn mismatch(&self, other: &Manifest) -> Option<String> {
         if self.orgsim_version != other.orgsim_version {
             return Some(format!(
-                "different orgsim versions ({} and {})",
+                "different orgsim builds ({} and {}; results of different builds are not combined: use the build that made them, as `orgsim --version` names it)",
                 self.orgsim_version, other.orgsim_version
             ));
         }

@@ -412,7 +412,7 @@ fn merge_refuses_shards_of_other_runs() {
         &[],
     );
     assert!(
-        stderr(&o).contains("different orgsim versions"),
+        stderr(&o).contains("different orgsim builds"),
         "{}",
         stderr(&o)
     );
