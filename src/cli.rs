@@ -448,8 +448,8 @@ fn check_memory(s: &Scenario, threads: usize) -> Result<(), String> {
 
 /// Refuses a run whose results would not fit on the disk (before it
 /// spends hours simulating).
-fn check_disk(s: &Scenario, out: &Path, threads: usize) -> Result<(), String> {
-    let need = engine::run_estimate(s, threads).disk_bytes;
+fn check_disk(estimate: &engine::RunEstimate, out: &Path) -> Result<(), String> {
+    let need = estimate.disk_bytes;
     match engine::disk_available(out) {
         Some(have) if need > have => Err(format!(
             "error: this run's results need an estimated {} of disk but only {} is free where {} goes\n  help: record fewer steps (--record-every K), lower replications, steps or the sweep, write elsewhere (--out), or pass --force to try anyway",
@@ -462,8 +462,7 @@ fn check_disk(s: &Scenario, out: &Path, threads: usize) -> Result<(), String> {
 }
 
 /// On a terminal, a run that will take a while says so before it starts.
-fn announce_estimate(s: &Scenario, threads: usize, quiet: bool) {
-    let e = engine::run_estimate(s, threads);
+fn announce_estimate(e: &engine::RunEstimate, threads: usize, quiet: bool) {
     let big = e.seconds > 60.0 || e.disk_bytes > 1 << 30;
     if quiet || !big || !std::io::stderr().is_terminal() {
         return;
@@ -497,11 +496,12 @@ fn run(args: RunArgs) -> Result<(), String> {
         }
     });
     let threads = crate::limits::threads(args.threads)?;
+    let estimate = engine::run_estimate(&s, threads);
     if !args.force {
         check_memory(&s, threads)?;
-        check_disk(&s, &out, threads)?;
+        check_disk(&estimate, &out)?;
     }
-    announce_estimate(&s, threads, args.quiet);
+    announce_estimate(&estimate, threads, args.quiet);
     let source = Source {
         file: args.file.display().to_string(),
         text: String::from_utf8_lossy(&std::fs::read(&args.file).unwrap_or_default()).into_owned(),
