@@ -227,3 +227,67 @@ fn managers_engagement_follows_the_decisions_they_keep() {
         bits(&run(&with(0.9, 0.0), s, 0, 60))
     );
 }
+
+/// Deciding is work whoever does it: a member's own decision costs them
+/// the time it costs a leader, so delegation shows up in the time members
+/// spend off their tasks (and costs throughput under load); where nobody
+/// decides alone (`delegation` 0), nothing changes.
+#[test]
+fn a_members_own_decision_costs_their_time() {
+    let h = Structure::Hierarchy;
+    let off = params(h, &[("delegation", 0.0), ("own_decision_time", 0.0)]);
+    let on = params(h, &[("delegation", 0.0), ("own_decision_time", 1.0)]);
+    assert_eq!(bits(&run(&off, h, 0, 60)), bits(&run(&on, h, 0, 60)));
+    let ll = Structure::LeaderLeader;
+    let busy = [("arrival_rate", 0.3), ("decision_rate", 1.0)];
+    let off = params(ll, &[busy[0], busy[1], ("own_decision_time", 0.0)]);
+    let on = params(ll, &[busy[0], busy[1], ("own_decision_time", 1.0)]);
+    let (c0, c1) = (
+        mean_of(&off, ll, "coordination", 3),
+        mean_of(&on, ll, "coordination", 3),
+    );
+    // About 0.3 own decisions a week at a third of a week each.
+    assert!(c1 > c0 + 0.03, "time off tasks {c0:.3} → {c1:.3}");
+    let (t0, t1) = (
+        mean_of(&off, ll, "throughput", 3),
+        mean_of(&on, ll, "throughput", 3),
+    );
+    assert!(t1 < 0.98 * t0, "throughput {t0:.2} → {t1:.2}");
+}
+
+/// Members who prefer direction find their own decisions a burden and
+/// being directed a comfort: the more of them, the less delegation raises
+/// engagement, and where most prefer it the hierarchy's members are the
+/// more engaged.
+#[test]
+fn members_who_prefer_direction_are_burdened_by_delegation() {
+    let ll = Structure::LeaderLeader;
+    let h = Structure::Hierarchy;
+    let calm = [("arrival_rate", 0.12)];
+    let gap = |q: f64| {
+        let a = params(ll, &[calm[0], ("direction_preference", q)]);
+        let b = params(h, &[calm[0], ("direction_preference", q)]);
+        mean_of(&a, ll, "engagement", 4) - mean_of(&b, h, "engagement", 4)
+    };
+    let (none, most) = (gap(0.0), gap(0.9));
+    assert!(
+        none > 0.03,
+        "leader-leader leads by {none:.3} when all want autonomy"
+    );
+    assert!(
+        most < -0.01,
+        "leader-leader leads by {most:.3} when most prefer direction"
+    );
+    // The preference is symmetric about autonomy 0.5: a hierarchy's members,
+    // who take few of their decisions, are the ones who gain from it.
+    let e = |q: f64| {
+        mean_of(
+            &params(h, &[("direction_preference", q)]),
+            h,
+            "engagement",
+            3,
+        )
+    };
+    let (e0, e1) = (e(0.0), e(0.5));
+    assert!(e1 > e0 + 0.02, "hierarchy engagement {e0:.3} → {e1:.3}");
+}

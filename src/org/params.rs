@@ -40,6 +40,9 @@ define_params! {
         /// Decisions a full-time leader takes per step (role holders get `role_time` of it).
         decision_capacity: f64 = 3, [0.1, 10000], "decisions/step",
             Behaviour, [1.5, 6], "assumption, no source: about half to double the default";
+        /// Time a member deciding on their own work spends on the decision, as a share of a leader's time per decision (`1/decision_capacity` of a week); it comes out of their next week.
+        own_decision_time: f64 = 1.0, [0, 1], "share",
+            Behaviour, [0.5, 1], "a decision is work whoever takes it: Vroom & Yetton 1973 count the time a decision takes as the cost of moving it down or sharing it; below 1, a member close to the work needs less context (assumption)";
         /// Share of a role holder's week available for the role's decisions (peer roles).
         role_time: f64 = 0.3, [0, 1], "share",
             Structure, [0.1, 0.5], "assumption, no source: a part-time role takes a tenth to a half of a week";
@@ -161,6 +164,9 @@ define_params! {
         /// Weight of autonomy (share of own decisions taken oneself) in engagement.
         autonomy_weight: f64 = 0.3, [0, 1], "weight",
             Behaviour, [0.15, 0.6], "assumption, no source: about half to double the default";
+        /// Share of members who prefer to be directed: for them, taking their own decisions weighs on engagement (`autonomy_weight` with its sign reversed) instead of raising it.
+        direction_preference: f64 = 0.2, [0, 1], "share",
+            Conditions, [0, 0.8], "Robert, Probst, Martocchio, Drasgow & Lawler 2000: empowerment raised satisfaction in the US, Mexico and Poland and lowered it in India (high power distance), an average that needs most members to prefer direction; Hackman & Oldham 1976: autonomy motivates members with high growth need strength, not all; the default (a minority) is an assumption";
         /// Weight of time blocked waiting for decisions in engagement.
         blocked_weight: f64 = 0.4, [0, 1], "weight",
             Behaviour, [0.2, 0.8], "assumption, no source: about half to double the default";

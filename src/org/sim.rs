@@ -106,8 +106,9 @@ struct Seat {
     blocked: f32,
     /// Moving average of help given to others.
     shared: f32,
-    /// Time spent on role decisions and coaching this step (peer roles).
-    role_time: f32,
+    /// Share of the next week owed to decisions taken (own work, peer
+    /// roles) and coaching given, paid from that week's working time.
+    time_owed: f32,
     /// `Waiting`: the step the decision was raised; `Consensus`: time left,
     /// in [`CONSENSUS_TICKS`] per step.
     wait: u32,
@@ -117,6 +118,8 @@ struct Seat {
     first_role: u32,
     /// Number of posts this person is a designated backup for.
     backup_load: u8,
+    /// Prefers to be directed: own decisions weigh on engagement.
+    prefers_direction: bool,
 }
 
 const _: () = assert!(std::mem::size_of::<Seat>() == 64);
@@ -137,12 +140,13 @@ impl Seat {
             autonomy: 0.5,
             blocked: 0.0,
             shared: 0.0,
-            role_time: 0.0,
+            time_owed: 0.0,
             wait: 0,
             next_in_queue: NONE,
             hire_at: NONE,
             first_role: NONE,
             backup_load: 0,
+            prefers_direction: false,
         }
     }
 }

@@ -489,7 +489,7 @@ impl<'s, 'a> View<'s, 'a> {
             if coach != NONE {
                 self.coach(i, coach);
                 if self.post(i).seat == NONE {
-                    self.seat(coach).role_time += 1.0 / cap_full32;
+                    self.seat(coach).time_owed += 1.0 / cap_full32;
                 }
             } else {
                 self.serve_post(i);
@@ -558,7 +558,7 @@ impl<'s, 'a> View<'s, 'a> {
             time_used += sessions as f32;
         }
         if !dedicated && time_used > 0.0 {
-            self.seat(holder).role_time += time_used / cap_full as f32;
+            self.seat(holder).time_owed += time_used / cap_full as f32;
         }
     }
 
@@ -772,8 +772,11 @@ impl<'s, 'a> View<'s, 'a> {
         seat.autonomy += 0.1 * (f32::from(u8::from(delegated)) - seat.autonomy);
         if delegated {
             let growth = p.leadership_growth as f32;
-            let l = &mut self.worker(s).leadership;
-            *l += growth * (1.0 - *l);
+            let own_time = (p.own_decision_time / p.decision_capacity) as f32;
+            let seat = self.worker(s);
+            seat.leadership += growth * (1.0 - seat.leadership);
+            // Deciding is work: it costs the member the time it costs a leader.
+            seat.time_owed += own_time;
             let bad = self.rework_draw(own_skill - self.misfit(false));
             self.learn_by_deciding(s, dom);
             self.start_work(s, bad);
@@ -851,7 +854,7 @@ impl<'s, 'a> View<'s, 'a> {
         let leader = self.seat(holder);
         leader.leadership += growth * (1.0 - leader.leadership);
         if !dedicated {
-            leader.role_time += 1.0 / cap_full;
+            leader.time_owed += 1.0 / cap_full;
         }
         true
     }
@@ -944,10 +947,10 @@ impl<'s, 'a> View<'s, 'a> {
 
             let overhead = sh.team_coordination[team]
                 + sh.team_overhead[team]
-                + seat.role_time
+                + seat.time_owed
                 + c.backup_cost * f32::from(seat.backup_load);
             let time = (1.0 - overhead).max(0.0);
-            seat.role_time = 0.0;
+            seat.time_owed = 0.0;
             sum.coordination += overhead.min(1.0) as f64;
 
             if seat.task == Task::Idle && seat.backlog > 0 {
@@ -1062,8 +1065,14 @@ impl<'s, 'a> View<'s, 'a> {
             seat.shared = (seat.shared * 0.95).min(1.0);
             let overload =
                 ((seat.backlog as f32 - c.overload_at) * c.inv_overload_at).clamp(0.0, 1.0);
+            // A member who prefers direction feels their own decisions as a burden.
+            let w_aut = if seat.prefers_direction {
+                -c.w_aut
+            } else {
+                c.w_aut
+            };
             let target =
-                0.5 + c.w_aut * (seat.autonomy - 0.5) - c.w_blk * seat.blocked - c.w_ovl * overload
+                0.5 + w_aut * (seat.autonomy - 0.5) - c.w_blk * seat.blocked - c.w_ovl * overload
                     + c.rec_weight * (seat.shared * 2.0).min(1.0)
                     - c.career * seat.competitive
                     - c.role_strain * f32::from(u8::from(seat.first_role != NONE));
@@ -1138,6 +1147,10 @@ pub(super) fn populate_seat(
     seat.leadership = leadership.clamp(0.0, 1.0) as f32;
     seat.competitive = (cs + width * (2.0 * u - 1.0)).clamp(0.0, 1.0) as f32;
     seat.autonomy = 0.5;
+    // Drawn only where some prefer direction, so a workforce where nobody
+    // does keeps the random stream it had before the preference existed.
+    let q = p.direction_preference;
+    seat.prefers_direction = q > 0.0 && rng.random::<f64>() < q;
     seat.blocked = 0.0;
     seat.shared = 0.0;
     seat.hire_at = NONE;
