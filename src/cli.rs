@@ -169,6 +169,10 @@ struct RunArgs {
     /// Worker threads (default: all cores).
     #[arg(long, default_value_t = 0)]
     threads: usize,
+    /// Refuse a run estimated to take longer than this (90m, 12h, 2d or
+    /// none); --force runs it anyway.
+    #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = crate::limits::parse_duration)]
+    time_limit: f64,
     /// Replace existing results.
     #[arg(long)]
     force: bool,
@@ -461,20 +465,45 @@ fn check_disk(estimate: &engine::RunEstimate, out: &Path) -> Result<(), String> 
     }
 }
 
+/// Refuses a run estimated to take longer than `--time-limit` (a sweep a
+/// typo made a thousand times larger should not start).
+fn check_time(estimate: &engine::RunEstimate, threads: usize, limit: f64) -> Result<(), String> {
+    if estimate.seconds <= limit {
+        return Ok(());
+    }
+    Err(format!(
+        "error: this run is estimated to take {} on {threads} thread(s) ({:.2e} member-steps), beyond the time limit of {}\n  help: lower replications, steps or the sweep, split it with --shard, raise --time-limit (e.g. --time-limit 3d, or none), or pass --force to run it anyway",
+        duration(estimate.seconds),
+        estimate.member_steps as f64,
+        duration(limit)
+    ))
+}
+
+/// A duration for people: seconds, minutes, hours or days.
+fn duration(seconds: f64) -> String {
+    if seconds < 10.0 {
+        format!("{seconds:.1} s")
+    } else if seconds < 90.0 {
+        format!("{seconds:.0} s")
+    } else if seconds < 5400.0 {
+        format!("{:.0} min", seconds / 60.0)
+    } else if seconds < 172_800.0 {
+        format!("{:.1} h", seconds / 3600.0)
+    } else {
+        format!("{:.1} days", seconds / 86400.0)
+    }
+}
+
 /// On a terminal, a run that will take a while says so before it starts.
 fn announce_estimate(e: &engine::RunEstimate, threads: usize, quiet: bool) {
     let big = e.seconds > 60.0 || e.disk_bytes > 1 << 30;
     if quiet || !big || !std::io::stderr().is_terminal() {
         return;
     }
-    let time = if e.seconds < 3600.0 {
-        format!("{:.0} min", (e.seconds / 60.0).ceil())
-    } else {
-        format!("{:.1} h", e.seconds / 3600.0)
-    };
     eprintln!(
-        "estimate: {:.2e} member-steps, about {time} on {threads} thread(s), about {} of results",
+        "estimate: {:.2e} member-steps, about {} on {threads} thread(s), about {} of results",
         e.member_steps as f64,
+        duration(e.seconds),
         gib(e.disk_bytes)
     );
 }
@@ -496,10 +525,14 @@ fn run(args: RunArgs) -> Result<(), String> {
         }
     });
     let threads = crate::limits::threads(args.threads)?;
-    let estimate = engine::run_estimate(&s, threads);
+    let mut estimate = engine::run_estimate(&s, threads);
+    if let Some(sh) = shard {
+        estimate = estimate.shard(sh.count);
+    }
     if !args.force {
         check_memory(&s, threads)?;
         check_disk(&estimate, &out)?;
+        check_time(&estimate, threads, args.time_limit)?;
     }
     announce_estimate(&estimate, threads, args.quiet);
     let source = Source {

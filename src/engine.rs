@@ -535,6 +535,18 @@ pub struct RunEstimate {
     pub disk_bytes: u64,
 }
 
+impl RunEstimate {
+    /// The part of the run one of `count` shards does.
+    pub fn shard(self, count: u32) -> RunEstimate {
+        let n = u64::from(count.max(1));
+        RunEstimate {
+            member_steps: self.member_steps.div_ceil(n),
+            seconds: self.seconds / n as f64,
+            disk_bytes: self.disk_bytes.div_ceil(n),
+        }
+    }
+}
+
 /// Member-steps one thread steps per second, for the estimate: the step
 /// bench's 20–27 M at 10,000 members, less for start-up and small
 /// organizations (docs/performance.md).

@@ -32,3 +32,48 @@ pub fn threads(asked: usize) -> Result<usize, String> {
         asked
     })
 }
+
+/// `--time-limit`: a duration such as `90s`, `30m`, `12h` or `2d` (a bare
+/// number is seconds), or `none`; returns seconds (infinite for `none`).
+pub fn parse_duration(text: &str) -> Result<f64, String> {
+    let t = text.trim();
+    if t.eq_ignore_ascii_case("none") || t.eq_ignore_ascii_case("off") {
+        return Ok(f64::INFINITY);
+    }
+    let split = t.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let scale = match unit {
+        "" | "s" => 1.0,
+        "m" | "min" => 60.0,
+        "h" => 3600.0,
+        "d" => 86400.0,
+        _ => {
+            return Err(format!(
+                "unknown unit '{unit}': use s, m, h or d (e.g. 12h), or none"
+            ));
+        }
+    };
+    match number.parse::<f64>() {
+        Ok(x) if x.is_finite() && x > 0.0 => Ok(x * scale),
+        _ => Err(format!(
+            "'{text}' is not a duration: a positive number with s, m, h or d (e.g. 90m, 12h), or none"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_duration;
+
+    #[test]
+    fn durations_read_as_seconds() {
+        assert_eq!(parse_duration("90"), Ok(90.0));
+        assert_eq!(parse_duration("1.5m"), Ok(90.0));
+        assert_eq!(parse_duration("12h"), Ok(43_200.0));
+        assert_eq!(parse_duration("2d"), Ok(172_800.0));
+        assert_eq!(parse_duration("none"), Ok(f64::INFINITY));
+        for bad in ["", "h", "0h", "-1h", "3w", "nanh", "infh"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -743,3 +743,61 @@ fn effects_print_one_block_per_event() {
         "{text}"
     );
 }
+
+/// A run estimated to take longer than `--time-limit` (24 h by default)
+/// is refused before anything is written, with the estimate and the ways
+/// out; `--force` runs it; a shard is held to its own share.
+#[test]
+fn a_run_beyond_the_time_limit_is_refused_up_front() {
+    let dir = tmp("time-limit");
+    let out = dir.join("out");
+    let o = run_to(&out, &["--time-limit", "0.01s"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("beyond the time limit")
+            && err.contains("--time-limit")
+            && err.contains("--force"),
+        "{err}"
+    );
+    assert!(!out.exists());
+    let o = run_to(&out, &["--time-limit", "0.01s", "--force", "--no-charts"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // On one thread the whole run is estimated at about 0.02 s, a sixth of
+    // it at under 0.01 s.
+    let one = ["--threads", "1", "--time-limit", "0.01s", "--no-charts"];
+    let o = run_to(&dir.join("whole"), &one);
+    assert_eq!(o.status.code(), Some(1));
+    let o = run_to(
+        &dir.join("sixth"),
+        &[&one[..], &["--shard", "1/6"]].concat(),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+
+    // Days of simulation and almost nothing to write: the default limit.
+    let file = dir.join("long.toml");
+    std::fs::write(
+        &file,
+        "name = \"long\"\nsteps = 1000000\nreplications = 1000\n[defaults]\nmembers = 200000\n\
+         [[variant]]\nname = \"h\"\nstructure = \"hierarchy\"\n",
+    )
+    .unwrap();
+    let long = dir.join("long");
+    let args = [
+        "run",
+        file.to_str().unwrap(),
+        "--record-every",
+        "1000000",
+        "--threads",
+        "2",
+    ];
+    let o = orgsim(&[&args[..], &["--out", long.to_str().unwrap()]].concat());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("days on 2 thread(s)") && err.contains("24.0 h"),
+        "{err}"
+    );
+    assert!(!long.exists());
+    assert!(orgsim(&["run", "-", "--time-limit", "3w"]).status.code() == Some(2));
+}
