@@ -3,7 +3,7 @@
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
@@ -305,6 +305,13 @@ pub fn main() -> i32 {
 /// Set when a signal asked a run to stop.
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
+/// What a run is doing, for the signal handler: [`SIMULATING`],
+/// [`WRITING_RESULTS`] or [`PUBLISHED`].
+static WRITING: AtomicU8 = AtomicU8::new(SIMULATING);
+const SIMULATING: u8 = 0;
+const WRITING_RESULTS: u8 = 1;
+const PUBLISHED: u8 = 2;
+
 /// Reads and validates a scenario, applying command-line overrides.
 /// `-` reads the scenario from standard input (paths in it, such as an org
 /// chart, are then relative to the current folder).
@@ -512,6 +519,35 @@ fn gib(bytes: u64) -> String {
     format!("{:.1} GiB", bytes as f64 / (1u64 << 30) as f64)
 }
 
+/// The command that continues an interrupted run (same options).
+fn resume_command(args: &RunArgs) -> String {
+    let mut again = format!("orgsim run {} --resume", args.file.display());
+    for (flag, v) in [
+        ("--replications", args.replications.map(|x| x.to_string())),
+        ("--seed", args.seed.map(|x| x.to_string())),
+        ("--steps", args.steps.map(|x| x.to_string())),
+        (
+            "--record-every",
+            (args.record_every != 1).then(|| args.record_every.to_string()),
+        ),
+        ("--target-ci", args.target_ci.clone()),
+        (
+            "--max-replications",
+            args.max_replications.map(|x| x.to_string()),
+        ),
+        ("--out", args.out.as_ref().map(|x| x.display().to_string())),
+        (
+            "--shard",
+            args.shard.map(|x| format!("{}/{}", x.index, x.count)),
+        ),
+    ] {
+        if let Some(v) = v {
+            again.push_str(&format!(" {flag} {v}"));
+        }
+    }
+    again
+}
+
 fn run(args: RunArgs) -> Result<(), String> {
     let s = load(&args.file, Some(&args))?;
     let shard = args.shard;
@@ -618,11 +654,26 @@ fn run(args: RunArgs) -> Result<(), String> {
     let cancel = Arc::new(AtomicBool::new(false));
     {
         let cancel = cancel.clone();
-        // Ctrl-C or SIGTERM: every running job stops within a step; finished
-        // jobs stay in the manifest for --resume.
+        let (staging, again) = (staging.clone(), resume_command(&args));
+        // Ctrl-C or SIGTERM while simulating: every running job stops within
+        // a step; finished jobs stay in the manifest for --resume. While the
+        // results are written: stop at once. Every run is then in the
+        // staging folder, and a stop at any point of writing is resumable
+        // (as a kill is: tests/robust_integrity.rs), so there is nothing to
+        // wait for.
         let _ = ctrlc::set_handler(move || {
-            cancel.store(true, Ordering::Relaxed);
             INTERRUPTED.store(true, Ordering::Relaxed);
+            match WRITING.load(Ordering::Relaxed) {
+                SIMULATING => cancel.store(true, Ordering::Relaxed),
+                WRITING_RESULTS => {
+                    eprintln!(
+                        "interrupted while writing the results: every run is finished and kept in {}; nothing was published\n  help: write the results with: {again}",
+                        staging.display()
+                    );
+                    std::process::exit(130);
+                }
+                _ => {}
+            }
         });
     }
     let show_progress =
@@ -739,27 +790,7 @@ fn run(args: RunArgs) -> Result<(), String> {
     bar.finish_and_clear();
     let wall = start.elapsed().as_secs_f64();
     if stats.cancelled {
-        let mut again = format!("orgsim run {} --resume", args.file.display());
-        for (flag, v) in [
-            ("--replications", args.replications.map(|x| x.to_string())),
-            ("--seed", args.seed.map(|x| x.to_string())),
-            ("--steps", args.steps.map(|x| x.to_string())),
-            (
-                "--record-every",
-                (args.record_every != 1).then(|| args.record_every.to_string()),
-            ),
-            ("--target-ci", args.target_ci.clone()),
-            (
-                "--max-replications",
-                args.max_replications.map(|x| x.to_string()),
-            ),
-            ("--out", args.out.as_ref().map(|x| x.display().to_string())),
-            ("--shard", shard.map(|x| format!("{}/{}", x.index, x.count))),
-        ] {
-            if let Some(v) = v {
-                again.push_str(&format!(" {flag} {v}"));
-            }
-        }
+        let again = resume_command(&args);
         return Err(format!(
             "interrupted: {} of {} runs are finished and kept in {} (listed in its manifest.json); nothing was written to {}\n  help: continue with: {again}",
             rd.manifest.jobs.len(),
@@ -813,6 +844,16 @@ fn run(args: RunArgs) -> Result<(), String> {
         warmup: s.analysis.warmup,
     };
     let dir = staging.clone();
+    // A signal that comes during the simulation's last step is acted on
+    // there: the run reports itself interrupted above, or not at all.
+    if INTERRUPTED.load(Ordering::Relaxed) {
+        return Err(format!(
+            "interrupted: every run is finished and kept in {}; nothing was published\n  help: write the results with: {}",
+            staging.display(),
+            resume_command(&args)
+        ));
+    }
+    WRITING.store(WRITING_RESULTS, Ordering::Relaxed);
     // Built in the staging folder, charts and report included; published
     // whole or not at all.
     output::clean_staging(&staging).map_err(|e| format!("error: {e}"))?;
@@ -848,6 +889,7 @@ fn run(args: RunArgs) -> Result<(), String> {
         plot(&staging, args.quiet)?;
     }
     output::publish_run(&staging, &out, &mut rd.manifest).map_err(|e| format!("error: {e}"))?;
+    WRITING.store(PUBLISHED, Ordering::Relaxed);
     if !args.quiet {
         crate::say!("results: {}", out.display());
     }

@@ -487,3 +487,73 @@ fn a_run_too_big_for_the_machine_is_refused_with_its_estimate() {
     assert!(!out.exists());
     let _ = std::fs::remove_dir_all(base);
 }
+
+/// A signal while the results are written (assembling, charts) stops the
+/// run within a second, exit 130, publishing nothing; `--resume` then
+/// writes files identical to an uninterrupted run's.
+#[test]
+fn a_signal_while_results_are_written_acts_at_once() {
+    let base = tmp("signal-writing");
+    let common = [
+        "run",
+        "scenarios/delegation-sweep.toml",
+        "--steps",
+        "600",
+        "--replications",
+        "30",
+        "--threads",
+        "2",
+        "--quiet",
+    ];
+    let whole = base.join("whole");
+    ok(&orgsim(
+        &[&common[..], &["--out", whole.to_str().unwrap()]].concat(),
+        &[],
+    ));
+    // What the staging folder holds once each phase has begun.
+    for (phase, sign) in [
+        ("assembling", "timeseries.csv.partial"),
+        ("charts", "charts"),
+    ] {
+        let cut = base.join(phase);
+        let args = [&common[..], &["--out", cut.to_str().unwrap()]].concat();
+        let mut child = Command::new(BIN)
+            .args(&args)
+            .env("CI", "true")
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let staging = base.join(format!(".{phase}.partial"));
+        let t0 = Instant::now();
+        while !staging.join(sign).exists() {
+            assert!(
+                child.try_wait().unwrap().is_none(),
+                "{phase}: finished first"
+            );
+            assert!(t0.elapsed() < Duration::from_secs(120));
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        let stopped = Instant::now();
+        let id = child.id().to_string();
+        assert!(
+            Command::new("kill")
+                .args(["-TERM", &id])
+                .status()
+                .unwrap()
+                .success()
+        );
+        let out = child.wait_with_output().unwrap();
+        let waited = stopped.elapsed();
+        let err = stderr(&out);
+        assert!(waited < Duration::from_secs(1), "{phase}: took {waited:?}");
+        assert_eq!(out.status.code(), Some(130), "{phase}: {err}");
+        assert!(
+            err.contains("interrupted") && err.contains("--resume"),
+            "{err}"
+        );
+        assert!(!cut.exists(), "{phase}: published after a signal");
+        ok(&orgsim(&[&args[..], &["--resume"]].concat(), &[]));
+        assert_same_results(&whole, &cut);
+    }
+    let _ = std::fs::remove_dir_all(base);
+}
