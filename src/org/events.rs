@@ -42,7 +42,8 @@ pub enum EventKind {
 }
 
 /// One event: scheduled at `start`, or (with `rate` > 0) firing at random with
-/// that chance per step from `start` on. `duration` 0 means instantaneous.
+/// that chance per week from step `start` on. `duration` 0 means
+/// instantaneous; `start` and `duration` count steps.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Event {
     pub kind: EventKind,

@@ -18,6 +18,9 @@ define_params! {
         /// Units grouped under one leader at each level above the teams (span of control).
         span: usize = 4, [2, 100], "units",
             Structure, [3, 10], "Urwick 1956: 5-6; Rajan & Wulf 2006: CEO spans of about 4-7";
+        /// Length of one step in weeks: the model's time resolution. Rates, capacities and delays are given per week and converted; `steps`, event times and the warm-up count steps.
+        step_weeks: f64 = 1.0, [0.05, 4], "weeks",
+            Conditions, [0.2, 1], "model resolution, not a property of the organization: results should not depend on it (tests/artefacts.rs compares a week with a fifth of one)";
         /// Number of work domains (skills).
         domains: usize = 4, [1, 8], "domains",
             Conditions, [1, 8], "no source: valid range";
@@ -302,6 +305,37 @@ pub fn dedicated_posts(teams: usize, span: usize) -> usize {
 }
 
 impl OrgParams {
+    /// The parameters a step of `step_weeks` weeks uses: flows (demand,
+    /// decision capacity, productivity) scale with the step, chances and
+    /// shares per week compound over it, times in weeks become steps. At
+    /// one week a step, the parameters as given.
+    pub fn per_step(&self) -> OrgParams {
+        let w = self.step_weeks;
+        if w == 1.0 {
+            return self.clone();
+        }
+        let compound = |x: f64| 1.0 - (1.0 - x).powf(w);
+        let steps = |weeks: u32| (f64::from(weeks) / w).round() as u32;
+        OrgParams {
+            arrival_rate: self.arrival_rate * w,
+            decision_capacity: self.decision_capacity * w,
+            productivity: self.productivity * w,
+            quit_rate: compound(self.quit_rate),
+            share_rate: compound(self.share_rate),
+            learning_rate: compound(self.learning_rate),
+            engagement_rate: compound(self.engagement_rate),
+            consensus_cost: self.consensus_cost / w,
+            hiring_delay: steps(self.hiring_delay),
+            promotion_delay: steps(self.promotion_delay),
+            ..self.clone()
+        }
+    }
+
+    /// Steps in `weeks` weeks (at least one).
+    pub fn steps_in(&self, weeks: f64) -> u32 {
+        ((weeks / self.step_weeks).round() as u32).max(1)
+    }
+
     /// Constraints between parameters (ranges are checked from the spec table).
     pub fn check(&self) -> Result<(), (&'static str, String)> {
         if self.dedicated_leaders == 1 && shape(self).is_none() {

@@ -60,7 +60,7 @@ pub(crate) const NONE: u32 = u32::MAX;
 const MAX_DOMAINS: usize = 8;
 const MAX_BACKUPS: usize = 3;
 /// Backups are re-designated this often (and whenever a post is filled).
-const REDESIGNATE_EVERY: u32 = 8;
+const REDESIGNATE_WEEKS: f64 = 8.0;
 /// A consensus's remaining time is counted in these fractions of a step.
 const CONSENSUS_TICKS: u32 = 1 << 16;
 
@@ -276,6 +276,8 @@ pub struct Organization {
     team_posts: Vec<u32>,
     top: u32,
     events: Vec<Event>,
+    /// Each random event's chance per step (its `rate` is per week).
+    event_chance: Vec<f64>,
     event_until: Vec<u32>,
     domain_cum: [f64; MAX_DOMAINS],
     domain_weight: [f64; MAX_DOMAINS],
@@ -364,6 +366,7 @@ impl Organization {
     /// Builds the starting organization. Parameters must have passed
     /// [`OrgParams::check`]; the scenario layer guarantees it.
     pub fn new(p: OrgParams, structure: Structure, events: &[Event], rng: Stream) -> Self {
+        let p = p.per_step();
         let d = p.domains.clamp(1, MAX_DOMAINS);
         let (teams, n_workers) = shape(&p).unwrap_or((1, p.members.max(1)));
         let dedicated = p.dedicated_leaders == 1;
@@ -494,6 +497,7 @@ impl Organization {
         events: &[Event],
         rng: Stream,
     ) -> Self {
+        let p = p.per_step();
         let d = p.domains.clamp(1, MAX_DOMAINS);
         let dedicated = p.dedicated_leaders == 1;
         let plan = chart.plan(dedicated, d);
@@ -713,6 +717,17 @@ impl Organization {
             (_, true) => PostKind::Dedicated,
             _ => PostKind::Mixed,
         };
+        // An event's `rate` is its chance per week.
+        let event_chance = events
+            .iter()
+            .map(|e| {
+                if p.step_weeks == 1.0 {
+                    e.rate
+                } else {
+                    1.0 - (1.0 - e.rate.min(1.0)).powf(p.step_weeks)
+                }
+            })
+            .collect();
         Organization {
             skill: vec![0.0; n_seats * l.d],
             task_size: vec![0.0; n_seats],
@@ -725,6 +740,7 @@ impl Organization {
             team_posts: l.team_posts,
             top: l.top,
             events: events.to_vec(),
+            event_chance,
             event_until: vec![0; events.len()],
             domain_cum: [0.0; MAX_DOMAINS],
             domain_weight: [0.0; MAX_DOMAINS],
@@ -1254,7 +1270,7 @@ impl Organization {
             }
         }
         let mut delay = match (successor != NONE, ready) {
-            (true, true) => 1,
+            (true, true) => self.p.steps_in(1.0),
             (true, false) => self.p.promotion_delay.div_ceil(2).max(1),
             _ => self.p.promotion_delay.max(1),
         };
@@ -1432,7 +1448,7 @@ impl Organization {
         for i in 0..self.events.len() {
             let ev = &self.events[i];
             let fires = if ev.rate > 0.0 {
-                self.step >= ev.start && self.rng.random::<f64>() < ev.rate
+                self.step >= ev.start && self.rng.random::<f64>() < self.event_chance[i]
             } else {
                 self.step == ev.start
             };
@@ -1787,7 +1803,7 @@ impl Organization {
         let e_rate = self.p.engagement_rate as f32;
         let quit_bound = hazard_bound_bits(hazard_bound(quit_rate, quit_sens), QUIT_BITS);
         let weight = self.domain_weight32;
-        let queue_full = self.p.decision_capacity as f32 * 4.0;
+        let queue_full = queue_full(&self.p);
         let overload_weight = self.p.overload_weight as f32;
         let mut rng = self.rng.clone();
         let mut sum = MemberSums::default();
@@ -2075,6 +2091,12 @@ fn team_loafing(p: &OrgParams, team_start: &[u32]) -> Vec<f32> {
     })
 }
 
+/// A leader's queue counts as full at four weeks of decision capacity
+/// (`p` per step: see [`OrgParams::per_step`]).
+pub(super) fn queue_full(p: &OrgParams) -> f32 {
+    (p.decision_capacity * 4.0 / p.step_weeks) as f32
+}
+
 /// A full-time manager's engagement target before overload: the members'
 /// `0.5 + autonomy_weight × (autonomy − 0.5)`, a manager's autonomy being
 /// the share of the decisions reaching them that they keep (`1 −
@@ -2162,7 +2184,7 @@ impl Model for Organization {
         }
         std::mem::swap(&mut self.team_overhead, &mut self.team_overhead_next);
         self.team_overhead_next.fill(0.0);
-        if self.step > 0 && self.step.is_multiple_of(REDESIGNATE_EVERY) {
+        if self.step > 0 && self.step.is_multiple_of(self.p.steps_in(REDESIGNATE_WEEKS)) {
             self.redesignate_backups();
         }
         self.apply_events();

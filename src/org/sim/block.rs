@@ -189,6 +189,11 @@ pub(super) struct MemberConsts {
     effort_comp: f32,
     weight: [f32; MAX_DOMAINS],
     cum: [f32; MAX_DOMAINS],
+    /// Share of the gap a step closes in the moving average of blocked
+    /// time (0.1 a week).
+    blocked_ema: f32,
+    /// Share of help given still counted a step later (0.95 a week).
+    shared_keep: f32,
 }
 
 impl MemberConsts {
@@ -234,7 +239,27 @@ impl MemberConsts {
             effort_comp: p.effort_gain as f32,
             weight: org.domain_weight32,
             cum: org.domain_cum32,
+            blocked_ema: weekly_share(0.1, p.step_weeks),
+            shared_keep: weekly_keep(0.95, p.step_weeks),
         }
+    }
+}
+
+/// What is left after a step of `w` weeks of a share `keep` kept per week.
+fn weekly_keep(keep: f32, w: f64) -> f32 {
+    if w == 1.0 {
+        keep
+    } else {
+        f64::from(keep).powf(w) as f32
+    }
+}
+
+/// The share a step of `w` weeks closes of what `share` closes in a week.
+fn weekly_share(share: f32, w: f64) -> f32 {
+    if w == 1.0 {
+        share
+    } else {
+        1.0 - weekly_keep(1.0 - share, w)
     }
 }
 
@@ -866,7 +891,7 @@ impl<'s, 'a> View<'s, 'a> {
     fn manage_manager<const D: usize>(&mut self, post: u32) {
         let c = &self.sh.member;
         let p = self.sh.p;
-        let queue_full = p.decision_capacity as f32 * 4.0;
+        let queue_full = super::queue_full(p);
         let overload = (self.post(post).queue_len as f32 / queue_full).min(1.0);
         let target = manager_target(p, self.post(post).parent != NONE) - c.w_ovl * overload;
         let m = (post - self.part.p0) as usize;
@@ -1061,8 +1086,8 @@ impl<'s, 'a> View<'s, 'a> {
             }
 
             let seat = &mut seats[s];
-            seat.blocked += 0.1 * (blocked - seat.blocked);
-            seat.shared = (seat.shared * 0.95).min(1.0);
+            seat.blocked += c.blocked_ema * (blocked - seat.blocked);
+            seat.shared = (seat.shared * c.shared_keep).min(1.0);
             let overload =
                 ((seat.backlog as f32 - c.overload_at) * c.inv_overload_at).clamp(0.0, 1.0);
             // A member who prefers direction feels their own decisions as a burden.
