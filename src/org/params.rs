@@ -1,6 +1,7 @@
 //! Parameters of the organization model, with the structure presets.
 //!
-//! A step is one working week. Rates are per step; shares are 0..1.
+//! Rates, capacities and delays are per week (a step is `step_weeks`
+//! weeks, one by default; [`OrgParams::per_step`] converts); shares are 0..1.
 
 use crate::define_params;
 use crate::params::PracticeBundle;
@@ -40,8 +41,8 @@ define_params! {
         /// Chance that a decision sent to a leader must go one level further up (repeated per level).
         escalation: f64 = 0.3, [0, 0.95], "per level",
             Structure, [0, 0.5], "structural choice; above 0.5 most decisions reach the top (assumption)";
-        /// Decisions a full-time leader takes per step (role holders get `role_time` of it).
-        decision_capacity: f64 = 3, [0.1, 10000], "decisions/step",
+        /// Decisions a full-time leader takes per week (role holders get `role_time` of it).
+        decision_capacity: f64 = 3, [0.1, 10000], "decisions/week",
             Behaviour, [1.5, 6], "assumption, no source: about half to double the default";
         /// Time a member deciding on their own work spends on the decision, as a share of a leader's time per decision (`1/decision_capacity` of a week); it comes out of their next week.
         own_decision_time: f64 = 1.0, [0, 1], "share",
@@ -62,20 +63,20 @@ define_params! {
         consensus: f64 = 0.0, [0, 1], "share",
             Structure, [0, 1], "structural choice: valid range";
         /// Time one consensus costs each team member, and delay it adds per member.
-        consensus_cost: f64 = 0.05, [0, 1], "steps/member",
+        consensus_cost: f64 = 0.05, [0, 1], "weeks/member",
             Behaviour, [0.02, 0.1], "assumption, no source: about half to double the default";
         /// How much of the gap between the team's mean and best skill a consensus gains (diverse perspectives).
         consensus_bonus: f64 = 0.5, [0, 1], "share",
             Behaviour, [0.25, 1], "assumption, no source: about half to double the default";
         // --- work ------------------------------------------------------
-        /// Demand: tasks arriving per step per head of the headcount, shared over the working members.
-        arrival_rate: f64 = 0.2, [0, 100], "tasks/member/step",
-            Conditions, [0.1, 0.3], "assumption: from light load to just above the hierarchy's capacity at the defaults";
+        /// Demand: tasks arriving per week per head of the headcount, shared over the working members.
+        arrival_rate: f64 = 0.2, [0, 100], "tasks/member/week",
+            Conditions, [0.1, 0.3], "assumption: from light load to beyond every structure's capacity; at the default all three keep up with some slack (docs/model.md, Calibration of the defaults)";
         /// Mean work in a task; each task draws 0.5..1.5 times this.
         difficulty: f64 = 1.0, [0.01, 1000], "work units",
             Conditions, [0.5, 2], "assumption, no source: about half to double the default";
-        /// Work a fully skilled, fully engaged member does per step.
-        productivity: f64 = 0.9, [0.001, 1000], "work units/step",
+        /// Work a fully skilled, fully engaged member does per week.
+        productivity: f64 = 0.9, [0.001, 1000], "work units/week",
             Behaviour, [0.45, 1.8], "assumption, no source: about half to double the default";
         /// Share of a member's time each coordination link costs.
         coordination_cost: f64 = 0.02, [0, 0.5], "share/link",
@@ -102,11 +103,11 @@ define_params! {
         /// Skill of a new hire in every domain.
         new_hire_skill: f64 = 0.2, [0, 1], "skill",
             Conditions, [0.1, 0.4], "assumption, no source: about half to double the default";
-        /// Share of the remaining gap to full skill learned per step of work in a domain.
-        learning_rate: f64 = 0.01, [0, 1], "share/step",
+        /// Share of the remaining gap to full skill learned per week of work in a domain.
+        learning_rate: f64 = 0.01, [0, 1], "share/week",
             Behaviour, [0.005, 0.02], "assumption, no source: about half to double the default";
-        /// Chance per step that a member seeks to share knowledge with a team-mate.
-        share_rate: f64 = 0.1, [0, 1], "per step",
+        /// Chance per week that a member seeks to share knowledge with a team-mate.
+        share_rate: f64 = 0.1, [0, 1], "per week",
             Behaviour, [0.05, 0.2], "assumption, no source: about half to double the default";
         /// Share of the skill gap a learner closes in one sharing event.
         share_strength: f64 = 0.1, [0, 1], "share",
@@ -161,8 +162,8 @@ define_params! {
         /// Engagement of members at the start and of new hires.
         initial_engagement: f64 = 0.7, [0, 1], "engagement",
             Conditions, [0.5, 0.8], "assumption, no source: about half to double the default";
-        /// Share of the gap to the engagement target closed per step.
-        engagement_rate: f64 = 0.05, [0, 1], "share/step",
+        /// Share of the gap to the engagement target closed per week.
+        engagement_rate: f64 = 0.05, [0, 1], "share/week",
             Behaviour, [0.02, 0.1], "assumption, no source: about half to double the default";
         /// Weight of autonomy (share of own decisions taken oneself) in engagement.
         autonomy_weight: f64 = 0.3, [0, 1], "weight",
@@ -185,21 +186,21 @@ define_params! {
         /// Engagement a fully ambitious (competitive) member loses when the next step up is a part-time role, not a full-time post (a flat structure's missing career ladder), × (1 − role_time).
         career_weight: f64 = 0.1, [0, 1], "engagement",
             Behaviour, [0.05, 0.2], "Pew Research Center 2022: no opportunity for advancement was the reason 63% of US workers who quit in 2021 gave; Wulf 2012: flatter firms have fewer rungs; size an assumption";
-        /// Voluntary leaving hazard per step at engagement 0.5.
-        quit_rate: f64 = 0.003, [0, 0.5], "per step",
+        /// Voluntary leaving hazard per week at engagement 0.5.
+        quit_rate: f64 = 0.003, [0, 0.5], "per week",
             Behaviour, [0.001, 0.007], "voluntary quits of about 5-30 % a year (US BLS JOLTS quits, 1-2.5 % a month by industry)";
         /// How steeply the hazard rises as engagement falls (hazard x e^(s*(0.5-engagement))).
         quit_sensitivity: f64 = 4, [0, 20], "1/engagement",
             Behaviour, [2, 8], "assumption, no source: about half to double the default";
-        /// Steps from a departure until a replacement starts.
-        hiring_delay: u32 = 8, [0, 100000], "steps",
+        /// Weeks from a departure until a replacement starts.
+        hiring_delay: u32 = 8, [0, 100000], "weeks",
             Conditions, [3, 12], "time to fill a post of about 3-12 weeks (SHRM benchmarks: about 6 weeks)";
         /// Decision time an acting leader spends per decision of a vacant post below (they lack its context).
         acting_cost: f64 = 2, [1, 20], "decisions",
             Behaviour, [1.5, 4], "assumption, no source: about half to double the default";
         // --- succession -------------------------------------------------
-        /// Steps a vacant leadership post stays empty when no ready successor exists (tournament, search).
-        promotion_delay: u32 = 6, [0, 100000], "steps",
+        /// Weeks a vacant leadership post stays empty when no ready successor exists (tournament, search).
+        promotion_delay: u32 = 6, [0, 100000], "weeks",
             Conditions, [2, 12], "assumption, no source: internal search and selection of weeks to a quarter";
         /// Designated successors (backups) per leadership post.
         backups: usize = 0, [0, 3], "people",

@@ -1334,7 +1334,7 @@ impl Cx<'_> {
                     0.0,
                     0.0,
                     1.0,
-                    "chance per step of a random event (0: scheduled once at `at`)",
+                    "chance per week of a random event (0: scheduled once at `at`)",
                 ),
             )
             .unwrap_or(0.0);

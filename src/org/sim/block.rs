@@ -975,9 +975,15 @@ impl<'s, 'a> View<'s, 'a> {
                 + seat.time_owed
                 + c.backup_cost * f32::from(seat.backup_load);
             let time = (1.0 - overhead).max(0.0);
-            seat.time_owed = 0.0;
+            // What does not fit in this step is owed from the next (a
+            // decision can take longer than a short step).
+            seat.time_owed = (overhead - 1.0).clamp(0.0, seat.time_owed);
             sum.coordination += overhead.min(1.0) as f64;
 
+            if seat.task == Task::Idle && seat.backlog == 0 {
+                // Idle time is lost, not banked.
+                seat.task_left = 0.0;
+            }
             if seat.task == Task::Idle && seat.backlog > 0 {
                 // Domain (24 bits), size (24 bits), decision (16 bits).
                 let t = rng.next_u64();
@@ -993,7 +999,9 @@ impl<'s, 'a> View<'s, 'a> {
                 seat.backlog -= 1;
                 seat.domain = dom as u8;
                 self.part.task_size[s] = size;
-                seat.task_left = size;
+                // Work done past the end of the last task carries into
+                // this one: a task does not end where a step does.
+                seat.task_left = size + seat.task_left.min(0.0);
                 seat.decision_bad = false;
                 if bernoulli(field(t, 0, 16), 16, c.decision_thr, &mut rng) {
                     self.rng = rng;
