@@ -71,7 +71,9 @@ structure = "peer"
 
 /// (2) In a centralized organization, the top leader leaving costs a
 /// hierarchy more throughput than a peer structure, at equal practices:
-/// peer role holders build leadership by deciding, so someone is ready.
+/// peer members take more of their own decisions, so fewer wait for the
+/// vacant top post (tests/claim_mechanisms.rs: at equal delegation the
+/// claim reverses, and it holds with nobody ready to step up).
 /// Under load: with slack (the default demand, 0.2) both catch up on the
 /// backlog once the post is filled, and the hierarchy's extra loss is not
 /// significant (25.8 against 22.0 tasks, p 0.25, 200 replications).
