@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::time::Instant;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::engine::{self, Outcome};
 use crate::manifest::{self, Manifest, RunDir, Source};
@@ -41,6 +41,10 @@ enum Command {
     Validate {
         /// The scenario file (`-`: standard input).
         file: PathBuf,
+        /// Print the result as JSON (the errors with file, line, column,
+        /// key and fix), for scripts and editors.
+        #[arg(long)]
+        json: bool,
     },
     /// Write a commented scenario template NAME.toml to start from.
     Init {
@@ -74,9 +78,20 @@ enum Command {
         #[arg(default_value = "organization")]
         model: String,
         /// Print a Markdown table (as in docs/model.md).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "json")]
         markdown: bool,
+        /// Print JSON (every parameter and practice bundle).
+        #[arg(long)]
+        json: bool,
     },
+    /// Print a shell completion script (e.g. `orgsim completions bash >
+    /// ~/.local/share/bash-completion/completions/orgsim`).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff; e.g. `orgsim man > orgsim.1`).
+    Man,
 }
 
 #[derive(clap::Args)]
@@ -249,7 +264,8 @@ pub fn main() -> i32 {
             args.quiet = cli.quiet;
             merge(args)
         }
-        Command::Validate { file } => load(&file, None).map(|s| {
+        Command::Validate { file, json: true } => validate_json(&file),
+        Command::Validate { file, json: false } => load(&file, None).map(|s| {
             crate::say!(
                 "{}: ok: {} variant(s) × {} replications × {} steps, {} event(s)",
                 if file == Path::new("-") {
@@ -268,7 +284,24 @@ pub fn main() -> i32 {
         }),
         Command::Init { name, force } => init(&name, force),
         Command::Chart(args) => chart(&args),
-        Command::Params { model, markdown } => params(&model, markdown),
+        Command::Params {
+            model,
+            markdown,
+            json,
+        } => params(&model, markdown, json),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "orgsim", &mut out);
+            crate::say_part!("{}", String::from_utf8_lossy(&out));
+            Ok(())
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut out)
+                .map_err(|e| format!("error: {e}"))
+                .map(|()| crate::say_part!("{}", String::from_utf8_lossy(&out)))
+        }
         Command::Sensitivity(args) => sensitivity(args),
         Command::Explain(args) => crate::explain::command::run(args),
         Command::Map(args) => crate::map::command::run(args),
@@ -296,7 +329,10 @@ pub fn main() -> i32 {
             130
         }
         Err(msg) => {
-            eprintln!("{msg}");
+            // Empty when the output already said what failed (--json).
+            if !msg.is_empty() {
+                eprintln!("{msg}");
+            }
             1
         }
     }
@@ -311,6 +347,32 @@ static WRITING: AtomicU8 = AtomicU8::new(SIMULATING);
 const SIMULATING: u8 = 0;
 const WRITING_RESULTS: u8 = 1;
 const PUBLISHED: u8 = 2;
+
+/// `validate --json`: the result on standard output, valid or not; exit 1
+/// when it is not.
+fn validate_json(file: &Path) -> Result<(), String> {
+    let name = if file == Path::new("-") {
+        "<standard input>".to_string()
+    } else {
+        file.display().to_string()
+    };
+    let bytes = if file == Path::new("-") {
+        read_stdin(16 << 20)
+    } else {
+        crate::org::chart::read_input(file, 16 << 20, "scenario").map_err(|e| e.to_string())
+    };
+    let base = file.parent().unwrap_or(Path::new(""));
+    let (value, ok) = match bytes {
+        Err(e) => (crate::describe::unreadable(&name, &e), false),
+        Ok(bytes) => match scenario::parse_in(&name, &bytes, base) {
+            Ok(s) => (crate::describe::valid(&name, &s), true),
+            Err(e) => (crate::describe::invalid(&name, &e), false),
+        },
+    };
+    crate::say!("{value:#}");
+    // The details are in the JSON; the exit code says whether it is valid.
+    if ok { Ok(()) } else { Err(String::new()) }
+}
 
 /// Reads and validates a scenario, applying command-line overrides.
 /// `-` reads the scenario from standard input (paths in it, such as an org
@@ -1368,9 +1430,13 @@ fn init(name: &str, force: bool) -> Result<(), String> {
     Ok(())
 }
 
-fn params(model: &str, markdown: bool) -> Result<(), String> {
+fn params(model: &str, markdown: bool, json: bool) -> Result<(), String> {
     let kind = crate::model::ModelKind::from_name(model)
         .ok_or_else(|| format!("error: unknown model `{model}`"))?;
+    if json {
+        crate::say!("{:#}", crate::describe::params(kind));
+        return Ok(());
+    }
     let bundles = kind.practices();
     if markdown {
         crate::say_part!("{}", crate::params::markdown_table(kind.specs()));

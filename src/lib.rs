@@ -39,6 +39,7 @@ pub mod adaptive;
 pub mod analysis;
 pub mod chart_svg;
 pub mod cli;
+pub mod describe;
 pub mod engine;
 pub mod explain;
 pub mod limits;

@@ -801,3 +801,51 @@ fn a_run_beyond_the_time_limit_is_refused_up_front() {
     assert!(!long.exists());
     assert!(orgsim(&["run", "-", "--time-limit", "3w"]).status.code() == Some(2));
 }
+
+/// `validate --json` and `params --json` print JSON a script can read (the
+/// errors with file, line, column, key and fix; exit 1 when invalid);
+/// completions and the man page come from the same argument definitions.
+#[test]
+fn json_completions_and_man_page() {
+    let o = orgsim(&["validate", "--json", "scenarios/ceo-departure.toml"]);
+    assert!(o.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["variants"].as_array().unwrap().len(), 4);
+    let o = orgsim(&["validate", "--json", "tests/bad_inputs/nonfinite-inf.toml"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let e = &v["errors"][0];
+    assert_eq!(
+        (e["line"].as_u64(), e["column"].as_u64()),
+        (Some(7), Some(16))
+    );
+    assert_eq!(e["key"], "defaults.productivity");
+    let o = orgsim(&["params", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let names: Vec<&str> = v["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    let specs = orgsim::model::ModelKind::Org.specs();
+    assert_eq!(names.len(), specs.len());
+    assert!(names.contains(&"step_weeks"));
+    for shell in ["bash", "zsh", "fish"] {
+        let o = orgsim(&["completions", shell]);
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            o.status.success() && text.contains("validate") && text.contains("time-limit"),
+            "{shell}"
+        );
+    }
+    let o = orgsim(&["man"]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success() && text.contains(".TH orgsim 1") && text.contains("validate"));
+}
