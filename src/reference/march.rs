@@ -183,6 +183,8 @@ pub(crate) struct Trials {
     rare_success: bool,
     /// ln(1 - q); 0 when q = 0 (the rarer outcome never happens).
     ln_common: f64,
+    /// 1 / ln(1 - q): a gap is a multiplication, not a division.
+    inv_ln_common: f64,
     /// Trials left before the next rare outcome.
     gap: u64,
     drawn: bool,
@@ -196,6 +198,7 @@ impl Trials {
             p,
             rare_success,
             ln_common: (-q).ln_1p(),
+            inv_ln_common: 1.0 / (-q).ln_1p(),
             gap: 0,
             drawn: false,
         }
@@ -207,7 +210,7 @@ impl Trials {
         } else {
             let u = ((rng.next_u64() >> 11) + 1) as f64 * (1.0 / (1u64 << 53) as f64);
             // `as` saturates: a gap beyond u64::MAX is never reached anyway.
-            (u.ln() / self.ln_common) as u64
+            (u.ln() * self.inv_ln_common) as u64
         };
     }
 
@@ -392,13 +395,64 @@ pub(crate) struct Core {
     superior_plus: Counts,
     superior_minus: Counts,
     superiors: usize,
-    /// Counts among all members per dimension (measure).
-    member_plus: Counts,
-    member_minus: Counts,
-    /// Something changed since the last `measure`.
+    /// Members' statistics, kept up to date as socialization moves beliefs
+    /// (see [`Tally`]).
+    tally: Tally,
+    /// Beliefs or reality changed in a way the tally did not follow
+    /// (turnover, turbulence, an extension's learning): recount them at
+    /// the next `measure`.
     pub changed: bool,
-    /// The state metrics of the last `measure`.
-    measured: [f64; 6],
+}
+
+/// Members' statistics as exact integers, updated bit by bit as beliefs
+/// move, so a period's metrics cost what changed, not n × m.
+#[derive(Default)]
+struct Tally {
+    /// Per dimension: members holding +1 and -1.
+    plus: Vec<u32>,
+    minus: Vec<u32>,
+    /// Per member: dimensions held right.
+    right: Vec<u32>,
+    /// Σ right, Σ right², and Σ over dimensions of plus² + minus² + zeros².
+    s1: u64,
+    s2: u64,
+    same: u64,
+}
+
+impl Tally {
+    /// Member `i`'s view of dimension `d` moves from `from` to `to`
+    /// (0: zero, 1: +1, 2: -1).
+    #[inline]
+    fn moved(&mut self, n: u32, d: usize, from: u8, to: u8) {
+        let count = |t: &Tally, v: u8| match v {
+            1 => t.plus[d],
+            2 => t.minus[d],
+            _ => n - t.plus[d] - t.minus[d],
+        };
+        // (c - 1)² - c² and (c + 1)² - c².
+        let (a, b) = (count(self, from), count(self, to));
+        self.same = self.same + 2 + 2 * u64::from(b) - 2 * u64::from(a);
+        match from {
+            1 => self.plus[d] -= 1,
+            2 => self.minus[d] -= 1,
+            _ => {}
+        }
+        match to {
+            1 => self.plus[d] += 1,
+            2 => self.minus[d] += 1,
+            _ => {}
+        }
+    }
+
+    /// Member `i`'s right count becomes `r`.
+    #[inline]
+    fn set_right(&mut self, i: usize, r: u32) {
+        let old = u64::from(self.right[i]);
+        let r64 = u64::from(r);
+        self.s1 = self.s1 + r64 - old;
+        self.s2 = self.s2 + r64 * r64 - old * old;
+        self.right[i] = r;
+    }
 }
 
 impl Core {
@@ -445,10 +499,8 @@ impl Core {
             superior_plus: Counts::new(words, n),
             superior_minus: Counts::new(words, n),
             superiors: 0,
-            member_plus: Counts::new(words, n),
-            member_minus: Counts::new(words, n),
+            tally: Tally::default(),
             changed: true,
-            measured: [0.0; 6],
         };
         for i in 0..n {
             core.random_beliefs(i, rng);
@@ -457,18 +509,28 @@ impl Core {
     }
 
     /// Member `i` gets beliefs drawn from {-1, 0, 1} with equal
-    /// probabilities (March 1991: 74, 78).
+    /// probabilities (March 1991: 74, 78): two random bits per dimension,
+    /// `00` 0, `01` +1, `10` -1, and `11` drawn again (exactly a third
+    /// each; 32 pairs from one 64-bit draw).
     fn random_beliefs(&mut self, i: usize, rng: &mut Stream) {
         let row = i * self.words..(i + 1) * self.words;
         self.pos[row.clone()].fill(0);
         self.neg[row].fill(0);
-        for d in 0..self.m {
-            let (w, bit) = (i * self.words + d / WORD, 1u64 << (d % WORD));
-            match rng.random_range(-1i8..=1) {
-                1 => self.pos[w] |= bit,
-                -1 => self.neg[w] |= bit,
-                _ => {}
+        let (mut bits, mut left) = (0u64, 0u32);
+        let mut d = 0;
+        // Branch-free: a random pair would mispredict a branch half the time.
+        while d < self.m {
+            if left == 0 {
+                bits = rng.next_u64();
+                left = 32;
             }
+            let pair = bits & 3;
+            bits >>= 2;
+            left -= 1;
+            let (w, b) = (i * self.words + d / WORD, d % WORD);
+            self.pos[w] |= u64::from(pair == 1) << b;
+            self.neg[w] |= u64::from(pair == 2) << b;
+            d += usize::from(pair != 3);
         }
     }
 
@@ -589,8 +651,18 @@ impl Core {
                 }
                 let sel = trials.select(differ, rng);
                 if sel != 0 {
-                    (self.pos[k], self.neg[k]) = moved(p, q, sel, cp, cn, gradual);
-                    self.changed = true;
+                    let (p2, q2) = moved(p, q, sel, cp, cn, gradual);
+                    (self.pos[k], self.neg[k]) = (p2, q2);
+                    if !self.changed {
+                        track(
+                            &mut self.tally,
+                            self.n,
+                            (i, w),
+                            self.reality[w],
+                            (p, q),
+                            (p2, q2),
+                        );
+                    }
                 }
             }
         }
@@ -635,7 +707,6 @@ impl Core {
                         self.code_neg[w] |= bit;
                         self.code_pos[w] &= !bit;
                     }
-                    self.changed = true;
                 }
             }
         }
@@ -724,20 +795,15 @@ impl Core {
         self.knowledge_of(&self.pos[row.clone()], &self.neg[row], dims)
     }
 
-    /// Writes the metrics of [`METRICS`] into `out[..6]`. The metrics of the
-    /// state are recomputed only when something changed since the last call.
+    /// Writes the metrics of [`METRICS`] into `out[..6]`. Members'
+    /// statistics are recounted only when something the tally does not
+    /// follow changed (see [`Tally`]).
     pub fn measure(&mut self, out: &mut [f64]) {
         if self.changed {
-            self.measure_state();
+            self.recount();
             self.changed = false;
         }
-        out[..6].copy_from_slice(&self.measured);
-        out[SUPERIOR_SHARE] = self.superiors as f64 / self.n as f64;
-    }
-
-    fn measure_state(&mut self) {
         let (m, n, wn) = (self.m, self.n, self.words);
-        let out = &mut self.measured;
         let (mut r, mut x) = (0i64, 0i64);
         for w in 0..wn {
             let (cp, cn, real) = (self.code_pos[w], self.code_neg[w], self.reality[w]);
@@ -746,39 +812,83 @@ impl Core {
         }
         out[CODE_KNOWLEDGE] = r as f64 / m as f64;
         out[CODE_SCORE] = (r - x) as f64 / m as f64;
-        self.member_plus.clear();
-        self.member_minus.clear();
-        // Sums of members' right counts and their squares, exact.
-        let (mut s1, mut s2) = (0u128, 0u128);
-        for i in 0..n {
-            let mut r = 0u32;
-            for w in 0..wn {
-                let (p, q) = (self.pos[i * wn + w], self.neg[i * wn + w]);
-                r += right(p, q, self.reality[w]);
-                self.member_plus.add(w, p);
-                self.member_minus.add(w, q);
-            }
-            s1 += u128::from(r);
-            s2 += u128::from(r) * u128::from(r);
-        }
+        let t = &self.tally;
+        let (s1, s2) = (u128::from(t.s1), u128::from(t.s2));
         let (nf, mf) = (n as f64, m as f64);
         out[MEMBER_KNOWLEDGE] = s1 as f64 / (nf * mf);
         // Population variance of knowledge: (n s2 - s1^2) / (n m)^2, >= 0.
         out[KNOWLEDGE_VARIANCE] = (n as u128 * s2 - s1 * s1) as f64 / (nf * mf).powi(2);
         // Mean over dimensions of the Gini-Simpson index of members'
-        // beliefs: the chance that two members drawn at random disagree.
-        let mut total = 0.0;
-        for d in 0..m {
-            let plus = self.member_plus.get(d) as usize;
-            let minus = self.member_minus.get(d) as usize;
-            let same: f64 = [plus, minus, n - plus - minus]
-                .iter()
-                .map(|&c| (c as f64 / nf).powi(2))
-                .sum();
-            total += 1.0 - same;
-        }
-        out[BELIEF_DIVERSITY] = total / mf;
+        // beliefs: the chance that two members drawn at random disagree,
+        // 1 - (plus² + minus² + zeros²) / n² per dimension, summed exactly.
+        let n2 = (n * n) as u64;
+        out[BELIEF_DIVERSITY] = (m as u64 * n2 - t.same) as f64 / (n2 as f64 * mf);
+        out[SUPERIOR_SHARE] = self.superiors as f64 / self.n as f64;
     }
+
+    /// Counts members' statistics afresh from their beliefs.
+    fn recount(&mut self) {
+        let (m, n, wn) = (self.m, self.n, self.words);
+        let t = &mut self.tally;
+        t.plus.clear();
+        t.plus.resize(m, 0);
+        t.minus.clear();
+        t.minus.resize(m, 0);
+        t.right.clear();
+        t.right.resize(n, 0);
+        (t.s1, t.s2) = (0, 0);
+        for i in 0..n {
+            let mut r = 0u32;
+            for w in 0..wn {
+                let (p, q) = (self.pos[i * wn + w], self.neg[i * wn + w]);
+                r += right(p, q, self.reality[w]);
+                for (bits, counts) in [(p, &mut t.plus), (q, &mut t.minus)] {
+                    let mut b = bits;
+                    while b != 0 {
+                        counts[w * WORD + b.trailing_zeros() as usize] += 1;
+                        b &= b - 1;
+                    }
+                }
+            }
+            t.right[i] = r;
+            t.s1 += u64::from(r);
+            t.s2 += u64::from(r) * u64::from(r);
+        }
+        t.same = (0..m)
+            .map(|d| {
+                let (a, b) = (u64::from(t.plus[d]), u64::from(t.minus[d]));
+                let z = n as u64 - a - b;
+                a * a + b * b + z * z
+            })
+            .sum();
+    }
+}
+
+/// Follows one member's move on word `w` from (`p`, `q`) to (`p2`, `q2`)
+/// in the tally: each dimension that changed, and the member's right count.
+#[inline]
+fn track(
+    t: &mut Tally,
+    n: usize,
+    (i, w): (usize, usize),
+    real: u64,
+    (p, q): (u64, u64),
+    (p2, q2): (u64, u64),
+) {
+    let state = |p: u64, q: u64, b: u32| ((p >> b) & 1) as u8 | ((((q >> b) & 1) as u8) << 1);
+    let mut diff = (p ^ p2) | (q ^ q2);
+    while diff != 0 {
+        let b = diff.trailing_zeros();
+        diff &= diff - 1;
+        t.moved(
+            n as u32,
+            w * WORD + b as usize,
+            state(p, q, b),
+            state(p2, q2, b),
+        );
+    }
+    let r = t.right[i] + right(p2, q2, real) - right(p, q, real);
+    t.set_right(i, r);
 }
 
 /// Views one dimension at a time (tests).
