@@ -805,8 +805,11 @@ fn read_summary(path: &Path, names: &mut Vec<String>) -> Result<Summary, PlotErr
     let t = Table::read(path)?;
     let cv = t.require("variant")?;
     let cr = t.require("replication")?;
+    // How each run stopped (`[stop]`) is not a measure: the report reads it
+    // on its own.
     let cols: Vec<usize> = (0..t.headers.len())
         .filter(|&i| i != cv && i != cr)
+        .filter(|&i| !matches!(t.headers[i].as_str(), "stop_step" | "stop_reason"))
         .collect();
     let mut s = Summary {
         columns: cols.iter().map(|&i| t.headers[i].clone()).collect(),
