@@ -621,7 +621,8 @@ fn run(args: RunArgs) -> Result<(), String> {
     // A job's result is encoded and written as its fragment on the worker
     // that ran it; the manifest entry comes back here.
     enum Finished {
-        Done(Result<manifest::JobEntry, String>, engine::RunSummary),
+        // Boxed: a summary is far bigger than a failure.
+        Done(Result<manifest::JobEntry, String>, Box<engine::RunSummary>),
         Failed(engine::JobFailure),
     }
     let mut log = manifest::FragmentLog::open(&staging).map_err(|e| format!("error: {e}"))?;
@@ -639,7 +640,7 @@ fn run(args: RunArgs) -> Result<(), String> {
                 rows.reserve(r.series.len() * 10);
                 output::push_timeseries_rows(&s, r.variant, &r, &mut rows);
             }
-            Finished::Done(log.append(&r, &rows), r.summary)
+            Finished::Done(log.append(&r, &rows), Box::new(r.summary))
         }
         Outcome::Failed(f) => Finished::Failed(f),
     };

@@ -408,7 +408,7 @@ impl RecordRule {
         if self.last_only {
             (t + 1 == self.steps).then_some(0)
         } else {
-            (t % self.every == 0 && t < self.steps).then_some(t / self.every)
+            (t.is_multiple_of(self.every) && t < self.steps).then_some(t / self.every)
         }
     }
 }
