@@ -8,14 +8,18 @@
 //!
 //! An event fires inside a step, so its cost is the step it fires in minus
 //! the same step of the same organization without it (both built from the
-//! same stream; the median of 3 builds each); and, for what follows it
-//! (refilled posts, reopened seats), the same over the 16 steps from it. Member and subtree targets
+//! same stream, one after the other; the median of 3 such pairs); and, for
+//! what follows it (refilled posts, reopened seats), the same over the 16
+//! steps from it. The difference also holds the change the event makes to
+//! the step's own work (people who left do not work; a demand spike brings
+//! twice the tasks), which can be negative. Member and subtree targets
 //! need an org chart: those organizations are built from a generated chart
 //! (span 7) of the same size.
 
 use std::time::Instant;
 
 use orgsim::model::Model;
+use orgsim::org::metrics::HEADCOUNT;
 use orgsim::org::{Chart, Event, EventKind, N_METRICS, OrgParams, Organization, Structure, Target};
 use orgsim::params::ParamSet;
 
@@ -114,10 +118,8 @@ fn fired_step(
     chart: Option<&Chart>,
     events: &[Event],
 ) -> (f64, f64, String) {
-    let mut times = Vec::with_capacity(BUILDS);
-    let mut spans = Vec::with_capacity(BUILDS);
     let mut size = String::new();
-    for _ in 0..BUILDS {
+    {
         let rng = orgsim::rng::stream(1, 0, 0);
         let p = params(s, members);
         let mut org = match chart {
@@ -131,40 +133,46 @@ fn fired_step(
         for _ in 0..AT {
             org.step(&mut row);
         }
+        let before = row[HEADCOUNT];
         let t = Instant::now();
         org.step(&mut row);
-        times.push(t.elapsed().as_secs_f64());
+        let fired = t.elapsed().as_secs_f64();
+        // Checks the event happened: the people it removed are gone.
+        if !size.is_empty() {
+            size = format!("{size}; headcount {before} -> {}", row[HEADCOUNT]);
+        }
         for _ in 1..AFTER {
             org.step(&mut row);
         }
-        spans.push(t.elapsed().as_secs_f64());
+        (fired, t.elapsed().as_secs_f64(), size)
     }
-    times.sort_by(f64::total_cmp);
-    spans.sort_by(f64::total_cmp);
-    (times[BUILDS / 2], spans[BUILDS / 2], size)
 }
 
 fn main() {
     // `cargo bench` passes `--bench`; `cargo test` does not (a quick run).
+    // `-- MEMBERS [STRUCTURE]` picks the size and one structure.
     let args: Vec<String> = std::env::args().skip(1).collect();
     let bench = args.iter().any(|a| a == "--bench");
-    let members: usize = args
-        .iter()
-        .find(|a| !a.starts_with("--"))
+    let free: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
+    let members: usize = free
+        .first()
         .map_or(if bench { 1_000_000 } else { 2_000 }, |a| {
             a.parse().expect("members")
         });
+    let only = free
+        .get(1)
+        .map(|a| Structure::from_name(a).expect("a structure"));
     // One thread: the figure is the cost on one core.
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(1)
         .build()
         .expect("a pool of one thread");
-    pool.install(|| run(members));
+    pool.install(|| run(members, only));
 }
 
-fn run(members: usize) {
+fn run(members: usize, only: Option<Structure>) {
     println!(
-        "{members} members, one thread; event = step {AT} with it minus without (median of {BUILDS} builds)"
+        "{members} members, one thread; event = step {AT} with it minus without, each pair built in turn (median of {BUILDS} pairs)"
     );
     println!(
         "{:<22} {:<11} {:<21} {:>8} {:>8} {:>8} {:>9}  removes",
@@ -178,14 +186,17 @@ fn run(members: usize) {
     );
     let built = chart(members);
     let (mut worst, mut worst_after) = (0.0f64, 0.0f64);
-    for s in [
+    let structures = [
         Structure::Hierarchy,
         Structure::LeaderLeader,
         Structure::Peer,
-    ] {
+    ];
+    for s in structures
+        .into_iter()
+        .filter(|s| only.is_none_or(|o| o == *s))
+    {
         for from_chart in [false, true] {
             let c = from_chart.then_some(&built);
-            let (plain, plain_after, _) = fired_step(s, members, c, &[]);
             for (target, kind) in events(from_chart) {
                 let ev = Event {
                     kind: kind.clone(),
@@ -193,8 +204,23 @@ fn run(members: usize) {
                     duration: 10,
                     rate: 0.0,
                 };
-                let (with, after, size) = fired_step(s, members, c, &[ev]);
-                let (cost, cost_after) = (with - plain, after - plain_after);
+                // Pairs built one after the other, so a busy spell of the
+                // machine falls on both sides of a difference.
+                let mut pairs = Vec::with_capacity(BUILDS);
+                let mut size = String::new();
+                for _ in 0..BUILDS {
+                    let (plain, plain_after, _) = fired_step(s, members, c, &[]);
+                    let (with, after, words) = fired_step(s, members, c, std::slice::from_ref(&ev));
+                    size = words;
+                    pairs.push((with - plain, after - plain_after, with, plain));
+                }
+                let median = |f: fn(&(f64, f64, f64, f64)) -> f64| {
+                    let mut v: Vec<f64> = pairs.iter().map(f).collect();
+                    v.sort_by(f64::total_cmp);
+                    v[v.len() / 2]
+                };
+                let (cost, cost_after) = (median(|p| p.0), median(|p| p.1));
+                let (with, plain) = (median(|p| p.2), median(|p| p.3));
                 worst = worst.max(cost);
                 worst_after = worst_after.max(cost_after);
                 println!(
