@@ -446,40 +446,28 @@ pub(crate) struct Core {
 /// move, so a period's metrics cost what changed, not n × m.
 #[derive(Default)]
 struct Tally {
-    /// Per dimension: members holding +1 and -1.
-    plus: Vec<u32>,
-    minus: Vec<u32>,
+    /// Per dimension: members holding 0, +1 and -1 (index 3 unused: a
+    /// view is never both, and four entries index without a bounds check).
+    counts: Vec<[u32; 4]>,
     /// Per member: dimensions held right.
     right: Vec<u32>,
-    /// Σ right, Σ right², and Σ over dimensions of plus² + minus² + zeros².
+    /// Σ right, Σ right², and Σ over dimensions of zeros² + plus² + minus².
     s1: u64,
     s2: u64,
     same: u64,
 }
 
 impl Tally {
-    /// Member `i`'s view of dimension `d` moves from `from` to `to`
-    /// (0: zero, 1: +1, 2: -1).
+    /// A member's view of dimension `d` moves from `from` to `to` (0: zero,
+    /// 1: +1, 2: -1). Branch-free: the views moved are unpredictable.
     #[inline]
-    fn moved(&mut self, n: u32, d: usize, from: u8, to: u8) {
-        let count = |t: &Tally, v: u8| match v {
-            1 => t.plus[d],
-            2 => t.minus[d],
-            _ => n - t.plus[d] - t.minus[d],
-        };
-        // (c - 1)² - c² and (c + 1)² - c².
-        let (a, b) = (count(self, from), count(self, to));
-        self.same = self.same + 2 + 2 * u64::from(b) - 2 * u64::from(a);
-        match from {
-            1 => self.plus[d] -= 1,
-            2 => self.minus[d] -= 1,
-            _ => {}
-        }
-        match to {
-            1 => self.plus[d] += 1,
-            2 => self.minus[d] += 1,
-            _ => {}
-        }
+    fn moved(&mut self, d: usize, from: u8, to: u8) {
+        let c = &mut self.counts[d];
+        let (from, to) = (usize::from(from & 3), usize::from(to & 3));
+        // (a - 1)² - a² + (b + 1)² - b².
+        self.same = self.same + 2 + 2 * u64::from(c[to]) - 2 * u64::from(c[from]);
+        c[from] -= 1;
+        c[to] += 1;
     }
 
     /// Member `i`'s right count becomes `r`.
@@ -692,14 +680,7 @@ impl Core {
                     let (p2, q2) = moved(p, q, sel, cp, cn, gradual);
                     (self.pos[k], self.neg[k]) = (p2, q2);
                     if !self.changed {
-                        track(
-                            &mut self.tally,
-                            self.n,
-                            (i, w),
-                            self.reality[w],
-                            (p, q),
-                            (p2, q2),
-                        );
+                        track(&mut self.tally, (i, w), self.reality[w], (p, q), (p2, q2));
                     }
                 }
             }
@@ -868,10 +849,8 @@ impl Core {
     fn recount(&mut self) {
         let (m, n, wn) = (self.m, self.n, self.words);
         let t = &mut self.tally;
-        t.plus.clear();
-        t.plus.resize(m, 0);
-        t.minus.clear();
-        t.minus.resize(m, 0);
+        t.counts.clear();
+        t.counts.resize(m, [n as u32, 0, 0, 0]);
         t.right.clear();
         t.right.resize(n, 0);
         (t.s1, t.s2) = (0, 0);
@@ -880,10 +859,12 @@ impl Core {
             for w in 0..wn {
                 let (p, q) = (self.pos[i * wn + w], self.neg[i * wn + w]);
                 r += right(p, q, self.reality[w]);
-                for (bits, counts) in [(p, &mut t.plus), (q, &mut t.minus)] {
+                for (bits, k) in [(p, 1), (q, 2)] {
                     let mut b = bits;
                     while b != 0 {
-                        counts[w * WORD + b.trailing_zeros() as usize] += 1;
+                        let c = &mut t.counts[w * WORD + b.trailing_zeros() as usize];
+                        c[0] -= 1;
+                        c[k] += 1;
                         b &= b - 1;
                     }
                 }
@@ -892,11 +873,14 @@ impl Core {
             t.s1 += u64::from(r);
             t.s2 += u64::from(r) * u64::from(r);
         }
-        t.same = (0..m)
-            .map(|d| {
-                let (a, b) = (u64::from(t.plus[d]), u64::from(t.minus[d]));
-                let z = n as u64 - a - b;
-                a * a + b * b + z * z
+        t.same = t
+            .counts
+            .iter()
+            .map(|c| {
+                c[..3]
+                    .iter()
+                    .map(|&x| u64::from(x) * u64::from(x))
+                    .sum::<u64>()
             })
             .sum();
     }
@@ -907,7 +891,6 @@ impl Core {
 #[inline]
 fn track(
     t: &mut Tally,
-    n: usize,
     (i, w): (usize, usize),
     real: u64,
     (p, q): (u64, u64),
@@ -918,12 +901,7 @@ fn track(
     while diff != 0 {
         let b = diff.trailing_zeros();
         diff &= diff - 1;
-        t.moved(
-            n as u32,
-            w * WORD + b as usize,
-            state(p, q, b),
-            state(p2, q2, b),
-        );
+        t.moved(w * WORD + b as usize, state(p, q, b), state(p2, q2, b));
     }
     let r = t.right[i] + right(p2, q2, real) - right(p, q, real);
     t.set_right(i, r);
