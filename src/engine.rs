@@ -599,7 +599,7 @@ pub fn execute<E: Send, W: Send>(
     .max(1);
     let n_workers = threads.min(schedule.len().max(1));
     // What a worker sends back: member-steps (None: failed) and `finish`'s value.
-    let (tx, rx) = mpsc::channel::<(Option<u64>, W)>();
+    let (tx, rx) = mpsc::channel::<Vec<(Option<u64>, W)>>();
     let stop = AtomicBool::new(false);
     let next = AtomicUsize::new(0);
     let mut stats = RunStats::default();
@@ -619,30 +619,41 @@ pub fn execute<E: Send, W: Send>(
                 for _ in 0..n_workers {
                     let tx = tx.clone();
                     workers.spawn(move |_| {
+                        // Results go back a few milliseconds' worth at a
+                        // time: a message per job would wake this thread
+                        // thousands of times a second in a run of small
+                        // jobs. Only the grouping depends on the clock.
+                        let mut batch = Vec::new();
+                        let mut sent = std::time::Instant::now();
                         loop {
                             if cancel.load(Ordering::Relaxed) || stop.load(Ordering::Relaxed) {
-                                return;
+                                break;
                             }
                             let i = next.fetch_add(1, Ordering::Relaxed);
-                            let Some(&j) = schedule.get(i) else { return };
+                            let Some(&j) = schedule.get(i) else { break };
                             let Some(o) = run_job_checked(s, j / reps, (j % reps) as u32, cancel)
                             else {
-                                return;
+                                break;
                             };
                             let done = match &o {
                                 Outcome::Done(r) => Some(r.member_steps),
                                 Outcome::Failed(_) => None,
                             };
-                            if tx.send((done, finish(o))).is_err() {
-                                return;
+                            batch.push((done, finish(o)));
+                            if sent.elapsed() >= BATCH_EVERY {
+                                if tx.send(std::mem::take(&mut batch)).is_err() {
+                                    return;
+                                }
+                                sent = std::time::Instant::now();
                             }
                         }
+                        let _ = tx.send(batch);
                     });
                 }
                 drop(tx);
             });
         });
-        for (done, w) in rx {
+        for (done, w) in rx.into_iter().flatten() {
             if outcome.is_err() {
                 continue;
             }
@@ -662,6 +673,9 @@ pub fn execute<E: Send, W: Send>(
     stats.cancelled = ((stats.jobs_done + stats.jobs_failed) as usize) < schedule.len();
     outcome.map(|_| stats)
 }
+
+/// How long a worker collects finished jobs before handing them over.
+const BATCH_EVERY: std::time::Duration = std::time::Duration::from_millis(5);
 
 /// A rough upper estimate of the memory a run needs, in bytes: the
 /// organizations and series of the jobs in flight (`threads` at a time),
