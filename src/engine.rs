@@ -576,7 +576,8 @@ pub fn run<E: Send>(
 /// [`Scenario::replication_slots`] + replication), started in that order on `threads` threads (0: all cores).
 /// Each outcome first goes through `finish` on the worker that ran it (so
 /// work such as encoding and writing a result runs in parallel), then what
-/// that gives to `on`, on the calling thread, as jobs finish (not in
+/// that gives to `on`, on the calling thread, as jobs finish (a few
+/// milliseconds' worth at a time; not in
 /// order); an error from `on` stops the run. Setting `cancel` stops every
 /// running job within a step.
 pub fn execute<E: Send, W: Send>(

@@ -12,7 +12,7 @@ knowledge every period (orgsim records six metrics per period).
 Usage: python march_mesa.py M N P1 P2 PERIODS REPLICATIONS
 Prints: member-periods per second.
 
-Or: python march_mesa.py figure1 REPLICATIONS [PERIODS]
+Or: python march_mesa.py figure1 REPLICATIONS [PERIODS [SEED]]
 March's Figure 1 (p1 = 0.1 ... 0.9 x p2 = 0.1, 0.5, 0.9), each replication
 stopped at its absorbing state as orgsim's model and march_numpy.py stop it
 (`absorbed`: stepped once more, then done). Prints JSON as march_numpy.py.
@@ -112,14 +112,15 @@ class MarchModel(mesa.Model):
         return True
 
 
-def figure1(reps, periods):
+def figure1(reps, periods, seed=0):
     """Figure 1, each replication stopped at absorption."""
     cells, member_periods = {}, 0
     for p1 in [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]:
         for p2 in [0.1, 0.5, 0.9]:
             finals, stops = [], []
             for r in range(reps):
-                model = MarchModel(30, 50, p1, p2, seed=r * 1000 + int(p1 * 10) * 10 + int(p2 * 10))
+                point = round(p1 * 10) * 10 + round(p2 * 10)
+                model = MarchModel(30, 50, p1, p2, seed=seed * 10_000_000 + r * 1000 + point)
                 t, last = 0, False
                 while t < periods:
                     model.step()
@@ -140,8 +141,9 @@ def main():
     if sys.argv[1:2] == ["figure1"]:
         reps = int(sys.argv[2])
         periods = int(sys.argv[3]) if len(sys.argv) > 3 else 500
+        seed = int(sys.argv[4]) if len(sys.argv) > 4 else 0
         start = time.perf_counter()
-        cells, member_periods = figure1(reps, periods)
+        cells, member_periods = figure1(reps, periods, seed)
         secs = time.perf_counter() - start
         print(json.dumps({
             "implementation": f"mesa {mesa.__version__}",

@@ -437,8 +437,8 @@ pub(crate) struct Core {
     /// (see [`Tally`]).
     tally: Tally,
     /// Beliefs or reality changed in a way the tally did not follow
-    /// (turnover, turbulence, an extension's learning): recount them at
-    /// the next `measure`.
+    /// (turbulence, or a change not reported through `view_moved`):
+    /// recount them at the next `measure`.
     pub changed: bool,
 }
 
@@ -590,8 +590,17 @@ impl Core {
             while leave != 0 {
                 let i = start + leave.trailing_zeros() as usize;
                 leave &= leave - 1;
+                // The newcomer's views replace the leaver's in the tally
+                // (`shown_*` is free scratch until `judge`).
+                let row = i * self.words..(i + 1) * self.words;
+                self.shown_pos.copy_from_slice(&self.pos[row.clone()]);
+                self.shown_neg.copy_from_slice(&self.neg[row]);
                 self.random_beliefs(i, rng);
-                self.changed = true;
+                for w in 0..self.words {
+                    let k = i * self.words + w;
+                    let old = (self.shown_pos[w], self.shown_neg[w]);
+                    self.view_moved(i, w, old, (self.pos[k], self.neg[k]));
+                }
             }
         }
     }
@@ -843,6 +852,15 @@ impl Core {
         let n2 = (n * n) as u64;
         out[BELIEF_DIVERSITY] = (m as u64 * n2 - t.same) as f64 / (n2 as f64 * mf);
         out[SUPERIOR_SHARE] = self.superiors as f64 / self.n as f64;
+    }
+
+    /// Member `i`'s view on word `w` has moved from `old` to `new` (the
+    /// caller wrote it): the tally follows, unless a recount is due anyway.
+    #[inline]
+    pub fn view_moved(&mut self, i: usize, w: usize, old: (u64, u64), new: (u64, u64)) {
+        if !self.changed {
+            track(&mut self.tally, (i, w), self.reality[w], old, new);
+        }
     }
 
     /// Counts members' statistics afresh from their beliefs.
@@ -1315,13 +1333,21 @@ mod tests {
     #[test]
     fn bit_packed_metrics_and_merits_match_the_views() {
         // Several words per member, more than 64 members, every rule set.
-        for (m, n, literal) in [(30, 50, 0), (100, 70, 1), (130, 9, 0)] {
+        // Without turbulence the members' tally is followed, not recounted.
+        let cases = [
+            (30, 50, 0, 0.02),
+            (100, 70, 1, 0.02),
+            (130, 9, 0, 0.02),
+            (30, 50, 0, 0.0),
+            (100, 70, 1, 0.0),
+        ];
+        for (m, n, literal, p4) in cases {
             let p = MarchParams {
                 m,
                 n,
                 p1: 0.3,
                 p3: 0.05,
-                p4: 0.02,
+                p4,
                 literal,
                 ..MarchParams::default()
             };
