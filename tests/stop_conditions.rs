@@ -144,11 +144,20 @@ fn a_collapse_ends_the_replication_and_every_file_says_so() {
         assert_eq!(r[cc], dead.to_string(), "{} step {step}", r[0]);
         assert_eq!(r[cn].parse::<usize>().unwrap() + dead, 12);
     }
-    // The report says how per-step statistics treat them.
+    // The report and the time-series charts say how per-step statistics
+    // treat them.
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    let n = collapsed.len();
     assert!(
-        report.contains("collapsed"),
-        "report.md does not mention collapses"
+        report.contains(&format!("{n} of 24 runs collapsed")),
+        "report.md does not count the collapses"
+    );
+    let chart = std::fs::read_to_string(out.join("charts").join("timeseries_backlog.svg")).unwrap();
+    assert!(
+        chart.contains(&format!(
+            "{n} runs collapsed: after a collapse, over the runs still alive"
+        )),
+        "the backlog chart does not say how it treats collapsed runs"
     );
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -203,6 +203,9 @@ pub struct Summary {
     pub columns: Vec<String>,
     /// `(variant index, replication, values in column order)`.
     pub rows: Vec<(usize, u64, Vec<f64>)>,
+    /// Replications that collapsed (`stop_reason` `collapsed:...`): the
+    /// per-step statistics after a collapse leave them out.
+    pub collapsed: usize,
 }
 
 impl Summary {
@@ -814,7 +817,9 @@ fn read_summary(path: &Path, names: &mut Vec<String>) -> Result<Summary, PlotErr
     let mut s = Summary {
         columns: cols.iter().map(|&i| t.headers[i].clone()).collect(),
         rows: Vec::with_capacity(t.rows.len()),
+        collapsed: 0,
     };
+    let reason = t.index.get("stop_reason").copied();
     for (line, row) in &t.rows {
         let v = variant_index(names, &row[cv]);
         let r = parse_index(&t.path, *line, "replication", &row[cr])?;
@@ -823,6 +828,9 @@ fn read_summary(path: &Path, names: &mut Vec<String>) -> Result<Summary, PlotErr
             .map(|&c| t.num(*line, row, c))
             .collect::<Result<Vec<f64>, _>>()?;
         s.rows.push((v, r, vals));
+        if reason.is_some_and(|c| row[c].starts_with("collapsed")) {
+            s.collapsed += 1;
+        }
     }
     Ok(s)
 }
