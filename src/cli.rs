@@ -178,9 +178,10 @@ struct RunArgs {
     /// Results folder (default: results/<name>).
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Record every K-th step in the time series (summaries use every step).
-    #[arg(long, value_name = "K", default_value_t = 1)]
-    record_every: u32,
+    /// Record every K-th step in the time series (summaries use every step);
+    /// replaces a scenario's `record = "final"`.
+    #[arg(long, value_name = "K")]
+    record_every: Option<u32>,
     /// Worker threads (default: all cores).
     #[arg(long, default_value_t = 0)]
     threads: usize,
@@ -393,10 +394,13 @@ fn load(file: &Path, args: Option<&RunArgs>) -> Result<Scenario, String> {
     let mut s = scenario::parse_in(&name, &bytes, base).map_err(|e| e.to_string())?;
     if let Some(a) = args {
         apply_overrides(&mut s, a.replications, a.seed, a.steps)?;
-        if a.record_every == 0 {
-            return Err("error: --record-every must be at least 1".into());
+        if let Some(k) = a.record_every {
+            if k == 0 {
+                return Err("error: --record-every must be at least 1".into());
+            }
+            s.record_every = k;
+            s.record_final = false;
         }
-        s.record_every = a.record_every;
         apply_target(&mut s, a.target_ci.as_deref(), a.max_replications)?;
     }
     Ok(s)
@@ -588,10 +592,7 @@ fn resume_command(args: &RunArgs) -> String {
         ("--replications", args.replications.map(|x| x.to_string())),
         ("--seed", args.seed.map(|x| x.to_string())),
         ("--steps", args.steps.map(|x| x.to_string())),
-        (
-            "--record-every",
-            (args.record_every != 1).then(|| args.record_every.to_string()),
-        ),
+        ("--record-every", args.record_every.map(|k| k.to_string())),
         ("--target-ci", args.target_ci.clone()),
         (
             "--max-replications",
@@ -763,7 +764,8 @@ fn run(args: RunArgs) -> Result<(), String> {
     // A job's result is encoded and written as its fragment on the worker
     // that ran it; the manifest entry comes back here.
     enum Finished {
-        Done(Result<manifest::JobEntry, String>, engine::RunSummary),
+        // Boxed: a summary is far bigger than a failure.
+        Done(Result<manifest::JobEntry, String>, Box<engine::RunSummary>),
         Failed(engine::JobFailure),
     }
     let mut log = manifest::FragmentLog::open(&staging).map_err(|e| format!("error: {e}"))?;
@@ -779,9 +781,9 @@ fn run(args: RunArgs) -> Result<(), String> {
             if log.keeps_text() {
                 // About ten bytes a cell.
                 rows.reserve(r.series.len() * 10);
-                output::push_timeseries_rows(&s, r.variant, r.replication, &r.series, &mut rows);
+                output::push_timeseries_rows(&s, r.variant, &r, &mut rows);
             }
-            Finished::Done(log.append(&r, &rows), r.summary)
+            Finished::Done(log.append(&r, &rows), Box::new(r.summary))
         }
         Outcome::Failed(f) => Finished::Failed(f),
     };
@@ -1039,6 +1041,7 @@ fn merge(args: MergeArgs) -> Result<(), String> {
     })?;
     apply_overrides(&mut s, src.replications, src.seed, src.steps)?;
     s.record_every = src.record_every.max(1);
+    s.record_final = first.record_final;
     if manifest::scenario_checksum(&s) != first.scenario_checksum {
         return Err(
             "error: the scenario stored in the shards' manifests no longer gives the same run"

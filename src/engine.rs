@@ -14,8 +14,8 @@ use crate::scenario::Scenario;
 pub struct JobResult {
     pub variant: usize,
     pub replication: u32,
-    /// `recorded steps × metrics`, row-major: every `record_every`-th step
-    /// (see [`recorded_steps`]).
+    /// `recorded steps × metrics`, row-major: every `record_every`-th step,
+    /// or the last (see [`recorded_step`]).
     pub series: Vec<f64>,
     pub summary: RunSummary,
     pub member_steps: u64,
@@ -40,10 +40,12 @@ pub struct RunSummary {
     /// The twins' own series, for the per-week effect (`twins.csv`): per
     /// scheduled event (file order), the twin's values of the
     /// [`crate::model::ModelKind::effect_metrics`] metrics on the recorded
-    /// steps (every `record_every`-th) from the event's start to the end,
+    /// steps (see [`recorded_step`]) from the event's start to the end,
     /// row-major ([`twin_steps`] rows × effect metrics). Empty where the
     /// event does not happen in the variant, and without twins.
     pub twins: Vec<Vec<f64>>,
+    /// How the run ended (`[stop]`).
+    pub stopped: Stopped,
 }
 
 /// What the engine did.
@@ -117,17 +119,117 @@ pub fn simulate(
     cancel: &AtomicBool,
     poison: Option<(usize, u32, bool)>,
 ) -> Option<(Vec<f64>, u64)> {
+    simulate_until_stop(s, variant, replication, events, cancel, poison).map(|(x, m, _)| (x, m))
+}
+
+/// How a replication ended (`[stop]`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StopReason {
+    /// It ran to the scenario's last step (or was absorbed without
+    /// `[stop] when = "absorbed"`: the same series, not reported).
+    Completed,
+    /// The model reported an absorbing state; its last row is held.
+    Absorbed,
+    /// Collapse condition `i` (file order) held: the run ended there.
+    Collapsed(u16),
+}
+
+/// The last step a replication simulated and why it stopped there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stopped {
+    pub step: u32,
+    pub reason: StopReason,
+}
+
+impl Stopped {
+    /// A run of `steps` steps that nothing stopped.
+    pub fn completed(steps: u32) -> Self {
+        Stopped {
+            step: steps.saturating_sub(1),
+            reason: StopReason::Completed,
+        }
+    }
+
+    /// Whether the run has a state at step `t`: a collapsed run has none
+    /// after its collapse (an absorbed one holds its last state).
+    pub fn alive_at(&self, t: usize) -> bool {
+        !matches!(self.reason, StopReason::Collapsed(_)) || t <= self.step as usize
+    }
+
+    /// `stop_reason` in `summary.csv`: `completed`, `absorbed` or
+    /// `collapsed:<condition>`.
+    pub fn reason_text(&self, s: &Scenario) -> String {
+        match self.reason {
+            StopReason::Completed => "completed".into(),
+            StopReason::Absorbed => "absorbed".into(),
+            StopReason::Collapsed(i) => s
+                .stop
+                .collapse
+                .get(usize::from(i))
+                .map_or_else(|| "collapsed".into(), |c| format!("collapsed:{}", c.text)),
+        }
+    }
+
+    /// A compact code for fragments: 0 completed, 1 absorbed, 2 + i collapsed.
+    pub fn code(&self) -> u16 {
+        match self.reason {
+            StopReason::Completed => 0,
+            StopReason::Absorbed => 1,
+            StopReason::Collapsed(i) => i.saturating_add(2),
+        }
+    }
+
+    pub fn from_code(step: u32, code: u16) -> Self {
+        let reason = match code {
+            0 => StopReason::Completed,
+            1 => StopReason::Absorbed,
+            i => StopReason::Collapsed(i - 2),
+        };
+        Stopped { step, reason }
+    }
+}
+
+/// The collapse conditions of `[stop]` for one variant: (metric, comparison,
+/// threshold), built before the step loop so it reads without allocating.
+fn collapse_checks(s: &Scenario, variant: usize) -> Vec<(usize, crate::scenario::Cmp, f64)> {
+    let values = &s.variants[variant].values;
+    s.stop
+        .collapse
+        .iter()
+        .map(|c| (c.metric, c.cmp, c.threshold(values)))
+        .collect()
+}
+
+/// As [`simulate`], with how the run stopped. A collapsed run's rows after
+/// its collapse repeat the collapse row, so every series has the same
+/// shape; [`Stopped::alive_at`] says which rows the run really had.
+pub fn simulate_until_stop(
+    s: &Scenario,
+    variant: usize,
+    replication: u32,
+    events: &[crate::org::Event],
+    cancel: &AtomicBool,
+    poison: Option<(usize, u32, bool)>,
+) -> Option<(Vec<f64>, u64, Stopped)> {
     let mut model = build_model(s, variant, replication, events);
     let k = s.model.metric_names().len();
     let steps = s.steps as usize;
     let mut series = vec![0.0; steps * k];
     let poisoned = poison.filter(|&(pv, pr, _)| pv == variant && pr == replication);
+    let checks = collapse_checks(s, variant);
+    let mut stopped = Stopped::completed(s.steps);
     // Set once the model is absorbed: the step after it is the row held.
     let mut held_from = None;
     let mut stepped = steps;
     for (t, row) in series.chunks_exact_mut(k).enumerate() {
         if held_from.is_some_and(|h| t > h) {
             stepped = t;
+            if s.stop.absorbed {
+                stopped = Stopped {
+                    step: (t - 1) as u32,
+                    reason: StopReason::Absorbed,
+                };
+            }
             break;
         }
         // Checked before every step (a relaxed load costs nothing next to a
@@ -145,15 +247,24 @@ pub fn simulate(
                 panic!("test hook ORGSIM_TEST_PANIC_JOB");
             }
         }
+        if let Some(i) = checks.iter().position(|&(m, cmp, x)| cmp.holds(row[m], x)) {
+            stepped = t + 1;
+            stopped = Stopped {
+                step: t as u32,
+                reason: StopReason::Collapsed(i as u16),
+            };
+            break;
+        }
         if held_from.is_none() && poisoned.is_none() && model.absorbed() {
             held_from = Some(t + 1);
         }
     }
-    // An absorbed model writes the same row every step from then on.
+    // An absorbed model writes the same row every step from then on; a
+    // collapsed run's last row fills the shape (read only through `alive_at`).
     for t in stepped..steps {
         series.copy_within((stepped - 1) * k..stepped * k, t * k);
     }
-    Some((series, model.members() as u64 * stepped as u64))
+    Some((series, model.members() as u64 * stepped as u64, stopped))
 }
 
 /// Runs one replication, returning `None` as soon as `cancel` is set.
@@ -165,22 +276,30 @@ fn run_job_until(
     poison: Option<(usize, u32, bool)>,
 ) -> Option<JobResult> {
     let events = s.model_events(variant, None);
-    let (mut series, mut member_steps) =
-        simulate(s, variant, replication, &events, cancel, poison)?;
+    let (mut series, mut member_steps, stopped) =
+        simulate_until_stop(s, variant, replication, &events, cancel, poison)?;
     let k = s.model.metric_names().len();
-    let mut summary = summarize(s, &series, k);
+    // A collapsed run's measures cover the steps it had.
+    let lived = (stopped.step as usize + 1).min(s.steps as usize);
+    let mut summary = if stopped.alive_at(s.steps as usize) {
+        summarize(s, &series, k)
+    } else {
+        summarize(s, &series[..lived * k], k)
+    };
+    summary.stopped = stopped;
     if s.analysis.twins {
         let (effects, twins, twin_steps) = twin_effects(s, variant, replication, &series, cancel)?;
         summary.effects = effects;
         summary.twins = twins;
         member_steps += twin_steps;
     }
-    let every = s.record_every.max(1) as usize;
-    if every > 1 {
-        // Thin in place: row i keeps step i × every. Summaries used every step.
-        let kept = recorded_steps(s);
-        for i in 1..kept {
-            series.copy_within(i * every * k..(i * every + 1) * k, i * k);
+    // Thin in place: row i keeps step `recorded_step(s, i)`. Summaries
+    // used every step.
+    let kept = recorded_steps(s);
+    if kept < s.steps as usize {
+        for i in 0..kept {
+            let t = recorded_step(s, i);
+            series.copy_within(t * k..(t + 1) * k, i * k);
         }
         series.truncate(kept * k);
         series.shrink_to_fit();
@@ -245,11 +364,53 @@ fn twin_effects(
 }
 
 /// The steps whose twin values [`RunSummary::twins`] keeps for an event
-/// starting at `start`: the recorded steps (every `record_every`-th, as in
-/// the time series) from `start` to the end of the run.
+/// starting at `start`: the recorded steps (see [`recorded_step`]) from
+/// `start` to the end of the run.
 pub fn twin_steps(s: &Scenario, start: usize) -> impl Iterator<Item = usize> + use<> {
-    let every = s.record_every.max(1) as usize;
-    (start.div_ceil(every) * every..s.steps as usize).step_by(every)
+    let s = RecordRule::of(s);
+    (0..s.rows())
+        .map(move |i| s.step(i))
+        .filter(move |&t| t >= start)
+}
+
+/// Which steps a time series keeps: every `every`-th from 0, or only the
+/// last (`record = "final"`).
+#[derive(Clone, Copy)]
+struct RecordRule {
+    steps: usize,
+    every: usize,
+    last_only: bool,
+}
+
+impl RecordRule {
+    fn of(s: &Scenario) -> Self {
+        RecordRule {
+            steps: s.steps as usize,
+            every: s.record_every.max(1) as usize,
+            last_only: s.record_final,
+        }
+    }
+    fn rows(self) -> usize {
+        if self.last_only {
+            self.steps.min(1)
+        } else {
+            self.steps.div_ceil(self.every)
+        }
+    }
+    fn step(self, i: usize) -> usize {
+        if self.last_only {
+            self.steps - 1
+        } else {
+            i * self.every
+        }
+    }
+    fn row(self, t: usize) -> Option<usize> {
+        if self.last_only {
+            (t + 1 == self.steps).then_some(0)
+        } else {
+            (t.is_multiple_of(self.every) && t < self.steps).then_some(t / self.every)
+        }
+    }
 }
 
 /// Runs one job, catching a panic and checking the metrics are finite.
@@ -282,7 +443,7 @@ pub fn run_job_checked(
                     "metric `{}` became {} at step {}",
                     names[i % k],
                     r.series[i],
-                    (i / k) * s.record_every.max(1) as usize
+                    recorded_step(s, i / k)
                 ));
             }
             // A blow-up between recorded steps still shows in the means.
@@ -306,9 +467,19 @@ pub fn run_job_checked(
 }
 
 /// Number of steps recorded in a time series: steps 0, K, 2K, ... below
-/// `steps`, for K = `record_every`.
+/// `steps`, for K = `record_every`, or only the last (`record = "final"`).
 pub fn recorded_steps(s: &Scenario) -> usize {
-    (s.steps as usize).div_ceil(s.record_every.max(1) as usize)
+    RecordRule::of(s).rows()
+}
+
+/// The step recorded in row `i` of a time series.
+pub fn recorded_step(s: &Scenario, i: usize) -> usize {
+    RecordRule::of(s).step(i)
+}
+
+/// The row of a time series that holds step `t`, if it is recorded.
+pub fn recorded_row(s: &Scenario, t: usize) -> Option<usize> {
+    RecordRule::of(s).row(t)
 }
 
 /// Computes the per-run measures of one series of *every* step (the warm-up
@@ -356,6 +527,7 @@ pub fn summarize(s: &Scenario, series: &[f64], k: usize) -> RunSummary {
         events,
         effects: Vec::new(),
         twins: Vec::new(),
+        stopped: Stopped::completed(s.steps),
     }
 }
 
@@ -404,7 +576,8 @@ pub fn run<E: Send>(
 /// [`Scenario::replication_slots`] + replication), started in that order on `threads` threads (0: all cores).
 /// Each outcome first goes through `finish` on the worker that ran it (so
 /// work such as encoding and writing a result runs in parallel), then what
-/// that gives to `on`, on the calling thread, as jobs finish (not in
+/// that gives to `on`, on the calling thread, as jobs finish (a few
+/// milliseconds' worth at a time; not in
 /// order); an error from `on` stops the run. Setting `cancel` stops every
 /// running job within a step.
 pub fn execute<E: Send, W: Send>(
@@ -427,7 +600,7 @@ pub fn execute<E: Send, W: Send>(
     .max(1);
     let n_workers = threads.min(schedule.len().max(1));
     // What a worker sends back: member-steps (None: failed) and `finish`'s value.
-    let (tx, rx) = mpsc::channel::<(Option<u64>, W)>();
+    let (tx, rx) = mpsc::channel::<Vec<(Option<u64>, W)>>();
     let stop = AtomicBool::new(false);
     let next = AtomicUsize::new(0);
     let mut stats = RunStats::default();
@@ -447,30 +620,41 @@ pub fn execute<E: Send, W: Send>(
                 for _ in 0..n_workers {
                     let tx = tx.clone();
                     workers.spawn(move |_| {
+                        // Results go back a few milliseconds' worth at a
+                        // time: a message per job would wake this thread
+                        // thousands of times a second in a run of small
+                        // jobs. Only the grouping depends on the clock.
+                        let mut batch = Vec::new();
+                        let mut sent = std::time::Instant::now();
                         loop {
                             if cancel.load(Ordering::Relaxed) || stop.load(Ordering::Relaxed) {
-                                return;
+                                break;
                             }
                             let i = next.fetch_add(1, Ordering::Relaxed);
-                            let Some(&j) = schedule.get(i) else { return };
+                            let Some(&j) = schedule.get(i) else { break };
                             let Some(o) = run_job_checked(s, j / reps, (j % reps) as u32, cancel)
                             else {
-                                return;
+                                break;
                             };
                             let done = match &o {
                                 Outcome::Done(r) => Some(r.member_steps),
                                 Outcome::Failed(_) => None,
                             };
-                            if tx.send((done, finish(o))).is_err() {
-                                return;
+                            batch.push((done, finish(o)));
+                            if sent.elapsed() >= BATCH_EVERY {
+                                if tx.send(std::mem::take(&mut batch)).is_err() {
+                                    return;
+                                }
+                                sent = std::time::Instant::now();
                             }
                         }
+                        let _ = tx.send(batch);
                     });
                 }
                 drop(tx);
             });
         });
-        for (done, w) in rx {
+        for (done, w) in rx.into_iter().flatten() {
             if outcome.is_err() {
                 continue;
             }
@@ -490,6 +674,9 @@ pub fn execute<E: Send, W: Send>(
     stats.cancelled = ((stats.jobs_done + stats.jobs_failed) as usize) < schedule.len();
     outcome.map(|_| stats)
 }
+
+/// How long a worker collects finished jobs before handing them over.
+const BATCH_EVERY: std::time::Duration = std::time::Duration::from_millis(5);
 
 /// A rough upper estimate of the memory a run needs, in bytes: the
 /// organizations and series of the jobs in flight (`threads` at a time),

@@ -19,15 +19,15 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::{Effect, EventImpact};
-use crate::engine::{JobFailure, JobResult, RunSummary};
+use crate::engine::{JobFailure, JobResult, RunSummary, Stopped};
 use crate::output::write_synced;
 use crate::scenario::Scenario;
 
 /// Version of the manifest and fragment formats (2: fragment logs, XXH3
 /// checksums; 3: each log record carries its own checksum; 4: events'
 /// effects against their twins; 5: the twins' series after each event).
-pub const FORMAT: u32 = 5;
-const MAGIC: &[u8; 8] = b"ORGSIMJ1";
+pub const FORMAT: u32 = 6;
+const MAGIC: &[u8; 8] = b"ORGSIMJ2";
 
 /// XXH3 (64-bit) of some bytes, as 16 hex digits. Fast (several GB/s), so
 /// checking every fragment and file costs little next to writing them.
@@ -174,6 +174,9 @@ pub struct Manifest {
     #[serde(default)]
     pub replications_per_variant: Vec<u32>,
     pub steps: u32,
+    /// Time series keep only the last step (`record = "final"`).
+    #[serde(default)]
+    pub record_final: bool,
     /// Set when this folder is one shard of a split run.
     pub shard: Option<Shard>,
     /// True only when every job of the run (or shard) was attempted and the
@@ -200,6 +203,7 @@ impl Manifest {
             replication_slots: s.replication_slots(),
             replications_per_variant: Vec::new(),
             steps: s.steps,
+            record_final: s.record_final,
             shard,
             complete: false,
             source,
@@ -306,6 +310,9 @@ pub fn encode(r: &JobResult) -> Vec<u8> {
             f(&mut b, *x);
         }
     }
+    // How the run stopped (`[stop]`).
+    n(&mut b, sm.stopped.step as usize);
+    n(&mut b, usize::from(sm.stopped.code()));
     b
 }
 
@@ -386,6 +393,8 @@ pub fn decode(bytes: &[u8]) -> Option<JobResult> {
     for _ in 0..n_twins {
         twins.push(r.f64s()?);
     }
+    let stop_step = u32::try_from(r.u64()?).ok()?;
+    let stop_code = u16::try_from(r.u64()?).ok()?;
     if r.at != bytes.len() {
         return None;
     }
@@ -400,6 +409,7 @@ pub fn decode(bytes: &[u8]) -> Option<JobResult> {
             events,
             effects,
             twins,
+            stopped: Stopped::from_code(stop_step, stop_code),
         },
         member_steps,
     })
@@ -834,7 +844,11 @@ impl RunDir {
             })
             .unwrap_or_default();
         logs.sort();
-        let rows = (m.steps as usize).div_ceil(m.source.record_every.max(1) as usize);
+        let rows = if m.record_final {
+            1
+        } else {
+            (m.steps as usize).div_ceil(m.source.record_every.max(1) as usize)
+        };
         for name in logs {
             let file = format!("jobs/{name}");
             let Ok(bytes) = fs::read(dir.join(&file)) else {
@@ -991,6 +1005,7 @@ mod tests {
                     Effect::NONE,
                 ]],
                 twins: vec![vec![1.5, -2.0, 0.25], Vec::new()],
+                stopped: crate::engine::Stopped::from_code(3, 2),
             },
             member_steps: 99,
         }

@@ -151,6 +151,12 @@ impl ModelKind {
         }
     }
 
+    /// Whether this model can report an absorbing state
+    /// ([`Model::absorbed`]), so `[stop] when = "absorbed"` can stop it.
+    pub fn can_absorb(self) -> bool {
+        matches!(self, ModelKind::March1991)
+    }
+
     /// Whether this model accepts `[[event]]` entries.
     pub fn takes_events(self) -> bool {
         matches!(self, ModelKind::Org)

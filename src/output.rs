@@ -193,6 +193,9 @@ struct VariantSummary {
     headline: Vec<OnlineStats>,
     /// Headline metrics still trending after the warm-up.
     warnings: Vec<String>,
+    /// How each replication stopped, in replication order (the aggregates
+    /// leave a collapsed run out after its collapse).
+    stops: Vec<crate::engine::Stopped>,
 }
 
 /// Rows built on a worker: in memory while small, spilled to a part file
@@ -339,16 +342,20 @@ fn push_cell(buf: &mut String, x: f64) {
 pub fn push_timeseries_rows(
     s: &Scenario,
     variant: usize,
-    replication: u32,
-    series: &[f64],
+    r: &crate::engine::JobResult,
     buf: &mut String,
 ) {
     let k = s.model.metric_names().len();
-    let every = s.record_every.max(1) as usize;
     let quoted = csv_field(&s.variants[variant].name);
-    for (step, row) in series.chunks_exact(k).enumerate() {
+    let replication = r.replication;
+    for (i, row) in r.series.chunks_exact(k).enumerate() {
+        let step = crate::engine::recorded_step(s, i);
+        // A collapsed run has no rows after its collapse.
+        if !r.summary.stopped.alive_at(step) {
+            break;
+        }
         buf.push_str(&quoted);
-        let _ = write!(buf, ",{replication},{}", step * every);
+        let _ = write!(buf, ",{replication},{step}");
         for x in row {
             buf.push(',');
             push_cell(buf, *x);
@@ -421,7 +428,7 @@ fn timeseries_pieces(
             Spill::new(name.into())
         });
         let r = fragments.read(e)?;
-        push_timeseries_rows(s, variant, r.replication, &r.series, &mut buf);
+        push_timeseries_rows(s, variant, &r, &mut buf);
         if buf.len() > 1 << 15 {
             o.take(&mut buf)?;
         }
@@ -638,7 +645,7 @@ fn release(f: &File, ranges: &mut Vec<(u64, u64)>) {
 fn aggregate_of_variant(
     s: &Scenario,
     variant: usize,
-    entries: &[JobEntry],
+    (entries, stops): (&[JobEntry], &[crate::engine::Stopped]),
     fragment_dir: &(dyn Fn(&JobEntry) -> PathBuf + Sync),
     staging: &Path,
     blocks: usize,
@@ -652,7 +659,7 @@ fn aggregate_of_variant(
         .map(|b| {
             let range = b * per_block..((b + 1) * per_block).min(steps);
             let path = staging.join(format!("aggregate.csv.v{variant}.{b}.part"));
-            aggregate_part(s, variant, entries, fragment_dir, range, path)
+            aggregate_part(s, variant, (entries, stops), fragment_dir, range, path)
         })
         .collect()
 }
@@ -662,35 +669,40 @@ fn aggregate_of_variant(
 fn aggregate_part(
     s: &Scenario,
     variant: usize,
-    entries: &[JobEntry],
+    (entries, stops): (&[JobEntry], &[crate::engine::Stopped]),
     fragment_dir: &(dyn Fn(&JobEntry) -> PathBuf + Sync),
     steps: std::ops::Range<usize>,
     path: PathBuf,
 ) -> Result<Part, String> {
     let metrics = s.model.metric_names();
     let k = metrics.len();
-    let every = s.record_every.max(1) as usize;
     let quoted = csv_field(&s.variants[variant].name);
     let mut agg = StepAggregator::new(steps.len(), k, entries.len());
+    let collapse = !s.stop.collapse.is_empty();
     let mut fragments = Fragments::new(fragment_dir);
     // Only this block's rows are read; the summaries, built just before
     // from the same fragments, checked each one whole.
     let len = crate::engine::recorded_steps(s) * k;
     let mut rows = Vec::with_capacity(steps.len() * k);
-    for e in entries {
+    for (e, stop) in entries.iter().zip(stops) {
         fragments.read_series(e, len, steps.start * k..steps.end * k, &mut rows)?;
         for (i, row) in rows.chunks_exact(k).enumerate() {
-            agg.push(i, row);
+            // A collapsed run is not averaged as if alive after its collapse.
+            if stop.alive_at(crate::engine::recorded_step(s, steps.start + i)) {
+                agg.push(i, row);
+            }
         }
     }
     let mut out = Spill::new(path);
     let mut buf = String::with_capacity(1 << 16);
     if !entries.is_empty() {
-        for (i, step) in steps.enumerate() {
+        for (i, row) in steps.enumerate() {
+            let step = crate::engine::recorded_step(s, row);
+            let collapsed = stops.iter().filter(|x| !x.alive_at(step)).count();
             for (m, metric) in metrics.iter().enumerate() {
                 let (mean, h) = (agg.mean(i, m), agg.ci95_half_width(i, m));
                 let [q1, median, q3] = agg.quartiles(i, m);
-                let _ = write!(buf, "{quoted},{},{metric}", step * every);
+                let _ = write!(buf, "{quoted},{step},{metric}");
                 for c in [
                     agg.n(i, m) as f64,
                     mean,
@@ -703,6 +715,9 @@ fn aggregate_part(
                 ] {
                     buf.push(',');
                     push_cell(&mut buf, c);
+                }
+                if collapse {
+                    let _ = write!(buf, ",{collapsed}");
                 }
                 buf.push('\n');
             }
@@ -736,8 +751,10 @@ fn summarize_variant(
     let mut twins = (effect_events(s) > 0)
         .then(|| Spill::new(staging.join(format!("twins.csv.v{variant}.part"))));
     let mut twin_rows = String::new();
+    let mut stops = Vec::with_capacity(entries.len());
     for e in entries {
         let r = fragments.read(e)?;
+        stops.push(r.summary.stopped);
         if let Some(out) = &mut twins {
             push_twin_rows(&mut twin_rows, s, &quoted, &r);
             if twin_rows.len() > 1 << 15 {
@@ -771,6 +788,10 @@ fn summarize_variant(
             push_cell(&mut summary, ev.resilience_loss);
         }
         push_effects(&mut summary, s, sm);
+        if s.stop.is_set() {
+            let _ = write!(summary, ",{},", sm.stopped.step);
+            summary.push_str(&csv_field(&sm.stopped.reason_text(s)));
+        }
         summary.push('\n');
         for (sample, (_, _, pick)) in samples.iter_mut().zip(&compared) {
             sample.push(pick(sm));
@@ -795,6 +816,7 @@ fn summarize_variant(
         samples,
         headline,
         warnings,
+        stops,
     })
 }
 
@@ -816,17 +838,16 @@ fn warmup_windows(s: &Scenario) -> Option<(usize, usize)> {
 
 /// One run's change of metric `m` between the two windows after the
 /// warm-up: `(later mean - first mean, first mean)`, NaN when not checked.
-/// Rows are every `record_every`-th step.
+/// Rows are the recorded steps.
 fn warmup_drift(s: &Scenario, series: &[f64], m: usize) -> (f64, f64) {
     let Some((start, len)) = warmup_windows(s) else {
         return (f64::NAN, f64::NAN);
     };
     let k = s.model.metric_names().len();
-    let every = s.record_every.max(1) as usize;
     let mean = |from: usize| {
         let rows: Vec<f64> = (from..from + len)
-            .filter(|t| t % every == 0)
-            .filter_map(|t| series.get((t / every) * k + m).copied())
+            .filter_map(|t| crate::engine::recorded_row(s, t))
+            .filter_map(|i| series.get(i * k + m).copied())
             .collect();
         rows.iter().sum::<f64>() / rows.len().max(1) as f64
     };
@@ -906,7 +927,6 @@ pub fn twins_header(s: &Scenario) -> Vec<String> {
 fn push_twin_rows(buf: &mut String, s: &Scenario, quoted: &str, r: &crate::engine::JobResult) {
     let k = s.model.metric_names().len();
     let measured = s.model.effect_metrics();
-    let every = s.record_every.max(1) as usize;
     for (e, (spec, twin)) in s.scheduled_events().zip(&r.summary.twins).enumerate() {
         if twin.is_empty() {
             continue;
@@ -922,9 +942,8 @@ fn push_twin_rows(buf: &mut String, s: &Scenario, quoted: &str, r: &crate::engin
                 t - start
             );
             for (&(m, _), tw) in measured.iter().zip(row) {
-                let run = r
-                    .series
-                    .get((t / every) * k + m)
+                let run = crate::engine::recorded_row(s, t)
+                    .and_then(|i| r.series.get(i * k + m))
                     .copied()
                     .unwrap_or(f64::NAN);
                 buf.push(',');
@@ -1102,9 +1121,7 @@ pub fn assemble(
         .line(&summary_head.iter().map(String::as_str).collect::<Vec<_>>())
         .map_err(err)?;
     let mut aggregate = CsvFile::create(dir, "aggregate.csv").map_err(err)?;
-    aggregate
-        .line(&[&["variant", "step", "metric"][..], &STAT_COLUMNS].concat())
-        .map_err(err)?;
+    aggregate.line(&aggregate_header(s)).map_err(err)?;
     let mut twins = match effect_events(s) {
         0 => None,
         _ => {
@@ -1200,8 +1217,10 @@ pub fn assemble(
                     // while the last aggregates are built.
                     tx = None;
                 }
+                let mut stops = Vec::with_capacity(last - first);
                 for (v, part) in (first..last).zip(summaries) {
                     let part = part?;
+                    stops.push(part.stops);
                     summary
                         .out
                         .write_all(part.summary.as_bytes())
@@ -1223,7 +1242,7 @@ pub fn assemble(
                 };
                 // The last window's aggregates are built beside the
                 // comparisons and the small files, which need every sample.
-                let samples = &samples;
+                let (samples, stops) = (&samples, &stops);
                 let (aggregates, tail) = pool.install(|| {
                     rayon::join(
                         || {
@@ -1233,7 +1252,7 @@ pub fn assemble(
                                     aggregate_of_variant(
                                         s,
                                         v,
-                                        by_variant[v],
+                                        (by_variant[v], &stops[v - first]),
                                         fragment_dir,
                                         dir,
                                         blocks,
@@ -1535,6 +1554,17 @@ fn write_rest(
 
 /// The statistics across replications that `aggregate.csv` (per step)
 /// and `summary_stats.csv` (per run measure) give, in column order.
+/// Column names of `aggregate.csv`: with collapse conditions, `collapsed`
+/// counts the replications that had collapsed by the step (the statistics
+/// are over the others: `n` runs still alive).
+fn aggregate_header(s: &Scenario) -> Vec<&'static str> {
+    let mut h = [&["variant", "step", "metric"][..], &STAT_COLUMNS].concat();
+    if !s.stop.collapse.is_empty() {
+        h.push("collapsed");
+    }
+    h
+}
+
 const STAT_COLUMNS: [&str; 8] = [
     "n",
     "mean",
@@ -1900,6 +1930,9 @@ pub fn summary_header(s: &Scenario) -> Vec<String> {
         h.push(format!("event{k}_resilience_loss"));
     }
     h.extend(effect_columns(s));
+    if s.stop.is_set() {
+        h.extend(["stop_step".into(), "stop_reason".into()]);
+    }
     h
 }
 

@@ -148,10 +148,25 @@ fn finished_jobs(jobs: &Path) -> usize {
 /// done, resumes it, and compares every file with an uninterrupted run.
 /// `first_jobs`: how many jobs must be finished before the signal.
 fn kill_and_resume(signal: &str, extra: &[&str], first_jobs: usize) {
-    let base = tmp(&format!("resume-{signal}-{}", extra.len()));
+    kill_and_resume_file(signal, "scenarios/delegation-sweep.toml", extra, first_jobs);
+}
+
+/// The delegation sweep with stop conditions: most runs with little
+/// delegation collapse (backlog above 200) at different steps, most with
+/// much delegation complete; twins off, as collapse conditions require.
+fn stopping_sweep(dir: &Path) -> String {
+    let text = std::fs::read_to_string("scenarios/delegation-sweep.toml").unwrap()
+        + "\n[analysis]\ntwins = false\n\n[stop]\ncollapse = [\"backlog > 100\", \"headcount < 0.9 * members\"]\n";
+    let f = dir.join("stopping.toml");
+    std::fs::write(&f, text).unwrap();
+    f.to_str().unwrap().to_string()
+}
+
+fn kill_and_resume_file(signal: &str, file: &str, extra: &[&str], first_jobs: usize) {
+    let base = tmp(&format!("resume-{signal}-{}-{}", extra.len(), file.len()));
     let mut common = vec![
         "run",
-        "scenarios/delegation-sweep.toml",
+        file,
         "--steps",
         "1000",
         "--threads",
@@ -249,6 +264,16 @@ fn sigkill_then_resume_gives_identical_files() {
     kill_and_resume("-KILL", &["--replications", "40"], 6);
 }
 
+/// With collapse conditions, runs end at different steps: the resumed
+/// run's files are still those of an uninterrupted run.
+#[test]
+fn sigkill_then_resume_with_stop_conditions_gives_identical_files() {
+    let dir = tmp("stopping-file");
+    let file = stopping_sweep(&dir);
+    kill_and_resume_file("-KILL", &file, &["--replications", "40"], 6);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 /// Adaptive replications: stopped in a later round (the first has 5 × 4
 /// jobs), the resumed run takes the same decisions and gives the same files.
 #[test]
@@ -271,6 +296,40 @@ fn sigterm_during_adaptive_rounds_then_resume_gives_identical_files() {
 fn shards_merge_into_the_single_machine_results() {
     let base = tmp("shards");
     let file = write_scenario(&base);
+    shards_merge(&base, &file);
+    let _ = std::fs::remove_dir_all(base);
+}
+
+/// Shards of a run whose replications stop early (collapse conditions)
+/// merge into the single-machine files, the stop columns included.
+#[test]
+fn shards_with_stop_conditions_merge_into_the_single_machine_results() {
+    let base = tmp("shards-stop");
+    let file = stopping_sweep(&base);
+    shards_merge(&base, &file);
+    let summary = std::fs::read_to_string(base.join("merged").join("summary.csv")).unwrap();
+    assert!(summary.contains("collapsed:backlog > 100") && summary.contains(",completed"));
+    let _ = std::fs::remove_dir_all(base);
+}
+
+/// A March run stopping at absorption with a final-state record.
+#[test]
+fn shards_of_absorbed_runs_with_a_final_record_merge_into_the_single_machine_results() {
+    let base = tmp("shards-absorbed");
+    let text = std::fs::read_to_string("scenarios/reference/march1991-figure1.toml")
+        .unwrap()
+        .replace("replications = 80", "replications = 6");
+    let f = base.join("fig1.toml");
+    std::fs::write(&f, text).unwrap();
+    shards_merge(&base, f.to_str().unwrap());
+    let summary = std::fs::read_to_string(base.join("merged").join("summary.csv")).unwrap();
+    assert!(summary.contains(",absorbed"));
+    let _ = std::fs::remove_dir_all(base);
+}
+
+/// Runs `file` whole and as 3 shards, merges them and compares the files.
+fn shards_merge(base: &Path, file: &str) {
+    let file = file.to_string();
     let whole = base.join("whole");
     ok(&orgsim(
         &["run", &file, "--out", whole.to_str().unwrap(), "--quiet"],
@@ -315,7 +374,6 @@ fn shards_merge_into_the_single_machine_results() {
         "{}",
         stderr(&o)
     );
-    let _ = std::fs::remove_dir_all(base);
 }
 
 #[test]

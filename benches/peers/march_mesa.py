@@ -11,8 +11,14 @@ knowledge every period (orgsim records six metrics per period).
 
 Usage: python march_mesa.py M N P1 P2 PERIODS REPLICATIONS
 Prints: member-periods per second.
+
+Or: python march_mesa.py figure1 REPLICATIONS [PERIODS [SEED]]
+March's Figure 1 (p1 = 0.1 ... 0.9 x p2 = 0.1, 0.5, 0.9), each replication
+stopped at its absorbing state as orgsim's model and march_numpy.py stop it
+(`absorbed`: stepped once more, then done). Prints JSON as march_numpy.py.
 """
 
+import json
 import sys
 import time
 
@@ -88,8 +94,64 @@ class MarchModel(mesa.Model):
                     self.code[d] = majority
         self.datacollector.collect(self)
 
+    def absorbed(self):
+        """Nothing can change any more (orgsim's `Core::settled`): every
+        member holds the code's view wherever the code is not 0, and every
+        member who could still beat the code (its zeros shown right) already
+        holds exactly the code."""
+        code, real = self.code, self.reality
+        p1 = self.agents[0].p1 if self.agents else 0.0
+        code_score = sum(c * r for c, r in zip(code, real))
+        for a in self.agents:
+            b = a.beliefs
+            if p1 > 0 and any(c != 0 and x != c for x, c in zip(b, code)):
+                return False
+            best = sum(1 if x == 0 else x * r for x, r in zip(b, real))
+            if self.p2 > 0 and best > code_score and any(x == 0 or x != c for x, c in zip(b, code)):
+                return False
+        return True
+
+
+def figure1(reps, periods, seed=0):
+    """Figure 1, each replication stopped at absorption."""
+    cells, member_periods = {}, 0
+    for p1 in [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]:
+        for p2 in [0.1, 0.5, 0.9]:
+            finals, stops = [], []
+            for r in range(reps):
+                point = round(p1 * 10) * 10 + round(p2 * 10)
+                model = MarchModel(30, 50, p1, p2, seed=seed * 10_000_000 + r * 1000 + point)
+                t, last = 0, False
+                while t < periods:
+                    model.step()
+                    member_periods += len(model.agents)
+                    if last:
+                        break
+                    last = model.absorbed()
+                    t += 1
+                finals.append(sum(c == x for c, x in zip(model.code, model.reality)) / model.m)
+                stops.append(t)
+            mean = sum(finals) / reps
+            sd = (sum((x - mean) ** 2 for x in finals) / (reps - 1)) ** 0.5 if reps > 1 else 0.0
+            cells[f"{p1},{p2}"] = {"mean": mean, "sd": sd, "n": reps, "mean_stop": sum(stops) / reps}
+    return cells, member_periods
+
 
 def main():
+    if sys.argv[1:2] == ["figure1"]:
+        reps = int(sys.argv[2])
+        periods = int(sys.argv[3]) if len(sys.argv) > 3 else 500
+        seed = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+        start = time.perf_counter()
+        cells, member_periods = figure1(reps, periods, seed)
+        secs = time.perf_counter() - start
+        print(json.dumps({
+            "implementation": f"mesa {mesa.__version__}",
+            "seconds": secs,
+            "member_periods": member_periods,
+            "cells": cells,
+        }))
+        return
     m, n, p1, p2, periods, reps = sys.argv[1:7]
     m, n, periods, reps = int(m), int(n), int(periods), int(reps)
     p1, p2 = float(p1), float(p2)

@@ -95,14 +95,22 @@ pub(super) fn render(
 }
 
 fn reps_note(r: &Results) -> String {
-    if r.replications() == 1 {
+    let mut note = if r.replications() == 1 {
         "1 replication (no confidence band)".into()
     } else {
         format!(
             "mean of {} replications, shaded band = 95% confidence interval of the mean",
             r.replications_text()
         )
+    };
+    if r.summary.collapsed > 0 {
+        // A collapsed run is not averaged as if alive (aggregate.csv `n`).
+        note.push_str(&format!(
+            "; {} runs collapsed: after a collapse, over the runs still alive",
+            r.summary.collapsed
+        ));
     }
+    note
 }
 
 /// A line with its band: `(x, mean, half-width)`.

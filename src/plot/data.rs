@@ -203,6 +203,9 @@ pub struct Summary {
     pub columns: Vec<String>,
     /// `(variant index, replication, values in column order)`.
     pub rows: Vec<(usize, u64, Vec<f64>)>,
+    /// Replications that collapsed (`stop_reason` `collapsed:...`): the
+    /// per-step statistics after a collapse leave them out.
+    pub collapsed: usize,
 }
 
 impl Summary {
@@ -805,13 +808,18 @@ fn read_summary(path: &Path, names: &mut Vec<String>) -> Result<Summary, PlotErr
     let t = Table::read(path)?;
     let cv = t.require("variant")?;
     let cr = t.require("replication")?;
+    // How each run stopped (`[stop]`) is not a measure: the report reads it
+    // on its own.
     let cols: Vec<usize> = (0..t.headers.len())
         .filter(|&i| i != cv && i != cr)
+        .filter(|&i| !matches!(t.headers[i].as_str(), "stop_step" | "stop_reason"))
         .collect();
     let mut s = Summary {
         columns: cols.iter().map(|&i| t.headers[i].clone()).collect(),
         rows: Vec::with_capacity(t.rows.len()),
+        collapsed: 0,
     };
+    let reason = t.index.get("stop_reason").copied();
     for (line, row) in &t.rows {
         let v = variant_index(names, &row[cv]);
         let r = parse_index(&t.path, *line, "replication", &row[cr])?;
@@ -820,6 +828,9 @@ fn read_summary(path: &Path, names: &mut Vec<String>) -> Result<Summary, PlotErr
             .map(|&c| t.num(*line, row, c))
             .collect::<Result<Vec<f64>, _>>()?;
         s.rows.push((v, r, vals));
+        if reason.is_some_and(|c| row[c].starts_with("collapsed")) {
+            s.collapsed += 1;
+        }
     }
     Ok(s)
 }

@@ -211,6 +211,68 @@ fn adaptive_fact(csv: &str) -> Option<String> {
     ))
 }
 
+/// With `[stop]` (`stop_step`, `stop_reason` in `summary.csv`): how many
+/// runs collapsed or were absorbed, and what that means for the per-step
+/// statistics and charts.
+fn stop_facts(dir: &Path) -> Vec<String> {
+    let Ok(mut f) = csv::Reader::from_path(dir.join("summary.csv")) else {
+        return Vec::new();
+    };
+    let Ok(head) = f.headers().cloned() else {
+        return Vec::new();
+    };
+    let (Some(cs), Some(cr)) = (
+        head.iter().position(|h| h == "stop_step"),
+        head.iter().position(|h| h == "stop_reason"),
+    ) else {
+        return Vec::new();
+    };
+    let (mut runs, mut absorbed) = (0usize, Vec::new());
+    let mut collapsed: std::collections::BTreeMap<String, Vec<u64>> = Default::default();
+    for rec in f.records().flatten() {
+        runs += 1;
+        let step: u64 = rec.get(cs).and_then(|x| x.parse().ok()).unwrap_or(0);
+        match rec.get(cr).unwrap_or("") {
+            "absorbed" => absorbed.push(step),
+            why => {
+                if let Some(c) = why.strip_prefix("collapsed:") {
+                    collapsed.entry(c.to_string()).or_default().push(step);
+                }
+            }
+        }
+    }
+    let span = |v: &[u64]| {
+        let (lo, hi) = (v.iter().min().unwrap_or(&0), v.iter().max().unwrap_or(&0));
+        if lo == hi {
+            format!("week {lo}")
+        } else {
+            format!("weeks {lo}–{hi}")
+        }
+    };
+    let mut facts = Vec::new();
+    if !absorbed.is_empty() {
+        facts.push(format!(
+            "{} of {runs} runs reached an absorbing state ({}) and hold that state to the last step: their rows after it repeat it",
+            absorbed.len(),
+            span(&absorbed)
+        ));
+    }
+    let all: Vec<u64> = collapsed.values().flatten().copied().collect();
+    if !all.is_empty() {
+        let each: Vec<String> = collapsed
+            .iter()
+            .map(|(c, v)| format!("`{c}` {}", v.len()))
+            .collect();
+        facts.push(format!(
+            "{} of {runs} runs collapsed ({}; {}) and ended there: per-step statistics and charts after a collapse are over the runs still alive (aggregate.csv `n`; `collapsed` counts the others), per-run measures over the weeks each run had",
+            all.len(),
+            each.join(", "),
+            span(&all)
+        ));
+    }
+    facts
+}
+
 impl Doc {
     fn new(r: &Results) -> Doc {
         let names: Vec<&str> = r.variant_names();
@@ -249,6 +311,7 @@ impl Doc {
         if let Some(seed) = &r.scenario.seed {
             facts.push(format!("seed {seed}"));
         }
+        facts.extend(stop_facts(&r.dir));
         for e in &r.events {
             facts.push(format!(
                 "event {}: {} ({}) at week {}{}",

@@ -5,10 +5,12 @@
 mod error;
 mod parse;
 mod resolved;
+mod stop;
 mod template;
 
 pub use error::{ScenarioError, ScenarioErrors};
 pub use parse::{parse, parse_in};
+pub use stop::{Cmp, Condition, Stop};
 pub use template::template;
 
 use std::sync::Arc;
@@ -40,6 +42,11 @@ pub struct Scenario {
     /// Time series keep every `record_every`-th step (steps 0, K, 2K, ...);
     /// per-run summaries still use every step. Set by `--record-every`.
     pub record_every: u32,
+    /// Time series keep only the last step (`record = "final"`; a
+    /// `--record-every` on the command line replaces it).
+    pub record_final: bool,
+    /// When a replication stops before its last step (`[stop]`).
+    pub stop: Stop,
     /// Adaptive replications (`--target-ci`): variants get more than
     /// `replications`, up to the target's cap, until the target is met.
     pub target_ci: Option<crate::adaptive::TargetCi>,

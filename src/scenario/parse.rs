@@ -17,6 +17,8 @@ use crate::params::{ParamSpec, did_you_mean, fmt_num};
 
 #[path = "checks.rs"]
 mod checks;
+#[path = "parse_stop.rs"]
+mod parse_stop;
 
 type Spanned<T> = toml::Spanned<T>;
 /// A string value with where it stands in the file.
@@ -37,6 +39,8 @@ const TOP_KEYS: &[&str] = &[
     "sweep",
     "org_chart",
     "common_random_numbers",
+    "stop",
+    "record",
 ];
 const ANALYSIS_KEYS: &[&str] = &["warmup", "baseline", "smoothing", "threshold", "twins"];
 const EVENT_KINDS: &[&str] = &["departure", "layoff", "demand", "turbulence", "outage"];
@@ -416,6 +420,8 @@ impl Cx<'_> {
         }
         let (sweep, lhs) = self.sweep(doc, specs, seed);
         let mut events = self.events(doc, model, steps);
+        let stop = self.stop(doc, model, &events);
+        let record_final = self.record(doc);
         self.check_event_variants(&drafts);
         // Variant names an event lists become the names of their sweep points.
         let mut draft_of: Vec<&str> = Vec::new();
@@ -550,6 +556,8 @@ impl Cx<'_> {
             sweep: sweep.into_iter().map(|(p, v)| (p.to_string(), v)).collect(),
             common_streams,
             record_every: 1,
+            record_final,
+            stop,
             target_ci: None,
         })
     }

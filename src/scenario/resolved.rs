@@ -44,6 +44,9 @@ pub fn write(s: &Scenario) -> String {
     if s.common_streams {
         o.push_str("common_random_numbers = true\n");
     }
+    if s.record_final {
+        o.push_str("record = \"final\"\n");
+    }
     let a = s.analysis;
     let _ = writeln!(
         o,
@@ -54,6 +57,16 @@ pub fn write(s: &Scenario) -> String {
         value(a.threshold, false),
         a.twins
     );
+    if s.stop.is_set() {
+        o.push_str("\n[stop]\n");
+        if s.stop.absorbed {
+            o.push_str("when = \"absorbed\"\n");
+        }
+        if !s.stop.collapse.is_empty() {
+            let c: Vec<String> = s.stop.collapse.iter().map(|c| quote(&c.text)).collect();
+            let _ = writeln!(o, "collapse = [{}]", c.join(", "));
+        }
+    }
     let charts = s.chart_copies();
     for (name, c) in &charts {
         // The content identifies the run, not where the chart was read from.

@@ -48,4 +48,9 @@ label = "CEO leaves"
 # A sweep turns each variant into one variant per combination of values:
 # [sweep]
 # delegation = [0.0, 0.25, 0.5, 0.75, 1.0]
+
+# A run can end early when the organization collapses (summary.csv then
+# says where and why; with events, set twins = false under [analysis]):
+# [stop]
+# collapse = ["headcount < 0.5 * members", "backlog > 500"]
 "#;
