@@ -12,8 +12,8 @@ use crate::engine::{self, Outcome};
 use crate::manifest::{self, Manifest, RunDir, Source};
 use crate::output::{self, RunRecord};
 use crate::params::fmt_num;
+use crate::pipeline;
 use crate::scenario::{self, Scenario};
-use crate::shard;
 use crate::stats::OnlineStats;
 
 #[derive(Parser)]
@@ -507,66 +507,6 @@ fn apply_overrides(
     Ok(())
 }
 
-/// Refuses a run whose estimated memory exceeds what the machine has free.
-fn check_memory(s: &Scenario, threads: usize) -> Result<(), String> {
-    let need = engine::memory_estimate(s, threads);
-    match engine::memory_available() {
-        Some(have) if need > have => Err(format!(
-            "error: this run needs an estimated {} of memory but only {} is available ({} variant(s) × {} replications × {} steps, {threads} in flight)\n  help: lower replications, steps, members or the sweep, use fewer --threads, split it with --shard I/N, or pass --force to try anyway",
-            gib(need),
-            gib(have),
-            s.variants.len(),
-            s.replications,
-            s.steps
-        )),
-        _ => Ok(()),
-    }
-}
-
-/// Refuses a run whose results would not fit on the disk (before it
-/// spends hours simulating).
-fn check_disk(estimate: &engine::RunEstimate, out: &Path) -> Result<(), String> {
-    let need = estimate.disk_bytes;
-    match engine::disk_available(out) {
-        Some(have) if need > have => Err(format!(
-            "error: this run's results need an estimated {} of disk but only {} is free where {} goes\n  help: record fewer steps (--record-every K), lower replications, steps or the sweep, write elsewhere (--out), or pass --force to try anyway",
-            gib(need),
-            gib(have),
-            out.display()
-        )),
-        _ => Ok(()),
-    }
-}
-
-/// Refuses a run estimated to take longer than `--time-limit` (a sweep a
-/// typo made a thousand times larger should not start).
-fn check_time(estimate: &engine::RunEstimate, threads: usize, limit: f64) -> Result<(), String> {
-    if estimate.seconds <= limit {
-        return Ok(());
-    }
-    Err(format!(
-        "error: this run is estimated to take {} on {threads} thread(s) ({:.2e} member-steps), beyond the time limit of {}\n  help: lower replications, steps or the sweep, split it with --shard, raise --time-limit (e.g. --time-limit 3d, or none), or pass --force to run it anyway",
-        duration(estimate.seconds),
-        estimate.member_steps as f64,
-        duration(limit)
-    ))
-}
-
-/// A duration for people: seconds, minutes, hours or days.
-fn duration(seconds: f64) -> String {
-    if seconds < 10.0 {
-        format!("{seconds:.1} s")
-    } else if seconds < 90.0 {
-        format!("{seconds:.0} s")
-    } else if seconds < 5400.0 {
-        format!("{:.0} min", seconds / 60.0)
-    } else if seconds < 172_800.0 {
-        format!("{:.1} h", seconds / 3600.0)
-    } else {
-        format!("{:.1} days", seconds / 86400.0)
-    }
-}
-
 /// On a terminal, a run that will take a while says so before it starts.
 fn announce_estimate(e: &engine::RunEstimate, threads: usize, quiet: bool) {
     let big = e.seconds > 60.0 || e.disk_bytes > 1 << 30;
@@ -576,13 +516,9 @@ fn announce_estimate(e: &engine::RunEstimate, threads: usize, quiet: bool) {
     eprintln!(
         "estimate: {:.2e} member-steps, about {} on {threads} thread(s), about {} of results",
         e.member_steps as f64,
-        duration(e.seconds),
-        gib(e.disk_bytes)
+        pipeline::duration(e.seconds),
+        pipeline::gib(e.disk_bytes)
     );
-}
-
-fn gib(bytes: u64) -> String {
-    format!("{:.1} GiB", bytes as f64 / (1u64 << 30) as f64)
 }
 
 /// The command that continues an interrupted run (same options).
@@ -611,29 +547,116 @@ fn resume_command(args: &RunArgs) -> String {
     again
 }
 
+/// Where the signal handler finds the staging folder (set as the run
+/// starts writing).
+static STAGING: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// What the command line shows while a run goes: a progress bar on a
+/// terminal, a line a minute in a job log, the end-of-run tables.
+struct CliObserver {
+    quiet: bool,
+    all: bool,
+    bar: indicatif::ProgressBar,
+    log_line: output::LogProgress,
+}
+
+impl CliObserver {
+    fn new(name: &str, quiet: bool, all: bool) -> Self {
+        let tty = std::io::stderr().is_terminal();
+        let ci = std::env::var_os("CI").is_some();
+        let bar = if !quiet && tty && !ci {
+            let b = indicatif::ProgressBar::new(0);
+            b.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} {msg} [{bar:30}] {pos}/{len} runs, {elapsed} elapsed, ~{eta} left",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> "),
+            );
+            b.set_message(name.to_string());
+            b
+        } else {
+            indicatif::ProgressBar::hidden()
+        };
+        CliObserver {
+            quiet,
+            all,
+            bar,
+            log_line: output::LogProgress::new(!quiet && !tty && !ci, name),
+        }
+    }
+}
+
+impl pipeline::RunObserver for CliObserver {
+    fn estimated(&mut self, e: &engine::RunEstimate, threads: usize) {
+        announce_estimate(e, threads, self.quiet);
+    }
+    fn rejected_jobs(&mut self, text: &str) {
+        eprint!("{text}");
+    }
+    fn planned(&mut self, jobs: u64, done: u64) {
+        self.bar.inc_length(jobs);
+        self.bar.inc(done);
+        self.log_line.plan(jobs, done);
+    }
+    fn job_finished(&mut self) {
+        self.bar.inc(1);
+        self.log_line.tick();
+    }
+    fn job_failed(&mut self, f: &engine::JobFailure, variant: &str) {
+        self.bar.suspend(|| {
+            eprintln!(
+                "warning: variant {} (\"{variant}\"), replication {}, seed {} failed: {}",
+                f.variant, f.replication, f.seed, f.reason
+            )
+        });
+    }
+    fn phase(&mut self, phase: pipeline::Phase, staging: &Path) {
+        match phase {
+            pipeline::Phase::Simulating => {}
+            pipeline::Phase::Writing => {
+                self.bar.finish_and_clear();
+                let _ = STAGING.set(staging.to_path_buf());
+                WRITING.store(WRITING_RESULTS, Ordering::Relaxed);
+            }
+            pipeline::Phase::Published => WRITING.store(PUBLISHED, Ordering::Relaxed),
+        }
+    }
+    fn assembled(&mut self, r: &pipeline::RunReport) {
+        if self.quiet {
+            return;
+        }
+        let s = r.scenario;
+        print_summary(s, &r.assembled.headline);
+        output::print_effects(&r.assembled.effects);
+        for w in &r.assembled.warnings {
+            eprintln!("warning: {w}");
+        }
+        print_comparison(s, &r.assembled.comparison, self.all);
+        if let Some(t) = &s.target_ci {
+            print_adaptive(s, t, r.replications, r.target_values);
+        }
+        crate::say!(
+            "\n{} runs ({} member-steps) in {:.2} s on {} thread(s): {:.1} M member-steps/s",
+            r.jobs_done,
+            r.member_steps,
+            r.wall_seconds,
+            r.threads,
+            r.member_steps as f64 / r.wall_seconds.max(1e-9) / 1e6
+        );
+    }
+    fn charts_written(&mut self, files: usize, seconds: f64) {
+        if !self.quiet {
+            crate::say!("{files} chart files and report.html, report.md in {seconds:.2} s");
+        }
+    }
+}
+
+/// `orgsim run`: the arguments as a pipeline request, Ctrl-C wired to it,
+/// and what it reports printed.
 fn run(args: RunArgs) -> Result<(), String> {
     let s = load(&args.file, Some(&args))?;
-    let shard = args.shard;
-    if shard.is_some() && s.target_ci.is_some() {
-        return Err("error: --target-ci cannot be split with --shard: adaptive replications decide each round from the results of every replication so far\n  help: run it on one machine, or fix the count with --replications and split that".into());
-    }
-    let out = args.out.clone().unwrap_or_else(|| match shard {
-        None => Path::new("results").join(&s.name),
-        Some(sh) => {
-            Path::new("results").join(format!("{}.shard-{}-of-{}", s.name, sh.index, sh.count))
-        }
-    });
     let threads = crate::limits::threads(args.threads)?;
-    let mut estimate = engine::run_estimate(&s, threads);
-    if let Some(sh) = shard {
-        estimate = estimate.shard(sh.count);
-    }
-    if !args.force {
-        check_memory(&s, threads)?;
-        check_disk(&estimate, &out)?;
-        check_time(&estimate, threads, args.time_limit)?;
-    }
-    announce_estimate(&estimate, threads, args.quiet);
     let source = Source {
         file: args.file.display().to_string(),
         text: String::from_utf8_lossy(&std::fs::read(&args.file).unwrap_or_default()).into_owned(),
@@ -644,80 +667,10 @@ fn run(args: RunArgs) -> Result<(), String> {
         target_ci: args.target_ci.clone(),
         max_replications: args.max_replications,
     };
-    let expected = Manifest::new(&s, source, shard);
-    // One writer per folder, held to the end of the run (any exit frees it).
-    let _lock = crate::lock::FolderLock::take(&out, &crate::lock::command_line())?;
-    let staging = output::staging_dir(&out).map_err(|e| format!("error: {e}"))?;
-    let mut rd = if args.resume {
-        if !staging.join("manifest.json").exists() {
-            return Err(if Manifest::read(&out).is_ok_and(|m| m.complete) {
-                format!(
-                    "error: {} is already complete: nothing to resume\n  help: pass --force (without --resume) to run it again",
-                    out.display()
-                )
-            } else {
-                format!(
-                    "error: nothing to resume: no interrupted run in {}\n  help: drop --resume to start the run",
-                    staging.display()
-                )
-            });
-        }
-        if output::staging_ready(&staging) {
-            // Killed while publishing: everything is written and checked.
-            Manifest::read(&staging)
-                .ok()
-                .and_then(|m| expected.mismatch(&m))
-                .map_or(Ok(()), |why| {
-                    Err(format!(
-                        "error: cannot resume: {} holds a run from {why}",
-                        staging.display()
-                    ))
-                })?;
-            output::publish_ready(&staging, &out).map_err(|e| format!("error: {e}"))?;
-            if !args.quiet {
-                crate::say!("results: {}", out.display());
-            }
-            return Ok(());
-        }
-        let rd = RunDir::resume(&staging, expected).map_err(|e| format!("error: {e}"))?;
-        eprint!("{}", manifest::rejected_list(&s, &rd.rejected));
-        rd
-    } else {
-        output::check_replace(&out, args.force).map_err(|e| format!("error: {e}"))?;
-        if !args.force && staging.join("manifest.json").exists() {
-            return Err(format!(
-                "error: an interrupted run is in {}; starting afresh would discard what it finished\n  help: add --resume to continue it, or --force to start afresh",
-                staging.display(),
-            ));
-        }
-        RunDir::fresh(&staging, expected).map_err(|e| format!("error: {e}"))?
-    };
-    let slots = s.replication_slots() as usize;
-    let n_variants = s.variants.len();
-    // Adaptive replications: the target measure's value per variant and
-    // replication (NaN until known), and how to read it from a summary.
-    let target = s.target_ci.clone();
-    let pick = target.as_ref().and_then(|t| {
-        output::compared_metrics(&s)
-            .into_iter()
-            .find(|(n, _, _)| *n == t.metric)
-            .map(|(_, _, p)| p)
-    });
-    let mut values: Vec<Vec<f64>> = match &pick {
-        Some(_) => vec![vec![f64::NAN; slots]; n_variants],
-        None => Vec::new(),
-    };
-    if let Some(pick) = &pick {
-        for e in &rd.manifest.jobs {
-            let r = manifest::read_fragment(&staging, e).map_err(|e| format!("error: {e}"))?;
-            values[e.variant][e.replication as usize] = pick(&r.summary);
-        }
-    }
-
+    let again = resume_command(&args);
     let cancel = Arc::new(AtomicBool::new(false));
     {
-        let cancel = cancel.clone();
-        let (staging, again) = (staging.clone(), resume_command(&args));
+        let (cancel, again) = (cancel.clone(), again.clone());
         // Ctrl-C or SIGTERM while simulating: every running job stops within
         // a step; finished jobs stay in the manifest for --resume. While the
         // results are written: stop at once. Every run is then in the
@@ -726,247 +679,70 @@ fn run(args: RunArgs) -> Result<(), String> {
         // wait for.
         let _ = ctrlc::set_handler(move || {
             INTERRUPTED.store(true, Ordering::Relaxed);
-            match WRITING.load(Ordering::Relaxed) {
-                SIMULATING => cancel.store(true, Ordering::Relaxed),
-                WRITING_RESULTS => {
-                    eprintln!(
-                        "interrupted while writing the results: every run is finished and kept in {}; nothing was published\n  help: write the results with: {again}",
-                        staging.display()
-                    );
-                    std::process::exit(130);
-                }
-                _ => {}
+            cancel.store(true, Ordering::Relaxed);
+            if WRITING.load(Ordering::Relaxed) == WRITING_RESULTS {
+                let staging = STAGING.get().map(|p| p.display().to_string());
+                eprintln!(
+                    "interrupted while writing the results: every run is finished and kept in {}; nothing was published\n  help: write the results with: {again}",
+                    staging.unwrap_or_default()
+                );
+                std::process::exit(130);
             }
         });
     }
-    let show_progress =
-        !args.quiet && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
-    let bar = if show_progress {
-        let b = indicatif::ProgressBar::new(0);
-        b.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} {msg} [{bar:30}] {pos}/{len} runs, {elapsed} elapsed, ~{eta} left",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-            .progress_chars("=> "),
-        );
-        b.set_message(s.name.clone());
-        b
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
-
-    let mut log_line = output::LogProgress::new(
-        !args.quiet && !std::io::stderr().is_terminal() && std::env::var_os("CI").is_none(),
-        &s.name,
-    );
-
-    // A job's result is encoded and written as its fragment on the worker
-    // that ran it; the manifest entry comes back here.
-    enum Finished {
-        // Boxed: a summary is far bigger than a failure.
-        Done(Result<manifest::JobEntry, String>, Box<engine::RunSummary>),
-        Failed(engine::JobFailure),
-    }
-    let mut log = manifest::FragmentLog::open(&staging).map_err(|e| format!("error: {e}"))?;
-    if shard.is_none() {
-        // The worker also formats the job's time-series rows, so assembling
-        // the results copies them instead of formatting them alone. A
-        // shard is assembled by `merge`, from its fragments.
-        log = log.with_text(&staging).map_err(|e| format!("error: {e}"))?;
-    }
-    let finish = |o: Outcome| match o {
-        Outcome::Done(r) => {
-            let mut rows = String::new();
-            if log.keeps_text() {
-                // About ten bytes a cell.
-                rows.reserve(r.series.len() * 10);
-                output::push_timeseries_rows(&s, r.variant, &r, &mut rows);
-            }
-            Finished::Done(log.append(&r, &rows), Box::new(r.summary))
-        }
-        Outcome::Failed(f) => Finished::Failed(f),
-    };
-
-    let start = Instant::now();
-    let mut stats = engine::RunStats::default();
-    let mut counts = vec![s.replications; n_variants];
-    let mut from = vec![0u32; n_variants];
-    let mut planned_total = 0usize;
-    loop {
-        let round = match shard {
-            None => shard::rounds(&s, &from, &counts),
-            Some(_) => shard::shard_jobs(&s, shard),
-        };
-        let todo: Vec<usize> = round
-            .iter()
-            .copied()
-            .filter(|&j| !rd.is_done(j / slots, (j % slots) as u32))
-            .collect();
-        planned_total += round.len();
-        bar.inc_length(round.len() as u64);
-        bar.inc((round.len() - todo.len()) as u64);
-        log_line.plan(round.len() as u64, (round.len() - todo.len()) as u64);
-        let st = engine::execute(&s, &todo, threads, &cancel, finish, |w| {
-            bar.inc(1);
-            log_line.tick();
-            match w {
-                Finished::Done(entry, summary) => {
-                    let e = entry?;
-                    if let Some(pick) = &pick {
-                        values[e.variant][e.replication as usize] = pick(&summary);
-                    }
-                    rd.add(e)
-                }
-                Finished::Failed(f) => {
-                    bar.suspend(|| {
-                        eprintln!(
-                            "warning: variant {} (\"{}\"), replication {}, seed {} failed: {}",
-                            f.variant, s.variants[f.variant].name, f.replication, f.seed, f.reason
-                        )
-                    });
-                    rd.record_failure(&s, &f)
-                }
-            }
-        })
-        .map_err(|e| format!("error: {e}"))?;
-        stats.jobs_done += st.jobs_done;
-        stats.jobs_failed += st.jobs_failed;
-        stats.member_steps += st.member_steps;
-        stats.cancelled = st.cancelled;
-        if st.cancelled {
-            break;
-        }
-        let Some(t) = &target else { break };
-        // Decided from results only, so the same on any thread count.
-        let next: Vec<u32> = (0..n_variants)
-            .map(|v| crate::adaptive::Progress::of(&values[v][..counts[v] as usize]).next_count(t))
-            .collect();
-        if next == counts {
-            break;
-        }
-        from = std::mem::replace(&mut counts, next);
-    }
-    // Closed now, so removing the logs after assembly frees their pages
-    // there (on a thread) rather than at exit.
-    drop(log);
-    rd.save().map_err(|e| format!("error: {e}"))?;
-    bar.finish_and_clear();
-    let wall = start.elapsed().as_secs_f64();
-    if stats.cancelled {
-        let again = resume_command(&args);
-        return Err(format!(
-            "interrupted: {} of {} runs are finished and kept in {} (listed in its manifest.json); nothing was written to {}\n  help: continue with: {again}",
-            rd.manifest.jobs.len(),
-            planned_total,
-            staging.display(),
-            out.display(),
-        ));
-    }
-    let failures =
-        (!rd.manifest.failed.is_empty()).then(|| manifest::failure_list(&rd.manifest.failed));
-    let member_steps: u64 = rd.manifest.jobs.iter().map(|e| e.member_steps).sum();
-    if let Some(sh) = shard {
-        output::write_scenario(&s, &staging).map_err(|e| format!("error: {e}"))?;
-        rd.manifest.complete = rd.manifest.failed.is_empty();
-        rd.save().map_err(|e| format!("error: {e}"))?;
-        output::publish(&staging, &out).map_err(|e| format!("error: {e}"))?;
-        if !args.quiet {
-            crate::say!(
-                "shard {}/{}: {} runs in {wall:.2} s; kept in {}\ncombine all shards with: orgsim merge DIR... --out DIR",
-                sh.index,
-                sh.count,
-                rd.manifest.jobs.len(),
-                out.display()
-            );
-        }
-        return failures.map_or(Ok(()), |f| Err(format!("error: {f}")));
-    }
-    let record = RunRecord {
-        orgsim_version: crate::VERSION,
-        scenario: s.name.clone(),
-        model: s.model.name(),
-        seed: s.seed,
-        steps: s.steps,
-        record_every: s.record_every,
-        replications: s.replications,
-        replications_per_variant: counts.clone(),
-        target_ci: target.as_ref().map(|t| {
-            format!(
-                "{}={} (at most {} replications)",
-                t.metric,
-                fmt_num(t.half_width),
-                t.max_replications
-            )
-        }),
-        variants: s.variants.len(),
+    let mut observer = CliObserver::new(&s.name, args.quiet, args.all);
+    let request = pipeline::RunRequest {
+        scenario: s,
+        source,
+        out: args.out.clone(),
         threads,
-        wall_seconds: wall,
-        member_steps,
-        member_steps_per_second: stats.member_steps as f64 / wall.max(1e-9),
-        complete: failures.is_none(),
-        warmup: s.analysis.warmup,
+        time_limit: args.time_limit,
+        force: args.force,
+        resume: args.resume,
+        shard: args.shard,
+        charts: !args.no_charts,
     };
-    let dir = staging.clone();
-    // A signal that comes during the simulation's last step is acted on
-    // there: the run reports itself interrupted above, or not at all.
-    if INTERRUPTED.load(Ordering::Relaxed) {
-        return Err(format!(
-            "interrupted: every run is finished and kept in {}; nothing was published\n  help: write the results with: {}",
-            staging.display(),
-            resume_command(&args)
-        ));
-    }
-    WRITING.store(WRITING_RESULTS, Ordering::Relaxed);
-    // Built in the staging folder, charts and report included; published
-    // whole or not at all.
-    output::clean_staging(&staging).map_err(|e| format!("error: {e}"))?;
-    let assembled = output::assemble(
-        &s,
-        &staging,
-        &mut rd.manifest,
-        &|_| dir.clone(),
-        &record,
-        &counts,
-        threads,
-    )
-    .map_err(|e| format!("error: {e}"))?;
-    if !args.quiet {
-        print_summary(&s, &assembled.headline);
-        output::print_effects(&assembled.effects);
-        for w in &assembled.warnings {
-            eprintln!("warning: {w}");
+    let end = pipeline::run(request, &mut observer, &cancel);
+    observer.bar.finish_and_clear();
+    match end {
+        Ok(pipeline::RunEnd::Published { out }) => {
+            if !args.quiet {
+                crate::say!("results: {}", out.display());
+            }
+            Ok(())
         }
-        print_comparison(&s, &assembled.comparison, args.all);
-        if let Some(t) = &target {
-            print_adaptive(&s, t, &counts, &values);
+        Ok(pipeline::RunEnd::Shard {
+            out,
+            shard,
+            jobs,
+            wall_seconds,
+        }) => {
+            if !args.quiet {
+                crate::say!(
+                    "shard {}/{}: {jobs} runs in {wall_seconds:.2} s; kept in {}\ncombine all shards with: orgsim merge DIR... --out DIR",
+                    shard.index,
+                    shard.count,
+                    out.display()
+                );
+            }
+            Ok(())
         }
-        crate::say!(
-            "\n{} runs ({} member-steps) in {:.2} s on {threads} thread(s): {:.1} M member-steps/s",
-            stats.jobs_done,
-            stats.member_steps,
-            wall,
-            record.member_steps_per_second / 1e6
-        );
-    }
-    if !args.no_charts {
-        plot(&staging, args.quiet)?;
-    }
-    output::publish_run(&staging, &out, &mut rd.manifest).map_err(|e| format!("error: {e}"))?;
-    WRITING.store(PUBLISHED, Ordering::Relaxed);
-    if !args.quiet {
-        crate::say!("results: {}", out.display());
-    }
-    failures.map_or(Ok(()), |f| {
-        Err(format!(
-            "error: {f}\nthe other runs are in {} (manifest.json lists the failures)\n  help: retry the failed ones with: orgsim run {} --resume (and the same options)",
-            out.display(),
+        Err(
+            e @ pipeline::RunError::Interrupted {
+                planned: Some(_), ..
+            },
+        ) => Err(format!("{e}\n  help: continue with: {again}")),
+        Err(e @ pipeline::RunError::Interrupted { .. }) => {
+            Err(format!("{e}\n  help: write the results with: {again}"))
+        }
+        Err(e @ pipeline::RunError::ReplicationsFailed { .. }) => Err(format!(
+            "{e}\n  help: retry the failed ones with: orgsim run {} --resume (and the same options)",
             args.file.display()
-        ))
-    })
+        )),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
-/// How many replications each variant needed for the target.
 fn print_adaptive(
     s: &Scenario,
     t: &crate::adaptive::TargetCi,
@@ -1219,18 +995,9 @@ fn rerun_jobs(
 
 /// Renders charts and the report of a results folder.
 fn plot(dir: &Path, quiet: bool) -> Result<(), String> {
-    let start = Instant::now();
-    // The report draws the charts once and writes them too.
-    output::phase("charts");
-    output::phase("report");
-    let files =
-        crate::report::write_report(dir).map_err(|e| format!("error: charts and report: {e}"))?;
+    let (files, seconds) = pipeline::write_charts_and_report(dir)?;
     if !quiet {
-        crate::say!(
-            "{} chart files and report.html, report.md in {:.2} s",
-            files.len(),
-            start.elapsed().as_secs_f64()
-        );
+        crate::say!("{files} chart files and report.html, report.md in {seconds:.2} s");
     }
     Ok(())
 }

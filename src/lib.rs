@@ -51,6 +51,7 @@ pub mod model;
 pub mod org;
 pub mod output;
 pub mod params;
+pub mod pipeline;
 pub mod plot;
 pub mod reference;
 pub mod report;
