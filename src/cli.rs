@@ -8,9 +8,9 @@ use std::time::Instant;
 
 use clap::{CommandFactory, Parser, Subcommand};
 
-use crate::engine::{self, Outcome};
-use crate::manifest::{self, Manifest, RunDir, Source};
-use crate::output::{self, RunRecord};
+use crate::engine;
+use crate::manifest::Source;
+use crate::output;
 use crate::params::fmt_num;
 use crate::pipeline;
 use crate::scenario::{self, Scenario};
@@ -393,7 +393,7 @@ fn load(file: &Path, args: Option<&RunArgs>) -> Result<Scenario, String> {
     };
     let mut s = scenario::parse_in(&name, &bytes, base).map_err(|e| e.to_string())?;
     if let Some(a) = args {
-        apply_overrides(&mut s, a.replications, a.seed, a.steps)?;
+        pipeline::apply_overrides(&mut s, a.replications, a.seed, a.steps)?;
         if let Some(k) = a.record_every {
             if k == 0 {
                 return Err("error: --record-every must be at least 1".into());
@@ -473,37 +473,6 @@ fn apply_target(s: &mut Scenario, target: Option<&str>, max: Option<u32>) -> Res
         ));
     }
     s.target_ci = Some(t);
-    Ok(())
-}
-
-/// Applies `--replications`, `--seed` and `--steps` to a scenario.
-fn apply_overrides(
-    s: &mut Scenario,
-    replications: Option<u32>,
-    seed: Option<u64>,
-    steps: Option<u32>,
-) -> Result<(), String> {
-    use crate::limits::{MAX_REPLICATIONS, MAX_SEED, MAX_STEPS, check};
-    if let Some(r) = replications {
-        check("--replications", r.into(), 1, MAX_REPLICATIONS.into())?;
-        s.replications = r;
-    }
-    if let Some(seed) = seed {
-        check("--seed", seed, 0, MAX_SEED)?;
-        s.seed = seed;
-    }
-    if let Some(steps) = steps {
-        check("--steps", steps.into(), 1, MAX_STEPS.into())?;
-        if let Some(e) = s.events.iter().find(|e| e.event.start >= steps) {
-            return Err(format!(
-                "error: --steps {steps} ends before the event \"{}\" at step {}\n  help: use --steps {} or more",
-                e.label,
-                e.event.start,
-                e.event.start + 1
-            ));
-        }
-        s.steps = steps;
-    }
     Ok(())
 }
 
@@ -635,6 +604,10 @@ impl pipeline::RunObserver for CliObserver {
         print_comparison(s, &r.assembled.comparison, self.all);
         if let Some(t) = &s.target_ci {
             print_adaptive(s, t, r.replications, r.target_values);
+        }
+        if r.threads == 0 {
+            // A merge: nothing was simulated here.
+            return;
         }
         crate::say!(
             "\n{} runs ({} member-steps) in {:.2} s on {} thread(s): {:.1} M member-steps/s",
@@ -786,211 +759,25 @@ fn print_adaptive(
 
 /// `orgsim merge`: combines shard folders into one results folder.
 fn merge(args: MergeArgs) -> Result<(), String> {
-    let mut manifests = Vec::new();
-    for d in &args.dirs {
-        let m = Manifest::read(d).map_err(|e| format!("error: {e}"))?;
-        if m.shard.is_none() {
-            return Err(format!(
-                "error: {} is not a shard (it was not run with --shard I/N)",
-                d.display()
-            ));
-        }
-        if let Some((d0, m0)) = args.dirs.iter().zip(&manifests).next() {
-            let m0: &Manifest = m0;
-            if let Some(why) = m0.mismatch(&m) {
-                return Err(format!(
-                    "error: cannot merge {} and {}: they come from {why}\n  help: merge only the shards of one run (same scenario file, seed, flags and orgsim version)",
-                    d0.display(),
-                    d.display()
-                ));
-            }
-        }
-        manifests.push(m);
-    }
-    let first = manifests[0].clone();
-    let src = &first.source;
-    // An org chart the scenario names is read relative to the scenario
-    // file's path as the shards were given it.
-    let base = Path::new(&src.file).parent().unwrap_or(Path::new(""));
-    let mut s = scenario::parse_in(&src.file, src.text.as_bytes(), base).map_err(|e| {
-        format!("{e}\n  help: run merge from the folder the shards were started in")
-    })?;
-    apply_overrides(&mut s, src.replications, src.seed, src.steps)?;
-    s.record_every = src.record_every.max(1);
-    s.record_final = first.record_final;
-    if manifest::scenario_checksum(&s) != first.scenario_checksum {
-        return Err(
-            "error: the scenario stored in the shards' manifests no longer gives the same run"
-                .into(),
-        );
-    }
-    let reps = s.replications as usize;
-    let n_jobs = s.variants.len() * reps;
-    // Every fragment checked before use; a damaged, duplicated or
-    // conflicting one is named and its job run again here.
-    let (kept, rejected) =
-        manifest::verify_shards(&manifests, &args.dirs, s.variants.len(), s.replications);
-    eprint!("{}", manifest::rejected_list(&s, &rejected));
-    let mut from: Vec<Option<(usize, manifest::JobEntry)>> = vec![None; n_jobs];
-    for (i, e) in kept {
-        let j = e.variant * reps + e.replication as usize;
-        from[j] = Some((i, e));
-    }
-    let rerun: Vec<usize> = rejected
-        .iter()
-        .map(|r| r.variant * reps + r.replication as usize)
-        .collect();
-    let mut failed: Vec<manifest::FailedEntry> = manifests
-        .iter()
-        .flat_map(|m| m.failed.iter().cloned())
-        .collect();
-    failed.sort_by_key(|f| (f.variant, f.replication));
-    failed.dedup_by_key(|f| (f.variant, f.replication));
-    let missing: Vec<usize> = (0..n_jobs)
-        .filter(|&j| {
-            from[j].is_none()
-                && !rerun.contains(&j)
-                && !failed
-                    .iter()
-                    .any(|f| f.variant * reps + f.replication as usize == j)
-        })
-        .collect();
-    if let Some(&j) = missing.first() {
-        let count = first.shard.map_or(1, |sh| sh.count);
-        let present: Vec<u32> = manifests
-            .iter()
-            .filter_map(|m| m.shard.map(|s| s.index))
-            .collect();
-        let absent: Vec<String> = (1..=count)
-            .filter(|i| !present.contains(i))
-            .map(|i| format!("{i}/{count}"))
-            .collect();
-        return Err(format!(
-            "error: {} of {n_jobs} runs are missing (the first: variant {} replication {}){}\n  help: finish interrupted shards with `orgsim run FILE --shard I/N --resume` and pass every shard folder",
-            missing.len(),
-            j / reps,
-            j % reps,
-            if absent.is_empty() {
-                String::new()
-            } else {
-                format!("; shards not given: {}", absent.join(", "))
-            }
-        ));
-    }
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| Path::new("results").join(&s.name));
-    let _lock = crate::lock::FolderLock::take(&out, &crate::lock::command_line())?;
-    output::check_replace(&out, args.force).map_err(|e| format!("error: {e}"))?;
-    let staging = output::staging_dir(&out).map_err(|e| format!("error: {e}"))?;
-    let mut m = Manifest::new(&s, first.source.clone(), None);
-    let mut dir_of = std::collections::HashMap::new();
-    for (i, e) in from.into_iter().flatten() {
-        dir_of.insert((e.variant, e.replication), args.dirs[i].clone());
-        m.jobs.push(e);
-    }
-    m.failed = failed;
-    RunDir::fresh(&staging, m.clone()).map_err(|e| format!("error: {e}"))?;
-    for e in rerun_jobs(&s, &staging, &rerun, &mut m.failed)? {
-        dir_of.insert((e.variant, e.replication), staging.clone());
-        m.jobs.push(e);
-    }
-    let record = RunRecord {
-        orgsim_version: crate::VERSION,
-        scenario: s.name.clone(),
-        model: s.model.name(),
-        seed: s.seed,
-        steps: s.steps,
-        replications: s.replications,
-        replications_per_variant: vec![s.replications; s.variants.len()],
-        target_ci: None,
-        variants: s.variants.len(),
-        threads: 0,
-        wall_seconds: 0.0,
-        member_steps: m.jobs.iter().map(|e| e.member_steps).sum(),
-        member_steps_per_second: 0.0,
-        record_every: s.record_every,
-        complete: m.failed.is_empty(),
-        warmup: s.analysis.warmup,
+    let mut observer = CliObserver::new("merge", args.quiet, args.all);
+    let request = pipeline::MergeRequest {
+        dirs: args.dirs.clone(),
+        out: args.out.clone(),
+        force: args.force,
+        charts: !args.no_charts,
     };
-    let assembled = output::assemble(
-        &s,
-        &staging,
-        &mut m,
-        &|e| dir_of[&(e.variant, e.replication)].clone(),
-        &record,
-        &vec![s.replications; s.variants.len()],
-        0,
-    )
-    .map_err(|e| format!("error: {e}"))?;
-    if !args.quiet {
-        print_summary(&s, &assembled.headline);
-        output::print_effects(&assembled.effects);
-        for w in &assembled.warnings {
-            eprintln!("warning: {w}");
-        }
-        print_comparison(&s, &assembled.comparison, args.all);
-    }
-    if !args.no_charts {
-        plot(&staging, args.quiet)?;
-    }
-    output::publish_run(&staging, &out, &mut m).map_err(|e| format!("error: {e}"))?;
+    let merged = pipeline::merge(request, &mut observer).map_err(|e| e.to_string())?;
     if !args.quiet {
         crate::say!(
             "\nmerged {} shard folder(s), {} runs: {}",
             args.dirs.len(),
-            m.jobs.len(),
-            out.display()
+            merged.jobs,
+            merged.out.display()
         );
     }
-    if m.failed.is_empty() {
-        Ok(())
-    } else {
-        Err(format!("error: {}", manifest::failure_list(&m.failed)))
-    }
-}
-
-/// Runs again, in a merge's staging folder, the jobs whose stored results
-/// were rejected (`jobs`: job indices); gives their entries, adds failures.
-fn rerun_jobs(
-    s: &Scenario,
-    staging: &Path,
-    jobs: &[usize],
-    failed: &mut Vec<manifest::FailedEntry>,
-) -> Result<Vec<manifest::JobEntry>, String> {
-    if jobs.is_empty() {
-        return Ok(Vec::new());
-    }
-    let log = manifest::FragmentLog::open(staging).map_err(|e| format!("error: {e}"))?;
-    let cancel = AtomicBool::new(false);
-    let mut entries = Vec::new();
-    engine::execute(
-        s,
-        jobs,
-        0,
-        &cancel,
-        |o| match o {
-            Outcome::Done(r) => Ok(log.append(&r, "")),
-            Outcome::Failed(f) => Err(f),
-        },
-        |w| {
-            match w {
-                Ok(e) => entries.push(e?),
-                Err(f) => failed.push(manifest::FailedEntry {
-                    variant: f.variant,
-                    variant_name: s.variants[f.variant].name.clone(),
-                    replication: f.replication,
-                    seed: f.seed,
-                    reason: f.reason,
-                }),
-            }
-            Ok::<(), String>(())
-        },
-    )
-    .map_err(|e| format!("error: {e}"))?;
-    failed.sort_by_key(|f| (f.variant, f.replication));
-    Ok(entries)
+    merged
+        .failures
+        .map_or(Ok(()), |f| Err(format!("error: {f}")))
 }
 
 /// Renders charts and the report of a results folder.

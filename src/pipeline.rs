@@ -85,6 +85,7 @@ pub struct RunReport<'a> {
     pub jobs_done: u64,
     pub member_steps: u64,
     pub wall_seconds: f64,
+    /// Worker threads; 0 for a merge, which simulates nothing.
     pub threads: usize,
 }
 
@@ -502,6 +503,298 @@ fn run_record(
         complete,
         warmup: s.analysis.warmup,
     }
+}
+
+/// Applies `--replications`, `--seed` and `--steps` to a scenario.
+pub fn apply_overrides(
+    s: &mut Scenario,
+    replications: Option<u32>,
+    seed: Option<u64>,
+    steps: Option<u32>,
+) -> Result<(), String> {
+    use crate::limits::{MAX_REPLICATIONS, MAX_SEED, MAX_STEPS, check};
+    if let Some(r) = replications {
+        check("--replications", r.into(), 1, MAX_REPLICATIONS.into())?;
+        s.replications = r;
+    }
+    if let Some(seed) = seed {
+        check("--seed", seed, 0, MAX_SEED)?;
+        s.seed = seed;
+    }
+    if let Some(steps) = steps {
+        check("--steps", steps.into(), 1, MAX_STEPS.into())?;
+        if let Some(e) = s.events.iter().find(|e| e.event.start >= steps) {
+            return Err(format!(
+                "error: --steps {steps} ends before the event \"{}\" at step {}\n  help: use --steps {} or more",
+                e.label,
+                e.event.start,
+                e.event.start + 1
+            ));
+        }
+        s.steps = steps;
+    }
+    Ok(())
+}
+
+/// Shard folders to combine into one results folder.
+pub struct MergeRequest {
+    pub dirs: Vec<PathBuf>,
+    /// Results folder (default: `results/<name>`).
+    pub out: Option<PathBuf>,
+    /// Replace existing results.
+    pub force: bool,
+    /// Draw the charts and write the report.
+    pub charts: bool,
+}
+
+/// A merge's published folder.
+#[derive(Debug)]
+pub struct Merged {
+    pub out: PathBuf,
+    /// Replications in it.
+    pub jobs: usize,
+    /// Replications that failed in a shard and again here, listed.
+    pub failures: Option<String>,
+}
+
+/// Combines the shards of one run into the results a one-machine run
+/// gives, byte for byte. Every fragment is checked before use; a damaged,
+/// duplicated or conflicting one is named and its job run again here.
+pub fn merge(req: MergeRequest, observer: &mut dyn RunObserver) -> Result<Merged, RunError> {
+    let manifests = read_shards(&req.dirs)?;
+    let first = manifests[0].clone();
+    let s = shards_scenario(&first)?;
+    let reps = s.replications as usize;
+    let (kept, rejected) =
+        manifest::verify_shards(&manifests, &req.dirs, s.variants.len(), s.replications);
+    observer.rejected_jobs(&manifest::rejected_list(&s, &rejected));
+    let mut from: Vec<Option<(usize, manifest::JobEntry)>> = vec![None; s.variants.len() * reps];
+    for (i, e) in kept {
+        let j = e.variant * reps + e.replication as usize;
+        from[j] = Some((i, e));
+    }
+    let rerun: Vec<usize> = rejected
+        .iter()
+        .map(|r| r.variant * reps + r.replication as usize)
+        .collect();
+    let mut failed: Vec<manifest::FailedEntry> = manifests
+        .iter()
+        .flat_map(|m| m.failed.iter().cloned())
+        .collect();
+    failed.sort_by_key(|f| (f.variant, f.replication));
+    failed.dedup_by_key(|f| (f.variant, f.replication));
+    check_complete(&s, &manifests, &from, &rerun, &failed)?;
+
+    let out = results_dir(&s, req.out.as_deref(), None);
+    let _lock = crate::lock::FolderLock::take(&out, &crate::lock::command_line())
+        .map_err(RunError::Refused)?;
+    output::check_replace(&out, req.force).map_err(failed_with)?;
+    let staging = output::staging_dir(&out).map_err(failed_with)?;
+    let mut m = Manifest::new(&s, first.source.clone(), None);
+    let mut dir_of = std::collections::HashMap::new();
+    for (i, e) in from.into_iter().flatten() {
+        dir_of.insert((e.variant, e.replication), req.dirs[i].clone());
+        m.jobs.push(e);
+    }
+    m.failed = failed;
+    RunDir::fresh(&staging, m.clone()).map_err(failed_with)?;
+    for e in rerun_jobs(&s, &staging, &rerun, &mut m.failed)? {
+        dir_of.insert((e.variant, e.replication), staging.clone());
+        m.jobs.push(e);
+    }
+    observer.phase(Phase::Writing, &staging);
+    let counts = vec![s.replications; s.variants.len()];
+    let member_steps = m.jobs.iter().map(|e| e.member_steps).sum();
+    let record = RunRecord {
+        orgsim_version: crate::VERSION,
+        scenario: s.name.clone(),
+        model: s.model.name(),
+        seed: s.seed,
+        steps: s.steps,
+        replications: s.replications,
+        replications_per_variant: counts.clone(),
+        target_ci: None,
+        variants: s.variants.len(),
+        threads: 0,
+        wall_seconds: 0.0,
+        member_steps,
+        member_steps_per_second: 0.0,
+        record_every: s.record_every,
+        complete: m.failed.is_empty(),
+        warmup: s.analysis.warmup,
+    };
+    let assembled = output::assemble(
+        &s,
+        &staging,
+        &mut m,
+        &|e| dir_of[&(e.variant, e.replication)].clone(),
+        &record,
+        &counts,
+        0,
+    )
+    .map_err(failed_with)?;
+    observer.assembled(&RunReport {
+        scenario: &s,
+        assembled: &assembled,
+        replications: &counts,
+        target_values: &[],
+        jobs_done: 0,
+        member_steps,
+        wall_seconds: 0.0,
+        threads: 0,
+    });
+    if req.charts {
+        let (files, seconds) = write_charts_and_report(&staging).map_err(RunError::Failed)?;
+        observer.charts_written(files, seconds);
+    }
+    output::publish_run(&staging, &out, &mut m).map_err(failed_with)?;
+    observer.phase(Phase::Published, &out);
+    Ok(Merged {
+        out,
+        jobs: m.jobs.len(),
+        failures: (!m.failed.is_empty()).then(|| manifest::failure_list(&m.failed)),
+    })
+}
+
+fn failed_with(e: impl fmt::Display) -> RunError {
+    failed(e)
+}
+
+/// The shards' manifests, refused unless every folder is a shard of the
+/// same run.
+fn read_shards(dirs: &[PathBuf]) -> Result<Vec<Manifest>, RunError> {
+    let mut manifests: Vec<Manifest> = Vec::new();
+    for d in dirs {
+        let m = Manifest::read(d).map_err(|e| RunError::Refused(format!("error: {e}")))?;
+        if m.shard.is_none() {
+            return Err(RunError::Refused(format!(
+                "error: {} is not a shard (it was not run with --shard I/N)",
+                d.display()
+            )));
+        }
+        if let Some(why) = manifests.first().and_then(|m0| m0.mismatch(&m)) {
+            return Err(RunError::Refused(format!(
+                "error: cannot merge {} and {}: they come from {why}\n  help: merge only the shards of one run (same scenario file, seed, flags and orgsim version)",
+                dirs[0].display(),
+                d.display()
+            )));
+        }
+        manifests.push(m);
+    }
+    if manifests.is_empty() {
+        return Err(RunError::Refused("error: no shard folders given".into()));
+    }
+    Ok(manifests)
+}
+
+/// The scenario the shards ran, from their manifest, checked to give the
+/// same run.
+fn shards_scenario(first: &Manifest) -> Result<Scenario, RunError> {
+    let src = &first.source;
+    // An org chart the scenario names is read relative to the scenario
+    // file's path as the shards were given it.
+    let base = Path::new(&src.file).parent().unwrap_or(Path::new(""));
+    let mut s = crate::scenario::parse_in(&src.file, src.text.as_bytes(), base).map_err(|e| {
+        RunError::Refused(format!(
+            "{e}\n  help: run merge from the folder the shards were started in"
+        ))
+    })?;
+    apply_overrides(&mut s, src.replications, src.seed, src.steps).map_err(RunError::Refused)?;
+    s.record_every = src.record_every.max(1);
+    s.record_final = first.record_final;
+    if manifest::scenario_checksum(&s) != first.scenario_checksum {
+        return Err(RunError::Refused(
+            "error: the scenario stored in the shards' manifests no longer gives the same run"
+                .into(),
+        ));
+    }
+    Ok(s)
+}
+
+/// Refuses a merge with runs that no shard holds (and none to re-run).
+fn check_complete(
+    s: &Scenario,
+    manifests: &[Manifest],
+    from: &[Option<(usize, manifest::JobEntry)>],
+    rerun: &[usize],
+    failed: &[manifest::FailedEntry],
+) -> Result<(), RunError> {
+    let reps = s.replications as usize;
+    let n_jobs = from.len();
+    let missing: Vec<usize> = (0..n_jobs)
+        .filter(|&j| {
+            from[j].is_none()
+                && !rerun.contains(&j)
+                && !failed
+                    .iter()
+                    .any(|f| f.variant * reps + f.replication as usize == j)
+        })
+        .collect();
+    let Some(&j) = missing.first() else {
+        return Ok(());
+    };
+    let count = manifests[0].shard.map_or(1, |sh| sh.count);
+    let present: Vec<u32> = manifests
+        .iter()
+        .filter_map(|m| m.shard.map(|s| s.index))
+        .collect();
+    let absent: Vec<String> = (1..=count)
+        .filter(|i| !present.contains(i))
+        .map(|i| format!("{i}/{count}"))
+        .collect();
+    Err(RunError::Refused(format!(
+        "error: {} of {n_jobs} runs are missing (the first: variant {} replication {}){}\n  help: finish interrupted shards with `orgsim run FILE --shard I/N --resume` and pass every shard folder",
+        missing.len(),
+        j / reps,
+        j % reps,
+        if absent.is_empty() {
+            String::new()
+        } else {
+            format!("; shards not given: {}", absent.join(", "))
+        }
+    )))
+}
+
+/// Runs again, in a merge's staging folder, the jobs whose stored results
+/// were rejected (`jobs`: job indices); gives their entries, adds failures.
+fn rerun_jobs(
+    s: &Scenario,
+    staging: &Path,
+    jobs: &[usize],
+    failed: &mut Vec<manifest::FailedEntry>,
+) -> Result<Vec<manifest::JobEntry>, RunError> {
+    if jobs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let log = manifest::FragmentLog::open(staging).map_err(failed_with)?;
+    let cancel = AtomicBool::new(false);
+    let mut entries = Vec::new();
+    engine::execute(
+        s,
+        jobs,
+        0,
+        &cancel,
+        |o| match o {
+            Outcome::Done(r) => Ok(log.append(&r, "")),
+            Outcome::Failed(f) => Err(f),
+        },
+        |w| {
+            match w {
+                Ok(e) => entries.push(e?),
+                Err(f) => failed.push(manifest::FailedEntry {
+                    variant: f.variant,
+                    variant_name: s.variants[f.variant].name.clone(),
+                    replication: f.replication,
+                    seed: f.seed,
+                    reason: f.reason,
+                }),
+            }
+            Ok::<(), String>(())
+        },
+    )
+    .map_err(failed_with)?;
+    failed.sort_by_key(|f| (f.variant, f.replication));
+    Ok(entries)
 }
 
 /// Draws the charts and writes the report into `dir`; returns the chart
