@@ -82,13 +82,14 @@ fn a_do_nothing_event_has_exactly_no_effect_in_every_structure() {
 /// the placebo shows nothing.
 #[test]
 fn ceo_departure_is_significant_in_the_hierarchy_and_the_placebo_is_not() {
-    // Much escalation and a long search (20 weeks) make the top post matter:
-    // at the defaults a ready manager below often steps up within half the
-    // delay, and the departure's cost is then within the noise.
+    // Much escalation, a long search (20 weeks) and demand without slack
+    // make the top post matter: at the defaults a ready manager below often
+    // steps up within half the delay, and with slack the organization
+    // catches up on what waited, so the cost is within the noise.
     let hierarchy = "[[variant]]\nname = \"hierarchy\"\nstructure = \"hierarchy\"\n";
     let text = ceo(40, hierarchy, &format!("{DEPARTURE}{PLACEBO}")).replace(
         "escalation = 0.4\npromotion_delay = 12",
-        "escalation = 0.5\npromotion_delay = 20",
+        "escalation = 0.5\npromotion_delay = 20\narrival_rate = 0.25",
     );
     let s = scenario(&text);
     let runs = &summaries(&s)[0];

@@ -488,7 +488,13 @@ impl<'s, 'a> View<'s, 'a> {
                     (&self.part.posts, &self.part.workers, &self.part.managers);
                 while i < hi {
                     let post = &posts[(i - p0) as usize];
-                    if post.holder == NONE || post.queue_len != 0 || post.credit != 1.0 {
+                    // A post with posts below may have to save time to act
+                    // for a vacant one: not quiet.
+                    if post.holder == NONE
+                        || post.queue_len != 0
+                        || post.credit != 1.0
+                        || post.children.0 != post.children.1
+                    {
                         break;
                     }
                     let h = post.holder;
@@ -558,14 +564,23 @@ impl<'s, 'a> View<'s, 'a> {
             let l = &mut self.seat(holder).leadership;
             *l += growth * (1.0 - *l);
         }
+        // Credit does not bank beyond one decision (idle time is lost),
+        // except to act for a vacant post below whose decisions wait: a
+        // part-time role saves its time over several steps for one acting
+        // decision (it costs `acting_cost`, more than a role's week holds).
+        let saving = self.post(i).queue_len == 0 && self.vacancy_waits_below(i);
         let post = self.post_mut(i);
-        // Credit does not bank beyond one decision: idle time is lost.
-        let spare = if post.queue_len == 0 {
+        let spare = if post.queue_len == 0 && !saving {
             credit.min(cap)
         } else {
             0.0
         };
-        post.credit = credit.min(1.0f32.max(cap));
+        let bank = if saving {
+            acting_cost.max(cap)
+        } else {
+            1.0f32.max(cap)
+        };
+        post.credit = credit.min(bank);
         let mut time_used = served as f32;
         let coaching = p.coaching as f32;
         if coaching > 0.0 && spare > 0.0 {
@@ -585,6 +600,15 @@ impl<'s, 'a> View<'s, 'a> {
         if !dedicated && time_used > 0.0 {
             self.seat(holder).time_owed += time_used / cap_full as f32;
         }
+    }
+
+    /// Whether a post directly below `i` is vacant with decisions waiting.
+    fn vacancy_waits_below(&self, i: u32) -> bool {
+        let (lo, hi) = self.post(i).children;
+        (lo..hi).any(|c| {
+            let child = self.post(self.sh.children[c as usize]);
+            child.holder == NONE && child.queue_len > 0
+        })
     }
 
     /// The holder `h` of post `i` takes the decisions queued there with
