@@ -1004,10 +1004,10 @@ impl<'s, 'a> View<'s, 'a> {
             seat.time_owed = (overhead - 1.0).clamp(0.0, seat.time_owed);
             sum.coordination += overhead.min(1.0) as f64;
 
-            if seat.task == Task::Idle && seat.backlog == 0 {
-                // Idle time is lost, not banked.
-                seat.task_left = 0.0;
-            }
+            // Idle time is lost, not banked (branch-free: idle with nothing
+            // waiting is a coin flip the predictor cannot learn).
+            let idle_empty = seat.task == Task::Idle && seat.backlog == 0;
+            seat.task_left = if idle_empty { 0.0 } else { seat.task_left };
             if seat.task == Task::Idle && seat.backlog > 0 {
                 // Domain (24 bits), size (24 bits), decision (16 bits).
                 let t = rng.next_u64();
