@@ -554,10 +554,10 @@ impl<'s, 'a> View<'s, 'a> {
         };
         let cap = share * (0.5 + 0.5 * self.seat(holder).leadership);
         let mut credit = credit0 + cap;
-        let mut served = 0u32;
+        let (mut served, mut acted) = (0u32, 0u32);
         if queue_len > 0 || credit >= acting_cost {
             let distance = if dedicated { level } else { level - 1 } as f32;
-            (credit, served) = self.serve_queues(i, holder, credit, distance, acting_cost);
+            (credit, served, acted) = self.serve_queues(i, holder, credit, distance, acting_cost);
         }
         if served > 0 {
             let growth = p.leadership_growth as f32;
@@ -581,7 +581,8 @@ impl<'s, 'a> View<'s, 'a> {
             1.0f32.max(cap)
         };
         post.credit = credit.min(bank);
-        let mut time_used = served as f32;
+        // An acting decision takes `acting_cost` decisions' time.
+        let mut time_used = served as f32 + acted as f32 * (acting_cost - 1.0);
         let coaching = p.coaching as f32;
         if coaching > 0.0 && spare > 0.0 {
             let sessions_f = spare * coaching;
@@ -613,7 +614,8 @@ impl<'s, 'a> View<'s, 'a> {
 
     /// The holder `h` of post `i` takes the decisions queued there with
     /// `credit`, then acts for vacant posts just below. Returns the credit
-    /// left and the number of decisions taken.
+    /// left, the number of decisions taken and how many of them were acting
+    /// decisions.
     #[inline(never)]
     fn serve_queues(
         &mut self,
@@ -622,8 +624,8 @@ impl<'s, 'a> View<'s, 'a> {
         mut credit: f32,
         distance: f32,
         acting_cost: f32,
-    ) -> (f32, u32) {
-        let mut served = 0u32;
+    ) -> (f32, u32, u32) {
+        let (mut served, mut acted) = (0u32, 0u32);
         while credit >= 1.0 && self.post_mut(i).queue_len > 0 {
             credit -= 1.0;
             self.serve_one(i, h, distance);
@@ -641,10 +643,11 @@ impl<'s, 'a> View<'s, 'a> {
                     credit -= acting_cost;
                     self.serve_one(child, h, distance + 1.0);
                     served += 1;
+                    acted += 1;
                 }
             }
         }
-        (credit, served)
+        (credit, served, acted)
     }
 
     /// `holder` takes the first decision waiting at `post`.
