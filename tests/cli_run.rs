@@ -849,3 +849,39 @@ fn json_completions_and_man_page() {
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success() && text.contains(".TH orgsim 1") && text.contains("validate"));
 }
+
+/// The report's answer does not crown a variant whose lead is within the
+/// noise: in ceo-departure every structure delivers the same throughput
+/// (no significant difference), in routine-work the hierarchy leads clearly.
+#[test]
+fn the_answer_names_a_leader_only_when_the_lead_is_significant() {
+    let dir = tmp("answer");
+    let answer = |file: &str, out: &str| {
+        let o = orgsim(&[
+            "run",
+            file,
+            "--replications",
+            "10",
+            "--out",
+            dir.join(out).to_str().unwrap(),
+            "-q",
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let md = std::fs::read_to_string(dir.join(out).join("report.md")).unwrap();
+        md.lines()
+            .find(|l| l.starts_with("1. "))
+            .unwrap()
+            .to_string()
+    };
+    let tie = answer("scenarios/ceo-departure.toml", "tie");
+    assert!(
+        tie.starts_with("1. No variant clearly has the highest total throughput"),
+        "{tie}"
+    );
+    let lead = answer("scenarios/routine-work.toml", "lead");
+    assert!(
+        lead.contains("hierarchy has the highest total throughput")
+            && lead.contains("a significant lead"),
+        "{lead}"
+    );
+}

@@ -169,30 +169,35 @@ pub fn answer(r: &Results, why: Option<&Why>, place: Option<&Where>) -> Vec<Stri
                 && ((c.variant_a == *a && c.variant_b == *b)
                     || (c.variant_a == *b && c.variant_b == *a))
         });
-        let sig = match test {
-            Some(c) if c.p_holm < 0.05 => {
-                format!(
-                    "a significant lead ({} Holm-adjusted over the comparisons of {label})",
-                    p_text(c.p_holm)
-                )
-            }
+        let rank = if nv > 2 {
+            format!("; {} of the {nv} variants rank below", nv - 2)
+        } else {
+            String::new()
+        };
+        let lead = |sig: String| {
+            format!(
+                "{a} has the highest {label} ({}), {} more than {b} ({}): {sig}{rank}.",
+                fmt_num(best.1),
+                fmt_num(best.1 - second.1),
+                fmt_num(second.1),
+            )
+        };
+        out.push(match test {
+            Some(c) if c.p_holm < 0.05 => lead(format!(
+                "a significant lead ({} Holm-adjusted over the comparisons of {label})",
+                p_text(c.p_holm)
+            )),
+            // A client reads "has the highest" as a verdict: a lead within
+            // the noise is said to be none.
             Some(c) => format!(
-                "a lead that is not significant ({} Holm-adjusted over the comparisons of {label})",
+                "No variant clearly has the highest {label}: {a} ({}) and {b} ({}) differ by {}, which is not significant ({} Holm-adjusted over the comparisons of {label}).",
+                fmt_num(best.1),
+                fmt_num(second.1),
+                fmt_num(best.1 - second.1),
                 p_text(c.p_holm)
             ),
-            None => "no test of the difference".to_string(),
-        };
-        out.push(format!(
-            "{a} has the highest {label} ({}), {} more than {b} ({}): {sig}{}.",
-            fmt_num(best.1),
-            fmt_num(best.1 - second.1),
-            fmt_num(second.1),
-            if nv > 2 {
-                format!("; {} of the {nv} variants rank below", nv - 2)
-            } else {
-                String::new()
-            }
-        ));
+            None => lead("no test of the difference".to_string()),
+        });
     } else if let [only] = ranked.as_slice() {
         out.push(format!(
             "{} has a {label} of {}.",
