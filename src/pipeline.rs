@@ -577,27 +577,27 @@ pub fn merge(req: MergeRequest, observer: &mut dyn RunObserver) -> Result<Merged
         .iter()
         .map(|r| r.variant * reps + r.replication as usize)
         .collect();
-    let mut failed: Vec<manifest::FailedEntry> = manifests
+    let mut failed_runs: Vec<manifest::FailedEntry> = manifests
         .iter()
         .flat_map(|m| m.failed.iter().cloned())
         .collect();
-    failed.sort_by_key(|f| (f.variant, f.replication));
-    failed.dedup_by_key(|f| (f.variant, f.replication));
-    check_complete(&s, &manifests, &from, &rerun, &failed)?;
+    failed_runs.sort_by_key(|f| (f.variant, f.replication));
+    failed_runs.dedup_by_key(|f| (f.variant, f.replication));
+    check_complete(&s, &manifests, &from, &rerun, &failed_runs)?;
 
     let out = results_dir(&s, req.out.as_deref(), None);
     let _lock = crate::lock::FolderLock::take(&out, &crate::lock::command_line())
         .map_err(RunError::Refused)?;
-    output::check_replace(&out, req.force).map_err(failed_with)?;
-    let staging = output::staging_dir(&out).map_err(failed_with)?;
+    output::check_replace(&out, req.force).map_err(failed)?;
+    let staging = output::staging_dir(&out).map_err(failed)?;
     let mut m = Manifest::new(&s, first.source.clone(), None);
     let mut dir_of = std::collections::HashMap::new();
     for (i, e) in from.into_iter().flatten() {
         dir_of.insert((e.variant, e.replication), req.dirs[i].clone());
         m.jobs.push(e);
     }
-    m.failed = failed;
-    RunDir::fresh(&staging, m.clone()).map_err(failed_with)?;
+    m.failed = failed_runs;
+    RunDir::fresh(&staging, m.clone()).map_err(failed)?;
     for e in rerun_jobs(&s, &staging, &rerun, &mut m.failed)? {
         dir_of.insert((e.variant, e.replication), staging.clone());
         m.jobs.push(e);
@@ -632,7 +632,7 @@ pub fn merge(req: MergeRequest, observer: &mut dyn RunObserver) -> Result<Merged
         &counts,
         0,
     )
-    .map_err(failed_with)?;
+    .map_err(failed)?;
     observer.assembled(&RunReport {
         scenario: &s,
         assembled: &assembled,
@@ -647,17 +647,13 @@ pub fn merge(req: MergeRequest, observer: &mut dyn RunObserver) -> Result<Merged
         let (files, seconds) = write_charts_and_report(&staging).map_err(RunError::Failed)?;
         observer.charts_written(files, seconds);
     }
-    output::publish_run(&staging, &out, &mut m).map_err(failed_with)?;
+    output::publish_run(&staging, &out, &mut m).map_err(failed)?;
     observer.phase(Phase::Published, &out);
     Ok(Merged {
         out,
         jobs: m.jobs.len(),
         failures: (!m.failed.is_empty()).then(|| manifest::failure_list(&m.failed)),
     })
-}
-
-fn failed_with(e: impl fmt::Display) -> RunError {
-    failed(e)
 }
 
 /// The shards' manifests, refused unless every folder is a shard of the
@@ -717,7 +713,7 @@ fn check_complete(
     manifests: &[Manifest],
     from: &[Option<(usize, manifest::JobEntry)>],
     rerun: &[usize],
-    failed: &[manifest::FailedEntry],
+    failed_runs: &[manifest::FailedEntry],
 ) -> Result<(), RunError> {
     let reps = s.replications as usize;
     let n_jobs = from.len();
@@ -725,7 +721,7 @@ fn check_complete(
         .filter(|&j| {
             from[j].is_none()
                 && !rerun.contains(&j)
-                && !failed
+                && !failed_runs
                     .iter()
                     .any(|f| f.variant * reps + f.replication as usize == j)
         })
@@ -761,12 +757,12 @@ fn rerun_jobs(
     s: &Scenario,
     staging: &Path,
     jobs: &[usize],
-    failed: &mut Vec<manifest::FailedEntry>,
+    failed_runs: &mut Vec<manifest::FailedEntry>,
 ) -> Result<Vec<manifest::JobEntry>, RunError> {
     if jobs.is_empty() {
         return Ok(Vec::new());
     }
-    let log = manifest::FragmentLog::open(staging).map_err(failed_with)?;
+    let log = manifest::FragmentLog::open(staging).map_err(failed)?;
     let cancel = AtomicBool::new(false);
     let mut entries = Vec::new();
     engine::execute(
@@ -781,7 +777,7 @@ fn rerun_jobs(
         |w| {
             match w {
                 Ok(e) => entries.push(e?),
-                Err(f) => failed.push(manifest::FailedEntry {
+                Err(f) => failed_runs.push(manifest::FailedEntry {
                     variant: f.variant,
                     variant_name: s.variants[f.variant].name.clone(),
                     replication: f.replication,
@@ -792,8 +788,8 @@ fn rerun_jobs(
             Ok::<(), String>(())
         },
     )
-    .map_err(failed_with)?;
-    failed.sort_by_key(|f| (f.variant, f.replication));
+    .map_err(failed)?;
+    failed_runs.sort_by_key(|f| (f.variant, f.replication));
     Ok(entries)
 }
 

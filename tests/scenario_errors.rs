@@ -1,6 +1,8 @@
 //! Bad scenario files get a clear message naming file, line, column and key,
 //! what was expected and how to fix it; never a panic.
 
+mod common;
+use common::{assert_has, parse_error as error};
 use orgsim::scenario::parse;
 
 const GOOD: &str = r#"name = "ok"
@@ -17,20 +19,6 @@ kind = "departure"
 target = "top"
 at = 50
 "#;
-
-/// Parses `text` and returns the error message (panics if it parses).
-fn error(text: &str) -> String {
-    match parse("bad.toml", text.as_bytes()) {
-        Ok(_) => panic!("expected an error for:\n{text}"),
-        Err(e) => e.to_string(),
-    }
-}
-
-fn assert_has(msg: &str, parts: &[&str]) {
-    for p in parts {
-        assert!(msg.contains(p), "message lacks {p:?}:\n{msg}");
-    }
-}
 
 #[test]
 fn the_good_file_parses() {

@@ -6,6 +6,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod common;
+use common::{assert_has, parse_error as error};
 use orgsim::scenario::parse;
 
 const BIN: &str = env!("CARGO_BIN_EXE_orgsim");
@@ -200,19 +202,6 @@ fn absorbed_runs_say_where_they_settled_and_a_final_record_keeps_the_last_step()
             .all(|r| r[col(&ah, "n")] == "10" && r[1] == "299")
     );
     let _ = std::fs::remove_dir_all(dir);
-}
-
-fn error(text: &str) -> String {
-    match parse("bad.toml", text.as_bytes()) {
-        Ok(_) => panic!("expected an error for:\n{text}"),
-        Err(e) => e.to_string(),
-    }
-}
-
-fn assert_has(msg: &str, parts: &[&str]) {
-    for p in parts {
-        assert!(msg.contains(p), "message lacks {p:?}:\n{msg}");
-    }
 }
 
 #[test]

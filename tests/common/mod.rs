@@ -81,3 +81,19 @@ pub fn org_metric(name: &str) -> usize {
         .position(|m| *m == name)
         .unwrap()
 }
+
+/// Parses `text` as `bad.toml` and returns the error message (panics if it
+/// parses).
+pub fn parse_error(text: &str) -> String {
+    match scenario::parse("bad.toml", text.as_bytes()) {
+        Ok(_) => panic!("expected an error for:\n{text}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+/// Asserts that `msg` contains every one of `parts`.
+pub fn assert_has(msg: &str, parts: &[&str]) {
+    for p in parts {
+        assert!(msg.contains(p), "message lacks {p:?}:\n{msg}");
+    }
+}
