@@ -60,6 +60,17 @@ pub fn find(name: &str) -> Option<&'static Metric> {
         .find(|m| m.name == name)
 }
 
+/// Whether some model leads its event effects with this metric
+/// ([`ModelKind::headline_effects`]); the report and charts read results
+/// from files, so they ask by name.
+pub fn is_headline_effect(name: &str) -> bool {
+    ModelKind::ALL.iter().any(|&m| {
+        m.headline_effects()
+            .iter()
+            .any(|&i| m.metrics()[i].name == name)
+    })
+}
+
 /// The metrics as a Markdown table (name, label, unit, better, meaning),
 /// as the docs show them.
 pub fn markdown_table(metrics: &[Metric]) -> String {

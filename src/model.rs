@@ -129,9 +129,12 @@ impl ModelKind {
     pub fn effect_metrics(self) -> &'static [(usize, Better)] {
         match self {
             ModelKind::Org => {
-                use org::metrics::{ENGAGEMENT, MEAN_SKILL, REGISTRY, THROUGHPUT, TURNOVER};
+                use org::metrics::{
+                    BACKLOG, ENGAGEMENT, MEAN_SKILL, REGISTRY, THROUGHPUT, TURNOVER,
+                };
                 &[
                     (THROUGHPUT, REGISTRY[THROUGHPUT].better),
+                    (BACKLOG, REGISTRY[BACKLOG].better),
                     (ENGAGEMENT, REGISTRY[ENGAGEMENT].better),
                     (TURNOVER, REGISTRY[TURNOVER].better),
                     (MEAN_SKILL, REGISTRY[MEAN_SKILL].better),
@@ -148,6 +151,20 @@ impl ModelKind {
             ModelKind::Carley1992 => {
                 &[(carley::ACCURACY, carley::REGISTRY[carley::ACCURACY].better)]
             }
+        }
+    }
+
+    /// The effect metrics the printed table, the report and the charts
+    /// lead with: the model's output and, for organizations, the work left
+    /// waiting. With slack an organization catches up on its output after
+    /// a departure, so the departure's cost shows as waiting (backlog ×
+    /// weeks), not as lost output.
+    pub fn headline_effects(self) -> &'static [usize] {
+        match self {
+            ModelKind::Org => &[org::metrics::THROUGHPUT, org::metrics::BACKLOG],
+            ModelKind::March1991 => &[march::CODE_KNOWLEDGE],
+            ModelKind::Miller2006 => &[miller::MEMBER_KNOWLEDGE],
+            ModelKind::Carley1992 => &[carley::ACCURACY],
         }
     }
 

@@ -192,7 +192,7 @@ struct VariantSummary {
     samples: Vec<Vec<f64>>,
     headline: Vec<OnlineStats>,
     /// Headline metrics still trending after the warm-up.
-    warnings: Vec<String>,
+    trends: Vec<Trend>,
     /// How each replication stopped, in replication order (the aggregates
     /// leave a collapsed run out after its collapse).
     stops: Vec<crate::engine::Stopped>,
@@ -801,10 +801,10 @@ fn summarize_variant(
             a.push(*x);
         }
     }
-    let warnings = checked
+    let trends = checked
         .iter()
         .zip(&drift)
-        .filter_map(|(&m, d)| trend_warning(s, variant, m, d))
+        .filter_map(|(&m, d)| trend_found(s, variant, m, d))
         .collect();
     let twins = match twins {
         Some(out) => Some(out.finish(&mut twin_rows)?),
@@ -815,7 +815,7 @@ fn summarize_variant(
         twins,
         samples,
         headline,
-        warnings,
+        trends,
         stops,
     })
 }
@@ -829,11 +829,21 @@ fn warmup_checked(s: &Scenario) -> Vec<usize> {
     m
 }
 
-/// The windows the warm-up check compares: the `warmup` steps right after
-/// the warm-up, then the next as many (`None` when the run is too short).
+/// The windows the warm-up check compares: two equal windows right after
+/// the warm-up, each as long as the warm-up and both before the first
+/// scheduled event (an event moves the series by design, so it must not
+/// read as drift); `None` when there is no room for two windows of at
+/// least 2 steps.
 fn warmup_windows(s: &Scenario) -> Option<(usize, usize)> {
-    let (w, steps) = (s.analysis.warmup as usize, s.steps as usize);
-    (w >= 2 && w + 2 * w <= steps).then_some((w, w))
+    let w = s.analysis.warmup as usize;
+    let first_event = s
+        .scheduled_events()
+        .map(|e| e.event.start as usize)
+        .min()
+        .unwrap_or(usize::MAX);
+    let end = (s.steps as usize).min(first_event);
+    let len = w.min(end.saturating_sub(w) / 2);
+    (len >= 2).then_some((w, len))
 }
 
 /// One run's change of metric `m` between the two windows after the
@@ -855,33 +865,96 @@ fn warmup_drift(s: &Scenario, series: &[f64], m: usize) -> (f64, f64) {
     (mean(start + len) - first, first)
 }
 
-/// A warning when metric `m` of a variant is still moving after the
-/// warm-up: the change between the two windows is significant across
-/// replications (paired t-test, p < 0.01) and more than 2% of its level.
-fn trend_warning(s: &Scenario, variant: usize, m: usize, drift: &[(f64, f64)]) -> Option<String> {
-    let (start, len) = warmup_windows(s)?;
+/// A metric of a variant still moving after the warm-up (see
+/// [`trend_found`]).
+#[derive(Clone, Debug)]
+struct Trend {
+    variant: usize,
+    metric: usize,
+    /// Mean over the first window, across replications.
+    level: f64,
+    /// Mean change to the second window, across replications.
+    change: f64,
+    p: f64,
+}
+
+impl Trend {
+    fn share(&self) -> f64 {
+        self.change / self.level.abs()
+    }
+}
+
+/// Metric `m` of a variant is still moving after the warm-up when the
+/// change between the two windows is significant across replications
+/// (paired t-test, p < 0.01) and more than 2% of its level.
+fn trend_found(s: &Scenario, variant: usize, m: usize, drift: &[(f64, f64)]) -> Option<Trend> {
+    warmup_windows(s)?;
     let changes: Vec<f64> = drift.iter().map(|d| d.0).collect();
     let level = drift.iter().map(|d| d.1).sum::<f64>() / drift.len().max(1) as f64;
     let (_, p, _) = crate::stats::compare::paired_t_test(&changes);
-    let short = |x: f64| format!("{x:.3}");
     let change = changes.iter().sum::<f64>() / changes.len().max(1) as f64;
-    let share = change / level.abs();
-    (p < 0.01 && share.abs() > 0.02).then(|| {
-        format!(
-            "`{}` of variant \"{}\" is still {} after the warm-up: weeks {}-{} average {}, weeks {}-{} {} ({:+.1}%, p {}); the per-run measures include that drift, consider a longer [analysis] warmup",
-            s.model.metric_names()[m],
-            s.variants[variant].name,
-            if change > 0.0 { "rising" } else { "falling" },
-            start,
-            start + len - 1,
-            short(level),
-            start + len,
-            start + 2 * len - 1,
-            short(level + change),
-            share * 100.0,
-            if p < 0.001 { "< 0.001".to_string() } else { format!("{p:.3}") }
-        )
-    })
+    let t = Trend {
+        variant,
+        metric: m,
+        level,
+        change,
+        p,
+    };
+    (p < 0.01 && t.share().abs() > 0.02).then_some(t)
+}
+
+/// The warnings for metrics still moving after the warm-up: one line per
+/// variant and metric, or, when more than two variants of a metric move
+/// (a sweep), one line for the metric with how many and by how much.
+fn trend_warnings(s: &Scenario, trends: &[Trend]) -> Vec<String> {
+    let Some((start, len)) = warmup_windows(s) else {
+        return Vec::new();
+    };
+    let windows = format!(
+        "weeks {start}-{} against {}-{}",
+        start + len - 1,
+        start + len,
+        start + 2 * len - 1
+    );
+    let advice = "totals and means include that settling (effects against twins do not); a longer [analysis] warmup, with events after it, measures the settled levels";
+    let mut out = Vec::new();
+    let mut metrics: Vec<usize> = trends.iter().map(|t| t.metric).collect();
+    metrics.sort_unstable();
+    metrics.dedup();
+    for m in metrics {
+        let name = s.model.metric_names()[m];
+        let found: Vec<&Trend> = trends.iter().filter(|t| t.metric == m).collect();
+        if found.len() <= 2 {
+            for t in found {
+                out.push(format!(
+                    "`{name}` of variant \"{}\" is still {} after the warm-up: {windows}, average {:.3} then {:.3} ({:+.1}%, p {}); {advice}",
+                    s.variants[t.variant].name,
+                    if t.change > 0.0 { "rising" } else { "falling" },
+                    t.level,
+                    t.level + t.change,
+                    t.share() * 100.0,
+                    if t.p < 0.001 { "< 0.001".to_string() } else { format!("{:.3}", t.p) }
+                ));
+            }
+            continue;
+        }
+        let rising = found.iter().filter(|t| t.change > 0.0).count();
+        let direction = match (rising, found.len() - rising) {
+            (_, 0) => "rising".to_string(),
+            (0, _) => "falling".to_string(),
+            (r, f) => format!("moving (rising in {r}, falling in {f})"),
+        };
+        let (lo, hi) = found.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), t| {
+            let x = t.share().abs() * 100.0;
+            (lo.min(x), hi.max(x))
+        });
+        out.push(format!(
+            "`{name}` is still {direction} after the warm-up in {} of {} variants ({windows}: by {lo:.1}% to {hi:.1}%, each p < 0.01); {advice}",
+            found.len(),
+            s.variants.len(),
+        ));
+    }
+    out
 }
 
 /// The effect columns of a summary row (see [`effect_columns`]): empty
@@ -1166,7 +1239,7 @@ pub fn assemble(
     };
     let mut samples: Vec<(String, Vec<Vec<f64>>)> = Vec::with_capacity(s.variants.len());
     let mut headline = Vec::with_capacity(s.variants.len());
-    let mut warnings: Vec<String> = Vec::new();
+    let mut trends: Vec<Trend> = Vec::new();
     // The time series is most of the bytes: a thread writes it as the
     // windows of variants are built, then syncs it while the rest is written.
     let (tx, rx) = mpsc::sync_channel::<Vec<Piece>>(window);
@@ -1231,7 +1304,7 @@ pub fn assemble(
                     }
                     samples.push((s.variants[v].name.clone(), part.samples));
                     headline.push(part.headline);
-                    warnings.extend(part.warnings);
+                    trends.extend(part.trends);
                 }
                 // Enough blocks of steps that every thread stays busy
                 // (whole variants when a window has plenty of them).
@@ -1304,7 +1377,7 @@ pub fn assemble(
         comparison,
         headline,
         effects: effect_rows(s, &samples),
-        warnings,
+        warnings: trend_warnings(s, &trends),
     })
 }
 
@@ -1762,28 +1835,34 @@ pub fn effect_rows(s: &Scenario, samples: &[(String, Vec<Vec<f64>>)]) -> Vec<Eff
     rows
 }
 
-/// The end-of-run table of events' paired effects: per event and variant,
-/// the mean effect with its 95% interval and p, and the recovery against
-/// the twin with the never-recovered count.
+/// The end-of-run table of events' paired effects: per event, variant and
+/// headline metric ([`crate::model::ModelKind::headline_effects`]), the
+/// mean effect with its 95% interval and p, and the recovery against the
+/// twin with the never-recovered count.
 pub fn print_effects(rows: &[EffectRow]) {
-    let Some(first) = rows.first() else { return };
     let width = rows
         .iter()
         .map(|r| r.variant.len())
         .max()
         .unwrap_or(7)
         .clamp(7, 40);
-    // One block per event (the rows come variant by variant).
-    let shown: Vec<&EffectRow> = rows.iter().filter(|r| r.metric == first.metric).collect();
-    let mut events: Vec<usize> = shown.iter().map(|r| r.event).collect();
-    events.sort_unstable();
-    events.dedup();
-    for e in events {
-        let block: Vec<&EffectRow> = shown.iter().copied().filter(|r| r.event == e).collect();
+    // One block per event and metric (the rows come variant by variant).
+    let mut blocks: Vec<(usize, &str)> = Vec::new();
+    for r in rows {
+        if crate::metric::is_headline_effect(r.metric) && !blocks.contains(&(r.event, r.metric)) {
+            blocks.push((r.event, r.metric));
+        }
+    }
+    blocks.sort_by_key(|&(e, _)| e);
+    for (e, metric) in blocks {
+        let block: Vec<&EffectRow> = rows
+            .iter()
+            .filter(|r| r.event == e && r.metric == metric)
+            .collect();
         crate::say!(
             "\n\"{}\": effect on {} (run minus its twin without the event, summed to the end; mean [95% CI], paired t-test p), recovery to within the band of the twin:",
             block[0].label,
-            block[0].metric
+            metric
         );
         for r in block {
             print_effect_row(r, width);
@@ -2248,18 +2327,68 @@ mod tests {
         .unwrap();
         // Rising by 5% between the windows in every run: warned.
         let rising: Vec<(f64, f64)> = (0..10).map(|i| (0.5 + 0.01 * f64::from(i), 10.0)).collect();
-        let w = trend_warning(&s, 0, 0, &rising).expect("a warning");
+        let t = trend_found(&s, 0, 0, &rising).expect("a trend");
+        let w = trend_warnings(&s, &[t]);
         assert!(
-            w.contains("still rising") && w.contains("weeks 20-39"),
-            "{w}"
+            w.len() == 1 && w[0].contains("still rising") && w[0].contains("weeks 20-39"),
+            "{w:?}"
         );
         // Noise around no change, or a significant but tiny change: none.
         let flat: Vec<(f64, f64)> = (0..10).map(|i| (f64::from(i % 3) - 1.0, 10.0)).collect();
-        assert!(trend_warning(&s, 0, 0, &flat).is_none());
+        assert!(trend_found(&s, 0, 0, &flat).is_none());
         let tiny: Vec<(f64, f64)> = (0..10)
             .map(|i| (0.01 + 0.001 * f64::from(i), 10.0))
             .collect();
-        assert!(trend_warning(&s, 0, 0, &tiny).is_none());
+        assert!(trend_found(&s, 0, 0, &tiny).is_none());
+    }
+
+    #[test]
+    fn many_variants_still_moving_are_one_line_per_metric() {
+        let mut text = String::from("name = \"t\"\nsteps = 100\n[analysis]\nwarmup = 20\n");
+        for v in 0..5 {
+            text.push_str(&format!(
+                "[[variant]]\nname = \"v{v}\"\nstructure = \"peer\"\n"
+            ));
+        }
+        let s = crate::scenario::parse("t.toml", text.as_bytes()).unwrap();
+        let trend = |variant, change| Trend {
+            variant,
+            metric: 0,
+            level: 10.0,
+            change,
+            p: 0.001,
+        };
+        let w = trend_warnings(&s, &[trend(0, 0.5), trend(1, 0.3), trend(3, -0.4)]);
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(
+            w[0].contains("in 3 of 5 variants")
+                && w[0].contains("rising in 2, falling in 1")
+                && w[0].contains("by 3.0% to 5.0%"),
+            "{}",
+            w[0]
+        );
+        // Two variants: a line each.
+        assert_eq!(trend_warnings(&s, &[trend(0, 0.5), trend(1, 0.3)]).len(), 2);
+    }
+
+    #[test]
+    fn the_warm_up_check_stops_before_the_first_event() {
+        let parse = |at: u32| {
+            crate::scenario::parse(
+                "t.toml",
+                format!(
+                    "name = \"t\"\nsteps = 200\n[analysis]\nwarmup = 60\n[[variant]]\nname = \"a\"\nstructure = \"peer\"\n\
+                     [[event]]\nkind = \"departure\"\ntarget = \"top\"\nat = {at}\n"
+                )
+                .as_bytes(),
+            )
+            .unwrap()
+        };
+        // Windows of the warm-up's length would reach week 179; they end
+        // before the event instead.
+        assert_eq!(warmup_windows(&parse(100)), Some((60, 20)));
+        assert_eq!(warmup_windows(&parse(190)), Some((60, 60)));
+        assert_eq!(warmup_windows(&parse(62)), None);
     }
     use rand::{Rng, SeedableRng};
 

@@ -55,31 +55,31 @@ fn routine_work_lead_needs_coordination_and_free_riding() {
     );
 }
 
-/// Claim 1b (peer wins large decision-heavy work) rests on decisions
-/// queueing at managers: with unlimited decision capacity and nothing
-/// escalated, the two are level (3055 against 3060 tasks).
+/// Claim 1b (peer wins large decision-heavy work, under load) rests on
+/// the decisions: with none the two are level (5857 against 5851 tasks,
+/// settled weeks 100-299). Decisions queueing at managers are about half
+/// of it: with unlimited decision capacity and nothing escalated peer
+/// still leads, by 69 tasks instead of 160.
 #[test]
-fn decision_heavy_lead_needs_queueing_at_managers() {
-    let head = "name = \"t\"\nsteps = 150\nreplications = 30\nseed = 4";
-    let base = "members = 120\ndecision_rate = 0.8";
-    let on = totals(&two_structures(head, base, ""));
-    let off = totals(&two_structures(
-        head,
-        &format!("{base}\ndecision_capacity = 10000\nescalation = 0"),
-        "",
-    ));
+fn decision_heavy_lead_rests_on_decisions_half_on_queueing() {
+    let head = "name = \"t\"\nsteps = 300\nreplications = 60\nseed = 4";
+    let base = "members = 120\narrival_rate = 0.25";
+    let settled = "[analysis]\nwarmup = 100\n";
+    let run = |extra: &str| {
+        let t = totals(&two_structures(head, &format!("{base}\n{extra}"), settled));
+        mean(&t[1]) - mean(&t[0])
+    };
+    let on = run("decision_rate = 0.8");
+    let no_queueing = run("decision_rate = 0.8\ndecision_capacity = 10000\nescalation = 0");
+    let no_decisions = run("decision_rate = 0");
+    assert!(on > 100.0, "peer's lead with queueing: {on:.0}");
     assert!(
-        mean(&on[1]) > mean(&on[0]) + 20.0,
-        "with queueing: {:.0} vs {:.0}",
-        mean(&on[1]),
-        mean(&on[0])
+        no_queueing > 20.0 && no_queueing < 0.6 * on,
+        "without queueing: {no_queueing:.0} (with: {on:.0})"
     );
-    let gap = mean(&off[1]) / mean(&off[0]) - 1.0;
     assert!(
-        gap.abs() < 0.005,
-        "without: peer {:.0} vs hierarchy {:.0}",
-        mean(&off[1]),
-        mean(&off[0])
+        no_decisions.abs() < 20.0,
+        "without decisions: {no_decisions:.0}"
     );
 }
 

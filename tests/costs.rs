@@ -248,9 +248,11 @@ fn a_members_own_decision_costs_their_time() {
     );
     // About 0.3 own decisions a week at a third of a week each.
     assert!(c1 > c0 + 0.03, "time off tasks {c0:.3} → {c1:.3}");
+    // Ten replications: the loss is about 3%, and three were within the
+    // noise of one another.
     let (t0, t1) = (
-        mean_of(&off, ll, "throughput", 3),
-        mean_of(&on, ll, "throughput", 3),
+        mean_of(&off, ll, "throughput", 10),
+        mean_of(&on, ll, "throughput", 10),
     );
     assert!(t1 < 0.98 * t0, "throughput {t0:.2} → {t1:.2}");
 }

@@ -34,24 +34,31 @@ fn hierarchy_wins_small_routine_stable_work() {
     assert!(welch_p(&h, &p) < 1e-6, "p = {}", welch_p(&h, &p));
 }
 
-/// ...and the same mechanisms let peer teams win in a larger organization
-/// where many decisions compete for managers' time.
+/// ...and peer teams win in a larger organization whose work needs many
+/// decisions, under load. Measured once the organization has settled
+/// (weeks 100-299): after a 20-week warm-up the totals also count the
+/// backlog each structure built while starting, which decided this claim
+/// before. With slack (the default demand) both keep up and the lead is
+/// within the noise.
 #[test]
 fn peer_wins_large_decision_heavy_work() {
     let s = scenario(
         r#"name = "t"
-steps = 150
+steps = 300
 replications = 60
 seed = 4
 [defaults]
 members = 120
 decision_rate = 0.8
+arrival_rate = 0.25
 [[variant]]
 name = "hierarchy"
 structure = "hierarchy"
 [[variant]]
 name = "peer"
 structure = "peer"
+[analysis]
+warmup = 100
 "#,
     );
     let runs = summaries(&s);
@@ -63,10 +70,9 @@ structure = "peer"
         mean(&p),
         mean(&h)
     );
-    // 3019 against 2984 tasks since work carries past the end of a task
-    // (the hierarchy had lost more to the step's end); the direction and
-    // its significance are the claim.
-    assert!(welch_p(&h, &p) < 1e-3, "p = {}", welch_p(&h, &p));
+    // 5791 against 5630 tasks; the direction and its significance are the
+    // claim.
+    assert!(welch_p(&h, &p) < 1e-6, "p = {}", welch_p(&h, &p));
 }
 
 /// (2) In a centralized organization, the top leader leaving costs a

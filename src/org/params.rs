@@ -159,9 +159,12 @@ define_params! {
         loss_penalty: f64 = 0.15, [0, 1], "engagement",
             Behaviour, [0.05, 0.3], "assumption, no source: about half to double the default";
         // --- engagement and turnover ----------------------------------
-        /// Engagement of members at the start and of new hires.
-        initial_engagement: f64 = 0.7, [0, 1], "engagement",
-            Conditions, [0.5, 0.8], "assumption, no source: about half to double the default";
+        /// Engagement of the founding members at the start: the neutral level of the engagement target, so a run starts near its settled state.
+        initial_engagement: f64 = 0.5, [0, 1], "engagement",
+            Conditions, [0.4, 0.6], "assumption: the engagement target's neutral level (0.5), so the warm-up is short";
+        /// Engagement of a member on starting a new job (a hire, or a promotion winner): a honeymoon that then settles to the target.
+        hire_engagement: f64 = 0.7, [0, 1], "engagement",
+            Behaviour, [0.5, 0.8], "Boswell, Boudreau & Tichy 2005 (satisfaction peaks right after a job change, the honeymoon, then declines)";
         /// Share of the gap to the engagement target closed per week.
         engagement_rate: f64 = 0.05, [0, 1], "share/week",
             Behaviour, [0.02, 0.1], "assumption, no source: about half to double the default";

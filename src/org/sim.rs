@@ -1369,8 +1369,8 @@ impl Organization {
         seat.shared = person.shared;
         seat.blocked = 0.0;
         seat.hire_at = NONE;
-        // Winning a promotion restores engagement.
-        seat.engagement = seat.engagement.max(self.p.initial_engagement as f32);
+        // Winning a promotion is a new job: its honeymoon restores engagement.
+        seat.engagement = seat.engagement.max(self.p.hire_engagement as f32);
         // A promotion moves a person: headcount is unchanged, the old seat empties.
         self.totals.promotions += 1;
         self.vacate_seat(from, true);

@@ -1203,7 +1203,11 @@ pub(super) fn populate_seat(
         0.1 + 0.3 * lead_u + premium
     };
     seat.occupied = true;
-    seat.engagement = p.initial_engagement as f32;
+    seat.engagement = if new_hire {
+        p.hire_engagement
+    } else {
+        p.initial_engagement
+    } as f32;
     seat.leadership = leadership.clamp(0.0, 1.0) as f32;
     seat.competitive = (cs + width * (2.0 * u - 1.0)).clamp(0.0, 1.0) as f32;
     seat.autonomy = 0.5;
