@@ -99,8 +99,9 @@ fn a_collapse_ends_the_replication_and_every_file_says_so() {
         let s: usize = x[cs].parse().unwrap();
         match x[cr].as_str() {
             "completed" => assert_eq!(s, 399),
+            // A run can collapse on its last step too.
             "collapsed:backlog > 200" | "collapsed:headcount < 0.9 * members" => {
-                assert!(s < 399)
+                assert!(s <= 399)
             }
             other => panic!("unexpected stop_reason {other}"),
         }

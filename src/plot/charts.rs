@@ -1187,6 +1187,7 @@ fn bars(r: &Results, look: &Look) -> Result<Vec<Chart>, PlotError> {
     }
     // Event metrics: one panel per event.
     let families = event_families(r);
+    let primary = s.columns.iter().find_map(|c| c.strip_prefix("total_"));
     let mut ks: Vec<usize> = s
         .columns
         .iter()
@@ -1268,10 +1269,12 @@ fn bars(r: &Results, look: &Look) -> Result<Vec<Chart>, PlotError> {
                 "{subtitle}; runs that never recovered count as the weeks left in the run (so these means are lower bounds)"
             );
         }
-        // The twin measures are the primary metric's: named by what they are.
+        // The primary metric's twin measures are named by what they are;
+        // another headline effect by its metric too (`bars_event_backlog_effect`).
         let short = ["effect", "worst_gap", "recovery_steps"]
             .into_iter()
             .find(|w| suffix.ends_with(&format!("_{w}")))
+            .filter(|_| primary.is_some_and(|p| suffix.starts_with(&format!("{p}_"))))
             .unwrap_or(suffix);
         let name = format!("bars_event_{short}");
 
@@ -1351,20 +1354,8 @@ fn event_families(r: &Results) -> Vec<(String, String, String)> {
     let (label, unit) = metric_label(p);
     let label = label.to_lowercase();
     let band = fmt_tick((1.0 - r.scenario.threshold.unwrap_or(0.95)) * 100.0, 0);
-    vec![
-        (
-            format!("{p}_effect"),
-            format!("Effect of each event on {label}, against its twin"),
-            // A weekly rate summed over weeks is a count.
-            match unit.strip_suffix(" per week") {
-                Some(count) => format!(
-                    "run minus its twin without the event, summed from the event to the end ({count})"
-                ),
-                None => format!(
-                    "run minus its twin without the event, summed from the event to the end ({unit} × weeks)"
-                ),
-            },
-        ),
+    let mut families = vec![
+        effect_family(p),
         (
             format!("{p}_worst_gap"),
             format!("Largest shortfall of {label} behind the twin"),
@@ -1375,7 +1366,43 @@ fn event_families(r: &Results) -> Vec<(String, String, String)> {
             format!("Weeks until {label} is back beside the twin"),
             format!("weeks until within {band}% of the twin"),
         ),
-    ]
+    ];
+    // The other headline effects (a departure's cost as waiting).
+    let mut others: Vec<&str> = s
+        .columns
+        .iter()
+        .filter_map(|c| {
+            c.strip_prefix("event")?
+                .split_once('_')?
+                .1
+                .strip_suffix("_effect")
+        })
+        .filter(|&m| m != p && crate::metric::is_headline_effect(m))
+        .collect();
+    others.dedup();
+    families.extend(others.into_iter().map(effect_family));
+    families
+}
+
+/// The chart family of events' effects on metric `m` against the twins.
+fn effect_family(m: &str) -> (String, String, String) {
+    let (label, unit) = metric_label(m);
+    (
+        format!("{m}_effect"),
+        format!(
+            "Effect of each event on {}, against its twin",
+            label.to_lowercase()
+        ),
+        // A weekly rate summed over weeks is a count.
+        match unit.strip_suffix(" per week") {
+            Some(count) => format!(
+                "run minus its twin without the event, summed from the event to the end ({count})"
+            ),
+            None => format!(
+                "run minus its twin without the event, summed from the event to the end ({unit} × weeks)"
+            ),
+        },
+    )
 }
 
 fn capitalize(s: &str) -> String {

@@ -472,35 +472,8 @@ fn findings(r: &Results) -> Vec<String> {
         if let Some(p) = r.summary.primary()
             && r.summary.col(&format!("event{k}_{p}_effect")).is_some()
         {
-            let label = plot::metric_label(&p).0.to_lowercase();
-            let eff = ranked(&format!("event{k}_{p}_effect"), true);
-            if !eff.is_empty() {
-                let shown: Vec<String> = eff
-                    .iter()
-                    .map(|(v, st, _, _)| {
-                        let (m, h) = (st.mean(), st.ci95_half_width());
-                        let clear = if !h.is_finite() || (m - h <= 0.0 && 0.0 <= m + h) {
-                            "not distinguishable from none"
-                        } else if m < 0.0 {
-                            "a loss"
-                        } else {
-                            "a gain"
-                        };
-                        format!("{} {} ({clear})", name(*v), pm(st))
-                    })
-                    .collect();
-                out.push(format!(
-                    "Effect of “{ev}” (week {week}) on {label}, each run minus its twin (the same replication without the event), summed to the end of the run, smallest loss first: {}.",
-                    shown.join("; ")
-                ));
-            }
-            let rec = ranked(&format!("event{k}_{p}_recovery_steps"), false);
-            if !rec.is_empty() {
-                out.push(format!(
-                    "After “{ev}”, weeks until {label} is back within {}% of its twin, fastest first: {}.",
-                    fmt_num((1.0 - r.scenario.threshold.unwrap_or(0.95)) * 100.0),
-                    list(&rec, " weeks")
-                ));
+            for m in headline_effects(r, &p, k) {
+                out.extend(twin_effect_findings(r, &m, k, &ev, &week, &ranked, &list));
             }
             continue;
         }
@@ -591,6 +564,90 @@ fn findings(r: &Results) -> Vec<String> {
                 sig.len() - 10
             ));
         }
+    }
+    out
+}
+
+/// Rows of [`findings`]' rankings: variant, the column's statistics, runs
+/// that never recovered, runs.
+type Ranked = Vec<(usize, OnlineStats, usize, usize)>;
+
+/// The metrics whose effect against the twins the report states for event
+/// `k`: the primary metric, then the other headline effects
+/// ([`crate::model::ModelKind::headline_effects`]) the results have.
+fn headline_effects(r: &Results, primary: &str, k: usize) -> Vec<String> {
+    let mut out = vec![primary.to_string()];
+    for c in &r.summary.columns {
+        let Some(m) = c
+            .strip_prefix(&format!("event{k}_"))
+            .and_then(|c| c.strip_suffix("_effect"))
+        else {
+            continue;
+        };
+        if m != primary && crate::metric::is_headline_effect(m) {
+            out.push(m.to_string());
+        }
+    }
+    out
+}
+
+/// The findings on event `k`'s effect on metric `m` against the twins: the
+/// effects, least harm first, each said to be a loss or a gain (or none
+/// distinguishable), and the weeks until back beside the twin.
+#[allow(clippy::too_many_arguments)]
+fn twin_effect_findings(
+    r: &Results,
+    m: &str,
+    k: usize,
+    ev: &str,
+    week: &str,
+    ranked: &impl Fn(&str, bool) -> Ranked,
+    list: &impl Fn(&[(usize, OnlineStats, usize, usize)], &str) -> String,
+) -> Vec<String> {
+    let name = |v: usize| r.variants[v].name.as_str();
+    let (label, unit) = plot::metric_label(m);
+    let label = label.to_lowercase();
+    let lower_better =
+        crate::metric::find(m).is_some_and(|x| x.better == crate::metric::Better::Lower);
+    let (worse, better) = if lower_better {
+        ("an increase", "a decrease")
+    } else {
+        ("a loss", "a gain")
+    };
+    // A weekly rate summed over weeks is a count; a level, level × weeks.
+    let summed = match unit.strip_suffix(" per week") {
+        Some(count) => count.to_string(),
+        None => format!("{unit} × weeks"),
+    };
+    let mut out = Vec::new();
+    let eff = ranked(&format!("event{k}_{m}_effect"), !lower_better);
+    if !eff.is_empty() {
+        let shown: Vec<String> = eff
+            .iter()
+            .map(|(v, st, _, _)| {
+                let (mean, h) = (st.mean(), st.ci95_half_width());
+                let clear = if !h.is_finite() || (mean - h <= 0.0 && 0.0 <= mean + h) {
+                    "not distinguishable from none"
+                } else if (mean < 0.0) != lower_better {
+                    worse
+                } else {
+                    better
+                };
+                format!("{} {} ({clear})", name(*v), pm(st))
+            })
+            .collect();
+        out.push(format!(
+            "Effect of “{ev}” (week {week}) on {label} ({summed}), each run minus its twin (the same replication without the event), summed to the end of the run, least harm first: {}.",
+            shown.join("; ")
+        ));
+    }
+    let rec = ranked(&format!("event{k}_{m}_recovery_steps"), false);
+    if !rec.is_empty() {
+        out.push(format!(
+            "After “{ev}”, weeks until {label} is back within {}% of its twin, fastest first: {}.",
+            fmt_num(((1.0 - r.scenario.threshold.unwrap_or(0.95)) * 1000.0).round() / 10.0),
+            list(&rec, " weeks")
+        ));
     }
     out
 }
