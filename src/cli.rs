@@ -201,6 +201,10 @@ struct RunArgs {
     /// Continue an interrupted run from its manifest (same file and flags).
     #[arg(long)]
     resume: bool,
+    /// With --resume: continue a run another orgsim build started (the
+    /// manifest lists both builds).
+    #[arg(long, requires = "resume")]
+    any_build: bool,
     /// Run only shard I of N (e.g. 2/8) into its own folder; combine the
     /// shards with `orgsim merge`.
     #[arg(long, value_name = "I/N")]
@@ -228,6 +232,10 @@ struct MergeArgs {
     /// Results folder (default: results/<name>).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Merge shards another orgsim build ran (the manifest lists the
+    /// builds combined).
+    #[arg(long)]
+    any_build: bool,
     /// Replace existing results.
     #[arg(long)]
     force: bool,
@@ -672,6 +680,7 @@ fn run(args: RunArgs) -> Result<(), String> {
         time_limit: args.time_limit,
         force: args.force,
         resume: args.resume,
+        any_build: args.any_build,
         shard: args.shard,
         charts: !args.no_charts,
     };
@@ -764,6 +773,7 @@ fn merge(args: MergeArgs) -> Result<(), String> {
         dirs: args.dirs.clone(),
         out: args.out.clone(),
         force: args.force,
+        any_build: args.any_build,
         charts: !args.no_charts,
     };
     let merged = pipeline::merge(request, &mut observer).map_err(|e| e.to_string())?;

@@ -188,6 +188,11 @@ pub struct Manifest {
     pub failed: Vec<FailedEntry>,
     /// Checksums of the result files, once written.
     pub files: std::collections::BTreeMap<String, String>,
+    /// Other orgsim builds whose results this folder holds besides
+    /// `orgsim_version`'s: only a resume or merge with `--any-build` mixes
+    /// builds, and this says it did.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub combined_builds: Vec<String>,
 }
 
 impl Manifest {
@@ -210,6 +215,7 @@ impl Manifest {
             jobs: Vec::new(),
             failed: Vec::new(),
             files: Default::default(),
+            combined_builds: Vec::new(),
         }
     }
 
@@ -234,12 +240,30 @@ impl Manifest {
         write_synced(&dir.join("manifest.json"), json.as_bytes()).map_err(|e| e.to_string())
     }
 
+    /// Makes `build` this folder's build, listing the one it had (and any
+    /// it already combined) in `combined_builds` when it differs.
+    pub fn take_build(&mut self, build: &str) {
+        if self.orgsim_version != build {
+            let old = std::mem::replace(&mut self.orgsim_version, build.to_string());
+            self.add_combined(&old);
+        }
+    }
+
+    /// Lists `build` among the builds combined here, once, unless it is
+    /// this folder's own.
+    pub fn add_combined(&mut self, build: &str) {
+        if build != self.orgsim_version && !self.combined_builds.iter().any(|b| b == build) {
+            self.combined_builds.push(build.to_string());
+        }
+    }
+
     /// Why `other` (another run folder) cannot be combined with or continue
-    /// this one, if it cannot.
-    pub fn mismatch(&self, other: &Manifest) -> Option<String> {
-        if self.orgsim_version != other.orgsim_version {
+    /// this one, if it cannot. `any_build`: another orgsim build is no
+    /// reason (`--any-build`).
+    pub fn mismatch(&self, other: &Manifest, any_build: bool) -> Option<String> {
+        if self.orgsim_version != other.orgsim_version && !any_build {
             return Some(format!(
-                "different orgsim builds ({} and {}; results of different builds are not combined: use the build that made them, as `orgsim --version` names it)",
+                "different orgsim builds ({} and {}; results of different builds are not combined: use the build that made them, as `orgsim --version` names it, or pass --any-build to combine them anyway)",
                 self.orgsim_version, other.orgsim_version
             ));
         }
@@ -799,9 +823,9 @@ impl RunDir {
     /// Reopens an interrupted staging folder whose manifest must describe
     /// the same run as `expected`. Entries whose fragments are missing or
     /// damaged are dropped (those jobs run again), as are failures (retried).
-    pub fn resume(dir: &Path, expected: Manifest) -> Result<RunDir, String> {
+    pub fn resume(dir: &Path, expected: Manifest, any_build: bool) -> Result<RunDir, String> {
         let mut m = Manifest::read(dir)?;
-        if let Some(why) = expected.mismatch(&m) {
+        if let Some(why) = expected.mismatch(&m, any_build) {
             return Err(format!(
                 "cannot resume: the interrupted run in {} and this one come from {why}\n  help: pass the same scenario file and --replications/--seed/--steps as the interrupted run, or drop --resume to start afresh",
                 dir.display(),
@@ -815,6 +839,7 @@ impl RunDir {
                 shard_words(expected.shard)
             ));
         }
+        m.take_build(&expected.orgsim_version);
         fs::create_dir_all(dir.join("jobs"))
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         let slots = m.replication_slots.max(m.replications);

@@ -35,6 +35,9 @@ pub struct RunRequest {
     pub force: bool,
     /// Continue an interrupted run from its staging folder.
     pub resume: bool,
+    /// Resume a run another orgsim build started (`--any-build`); the
+    /// manifest lists the builds combined.
+    pub any_build: bool,
     /// Run only this shard of the replications.
     pub shard: Option<Shard>,
     /// Draw the charts and write the report.
@@ -316,7 +319,7 @@ fn open_run_dir(
         // Killed while publishing: everything is written and checked.
         if let Some(why) = Manifest::read(staging)
             .ok()
-            .and_then(|m| expected.mismatch(&m))
+            .and_then(|m| expected.mismatch(&m, req.any_build))
         {
             return Err(RunError::Refused(format!(
                 "error: cannot resume: {} holds a run from {why}",
@@ -326,7 +329,7 @@ fn open_run_dir(
         output::publish_ready(staging, out).map_err(failed)?;
         return Ok(None);
     }
-    let rd = RunDir::resume(staging, expected).map_err(failed)?;
+    let rd = RunDir::resume(staging, expected, req.any_build).map_err(failed)?;
     observer.rejected_jobs(&manifest::rejected_list(&req.scenario, &rd.rejected));
     Ok(Some(rd))
 }
@@ -543,6 +546,9 @@ pub struct MergeRequest {
     pub out: Option<PathBuf>,
     /// Replace existing results.
     pub force: bool,
+    /// Merge shards of other orgsim builds than this one (`--any-build`);
+    /// the manifest lists the builds combined.
+    pub any_build: bool,
     /// Draw the charts and write the report.
     pub charts: bool,
 }
@@ -561,7 +567,7 @@ pub struct Merged {
 /// gives, byte for byte. Every fragment is checked before use; a damaged,
 /// duplicated or conflicting one is named and its job run again here.
 pub fn merge(req: MergeRequest, observer: &mut dyn RunObserver) -> Result<Merged, RunError> {
-    let manifests = read_shards(&req.dirs)?;
+    let manifests = read_shards(&req.dirs, req.any_build)?;
     let first = manifests[0].clone();
     let s = shards_scenario(&first)?;
     let reps = s.replications as usize;
@@ -597,6 +603,10 @@ pub fn merge(req: MergeRequest, observer: &mut dyn RunObserver) -> Result<Merged
         m.jobs.push(e);
     }
     m.failed = failed_runs;
+    for shard in &manifests {
+        m.add_combined(&shard.orgsim_version);
+        shard.combined_builds.iter().for_each(|b| m.add_combined(b));
+    }
     RunDir::fresh(&staging, m.clone()).map_err(failed)?;
     for e in rerun_jobs(&s, &staging, &rerun, &mut m.failed)? {
         dir_of.insert((e.variant, e.replication), staging.clone());
@@ -658,17 +668,27 @@ pub fn merge(req: MergeRequest, observer: &mut dyn RunObserver) -> Result<Merged
 
 /// The shards' manifests, refused unless every folder is a shard of the
 /// same run.
-fn read_shards(dirs: &[PathBuf]) -> Result<Vec<Manifest>, RunError> {
+fn read_shards(dirs: &[PathBuf], any_build: bool) -> Result<Vec<Manifest>, RunError> {
     let mut manifests: Vec<Manifest> = Vec::new();
     for d in dirs {
         let m = Manifest::read(d).map_err(|e| RunError::Refused(format!("error: {e}")))?;
+        // This build assembles the shards and re-runs any damaged job, so
+        // it must be the build that ran them.
+        if m.orgsim_version != crate::VERSION && !any_build {
+            return Err(RunError::Refused(format!(
+                "error: cannot merge {}: it was run by orgsim {}, this is orgsim {}\n  help: merge with the build that ran the shards, or pass --any-build to combine them anyway (the manifest will list both builds)",
+                d.display(),
+                m.orgsim_version,
+                crate::VERSION
+            )));
+        }
         if m.shard.is_none() {
             return Err(RunError::Refused(format!(
                 "error: {} is not a shard (it was not run with --shard I/N)",
                 d.display()
             )));
         }
-        if let Some(why) = manifests.first().and_then(|m0| m0.mismatch(&m)) {
+        if let Some(why) = manifests.first().and_then(|m0| m0.mismatch(&m, any_build)) {
             return Err(RunError::Refused(format!(
                 "error: cannot merge {} and {}: they come from {why}\n  help: merge only the shards of one run (same scenario file, seed, flags and orgsim version)",
                 dirs[0].display(),

@@ -50,6 +50,13 @@ fn tmp(name: &str) -> PathBuf {
     d
 }
 
+/// This build, as `orgsim --version` names it (and manifests record it).
+fn orgsim_version() -> String {
+    let o = orgsim(&["--version"], &[]);
+    let text = String::from_utf8_lossy(&o.stdout).trim().to_string();
+    text.strip_prefix("orgsim ").unwrap().to_string()
+}
+
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
@@ -261,6 +268,45 @@ fn a_kill_at_every_phase_then_resume_gives_identical_files() {
     );
     assert_eq!(o.status.code(), Some(137));
     assert_eq!(std::fs::read(out.join("summary.csv")).unwrap(), before);
+    let _ = std::fs::remove_dir_all(base);
+}
+
+/// A run another orgsim build started is not resumed by this one unless
+/// `--any-build` says so, and then the manifest lists both builds.
+#[test]
+fn a_resume_by_another_build_is_refused_unless_asked_and_then_recorded() {
+    let (base, file, whole) = setup("build", false);
+    let out = base.join("out");
+    let o = run(&file, &out, &[], &[("ORGSIM_TEST_ABORT_AT", "simulating")]);
+    assert_eq!(o.status.code(), Some(137), "{}", stderr(&o));
+    let staged = base.join(".out.partial").join("manifest.json");
+    let text = std::fs::read_to_string(&staged).unwrap();
+    let mut m: serde_json::Value = serde_json::from_str(&text).unwrap();
+    m["orgsim_version"] = "0.0.1 (elsewhere)".into();
+    std::fs::write(&staged, serde_json::to_string(&m).unwrap()).unwrap();
+    let o = run(&file, &out, &["--resume"], &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("different orgsim builds") && stderr(&o).contains("--any-build"),
+        "{}",
+        stderr(&o)
+    );
+    ok(&run(&file, &out, &["--resume", "--any-build"], &[]));
+    let published: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(
+        published["combined_builds"],
+        serde_json::json!(["0.0.1 (elsewhere)"])
+    );
+    assert_eq!(published["orgsim_version"], orgsim_version());
+    // The jobs themselves were this build's, so the files are a whole run's.
+    for f in ["summary.csv", "timeseries.csv", "comparison.csv"] {
+        assert_eq!(
+            std::fs::read(out.join(f)).unwrap(),
+            std::fs::read(whole.join(f)).unwrap(),
+            "{f}"
+        );
+    }
     let _ = std::fs::remove_dir_all(base);
 }
 

@@ -470,11 +470,41 @@ fn merge_refuses_shards_of_other_runs() {
         &[],
     );
     assert!(
-        stderr(&o).contains("different orgsim builds"),
+        stderr(&o).contains("it was run by orgsim 9.9.9"),
         "{}",
         stderr(&o)
     );
     assert!(!out.exists());
+    // Both shards from another build: this build refuses to assemble them
+    // unless told, and then the manifest names the build it combined.
+    let other_build = |dir: &str| {
+        let p = Path::new(dir).join("manifest.json");
+        let mut m: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+        m["orgsim_version"] = "9.9.9+elsewhere".into();
+        std::fs::write(&p, serde_json::to_string(&m).unwrap()).unwrap();
+    };
+    let b = shard("b2", &[], 2);
+    other_build(&a);
+    other_build(&b);
+    let merge = |extra: &[&str]| {
+        let mut args = vec!["merge", &a, &b, "--out", out.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        orgsim(&args, &[])
+    };
+    let o = merge(&[]);
+    assert!(
+        stderr(&o).contains("it was run by orgsim 9.9.9+elsewhere")
+            && stderr(&o).contains("--any-build"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!out.exists());
+    let o = merge(&["--any-build", "--no-charts"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["combined_builds"], serde_json::json!(["9.9.9+elsewhere"]));
     let _ = std::fs::remove_dir_all(base);
 }
 
