@@ -513,6 +513,127 @@ fn differences(run: &Path, s: &Shown, weeks: usize) -> (usize, usize, String) {
     (cells, differ, first)
 }
 
+/// "Run in full" runs the page's scenario through the library's run
+/// pipeline into the results folder: the same files `orgsim run` writes
+/// from the saved scenario, byte for byte, with charts and report; "Stop"
+/// stops a run in full and publishes nothing.
+#[test]
+fn a_run_in_full_publishes_what_orgsim_run_publishes_and_can_be_stopped() {
+    let dir = tmp("full");
+    let results = dir.join("results");
+    let (_studio, addr) = studio(&[
+        "--port",
+        "0",
+        "--results",
+        results.to_str().unwrap(),
+        "--replications",
+        "3",
+    ]);
+    let (_stream, id) = open_session(&addr);
+    assert_eq!(
+        post(
+            &addr,
+            &format!("/api/live/{id}"),
+            json!({"cmd": "horizon", "value": 80})
+        )
+        .0,
+        200
+    );
+    // The top leader leaves at week 40 (an event needs weeks before it).
+    assert_eq!(
+        post(
+            &addr,
+            &format!("/api/live/{id}"),
+            json!({"cmd": "step", "weeks": 40})
+        )
+        .0,
+        200
+    );
+    let (mut status, mut body) = (0, String::new());
+    wait_for("week 40", 60, || {
+        (status, body) = post(
+            &addr,
+            &format!("/api/live/{id}"),
+            json!({"cmd": "fire", "event": "top"}),
+        );
+        status == 200
+    });
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = http(&addr, "POST", &format!("/api/live/{id}/run"), None);
+    assert_eq!(status, 200, "{body}");
+    let started: Value = serde_json::from_str(&body).unwrap();
+    let (run, name) = (
+        started["run"].as_u64().unwrap(),
+        started["name"].as_str().unwrap().to_string(),
+    );
+    assert_eq!(name, "three-structures-studio");
+    let progress = |run: u64| -> Value {
+        serde_json::from_str(&http(&addr, "GET", &format!("/api/runs/{run}"), None).1).unwrap()
+    };
+    wait_for("the run in full", 120, || {
+        progress(run)["state"] != "running"
+    });
+    let p = progress(run);
+    assert_eq!(p["state"], "published", "{p}");
+    assert_eq!(p["done"], p["planned"], "{p}");
+    let out = results.join(&name);
+    assert!(out.join("report.html").is_file() && out.join("charts").is_dir());
+    // It ran to the page's horizon, and the scenario it ran (kept in its
+    // manifest) gives the same files through `orgsim run`.
+    let read_json = |p: PathBuf| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+    };
+    assert_eq!(read_json(out.join("run.json"))["steps"], 80);
+    let file = dir.join("ran.toml");
+    let text = read_json(out.join("manifest.json"))["source"]["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(text.contains("kind = \"departure\""), "{text}");
+    std::fs::write(&file, text).unwrap();
+    let cli = dir.join("cli");
+    orgsim_run(&file, &cli);
+    for f in [
+        "summary.csv",
+        "timeseries.csv",
+        "comparison.csv",
+        "effects.csv",
+        "twins.csv",
+    ] {
+        assert!(
+            std::fs::read(out.join(f)).unwrap() == std::fs::read(cli.join(f)).unwrap(),
+            "{f} differs"
+        );
+    }
+    // "Open results" lists it.
+    let (_, list) = http(&addr, "GET", "/api/results", None);
+    assert!(list.contains("three-structures-studio"), "{list}");
+    // A longer one, stopped at once: nothing published, and a second run
+    // never takes the first one's folder.
+    assert_eq!(
+        post(
+            &addr,
+            &format!("/api/live/{id}"),
+            json!({"cmd": "horizon", "value": 2000})
+        )
+        .0,
+        200
+    );
+    let (_, body) = http(&addr, "POST", &format!("/api/live/{id}/run"), None);
+    let started: Value = serde_json::from_str(&body).unwrap();
+    let run = started["run"].as_u64().unwrap();
+    assert_eq!(started["name"], "three-structures-studio-2");
+    assert_eq!(
+        http(&addr, "POST", &format!("/api/runs/{run}/stop"), None).0,
+        200
+    );
+    wait_for("the stop", 60, || progress(run)["state"] != "running");
+    assert_eq!(progress(run)["state"], "stopped", "{}", progress(run));
+    assert!(!results.join("three-structures-studio-2").exists());
+    assert_eq!(http(&addr, "GET", "/api/runs/99", None).0, 404);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 fn orgsim_run(file: &Path, out: &Path) {
     let o = Command::new(env!("CARGO_BIN_EXE_orgsim"))
         .args([

@@ -396,7 +396,45 @@ function redraw() {
 
 // ---- open results -----------------------------------------------------------
 
-async function openResults() {
+// "Run in full": the page's scenario through the run pipeline, then its
+// report in "Open results".
+async function runInFull() {
+  if (!studio.hello) return;
+  let started;
+  try {
+    const r = await fetch(`/api/live/${studio.hello.session}/run`, { method: "POST" });
+    if (!r.ok) { toast(await r.text()); return; }
+    started = await r.json();
+  } catch (e) {
+    toast("The studio server does not answer: is `orgsim studio` still running?");
+    return;
+  }
+  const { run, name } = started;
+  const status = $("full-status");
+  $("run-full").disabled = true;
+  status.hidden = false;
+  status.textContent = "starting the run in full…";
+  $("stop-full").hidden = false;
+  $("stop-full").onclick = () => fetch(`/api/runs/${run}/stop`, { method: "POST" });
+  const done = () => { $("run-full").disabled = false; $("stop-full").hidden = true; status.hidden = true; };
+  const poll = async () => {
+    let p;
+    try { p = await (await fetch(`/api/runs/${run}`)).json(); } catch (e) { done(); return; }
+    if (p.state === "running") {
+      status.textContent = p.phase === "writing"
+        ? `writing charts and report of ${name}…`
+        : `running in full: ${p.done} of ${p.planned || "…"} replications`;
+      setTimeout(poll, 400);
+      return;
+    }
+    done();
+    if (p.state === "published") openResults(name);
+    else toast(p.message || `the run in full ${p.state}`);
+  };
+  poll();
+}
+
+async function openResults(show) {
   $("results").hidden = false;
   const list = $("results-list");
   list.innerHTML = "<li>reading…</li>";
@@ -412,6 +450,7 @@ async function openResults() {
       li.querySelector("small").textContent = x.question;
       li.onclick = () => showResult(x, li);
       list.appendChild(li);
+      if (typeof show === "string" && x.name === show) showResult(x, li);
     }
   } catch (e) {
     list.innerHTML = "<li>Could not read the results folder.</li>";
@@ -450,7 +489,8 @@ function wire() {
   $("horizon").onchange = () => send({ cmd: "horizon", value: Number($("horizon").value) });
   $("replications").onchange = () => send({ cmd: "replications", value: Number($("replications").value) });
   $("present").onclick = togglePresent;
-  $("open-results").onclick = openResults;
+  $("open-results").onclick = () => openResults();
+  $("run-full").onclick = runInFull;
   $("close-results").onclick = () => ($("results").hidden = true);
   for (const b of document.querySelectorAll("button.event")) {
     b.onclick = () => {

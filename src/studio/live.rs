@@ -313,6 +313,26 @@ impl Live {
     /// shown: the current values, events and replications, the weeks shown
     /// (at least to the last event).
     pub fn scenario_toml(&self) -> String {
+        format!(
+            "# Saved by orgsim studio at week {}: `orgsim run` on this file gives the\n\
+             # numbers the studio showed (same seed, same events at the same weeks).\n{}",
+            self.week,
+            self.resolved_to(self.week)
+        )
+    }
+
+    /// The scenario "Run in full" runs: the current values, events and
+    /// replications, to week `horizon` (at least to the last event).
+    pub fn scenario_toml_to(&self, horizon: u32) -> String {
+        format!(
+            "# Run in full by orgsim studio: the page's settings and events, to week {}.\n{}",
+            horizon,
+            self.resolved_to(horizon)
+        )
+    }
+
+    /// The resolved scenario, `weeks` long (at least to the last event).
+    fn resolved_to(&self, weeks: u32) -> String {
         let mut s = self.scenario.clone();
         let last_event = s
             .events
@@ -320,7 +340,7 @@ impl Live {
             .map(|e| e.event.start + 1)
             .max()
             .unwrap_or(1);
-        s.steps = self.week.max(last_event).max(1);
+        s.steps = weeks.max(last_event).max(1);
         let mut text = s.resolved_toml();
         // The resolved file names org charts by their copy in a results
         // folder; a saved scenario stands alone, so it names the files read.
@@ -332,11 +352,7 @@ impl Live {
                 &format!("org_chart = {}", quoted(&path.display().to_string())),
             );
         }
-        format!(
-            "# Saved by orgsim studio at week {}: `orgsim run` on this file gives the\n\
-             # numbers the studio showed (same seed, same events at the same weeks).\n{text}",
-            self.week
-        )
+        text
     }
 }
 

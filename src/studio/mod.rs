@@ -10,10 +10,13 @@
 //! * [`api`]: the page's requests, checked, with messages naming the field
 //!   and its valid range.
 //! * [`results`]: "Open results": finished results folders' reports and charts.
+//! * [`full_run`]: "Run in full": the page's scenario through the library's
+//!   run pipeline, as `orgsim run` runs it, into the results folder.
 //!
 //! Every asset (page, script, styles, uPlot) is built into the binary.
 
 mod api;
+mod full_run;
 pub mod live;
 mod results;
 mod session;
@@ -91,6 +94,10 @@ struct App {
     sessions: Mutex<HashMap<u64, std::sync::mpsc::Sender<Request>>>,
     next_id: AtomicU64,
     results: PathBuf,
+    /// Runs in full ("Run in full"), and what they need.
+    full_runs: full_run::FullRuns,
+    chart_base: PathBuf,
+    threads: usize,
 }
 
 /// Reads the scenario the studio opens (or the built-in presets).
@@ -167,6 +174,9 @@ pub fn serve(o: Options) -> Result<(), String> {
         sessions: Mutex::new(HashMap::new()),
         next_id: AtomicU64::new(1),
         results: o.results,
+        full_runs: full_run::FullRuns::default(),
+        chart_base: full_run::chart_base(o.file.as_deref()),
+        threads,
     });
     // Two threads answer requests; the simulations run on the pool.
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -194,6 +204,9 @@ fn router(app: Arc<App>) -> Router {
         .route("/api/live", get(live_stream))
         .route("/api/live/{id}", post(command))
         .route("/api/live/{id}/scenario.toml", get(save))
+        .route("/api/live/{id}/run", post(run_in_full))
+        .route("/api/runs/{run}", get(run_progress))
+        .route("/api/runs/{run}/stop", post(stop_run))
         .route("/api/status", get(status))
         .route("/api/results", get(list_results))
         .route("/results/{name}/{*file}", get(result_file))
@@ -406,6 +419,45 @@ async fn save(State(app): State<Arc<App>>, UrlPath(id): UrlPath<u64>) -> Respons
         }
         Err(r) => r,
     }
+}
+
+/// "Run in full": starts the page's scenario through the run pipeline and
+/// answers with the run's number and results folder name.
+async fn run_in_full(State(app): State<Arc<App>>, UrlPath(id): UrlPath<u64>) -> Response {
+    let text = match send(&app, id, Command::SaveToHorizon).await {
+        Ok(text) => text,
+        Err(r) => return r,
+    };
+    let started = app
+        .full_runs
+        .start(text, &app.chart_base, &app.results, app.threads);
+    match started {
+        Ok((run, name)) => json_response(json!({"run": run, "name": name})),
+        Err(msg) => bad(StatusCode::BAD_REQUEST, msg),
+    }
+}
+
+/// A run in full's progress, for the page's poll.
+async fn run_progress(State(app): State<Arc<App>>, UrlPath(run): UrlPath<u64>) -> Response {
+    match app.full_runs.get(run) {
+        Some(r) => json_response(json!(r.progress())),
+        None => bad(StatusCode::NOT_FOUND, format!("no run {run}")),
+    }
+}
+
+/// Stops a run in full; what it finished stays in its staging folder.
+async fn stop_run(State(app): State<Arc<App>>, UrlPath(run): UrlPath<u64>) -> Response {
+    match app.full_runs.get(run) {
+        Some(r) => {
+            r.stop();
+            json_response(json!({"stopping": run}))
+        }
+        None => bad(StatusCode::NOT_FOUND, format!("no run {run}")),
+    }
+}
+
+fn json_response(v: Value) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], v.to_string()).into_response()
 }
 
 /// Live sessions (tests check a closed page ends its session).

@@ -37,6 +37,8 @@ pub enum Command {
     Horizon(u32),
     /// The scenario file reproducing what is shown.
     Save,
+    /// The scenario to the weeks the page runs to ("Run in full").
+    SaveToHorizon,
 }
 
 /// A command and where its answer goes: `Ok` with a short text, or the
@@ -202,6 +204,7 @@ impl Driver {
                 Ok("horizon set".into())
             }
             Command::Save => return Ok(self.live.scenario_toml()),
+            Command::SaveToHorizon => return Ok(self.live.scenario_toml_to(self.horizon)),
         };
         if needs_replay && answer.is_ok() {
             self.replaying = true;
