@@ -42,6 +42,7 @@ pub mod cli;
 pub mod describe;
 pub mod engine;
 pub mod explain;
+pub mod files;
 pub mod limits;
 pub mod lock;
 pub mod manifest;

@@ -20,8 +20,35 @@ use serde::{Deserialize, Serialize};
 
 use crate::analysis::{Effect, EventImpact};
 use crate::engine::{JobFailure, JobResult, RunSummary, Stopped};
-use crate::output::write_synced;
+use crate::files::{AtPath, FileError, FileOp, write_whole_synced};
 use crate::scenario::Scenario;
+
+/// What can go wrong reading or writing a run folder's manifest and its
+/// result fragments.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(transparent)]
+    File(#[from] FileError),
+    #[error("{} is not an orgsim manifest: {source}", path.display())]
+    NotManifest {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    #[error("{} has manifest format {found}, this orgsim reads format {FORMAT}", path.display())]
+    Format { path: PathBuf, found: u32 },
+    #[error("cannot encode the manifest: {0}")]
+    Encode(#[source] serde_json::Error),
+    #[error("{} is not a valid result fragment", path.display())]
+    BadFragment { path: PathBuf },
+    #[error("{} does not match its checksum in manifest.json (damaged or changed)", path.display())]
+    Damaged { path: PathBuf },
+    #[error("{} is too large", path.display())]
+    TooLarge { path: PathBuf },
+    /// A resume refused: the staging folder holds another run. The message
+    /// says why and what to do.
+    #[error("{0}")]
+    OtherRun(String),
+}
 
 /// Version of the manifest and fragment formats (2: fragment logs, XXH3
 /// checksums; 3: each log record carries its own checksum; 4: events'
@@ -219,25 +246,29 @@ impl Manifest {
         }
     }
 
-    pub fn read(dir: &Path) -> Result<Manifest, String> {
+    pub fn read(dir: &Path) -> Result<Manifest, StoreError> {
         let path = dir.join("manifest.json");
-        let text = fs::read_to_string(&path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let m: Manifest = serde_json::from_str(&text)
-            .map_err(|e| format!("{} is not an orgsim manifest: {e}", path.display()))?;
+        let text = fs::read_to_string(&path).at(FileOp::Read, &path)?;
+        let m: Manifest =
+            serde_json::from_str(&text).map_err(|source| StoreError::NotManifest {
+                path: path.clone(),
+                source,
+            })?;
         if m.format != FORMAT {
-            return Err(format!(
-                "{} has manifest format {}, this orgsim reads format {FORMAT}",
-                path.display(),
-                m.format
-            ));
+            return Err(StoreError::Format {
+                path,
+                found: m.format,
+            });
         }
         Ok(m)
     }
 
-    pub fn write(&self, dir: &Path) -> Result<(), String> {
-        let json = serde_json::to_string_pretty(self).map_err(|e| e.to_string())?;
-        write_synced(&dir.join("manifest.json"), json.as_bytes()).map_err(|e| e.to_string())
+    pub fn write(&self, dir: &Path) -> Result<(), StoreError> {
+        let json = serde_json::to_string_pretty(self).map_err(StoreError::Encode)?;
+        Ok(write_whole_synced(
+            &dir.join("manifest.json"),
+            json.as_bytes(),
+        )?)
     }
 
     /// Makes `build` this folder's build, listing the one it had (and any
@@ -455,12 +486,14 @@ pub fn read_series_range(
     len: usize,
     range: std::ops::Range<usize>,
     out: &mut Vec<f64>,
-) -> Result<(), String> {
+) -> Result<(), StoreError> {
     use std::os::unix::fs::FileExt;
-    let cannot = |err: std::io::Error| format!("cannot read {}: {err}", path.display());
-    let invalid = || format!("{} is not a valid result fragment", path.display());
+    let invalid = || StoreError::BadFragment {
+        path: path.to_path_buf(),
+    };
     let mut head = [0u8; SERIES_AT as usize];
-    f.read_exact_at(&mut head, e.offset).map_err(cannot)?;
+    f.read_exact_at(&mut head, e.offset)
+        .at(FileOp::Read, path)?;
     let u64_at = |i: usize| u64::from_le_bytes(head[i..i + 8].try_into().expect("8 bytes"));
     let replication = u32::from_le_bytes(head[16..20].try_into().expect("4 bytes"));
     if head[..8] != MAGIC[..]
@@ -474,7 +507,7 @@ pub fn read_series_range(
     }
     let mut bytes = vec![0u8; 8 * range.len()];
     f.read_exact_at(&mut bytes, e.offset + SERIES_AT + 8 * range.start as u64)
-        .map_err(cannot)?;
+        .at(FileOp::Read, path)?;
     out.clear();
     out.extend(
         bytes
@@ -487,37 +520,42 @@ pub fn read_series_range(
 }
 
 /// Reads a fragment from an open log at `path` and checks it.
-pub fn read_fragment_from(f: &mut File, path: &Path, e: &JobEntry) -> Result<JobResult, String> {
-    let cannot = |err: std::io::Error| format!("cannot read {}: {err}", path.display());
-    f.seek(SeekFrom::Start(e.offset)).map_err(cannot)?;
-    let mut bytes =
-        vec![0; usize::try_from(e.len).map_err(|_| format!("{} is too large", path.display()))?];
-    f.read_exact(&mut bytes).map_err(cannot)?;
+pub fn read_fragment_from(
+    f: &mut File,
+    path: &Path,
+    e: &JobEntry,
+) -> Result<JobResult, StoreError> {
+    f.seek(SeekFrom::Start(e.offset)).at(FileOp::Read, path)?;
+    let len = usize::try_from(e.len).map_err(|_| StoreError::TooLarge {
+        path: path.to_path_buf(),
+    })?;
+    let mut bytes = vec![0; len];
+    f.read_exact(&mut bytes).at(FileOp::Read, path)?;
     check_fragment(&bytes, path, e)
 }
 
-fn check_fragment(bytes: &[u8], path: &Path, e: &JobEntry) -> Result<JobResult, String> {
+fn check_fragment(bytes: &[u8], path: &Path, e: &JobEntry) -> Result<JobResult, StoreError> {
     if checksum(bytes) != e.checksum {
-        return Err(format!(
-            "{} does not match its checksum in manifest.json (damaged or changed)",
-            path.display()
-        ));
+        return Err(StoreError::Damaged {
+            path: path.to_path_buf(),
+        });
     }
     match decode(bytes) {
         Some(r) if r.variant == e.variant && r.replication == e.replication => Ok(r),
-        _ => Err(format!("{} is not a valid result fragment", path.display())),
+        _ => Err(StoreError::BadFragment {
+            path: path.to_path_buf(),
+        }),
     }
 }
 
 /// Reads a fragment and checks it against its manifest entry.
-pub fn read_fragment(dir: &Path, e: &JobEntry) -> Result<JobResult, String> {
+pub fn read_fragment(dir: &Path, e: &JobEntry) -> Result<JobResult, StoreError> {
     let path = dir.join(&e.file);
-    let cannot = |err: std::io::Error| format!("cannot read {}: {err}", path.display());
     if e.len == 0 {
-        let bytes = fs::read(&path).map_err(cannot)?;
+        let bytes = fs::read(&path).at(FileOp::Read, &path)?;
         return check_fragment(&bytes, &path, e);
     }
-    let mut f = File::open(&path).map_err(cannot)?;
+    let mut f = File::open(&path).at(FileOp::Read, &path)?;
     read_fragment_from(&mut f, &path, e)
 }
 
@@ -539,7 +577,7 @@ pub struct FragmentLog {
 
 impl FragmentLog {
     /// Also keeps the jobs' formatted time-series rows (see above).
-    pub fn with_text(mut self, dir: &Path) -> Result<FragmentLog, String> {
+    pub fn with_text(mut self, dir: &Path) -> Result<FragmentLog, StoreError> {
         let file = self.file.replace(".bin", ".txt");
         let path = dir.join(&file);
         let f = OpenOptions::new()
@@ -547,14 +585,14 @@ impl FragmentLog {
             .truncate(true)
             .write(true)
             .open(&path)
-            .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+            .at(FileOp::Create, &path)?;
         self.text = Some((file, Mutex::new((f, 0))));
         Ok(self)
     }
 
-    pub fn open(dir: &Path) -> Result<FragmentLog, String> {
+    pub fn open(dir: &Path) -> Result<FragmentLog, StoreError> {
         let jobs = dir.join("jobs");
-        fs::create_dir_all(&jobs).map_err(|e| format!("cannot create {}: {e}", jobs.display()))?;
+        fs::create_dir_all(&jobs).at(FileOp::Create, &jobs)?;
         let k = (0..)
             .find(|k| !jobs.join(format!("log-{k}.bin")).exists())
             .unwrap_or(0);
@@ -564,7 +602,7 @@ impl FragmentLog {
             .create_new(true)
             .append(true)
             .open(&path)
-            .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+            .at(FileOp::Create, &path)?;
         Ok(FragmentLog {
             file,
             out: Mutex::new((f, 0)),
@@ -579,13 +617,13 @@ impl FragmentLog {
 
     /// Appends one finished job and gives its manifest entry; `text`, its
     /// formatted time-series rows, goes to the text log when there is one.
-    pub fn append(&self, r: &JobResult, text: &str) -> Result<JobEntry, String> {
+    pub fn append(&self, r: &JobResult, text: &str) -> Result<JobEntry, StoreError> {
         let text = match &self.text {
             Some((file, out)) if !text.is_empty() => {
                 let mut g = out.lock().unwrap_or_else(|p| p.into_inner());
                 let at = g.1;
                 g.0.write_all(text.as_bytes())
-                    .map_err(|e| format!("cannot write {file}: {e}"))?;
+                    .at(FileOp::Write, Path::new(file))?;
                 g.1 += text.len() as u64;
                 Some(TextSpan {
                     file: file.clone(),
@@ -608,7 +646,7 @@ impl FragmentLog {
         let mut g = self.out.lock().unwrap_or_else(|p| p.into_inner());
         let at = g.1;
         g.0.write_all(&record)
-            .map_err(|e| format!("cannot write {}: {e}", self.file))?;
+            .at(FileOp::Write, Path::new(&self.file))?;
         g.1 += record.len() as u64;
         Ok(JobEntry {
             variant: r.variant,
@@ -713,7 +751,11 @@ pub fn verify_entries(
     // than the disk).
     let damaged: Vec<Option<String>> = kept
         .par_iter()
-        .map(|e| read_fragment(&dir_of(e), e).err())
+        .map(|e| {
+            read_fragment(&dir_of(e), e)
+                .err()
+                .map(|why| why.to_string())
+        })
         .collect();
     let mut out = Vec::with_capacity(kept.len());
     for (e, bad) in kept.into_iter().zip(damaged) {
@@ -800,12 +842,11 @@ pub struct RunDir {
 
 impl RunDir {
     /// Starts a fresh staging folder `dir` (clearing what was there).
-    pub fn fresh(dir: &Path, manifest: Manifest) -> Result<RunDir, String> {
+    pub fn fresh(dir: &Path, manifest: Manifest) -> Result<RunDir, StoreError> {
         if dir.exists() {
-            fs::remove_dir_all(dir).map_err(|e| format!("cannot clear {}: {e}", dir.display()))?;
+            fs::remove_dir_all(dir).at(FileOp::Clear, dir)?;
         }
-        fs::create_dir_all(dir.join("jobs"))
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        fs::create_dir_all(dir.join("jobs")).at(FileOp::Create, dir)?;
         manifest.write(dir)?;
         Ok(RunDir {
             dir: dir.to_path_buf(),
@@ -823,25 +864,24 @@ impl RunDir {
     /// Reopens an interrupted staging folder whose manifest must describe
     /// the same run as `expected`. Entries whose fragments are missing or
     /// damaged are dropped (those jobs run again), as are failures (retried).
-    pub fn resume(dir: &Path, expected: Manifest, any_build: bool) -> Result<RunDir, String> {
+    pub fn resume(dir: &Path, expected: Manifest, any_build: bool) -> Result<RunDir, StoreError> {
         let mut m = Manifest::read(dir)?;
         if let Some(why) = expected.mismatch(&m, any_build) {
-            return Err(format!(
+            return Err(StoreError::OtherRun(format!(
                 "cannot resume: the interrupted run in {} and this one come from {why}\n  help: pass the same scenario file and --replications/--seed/--steps as the interrupted run, or drop --resume to start afresh",
                 dir.display(),
-            ));
+            )));
         }
         if m.shard != expected.shard {
-            return Err(format!(
+            return Err(StoreError::OtherRun(format!(
                 "cannot resume: the interrupted run in {} was {}, not {}\n  help: pass the same --shard as the interrupted run",
                 dir.display(),
                 shard_words(m.shard),
                 shard_words(expected.shard)
-            ));
+            )));
         }
         m.take_build(&expected.orgsim_version);
-        fs::create_dir_all(dir.join("jobs"))
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        fs::create_dir_all(dir.join("jobs")).at(FileOp::Create, dir)?;
         let slots = m.replication_slots.max(m.replications);
         let here = dir.to_path_buf();
         let (jobs, mut rejected) =
@@ -938,7 +978,7 @@ impl RunDir {
 
     /// Lists a job whose fragment [`FragmentLog::append`] wrote (the manifest is
     /// rewritten at most twice a second, and always by [`RunDir::save`]).
-    pub fn add(&mut self, e: JobEntry) -> Result<(), String> {
+    pub fn add(&mut self, e: JobEntry) -> Result<(), StoreError> {
         // Appended: inserting in order would cost a shift per job, which
         // grows with the square of a large sweep's jobs.
         if self.done.insert((e.variant, e.replication)) {
@@ -960,7 +1000,7 @@ impl RunDir {
         Ok(())
     }
 
-    pub fn record_failure(&mut self, s: &Scenario, f: &JobFailure) -> Result<(), String> {
+    pub fn record_failure(&mut self, s: &Scenario, f: &JobFailure) -> Result<(), StoreError> {
         self.manifest.failed.push(FailedEntry {
             variant: f.variant,
             variant_name: s.variants[f.variant].name.clone(),
@@ -975,7 +1015,7 @@ impl RunDir {
     }
 
     /// Writes the manifest, its jobs sorted by variant then replication.
-    pub fn save(&mut self) -> Result<(), String> {
+    pub fn save(&mut self) -> Result<(), StoreError> {
         self.manifest
             .jobs
             .sort_by_key(|e| (e.variant, e.replication));

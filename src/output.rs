@@ -14,6 +14,7 @@ use std::fmt::Write as _;
 
 use rayon::prelude::*;
 
+use crate::files::{AtPath, FileError, FileOp};
 use crate::manifest::{JobEntry, Manifest, checksum_file, read_fragment};
 use crate::model::ModelKind;
 use crate::org::{OrgNode, OrgParams, Organization, Structure};
@@ -22,31 +23,32 @@ use crate::rng;
 use crate::scenario::Scenario;
 use crate::stats::{Better, ComparisonRow, OnlineStats, StepAggregator, compare_pairs_grouped};
 
-/// An error with the path it concerns.
-#[derive(Debug)]
-pub struct OutputError {
-    pub path: PathBuf,
-    pub source: io::Error,
+/// What can go wrong assembling, writing and publishing a run's files.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    #[error(transparent)]
+    File(#[from] FileError),
+    #[error(transparent)]
+    Store(#[from] crate::manifest::StoreError),
+    /// The results folder is there and may not be replaced; the message
+    /// says what to do.
+    #[error("{0}")]
+    Refused(String),
+    /// A stored result does not match what the manifest says of it.
+    #[error("{0}")]
+    Damaged(String),
+    #[error("cannot start worker threads: {0}")]
+    Threads(#[from] rayon::ThreadPoolBuildError),
 }
 
-impl std::fmt::Display for OutputError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "cannot write {}: {}", self.path.display(), self.source)
-    }
+/// Writing a file (the operation most of this module does).
+trait Writing<T> {
+    fn writing(self, path: &Path) -> Result<T, FileError>;
 }
 
-impl std::error::Error for OutputError {}
-
-trait Ctx<T> {
-    fn at(self, path: &Path) -> Result<T, OutputError>;
-}
-
-impl<T> Ctx<T> for io::Result<T> {
-    fn at(self, path: &Path) -> Result<T, OutputError> {
-        self.map_err(|source| OutputError {
-            path: path.to_path_buf(),
-            source,
-        })
+impl<T> Writing<T> for io::Result<T> {
+    fn writing(self, path: &Path) -> Result<T, FileError> {
+        self.at(FileOp::Write, path)
     }
 }
 
@@ -68,14 +70,15 @@ impl CsvFile {
     fn create(dir: &Path, name: &str) -> Result<Self, OutputError> {
         let path = dir.join(name);
         let tmp = dir.join(format!("{name}.partial"));
-        let out = BufWriter::new(File::create(&tmp).at(&tmp)?);
+        let out = BufWriter::new(File::create(&tmp).writing(&tmp)?);
         Ok(CsvFile { path, tmp, out })
     }
 
     fn line(&mut self, fields: &[&str]) -> Result<(), OutputError> {
-        self.out
+        Ok(self
+            .out
             .write_all(csv_line(fields).as_bytes())
-            .at(&self.tmp)
+            .writing(&self.tmp)?)
     }
 
     /// Renames the complete file into place. It reaches the disk in
@@ -83,8 +86,8 @@ impl CsvFile {
     /// folder is published: until then the folder is a staging folder, so
     /// a crash cannot leave a short file in a complete-looking result.
     fn finish(mut self) -> Result<(), OutputError> {
-        self.out.flush().at(&self.tmp)?;
-        fs::rename(&self.tmp, &self.path).at(&self.path)
+        self.out.flush().writing(&self.tmp)?;
+        Ok(fs::rename(&self.tmp, &self.path).writing(&self.path)?)
     }
 }
 
@@ -109,38 +112,10 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-/// Writes a whole file atomically and syncs it (and its folder's entry)
-/// before saying so.
-pub fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
-    let tmp = path.with_extension(format!(
-        "{}.partial",
-        path.extension().and_then(|e| e.to_str()).unwrap_or("")
-    ));
-    let written = (|| {
-        let mut f = File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()
-    })();
-    if let Err(e) = written {
-        let _ = fs::remove_file(&tmp);
-        return Err(e).at(&tmp);
-    }
-    fs::rename(&tmp, path).at(path)?;
-    let parent = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    File::open(parent).and_then(|f| f.sync_all()).at(parent)
-}
-
-/// Writes a whole file atomically.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
-    let tmp = path.with_extension(format!(
-        "{}.partial",
-        path.extension().and_then(|e| e.to_str()).unwrap_or("")
-    ));
-    fs::write(&tmp, bytes).at(&tmp)?;
-    fs::rename(&tmp, path).at(path)
+/// Writes a whole file ([`crate::files::write_whole`]): the results folder is
+/// synced once before it is published.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
+    crate::files::write_whole(path, bytes)
 }
 
 /// The run's record, written last (`run.json`).
@@ -226,28 +201,27 @@ impl Spill {
     }
 
     /// Takes the rows in `buf` (leaving it empty).
-    fn take(&mut self, buf: &mut String) -> Result<(), String> {
-        let io = |e: io::Error| format!("cannot write {}: {e}", self.path.display());
+    fn take(&mut self, buf: &mut String) -> Result<(), OutputError> {
         if self.file.is_none() && self.text.len() + buf.len() > Self::LIMIT {
-            let mut f = BufWriter::with_capacity(1 << 20, File::create(&self.path).map_err(io)?);
-            f.write_all(self.text.as_bytes()).map_err(io)?;
+            let mut f =
+                BufWriter::with_capacity(1 << 20, File::create(&self.path).writing(&self.path)?);
+            f.write_all(self.text.as_bytes()).writing(&self.path)?;
             self.text = String::new();
             self.file = Some(f);
         }
         match &mut self.file {
-            Some(f) => f.write_all(buf.as_bytes()).map_err(io)?,
+            Some(f) => f.write_all(buf.as_bytes()).writing(&self.path)?,
             None => self.text.push_str(buf),
         }
         buf.clear();
         Ok(())
     }
 
-    fn finish(mut self, buf: &mut String) -> Result<Part, String> {
+    fn finish(mut self, buf: &mut String) -> Result<Part, OutputError> {
         self.take(buf)?;
         match self.file.take() {
             Some(mut f) => {
-                f.flush()
-                    .map_err(|e| format!("cannot write {}: {e}", self.path.display()))?;
+                f.flush().at(FileOp::Write, &self.path)?;
                 Ok(Part::File(self.path))
             }
             None => Ok(Part::Text(self.text)),
@@ -269,14 +243,18 @@ impl<'a> Fragments<'a> {
         }
     }
 
-    fn read(&mut self, e: &JobEntry) -> Result<crate::engine::JobResult, String> {
+    fn read(&mut self, e: &JobEntry) -> Result<crate::engine::JobResult, OutputError> {
         let dir = (self.dir_of)(e);
         if e.len == 0 {
-            return read_fragment(&dir, e);
+            return Ok(read_fragment(&dir, e)?);
         }
         let path = dir.join(&e.file);
         let at = self.open_log(&path)?;
-        crate::manifest::read_fragment_from(&mut self.open[at].1, &path, e)
+        Ok(crate::manifest::read_fragment_from(
+            &mut self.open[at].1,
+            &path,
+            e,
+        )?)
     }
 
     /// Values `range` of a fragment's series of `len` values into `out`
@@ -287,7 +265,7 @@ impl<'a> Fragments<'a> {
         len: usize,
         range: std::ops::Range<usize>,
         out: &mut Vec<f64>,
-    ) -> Result<(), String> {
+    ) -> Result<(), OutputError> {
         let dir = (self.dir_of)(e);
         if e.len == 0 {
             let r = read_fragment(&dir, e)?;
@@ -297,15 +275,21 @@ impl<'a> Fragments<'a> {
         }
         let path = dir.join(&e.file);
         let at = self.open_log(&path)?;
-        crate::manifest::read_series_range(&self.open[at].1, &path, e, len, range, out)
+        Ok(crate::manifest::read_series_range(
+            &self.open[at].1,
+            &path,
+            e,
+            len,
+            range,
+            out,
+        )?)
     }
 
-    fn open_log(&mut self, path: &Path) -> Result<usize, String> {
+    fn open_log(&mut self, path: &Path) -> Result<usize, OutputError> {
         Ok(match self.open.iter().position(|(p, _)| p == path) {
             Some(i) => i,
             None => {
-                let f = File::open(path)
-                    .map_err(|err| format!("cannot read {}: {err}", path.display()))?;
+                let f = File::open(path).at(FileOp::Read, path)?;
                 self.open.push((path.to_path_buf(), f));
                 self.open.len() - 1
             }
@@ -390,7 +374,7 @@ fn timeseries_pieces(
     entries: &[JobEntry],
     fragment_dir: &(dyn Fn(&JobEntry) -> PathBuf + Sync),
     path: &Path,
-) -> Result<Vec<Piece>, String> {
+) -> Result<Vec<Piece>, OutputError> {
     let mut pieces = Vec::new();
     let mut fragments = Fragments::new(fragment_dir);
     let mut out: Option<Spill> = None;
@@ -448,7 +432,7 @@ fn timeseries_of_variant(
     fragment_dir: &(dyn Fn(&JobEntry) -> PathBuf + Sync),
     staging: &Path,
     chunks: usize,
-) -> Result<Vec<Piece>, String> {
+) -> Result<Vec<Piece>, OutputError> {
     let chunk = entries.len().div_ceil(chunks.max(1)).max(1);
     let pieces = entries
         .par_chunks(chunk)
@@ -457,7 +441,7 @@ fn timeseries_of_variant(
             let path = staging.join(format!("timeseries.csv.v{variant}.{i}"));
             timeseries_pieces(s, variant, c, fragment_dir, &path)
         })
-        .collect::<Result<Vec<Vec<Piece>>, String>>()?;
+        .collect::<Result<Vec<Vec<Piece>>, OutputError>>()?;
     Ok(pieces.into_iter().flatten().collect())
 }
 
@@ -470,10 +454,9 @@ fn write_timeseries(
     dir: &Path,
     header: &str,
     variants: mpsc::Receiver<Vec<Piece>>,
-) -> Result<String, String> {
+) -> Result<String, OutputError> {
     let tmp = dir.join("timeseries.csv.partial");
-    let cannot = |p: &Path, e: io::Error| format!("cannot write {}: {e}", p.display());
-    let file = File::create(&tmp).map_err(|e| cannot(&tmp, e))?;
+    let file = File::create(&tmp).writing(&tmp)?;
     // Write-back starts as the file grows: a second thread syncs what has
     // been written so far every `SYNC_EVERY` bytes, so the final sync waits
     // for the last stretch only, not for the whole file (67 MB: 85 ms less
@@ -483,7 +466,7 @@ fn write_timeseries(
     const SYNC_EVERY: usize = 16 << 20;
     let (nudge, nudged) = mpsc::channel::<()>();
     let syncer = {
-        let file = file.try_clone().map_err(|e| cannot(&tmp, e))?;
+        let file = file.try_clone().writing(&tmp)?;
         std::thread::spawn(move || -> io::Result<()> {
             while nudged.recv().is_ok() {
                 while nudged.try_recv().is_ok() {}
@@ -502,7 +485,9 @@ fn write_timeseries(
             unsynced = 0;
             let _ = nudge.send(());
         }
-        out.write_all(bytes).map_err(|e| cannot(&tmp, e))
+        out.write_all(bytes)
+            .writing(&tmp)
+            .map_err(OutputError::from)
     };
     put(header.as_bytes())?;
     let mut logs: Vec<(PathBuf, File)> = Vec::new();
@@ -516,20 +501,18 @@ fn write_timeseries(
     let mut copy = |f: &mut File,
                     from: &Path,
                     len: Option<u64>,
-                    put: &mut dyn FnMut(&[u8]) -> Result<(), String>| {
+                    put: &mut dyn FnMut(&[u8]) -> Result<(), OutputError>| {
         let mut left = len.unwrap_or(u64::MAX);
         while left > 0 {
             let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
-            let n = f
-                .read(&mut buf[..want])
-                .map_err(|e| format!("cannot read {}: {e}", from.display()))?;
+            let n = f.read(&mut buf[..want]).at(FileOp::Read, from)?;
             if n == 0 {
                 return match len {
                     None => Ok(()),
-                    Some(_) => Err(format!(
+                    Some(_) => Err(OutputError::Damaged(format!(
                         "cannot read {}: it is shorter than expected",
                         from.display()
-                    )),
+                    ))),
                 };
             }
             put(&buf[..n])?;
@@ -541,10 +524,9 @@ fn write_timeseries(
         match piece {
             Piece::Rows(Part::Text(text)) => put(text.as_bytes())?,
             Piece::Rows(Part::File(p)) => {
-                let mut f =
-                    File::open(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+                let mut f = File::open(&p).at(FileOp::Read, &p)?;
                 copy(&mut f, &p, None, &mut put)?;
-                fs::remove_file(&p).map_err(|e| cannot(&p, e))?;
+                fs::remove_file(&p).at(FileOp::Remove, &p)?;
             }
             Piece::Kept {
                 path,
@@ -560,15 +542,14 @@ fn write_timeseries(
                             .read(true)
                             .write(true)
                             .open(&path)
-                            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                            .at(FileOp::Read, &path)?;
                         logs.push((path.clone(), f));
                         copied.push(Vec::new());
                         logs.len() - 1
                     }
                 };
                 let f = &mut logs[at].1;
-                f.seek(SeekFrom::Start(offset))
-                    .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                f.seek(SeekFrom::Start(offset)).at(FileOp::Read, &path)?;
                 for (span, sum) in spans {
                     let mut h = xxhash_rust::xxh3::Xxh3::new();
                     copy(f, &path, Some(span), &mut |b: &[u8]| {
@@ -576,10 +557,10 @@ fn write_timeseries(
                         put(b)
                     })?;
                     if h.digest() != sum {
-                        return Err(format!(
+                        return Err(OutputError::Damaged(format!(
                             "{} changed while the run was writing it (rows do not match their checksum); nothing was published\n  help: continue with --resume: it formats the rows again from the checked results",
                             path.display()
-                        ));
+                        )));
                     }
                 }
                 copied[at].push((offset, len));
@@ -597,15 +578,15 @@ fn write_timeseries(
     // here, so freeing their cached pages stays off the main thread's path.
     for (log, f) in logs {
         drop(f);
-        fs::remove_file(&log).map_err(|e| format!("cannot remove {}: {e}", log.display()))?;
+        fs::remove_file(&log).at(FileOp::Remove, &log)?;
     }
-    let f = out.into_inner().map_err(|e| cannot(&tmp, e.into_error()))?;
+    let f = out.into_inner().map_err(|e| e.into_error()).writing(&tmp)?;
     drop(nudge);
     syncer
         .join()
         .unwrap_or_else(|_| Err(io::Error::other("the sync thread failed")))
-        .map_err(|e| cannot(&tmp, e))?;
-    f.sync_all().map_err(|e| cannot(&tmp, e))?;
+        .writing(&tmp)?;
+    f.sync_all().writing(&tmp)?;
     Ok(format!("{:016x}", hash.digest()))
 }
 
@@ -649,7 +630,7 @@ fn aggregate_of_variant(
     fragment_dir: &(dyn Fn(&JobEntry) -> PathBuf + Sync),
     staging: &Path,
     blocks: usize,
-) -> Result<Vec<Part>, String> {
+) -> Result<Vec<Part>, OutputError> {
     let steps = crate::engine::recorded_steps(s);
     let step_bytes = entries.len().max(1) * s.model.metric_names().len() * 8;
     let fit = (crate::stats::aggregate::BLOCK_BYTES / step_bytes).max(1);
@@ -673,7 +654,7 @@ fn aggregate_part(
     fragment_dir: &(dyn Fn(&JobEntry) -> PathBuf + Sync),
     steps: std::ops::Range<usize>,
     path: PathBuf,
-) -> Result<Part, String> {
+) -> Result<Part, OutputError> {
     let metrics = s.model.metric_names();
     let k = metrics.len();
     let quoted = csv_field(&s.variants[variant].name);
@@ -737,7 +718,7 @@ fn summarize_variant(
     entries: &[JobEntry],
     fragment_dir: &(dyn Fn(&JobEntry) -> PathBuf + Sync),
     staging: &Path,
-) -> Result<VariantSummary, String> {
+) -> Result<VariantSummary, OutputError> {
     let metrics = s.model.metric_names();
     let k = metrics.len();
     let quoted = csv_field(&s.variants[variant].name);
@@ -1057,42 +1038,36 @@ pub fn effect_columns(s: &Scenario) -> Vec<String> {
 }
 
 /// Appends a part file to a CSV being written, then removes the part.
-fn append_part(to: &mut CsvFile, part: &Part) -> Result<(), String> {
+fn append_part(to: &mut CsvFile, part: &Part) -> Result<(), OutputError> {
     let part = match part {
         Part::Text(text) => {
-            return to
-                .out
-                .write_all(text.as_bytes())
-                .at(&to.tmp)
-                .map_err(|e| e.to_string());
+            return Ok(to.out.write_all(text.as_bytes()).writing(&to.tmp)?);
         }
         Part::File(path) => path,
     };
-    to.out.flush().at(&to.tmp).map_err(|e| e.to_string())?;
-    let mut from = File::open(part).at(part).map_err(|e| e.to_string())?;
-    io::copy(&mut from, to.out.get_mut())
-        .at(&to.tmp)
-        .map_err(|e| e.to_string())?;
-    fs::remove_file(part).at(part).map_err(|e| e.to_string())
+    to.out.flush().writing(&to.tmp)?;
+    let mut from = File::open(part).at(FileOp::Read, part)?;
+    io::copy(&mut from, to.out.get_mut()).writing(&to.tmp)?;
+    Ok(fs::remove_file(part).at(FileOp::Remove, part)?)
 }
 
 /// Whether results may be written to `out`: nothing there, or `force`
 /// and a folder orgsim wrote (it holds an orgsim manifest). Anything else
 /// (a user's own folder, a file) is never replaced.
-pub fn check_replace(out: &Path, force: bool) -> Result<(), String> {
+pub fn check_replace(out: &Path, force: bool) -> Result<(), OutputError> {
     if fs::symlink_metadata(out).is_err() {
         return Ok(());
     }
     if !force {
-        return Err(exists_message(out));
+        return Err(OutputError::Refused(exists_message(out)));
     }
     if is_orgsim_folder(out) {
         return Ok(());
     }
-    Err(format!(
+    Err(OutputError::Refused(format!(
         "{} is not a results folder orgsim wrote (it has no orgsim manifest.json); --force replaces only those, so nothing was changed\n  help: write elsewhere with --out DIR, or move it away yourself",
         out.display()
-    ))
+    )))
 }
 
 /// A real folder (not a link) whose `manifest.json` is an orgsim manifest
@@ -1118,12 +1093,12 @@ pub fn exists_message(out_dir: &Path) -> String {
 
 /// The staging folder of a results folder: `<parent>/.<leaf>.partial`
 /// (the parent is created).
-pub fn staging_dir(out_dir: &Path) -> Result<PathBuf, String> {
+pub fn staging_dir(out_dir: &Path) -> Result<PathBuf, OutputError> {
     let parent = out_dir
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+    fs::create_dir_all(parent).at(FileOp::Create, parent)?;
     let leaf = out_dir
         .file_name()
         .and_then(|n| n.to_str())
@@ -1142,11 +1117,11 @@ pub fn publish(dir: &Path, final_dir: &Path) -> Result<(), OutputError> {
                 .unwrap_or("results")
         ));
         let _ = fs::remove_dir_all(&old);
-        fs::rename(final_dir, &old).at(final_dir)?;
-        fs::rename(dir, final_dir).at(final_dir)?;
+        fs::rename(final_dir, &old).writing(final_dir)?;
+        fs::rename(dir, final_dir).writing(final_dir)?;
         let _ = fs::remove_dir_all(&old);
     } else {
-        fs::rename(dir, final_dir).at(final_dir)?;
+        fs::rename(dir, final_dir).writing(final_dir)?;
     }
     Ok(())
 }
@@ -1157,10 +1132,10 @@ pub fn write_scenario(s: &Scenario, dir: &Path) -> Result<(), OutputError> {
     for (name, c) in s.chart_copies() {
         write_atomic(&dir.join(name), &c.bytes)?;
     }
-    write_atomic(
+    Ok(write_atomic(
         &dir.join("scenario.resolved.toml"),
         s.resolved_toml().as_bytes(),
-    )
+    )?)
 }
 
 /// Builds the result files from job fragments, in canonical job order
@@ -1180,28 +1155,24 @@ pub fn assemble(
     record: &RunRecord,
     planned: &[u32],
     threads: usize,
-) -> Result<Assembled, String> {
+) -> Result<Assembled, OutputError> {
     phase("assembling");
     let dir = staging;
-    let err = |e: OutputError| e.to_string();
     let metrics = s.model.metric_names();
     let mut header = vec!["variant", "replication", "step"];
     header.extend(metrics.iter().copied());
     let ts_header = csv_line(&header);
-    let mut summary = CsvFile::create(dir, "summary.csv").map_err(err)?;
+    let mut summary = CsvFile::create(dir, "summary.csv")?;
     let summary_head = summary_header(s);
-    summary
-        .line(&summary_head.iter().map(String::as_str).collect::<Vec<_>>())
-        .map_err(err)?;
-    let mut aggregate = CsvFile::create(dir, "aggregate.csv").map_err(err)?;
-    aggregate.line(&aggregate_header(s)).map_err(err)?;
+    summary.line(&summary_head.iter().map(String::as_str).collect::<Vec<_>>())?;
+    let mut aggregate = CsvFile::create(dir, "aggregate.csv")?;
+    aggregate.line(&aggregate_header(s))?;
     let mut twins = match effect_events(s) {
         0 => None,
         _ => {
-            let mut f = CsvFile::create(dir, "twins.csv").map_err(err)?;
+            let mut f = CsvFile::create(dir, "twins.csv")?;
             let head = twins_header(s);
-            f.line(&head.iter().map(String::as_str).collect::<Vec<_>>())
-                .map_err(err)?;
+            f.line(&head.iter().map(String::as_str).collect::<Vec<_>>())?;
             Some(f)
         }
     };
@@ -1225,8 +1196,7 @@ pub fn assemble(
     });
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
-        .build()
-        .map_err(|e| format!("cannot start worker threads: {e}"))?;
+        .build()?;
     // A window of variants at a time bounds the part files on disk and the
     // aggregators in memory.
     let threads = pool.current_num_threads().max(1);
@@ -1246,7 +1216,7 @@ pub fn assemble(
     let mut tx = Some(tx);
     let (built, ts_sum) = std::thread::scope(|scope| {
         let ts = scope.spawn(|| write_timeseries(dir, &ts_header, rx));
-        let built = (|| -> Result<Vec<ComparisonRow>, String> {
+        let built = (|| -> Result<Vec<ComparisonRow>, OutputError> {
             let mut rest = None;
             for first in (0..s.variants.len()).step_by(window) {
                 let last = (first + window).min(s.variants.len());
@@ -1282,7 +1252,9 @@ pub fn assemble(
                     let p = p?;
                     if tx.as_ref().is_none_or(|to| to.send(p).is_err()) {
                         // The writer stopped: its error is reported first.
-                        return Err("writing timeseries.csv stopped".into());
+                        return Err(OutputError::Damaged(
+                            "writing timeseries.csv stopped".into(),
+                        ));
                     }
                 }
                 if last == s.variants.len() {
@@ -1297,8 +1269,7 @@ pub fn assemble(
                     summary
                         .out
                         .write_all(part.summary.as_bytes())
-                        .at(&summary.tmp)
-                        .map_err(err)?;
+                        .writing(&summary.tmp)?;
                     if let (Some(f), Some(rows)) = (&mut twins, &part.twins) {
                         append_part(f, rows)?;
                     }
@@ -1346,10 +1317,10 @@ pub fn assemble(
                 }
                 rest = rest.or(tail);
             }
-            summary.finish().map_err(err)?;
-            aggregate.finish().map_err(err)?;
+            summary.finish()?;
+            aggregate.finish()?;
             if let Some(f) = twins.take() {
-                f.finish().map_err(err)?;
+                f.finish()?;
             }
             match rest {
                 Some(rest) => rest,
@@ -1359,14 +1330,13 @@ pub fn assemble(
         drop(tx);
         let ts = ts
             .join()
-            .unwrap_or_else(|_| Err("writing timeseries.csv failed".into()));
+            .unwrap_or_else(|_| Err(OutputError::Damaged("writing timeseries.csv failed".into())));
         (built, ts)
     });
     let ts_sum = ts_sum?;
     let comparison = built?;
     let ts = dir.join("timeseries.csv");
-    fs::rename(dir.join("timeseries.csv.partial"), &ts)
-        .map_err(|e| format!("cannot write {}: {e}", ts.display()))?;
+    fs::rename(dir.join("timeseries.csv.partial"), &ts).at(FileOp::Write, &ts)?;
 
     manifest.files.clear();
     manifest.files.insert("timeseries.csv".into(), ts_sum);
@@ -1393,7 +1363,7 @@ pub fn phase(name: &str) {
 
 /// The files of a results folder that its manifest lists: every regular
 /// file but the manifest, in `charts/` too, sorted.
-fn result_files(dir: &Path) -> Result<Vec<String>, String> {
+fn result_files(dir: &Path) -> Result<Vec<String>, OutputError> {
     let mut names = Vec::new();
     for sub in ["", "charts"] {
         let d = dir.join(sub);
@@ -1401,7 +1371,7 @@ fn result_files(dir: &Path) -> Result<Vec<String>, String> {
             continue;
         };
         for e in entries {
-            let e = e.map_err(|e| format!("cannot read {}: {e}", d.display()))?;
+            let e = e.at(FileOp::Read, &d)?;
             let name = e.file_name().to_string_lossy().into_owned();
             if e.file_type().is_ok_and(|t| t.is_file()) && name != "manifest.json" {
                 names.push(if sub.is_empty() {
@@ -1435,7 +1405,7 @@ pub fn publish_run(
     staging: &Path,
     final_dir: &Path,
     manifest: &mut Manifest,
-) -> Result<(), String> {
+) -> Result<(), OutputError> {
     let fresh: Vec<String> = result_files(staging)?
         .into_iter()
         .filter(|n| !manifest.files.contains_key(n))
@@ -1444,14 +1414,13 @@ pub fn publish_run(
         .par_iter()
         .map(|n| {
             let path = staging.join(n);
-            let sum =
-                checksum_file(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            let sum = checksum_file(&path).at(FileOp::Read, &path)?;
             File::open(&path)
                 .and_then(|f| f.sync_all())
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                .at(FileOp::Write, &path)?;
             Ok((n.clone(), sum))
         })
-        .collect::<Result<Vec<_>, String>>()?;
+        .collect::<Result<Vec<_>, OutputError>>()?;
     manifest.files.extend(sums);
     for d in [staging.join("charts"), staging.to_path_buf()] {
         if d.is_dir() {
@@ -1466,23 +1435,26 @@ pub fn publish_run(
 /// After publishing a run with failed replications: a staging folder
 /// again, with the fragment logs and a manifest listing the finished jobs,
 /// so `--resume` retries the failed ones and publishes the whole run.
-fn keep_for_retry(staging: &Path, final_dir: &Path, manifest: &Manifest) -> Result<(), String> {
+fn keep_for_retry(
+    staging: &Path,
+    final_dir: &Path,
+    manifest: &Manifest,
+) -> Result<(), OutputError> {
     let trash = beside(final_dir, "jobs.old");
-    fs::create_dir_all(staging).map_err(|e| format!("cannot create {}: {e}", staging.display()))?;
+    fs::create_dir_all(staging).at(FileOp::Create, staging)?;
     if trash.exists() {
-        fs::rename(&trash, staging.join("jobs"))
-            .map_err(|e| format!("cannot keep {}: {e}", trash.display()))?;
+        fs::rename(&trash, staging.join("jobs")).at(FileOp::Keep, &trash)?;
     }
     let mut m = manifest.clone();
     m.files.clear();
     m.complete = false;
-    m.write(staging)
+    Ok(m.write(staging)?)
 }
 
 /// Renames a staging folder whose manifest lists its finished files into
 /// place (see [`publish_run`]), the fragment logs moved out first and
 /// removed beside the rename.
-pub fn publish_ready(staging: &Path, final_dir: &Path) -> Result<(), String> {
+pub fn publish_ready(staging: &Path, final_dir: &Path) -> Result<(), OutputError> {
     let jobs = staging.join("jobs");
     let trash = beside(final_dir, "jobs.old");
     let _ = fs::remove_dir_all(&trash);
@@ -1492,25 +1464,28 @@ pub fn publish_ready(staging: &Path, final_dir: &Path) -> Result<(), String> {
         .filter(|m| !m.failed.is_empty() && m.shard.is_none());
     // Freeing the logs' cached pages takes a while: on a thread.
     let removing = if keep.is_some() {
-        fs::rename(&jobs, &trash).map_err(|e| format!("cannot keep {}: {e}", jobs.display()))?;
+        fs::rename(&jobs, &trash).at(FileOp::Keep, &jobs)?;
         None
     } else if jobs.exists() {
-        fs::rename(&jobs, &trash).map_err(|e| format!("cannot remove {}: {e}", jobs.display()))?;
+        fs::rename(&jobs, &trash).at(FileOp::Remove, &jobs)?;
         Some(std::thread::spawn(move || {
             fs::remove_dir_all(&trash)
-                .map_err(|e| format!("cannot remove {}: {e}", trash.display()))
+                .at(FileOp::Remove, &trash)
+                .map_err(OutputError::from)
         }))
     } else {
         None
     };
-    publish(staging, final_dir).map_err(|e| e.to_string())?;
+    publish(staging, final_dir)?;
     if let Some(parent) = final_dir.parent().filter(|p| !p.as_os_str().is_empty()) {
         sync_dir(parent)?;
     }
     if let Some(removing) = removing {
-        removing
-            .join()
-            .unwrap_or_else(|_| Err("removing the fragment logs failed".into()))?;
+        removing.join().unwrap_or_else(|_| {
+            Err(OutputError::Damaged(
+                "removing the fragment logs failed".into(),
+            ))
+        })?;
     }
     match keep {
         Some(m) => keep_for_retry(staging, final_dir, &m),
@@ -1520,17 +1495,18 @@ pub fn publish_ready(staging: &Path, final_dir: &Path) -> Result<(), String> {
 
 /// After `orgsim plot` re-rendered a published folder's charts and report:
 /// their checksums in its manifest, so it keeps describing the folder.
-pub fn refresh_chart_checksums(dir: &Path) -> Result<(), String> {
+pub fn refresh_chart_checksums(dir: &Path) -> Result<(), OutputError> {
     let Ok(mut m) = Manifest::read(dir) else {
         return Ok(());
     };
     for n in result_files(dir)? {
         if n.starts_with("charts/") || n.starts_with("report.") {
-            let sum = checksum_file(&dir.join(&n)).map_err(|e| format!("cannot read {n}: {e}"))?;
+            let path = dir.join(&n);
+            let sum = checksum_file(&path).at(FileOp::Read, &path)?;
             m.files.insert(n, sum);
         }
     }
-    m.write(dir)
+    Ok(m.write(dir)?)
 }
 
 /// Whether a staging folder holds a finished, unpublished run (killed
@@ -1548,7 +1524,7 @@ pub fn staging_ready(staging: &Path) -> bool {
 /// Removes everything but the manifest and the fragment logs from a
 /// staging folder: the files of an assembly a kill or an error cut short
 /// (temporary names, parts), built again from the fragments.
-pub fn clean_staging(staging: &Path) -> Result<(), String> {
+pub fn clean_staging(staging: &Path) -> Result<(), OutputError> {
     let Ok(entries) = fs::read_dir(staging) else {
         return Ok(());
     };
@@ -1563,15 +1539,13 @@ pub fn clean_staging(staging: &Path) -> Result<(), String> {
         } else {
             fs::remove_file(&path)
         };
-        gone.map_err(|e| format!("cannot remove {}: {e}", path.display()))?;
+        gone.at(FileOp::Remove, &path)?;
     }
     Ok(())
 }
 
-fn sync_dir(dir: &Path) -> Result<(), String> {
-    File::open(dir)
-        .and_then(|f| f.sync_all())
-        .map_err(|e| format!("cannot write {}: {e}", dir.display()))
+fn sync_dir(dir: &Path) -> Result<(), OutputError> {
+    Ok(crate::files::sync_folder(dir)?)
 }
 
 /// The files written from the samples and the scenario alone: the
@@ -1583,14 +1557,13 @@ fn write_rest(
     planned: &[u32],
     record: &RunRecord,
     gapless: bool,
-) -> Result<Vec<ComparisonRow>, String> {
-    let err = |e: OutputError| e.to_string();
+) -> Result<Vec<ComparisonRow>, OutputError> {
     let compared: Vec<(String, Better)> = compared_metrics(s)
         .into_iter()
         .map(|(n, b, _)| (n, b))
         .collect();
     let (comparison, files) = rayon::join(
-        || -> Result<Vec<ComparisonRow>, String> {
+        || -> Result<Vec<ComparisonRow>, OutputError> {
             let pairs = compared_pairs(s);
             let censored: Vec<bool> = compared.iter().map(|(n, _)| is_censored_time(n)).collect();
             // Common random numbers pair replication r of every variant; a
@@ -1601,24 +1574,24 @@ fn write_rest(
             let groups = holm_groups(s, &pairs);
             let comparison =
                 compare_pairs_grouped(&compared, &censored, samples, &pairs, &groups, paired);
-            write_comparison(dir, &comparison).map_err(err)?;
+            write_comparison(dir, &comparison)?;
             Ok(comparison)
         },
-        || -> Result<(), String> {
-            write_summary_stats(dir, &compared, samples).map_err(err)?;
-            write_effects(s, dir, &effect_rows(s, samples)).map_err(err)?;
+        || -> Result<(), OutputError> {
+            write_summary_stats(dir, &compared, samples)?;
+            write_effects(s, dir, &effect_rows(s, samples))?;
             if let Some(target) = &s.target_ci {
                 let at = compared.iter().position(|(n, _)| *n == target.metric);
-                write_adaptive(s, dir, target, planned, samples, at).map_err(err)?;
+                write_adaptive(s, dir, target, planned, samples, at)?;
             }
-            write_scenario(s, dir).map_err(err)?;
-            write_variants(s, dir).map_err(err)?;
-            write_events(s, dir).map_err(err)?;
+            write_scenario(s, dir)?;
+            write_variants(s, dir)?;
+            write_events(s, dir)?;
             if s.model == ModelKind::Org {
-                write_organization(s, dir).map_err(err)?;
+                write_organization(s, dir)?;
             }
             let json = serde_json::to_string_pretty(record).unwrap_or_default();
-            write_atomic(&dir.join("run.json"), json.as_bytes()).map_err(err)
+            Ok(write_atomic(&dir.join("run.json"), json.as_bytes())?)
         },
     );
     files?;

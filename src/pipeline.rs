@@ -384,7 +384,10 @@ fn simulate(
     // that ran it; the manifest entry comes back here.
     enum Finished {
         // Boxed: a summary is far bigger than a failure.
-        Done(Result<manifest::JobEntry, String>, Box<engine::RunSummary>),
+        Done(
+            Result<manifest::JobEntry, manifest::StoreError>,
+            Box<engine::RunSummary>,
+        ),
         Failed(JobFailure),
     }
     let mut log = manifest::FragmentLog::open(staging).map_err(failed)?;
@@ -805,7 +808,7 @@ fn rerun_jobs(
                     reason: f.reason,
                 }),
             }
-            Ok::<(), String>(())
+            Ok::<(), manifest::StoreError>(())
         },
     )
     .map_err(failed)?;

@@ -12,7 +12,6 @@ mod style;
 pub mod why_where;
 
 use std::fmt;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
@@ -186,28 +185,13 @@ pub fn svg_to_png(svg: &str, path_for_errors: &Path) -> Result<Vec<u8>, PlotErro
     Ok(out)
 }
 
-/// Writes `bytes` to `path` atomically: a temporary file in the same
-/// directory, then a rename over the target.
+/// Writes `bytes` to `path` whole or not at all
+/// ([`crate::files::write_whole`], as every file orgsim writes).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), PlotError> {
-    let io = |e: std::io::Error| PlotError::Io {
-        path: path.to_path_buf(),
-        source: e,
-    };
-    let dir = path.parent().unwrap_or_else(|| Path::new("."));
-    let name = path
-        .file_name()
-        .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
-    let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.map_err(io)
+    crate::files::write_whole(path, bytes).map_err(|e| PlotError::Io {
+        path: e.path,
+        source: e.source,
+    })
 }
 
 /// Draws every chart the data allow, as SVG strings (nothing is written).
