@@ -164,6 +164,28 @@ struct VariantDraft {
     chart_span: Option<Range<usize>>,
 }
 
+/// The sweep as `[sweep]` gave it, with `[defaults]`: what turns each
+/// variant draft into variants.
+struct Grid<'a> {
+    sweep: &'a [(&'static str, Vec<f64>)],
+    /// A Latin hypercube: its points in order, not every combination.
+    lhs: bool,
+    defaults: &'a [(usize, f64)],
+}
+
+impl Grid<'_> {
+    fn points(&self) -> Vec<Vec<f64>> {
+        if self.lhs {
+            let n = self.sweep.first().map_or(0, |(_, v)| v.len());
+            (0..n)
+                .map(|i| self.sweep.iter().map(|(_, v)| v[i]).collect())
+                .collect()
+        } else {
+            cartesian(self.sweep)
+        }
+    }
+}
+
 impl Cx<'_> {
     fn error(&mut self, span: Range<usize>, key: &str, message: String, help: Option<String>) {
         let (line, column) = self.lines.position(span.start);
@@ -278,132 +300,15 @@ impl Cx<'_> {
 
     fn scenario(&mut self, doc: &DeTable, doc_span: Range<usize>) -> Option<Scenario> {
         self.check_keys(doc, TOP_KEYS, "", "at the top of a scenario");
-
-        let name = match self.string(doc, "name", "") {
-            Some((n, span)) => {
-                if n.is_empty()
-                    || n.len() > 100
-                    || n.starts_with('.')
-                    || !n
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-                {
-                    self.error(
-                        span,
-                        "name",
-                        format!("`{n}` cannot be used as a results folder name"),
-                        Some("use letters, digits, `-`, `_` or `.` (up to 100), e.g. name = \"ceo-departure\"".into()),
-                    );
-                }
-                n
-            }
-            None => {
-                if !doc.contains_key("name") {
-                    self.error(
-                        doc_span.start..doc_span.start,
-                        "name",
-                        "missing `name`: the scenario needs a name (its results go to results/<name>/)".into(),
-                        Some("add a line such as: name = \"ceo-departure\"".into()),
-                    );
-                }
-                String::new()
-            }
-        };
-        let question = self
-            .string(doc, "question", "")
-            .map(|s| s.0)
-            .unwrap_or_default();
-        let description = self
-            .string(doc, "description", "")
-            .map(|s| s.0)
-            .unwrap_or_default();
-        let model = match self.string(doc, "model", "") {
-            None => ModelKind::Org,
-            Some((m, span)) => match ModelKind::from_name(&m) {
-                Some(k) => k,
-                None => {
-                    let names: Vec<&str> = ModelKind::ALL.iter().map(|k| k.name()).collect();
-                    let help = did_you_mean(&m, names.iter().copied()).map_or_else(
-                        || format!("valid models: {}", names.join(", ")),
-                        |s| format!("did you mean `{s}`?"),
-                    );
-                    self.error(span, "model", format!("unknown model `{m}`"), Some(help));
-                    return None;
-                }
-            },
-        };
-        let steps = self.setting(
-            doc,
-            "steps",
-            "",
-            spec(
-                "steps",
-                100.0,
-                1.0,
-                f64::from(crate::limits::MAX_STEPS),
-                "number of steps (weeks) to simulate",
-            ),
-        );
-        let steps = steps.unwrap_or(100.0) as u32;
-        let replications = self
-            .setting(
-                doc,
-                "replications",
-                "",
-                spec(
-                    "replications",
-                    30.0,
-                    1.0,
-                    f64::from(crate::limits::MAX_REPLICATIONS),
-                    "runs per variant, each with its own random stream",
-                ),
-            )
-            .unwrap_or(30.0) as u32;
-        let seed = match doc.get("seed") {
-            None => 1,
-            Some(v) => match v.get_ref() {
-                DeValue::Integer(i) => {
-                    match u64::from_str_radix(&i.as_str().replace('_', ""), i.radix()) {
-                        Ok(s) if s <= crate::limits::MAX_SEED => s,
-                        _ => {
-                            self.error(
-                                v.span(),
-                                "seed",
-                                format!(
-                                    "expected a whole number from 0 to {}",
-                                    crate::limits::MAX_SEED
-                                ),
-                                Some("a seed is a signed 64-bit number, as TOML holds it; any value in range is as good, e.g. seed = 42".into()),
-                            );
-                            1
-                        }
-                    }
-                }
-                other => {
-                    self.type_error(v.span(), "seed", "a whole number 0 or more", other);
-                    1
-                }
-            },
-        };
-        let mut analysis = self.analysis(doc);
-        let explicit_warmup = self
-            .table(doc, "analysis", "")
-            .is_some_and(|t| t.contains_key("warmup"));
-        if analysis.warmup >= steps && !explicit_warmup {
-            // The default warm-up leaves a short run whole, as the engine
-            // would (an explicit one is checked against the run).
-            analysis.warmup = 0;
-        }
-        let common_streams = match doc.get("common_random_numbers") {
-            None => false,
-            Some(v) => match v.get_ref() {
-                DeValue::Boolean(b) => *b,
-                other => {
-                    self.type_error(v.span(), "common_random_numbers", "true or false", other);
-                    false
-                }
-            },
-        };
+        let name = self.scenario_name(doc, &doc_span);
+        let text = |cx: &mut Self, key| cx.string(doc, key, "").map(|s| s.0).unwrap_or_default();
+        let question = text(self, "question");
+        let description = text(self, "description");
+        let model = self.model_kind(doc)?;
+        let (steps, replications) = self.run_size(doc);
+        let seed = self.seed(doc);
+        let analysis = self.analysis_for(doc, steps);
+        let common_streams = self.common_streams(doc);
 
         let specs = model.specs();
         let mut defaults: Vec<(usize, f64)> = Vec::new();
@@ -423,114 +328,14 @@ impl Cx<'_> {
         let stop = self.stop(doc, model, &events);
         let record_final = self.record(doc);
         self.check_event_variants(&drafts);
-        // Variant names an event lists become the names of their sweep points.
-        let mut draft_of: Vec<&str> = Vec::new();
-
-        let mut variants = Vec::new();
-        let grid = if lhs {
-            let n = sweep.first().map_or(0, |(_, v)| v.len());
-            (0..n)
-                .map(|i| sweep.iter().map(|(_, v)| v[i]).collect())
-                .collect()
-        } else {
-            cartesian(&sweep)
+        let grid = Grid {
+            sweep: &sweep,
+            lhs,
+            defaults: &defaults,
         };
-        if drafts.len() * grid.len() > MAX_VARIANTS {
-            let span = doc
-                .get("sweep")
-                .map_or(doc_span.start..doc_span.start, |v| v.span());
-            self.error(
-                span,
-                "sweep",
-                format!(
-                    "{} variants × {} sweep points is more than {MAX_VARIANTS} variants",
-                    drafts.len(),
-                    sweep
-                        .iter()
-                        .fold(1usize, |n, (_, v)| n.saturating_mul(v.len()))
-                ),
-                Some("sweep fewer values, or split the sweep across several files".into()),
-            );
-            return None;
-        }
-        for d in &drafts {
-            for point in &grid {
-                let mut values: Vec<f64> = specs.iter().map(|s| s.default).collect();
-                for (k, v) in model.preset(&d.structure) {
-                    if let Some(i) = specs.iter().position(|s| s.name == *k) {
-                        values[i] = *v;
-                    }
-                }
-                for &(i, v) in defaults.iter().chain(&d.overrides) {
-                    values[i] = v;
-                }
-                let mut name = d.name.clone();
-                if lhs {
-                    name.push_str(&format!(" #{}", variants.len() % grid.len().max(1) + 1));
-                }
-                for ((p, _), v) in sweep.iter().zip(point) {
-                    let i = specs.iter().position(|s| s.name == *p).unwrap_or(0);
-                    values[i] = *v;
-                    let shown = if lhs && v.fract() != 0.0 {
-                        format!("{v:.4}")
-                    } else {
-                        fmt_num(*v)
-                    };
-                    name.push_str(&format!(" {p}={shown}"));
-                }
-                if let Some(c) = &d.chart {
-                    if let Err((param, msg)) = chart_values(&c.chart, specs, &mut values) {
-                        let span = d
-                            .chart_span
-                            .clone()
-                            .unwrap_or(doc_span.start..doc_span.start);
-                        self.error(span, &format!("variant `{}`.{param}", d.name), msg, None);
-                        continue;
-                    }
-                } else if let Err((param, msg)) = model.check(&values, &d.structure) {
-                    let span = self
-                        .variant_span(doc, &d.name)
-                        .unwrap_or(doc_span.start..doc_span.start);
-                    self.error(span, &format!("variant `{}`.{param}", d.name), msg, None);
-                    continue;
-                }
-                draft_of.push(&d.name);
-                variants.push(Variant {
-                    name,
-                    structure: d.structure.clone(),
-                    practices: d.practices.clone(),
-                    values,
-                    sweep_point: point.clone(),
-                    chart: d.chart.clone(),
-                });
-            }
-        }
-        for (id, span, path) in std::mem::take(&mut self.chart_targets) {
-            for d in &drafts {
-                match &d.chart {
-                    Some(c) if c.chart.find(&id).is_none() => self.error(
-                        span.clone(),
-                        &join(&path, "id"),
-                        format!(
-                            "no row of the org chart {} of variant `{}` has id `{id}`",
-                            c.path.display(),
-                            d.name
-                        ),
-                        None,
-                    ),
-                    None if d.chart_span.is_none() => self.error(
-                        span.clone(),
-                        &join(&path, "target"),
-                        format!(
-                            "this target names a person by chart id, but variant `{}` has no org chart",
-                            d.name
-                        ),
-                        Some("add org_chart = \"<file.csv>\" at the top or in the variant".into()),
-                    ),
-                    _ => {}
-                }
-            }
-        }
+        let (variants, draft_of) = self.expand(doc, &doc_span, model, &drafts, &grid)?;
+        self.check_chart_targets(&drafts);
+        // Variant names an event lists become the names of their sweep points.
         for e in events.iter_mut().filter(|e| !e.variants.is_empty()) {
             e.variants = variants
                 .iter()
@@ -560,6 +365,287 @@ impl Cx<'_> {
             stop,
             target_ci: None,
         })
+    }
+
+    /// `name`, checked to be usable as a results folder's name.
+    fn scenario_name(&mut self, doc: &DeTable, doc_span: &Range<usize>) -> String {
+        match self.string(doc, "name", "") {
+            Some((n, span)) => {
+                if n.is_empty()
+                    || n.len() > 100
+                    || n.starts_with('.')
+                    || !n
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+                {
+                    self.error(
+                        span,
+                        "name",
+                        format!("`{n}` cannot be used as a results folder name"),
+                        Some("use letters, digits, `-`, `_` or `.` (up to 100), e.g. name = \"ceo-departure\"".into()),
+                    );
+                }
+                n
+            }
+            None => {
+                if !doc.contains_key("name") {
+                    self.error(
+                        doc_span.start..doc_span.start,
+                        "name",
+                        "missing `name`: the scenario needs a name (its results go to results/<name>/)".into(),
+                        Some("add a line such as: name = \"ceo-departure\"".into()),
+                    );
+                }
+                String::new()
+            }
+        }
+    }
+
+    /// `model` (the organization model when absent); `None` when unknown.
+    fn model_kind(&mut self, doc: &DeTable) -> Option<ModelKind> {
+        Some(match self.string(doc, "model", "") {
+            None => ModelKind::Org,
+            Some((m, span)) => match ModelKind::from_name(&m) {
+                Some(k) => k,
+                None => {
+                    let names: Vec<&str> = ModelKind::ALL.iter().map(|k| k.name()).collect();
+                    let help = did_you_mean(&m, names.iter().copied()).map_or_else(
+                        || format!("valid models: {}", names.join(", ")),
+                        |s| format!("did you mean `{s}`?"),
+                    );
+                    self.error(span, "model", format!("unknown model `{m}`"), Some(help));
+                    return None;
+                }
+            },
+        })
+    }
+
+    /// `steps` and `replications`, each in its valid range.
+    fn run_size(&mut self, doc: &DeTable) -> (u32, u32) {
+        let steps = self.setting(
+            doc,
+            "steps",
+            "",
+            spec(
+                "steps",
+                100.0,
+                1.0,
+                f64::from(crate::limits::MAX_STEPS),
+                "number of steps (weeks) to simulate",
+            ),
+        );
+        let replications = self.setting(
+            doc,
+            "replications",
+            "",
+            spec(
+                "replications",
+                30.0,
+                1.0,
+                f64::from(crate::limits::MAX_REPLICATIONS),
+                "runs per variant, each with its own random stream",
+            ),
+        );
+        (
+            steps.unwrap_or(100.0) as u32,
+            replications.unwrap_or(30.0) as u32,
+        )
+    }
+
+    /// `seed` (1 when absent), a whole number in TOML's signed range.
+    fn seed(&mut self, doc: &DeTable) -> u64 {
+        match doc.get("seed") {
+            None => 1,
+            Some(v) => match v.get_ref() {
+                DeValue::Integer(i) => {
+                    match u64::from_str_radix(&i.as_str().replace('_', ""), i.radix()) {
+                        Ok(s) if s <= crate::limits::MAX_SEED => s,
+                        _ => {
+                            self.error(
+                                v.span(),
+                                "seed",
+                                format!(
+                                    "expected a whole number from 0 to {}",
+                                    crate::limits::MAX_SEED
+                                ),
+                                Some("a seed is a signed 64-bit number, as TOML holds it; any value in range is as good, e.g. seed = 42".into()),
+                            );
+                            1
+                        }
+                    }
+                }
+                other => {
+                    self.type_error(v.span(), "seed", "a whole number 0 or more", other);
+                    1
+                }
+            },
+        }
+    }
+
+    /// `[analysis]`, its default warm-up shortened to leave a short run
+    /// whole (as the engine would; an explicit one is checked against the
+    /// run).
+    fn analysis_for(&mut self, doc: &DeTable, steps: u32) -> Analysis {
+        let mut analysis = self.analysis(doc);
+        let explicit_warmup = self
+            .table(doc, "analysis", "")
+            .is_some_and(|t| t.contains_key("warmup"));
+        if analysis.warmup >= steps && !explicit_warmup {
+            analysis.warmup = 0;
+        }
+        analysis
+    }
+
+    /// `common_random_numbers` (false when absent).
+    fn common_streams(&mut self, doc: &DeTable) -> bool {
+        match doc.get("common_random_numbers") {
+            None => false,
+            Some(v) => match v.get_ref() {
+                DeValue::Boolean(b) => *b,
+                other => {
+                    self.type_error(v.span(), "common_random_numbers", "true or false", other);
+                    false
+                }
+            },
+        }
+    }
+
+    /// Every variant: each draft at each sweep point (a Latin hypercube's
+    /// points in order, or the grid's), its values from the parameter
+    /// defaults, the structure's preset, `[defaults]`, its own settings,
+    /// the point and its org chart, checked. Also gives, per variant, the
+    /// name of the draft it came from. `None` when there would be too many.
+    fn expand<'d>(
+        &mut self,
+        doc: &DeTable,
+        doc_span: &Range<usize>,
+        model: ModelKind,
+        drafts: &'d [VariantDraft],
+        grid: &Grid,
+    ) -> Option<(Vec<Variant>, Vec<&'d str>)> {
+        let points = grid.points();
+        if drafts.len() * points.len() > MAX_VARIANTS {
+            let span = doc
+                .get("sweep")
+                .map_or(doc_span.start..doc_span.start, |v| v.span());
+            self.error(
+                span,
+                "sweep",
+                format!(
+                    "{} variants × {} sweep points is more than {MAX_VARIANTS} variants",
+                    drafts.len(),
+                    grid.sweep
+                        .iter()
+                        .fold(1usize, |n, (_, v)| n.saturating_mul(v.len()))
+                ),
+                Some("sweep fewer values, or split the sweep across several files".into()),
+            );
+            return None;
+        }
+        let mut variants = Vec::new();
+        let mut draft_of = Vec::new();
+        for d in drafts {
+            for point in &points {
+                let number = variants.len() % points.len().max(1) + 1;
+                if let Some(v) = self.variant_at(doc, doc_span, model, d, grid, point, number) {
+                    draft_of.push(d.name.as_str());
+                    variants.push(v);
+                }
+            }
+        }
+        Some((variants, draft_of))
+    }
+
+    /// Draft `d` at sweep point `point` (the `number`-th of a Latin
+    /// hypercube's), its values checked; `None` (and an error) when they
+    /// do not hold together.
+    #[allow(clippy::too_many_arguments)]
+    fn variant_at(
+        &mut self,
+        doc: &DeTable,
+        doc_span: &Range<usize>,
+        model: ModelKind,
+        d: &VariantDraft,
+        grid: &Grid,
+        point: &[f64],
+        number: usize,
+    ) -> Option<Variant> {
+        let specs = model.specs();
+        let mut values: Vec<f64> = specs.iter().map(|s| s.default).collect();
+        for (k, v) in model.preset(&d.structure) {
+            if let Some(i) = specs.iter().position(|s| s.name == *k) {
+                values[i] = *v;
+            }
+        }
+        for &(i, v) in grid.defaults.iter().chain(&d.overrides) {
+            values[i] = v;
+        }
+        let mut name = d.name.clone();
+        if grid.lhs {
+            name.push_str(&format!(" #{number}"));
+        }
+        for ((p, _), v) in grid.sweep.iter().zip(point) {
+            let i = specs.iter().position(|s| s.name == *p).unwrap_or(0);
+            values[i] = *v;
+            let shown = if grid.lhs && v.fract() != 0.0 {
+                format!("{v:.4}")
+            } else {
+                fmt_num(*v)
+            };
+            name.push_str(&format!(" {p}={shown}"));
+        }
+        let checked = match &d.chart {
+            Some(c) => {
+                chart_values(&c.chart, specs, &mut values).map_err(|e| (e, d.chart_span.clone()))
+            }
+            None => model
+                .check(&values, &d.structure)
+                .map_err(|e| (e, self.variant_span(doc, &d.name))),
+        };
+        if let Err(((param, msg), span)) = checked {
+            let span = span.unwrap_or(doc_span.start..doc_span.start);
+            self.error(span, &format!("variant `{}`.{param}", d.name), msg, None);
+            return None;
+        }
+        Some(Variant {
+            name,
+            structure: d.structure.clone(),
+            practices: d.practices.clone(),
+            values,
+            sweep_point: point.to_vec(),
+            chart: d.chart.clone(),
+        })
+    }
+
+    /// Events that name a person by chart id: the id must be in the chart
+    /// of every variant, and every variant must have a chart.
+    fn check_chart_targets(&mut self, drafts: &[VariantDraft]) {
+        for (id, span, path) in std::mem::take(&mut self.chart_targets) {
+            for d in drafts {
+                match &d.chart {
+                    Some(c) if c.chart.find(&id).is_none() => self.error(
+                        span.clone(),
+                        &join(&path, "id"),
+                        format!(
+                            "no row of the org chart {} of variant `{}` has id `{id}`",
+                            c.path.display(),
+                            d.name
+                        ),
+                        None,
+                    ),
+                    None if d.chart_span.is_none() => self.error(
+                        span.clone(),
+                        &join(&path, "target"),
+                        format!(
+                            "this target names a person by chart id, but variant `{}` has no org chart",
+                            d.name
+                        ),
+                        Some("add org_chart = \"<file.csv>\" at the top or in the variant".into()),
+                    ),
+                    _ => {}
+                }
+            }
+        }
     }
 
     /// The `org_chart` key of a table: the chart, read and validated (once
