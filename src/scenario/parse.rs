@@ -1199,7 +1199,28 @@ impl Cx<'_> {
         let Some(t) = self.table(doc, "sweep", "") else {
             return (out, false);
         };
-        let lhs = match self.string(t, "method", "sweep") {
+        let Some(lhs) = self.sweep_method(t) else {
+            return (out, false);
+        };
+        let points = self.sweep_points(doc, t, lhs);
+        for (k, v) in t.iter() {
+            let key = k.get_ref().as_ref();
+            if key == "method" || key == "points" {
+                continue;
+            }
+            if let Some(values) = self.swept(k, v, specs, lhs) {
+                out.push(values);
+            }
+        }
+        if lhs && let Some(n) = points {
+            latin_hypercube_values(&mut out, n as usize, specs, seed);
+        }
+        (out, lhs)
+    }
+
+    /// `[sweep] method`: whether it is a Latin hypercube (`None`: unknown).
+    fn sweep_method(&mut self, t: &DeTable) -> Option<bool> {
+        Some(match self.string(t, "method", "sweep") {
             None => false,
             Some((m, _)) if m == "grid" => false,
             Some((m, _)) if m == "latin-hypercube" => true,
@@ -1210,9 +1231,13 @@ impl Cx<'_> {
                     format!("unknown sweep method `{m}`"),
                     Some("use \"grid\" (every combination of the listed values) or \"latin-hypercube\" (with `points`)".into()),
                 );
-                return (out, false);
+                return None;
             }
-        };
+        })
+    }
+
+    /// `[sweep] points`: required by a Latin hypercube, refused by a grid.
+    fn sweep_points(&mut self, doc: &DeTable, t: &DeTable, lhs: bool) -> Option<f64> {
         let points = self.setting(
             t,
             "points",
@@ -1242,100 +1267,93 @@ impl Cx<'_> {
                 Some("remove `points`, or add method = \"latin-hypercube\"".into()),
             );
         }
-        for (k, v) in t.iter() {
-            let key = k.get_ref().as_ref();
-            if key == "method" || key == "points" {
-                continue;
-            }
-            let path = join("sweep", key);
-            let Some(spec) = specs.iter().find(|s| s.name == key) else {
-                let help = did_you_mean(key, specs.iter().map(|s| s.name)).map_or_else(
-                    || "a sweep varies model parameters; see docs/model.md".to_string(),
-                    |s| format!("did you mean `{s}`?"),
-                );
-                self.error(
-                    k.span(),
-                    &path,
-                    format!("unknown parameter `{key}`"),
-                    Some(help),
-                );
-                continue;
-            };
-            let DeValue::Array(items) = v.get_ref() else {
-                self.type_error(
-                    v.span(),
-                    &path,
-                    "a list of values, e.g. [0.1, 0.5, 0.9]",
-                    v.get_ref(),
-                );
-                continue;
-            };
-            if items.is_empty() {
-                self.error(
-                    v.span(),
-                    &path,
-                    "a sweep needs at least one value".into(),
-                    Some(format!(
-                        "e.g. {key} = [{}, {}]",
-                        fmt_num(spec.min),
-                        fmt_num(spec.max)
-                    )),
-                );
-                continue;
-            }
-            let values: Vec<f64> = items
+        points
+    }
+
+    /// One swept parameter's values, checked: known, a list, in range, a
+    /// Latin hypercube's [min, max], a grid's without repeats.
+    fn swept(
+        &mut self,
+        k: &toml::Spanned<std::borrow::Cow<'_, str>>,
+        v: &toml::Spanned<DeValue<'_>>,
+        specs: &'static [ParamSpec],
+        lhs: bool,
+    ) -> Option<(&'static str, Vec<f64>)> {
+        let key = k.get_ref().as_ref();
+        let path = join("sweep", key);
+        let Some(spec) = specs.iter().find(|s| s.name == key) else {
+            let help = did_you_mean(key, specs.iter().map(|s| s.name)).map_or_else(
+                || "a sweep varies model parameters; see docs/model.md".to_string(),
+                |s| format!("did you mean `{s}`?"),
+            );
+            self.error(
+                k.span(),
+                &path,
+                format!("unknown parameter `{key}`"),
+                Some(help),
+            );
+            return None;
+        };
+        let DeValue::Array(items) = v.get_ref() else {
+            self.type_error(
+                v.span(),
+                &path,
+                "a list of values, e.g. [0.1, 0.5, 0.9]",
+                v.get_ref(),
+            );
+            return None;
+        };
+        if items.is_empty() {
+            self.error(
+                v.span(),
+                &path,
+                "a sweep needs at least one value".into(),
+                Some(format!(
+                    "e.g. {key} = [{}, {}]",
+                    fmt_num(spec.min),
+                    fmt_num(spec.max)
+                )),
+            );
+            return None;
+        }
+        let values: Vec<f64> = items
+            .iter()
+            .filter_map(|x| self.number(x, &path, spec))
+            .collect();
+        if values.len() != items.len() {
+            return None;
+        }
+        if lhs && (values.len() != 2 || values[0] >= values[1]) {
+            self.error(
+                v.span(),
+                &path,
+                "a Latin hypercube needs each parameter as [min, max] with min < max".into(),
+                Some(format!(
+                    "e.g. {key} = [{}, {}]",
+                    fmt_num(spec.min),
+                    fmt_num(spec.max)
+                )),
+            );
+            return None;
+        }
+        // Each grid value once: a repeat would make two variants with
+        // one name (and -0 equals 0).
+        if !lhs
+            && let Some(dup) = values
                 .iter()
-                .filter_map(|x| self.number(x, &path, spec))
-                .collect();
-            if values.len() != items.len() {
-                continue;
-            }
-            if lhs && (values.len() != 2 || values[0] >= values[1]) {
-                self.error(
-                    v.span(),
-                    &path,
-                    "a Latin hypercube needs each parameter as [min, max] with min < max".into(),
-                    Some(format!(
-                        "e.g. {key} = [{}, {}]",
-                        fmt_num(spec.min),
-                        fmt_num(spec.max)
-                    )),
-                );
-                continue;
-            }
-            // Each grid value once: a repeat would make two variants with
-            // one name (and -0 equals 0).
-            if !lhs
-                && let Some(dup) = values
-                    .iter()
-                    .enumerate()
-                    .find(|&(i, x)| values[..i].contains(x))
-                    .map(|(_, x)| *x)
-            {
-                self.error(
-                    v.span(),
-                    &path,
-                    format!("the value {} is listed twice", fmt_num(dup)),
-                    Some("list each value once".into()),
-                );
-                continue;
-            }
-            out.push((spec.name, values));
+                .enumerate()
+                .find(|&(i, x)| values[..i].contains(x))
+                .map(|(_, x)| *x)
+        {
+            self.error(
+                v.span(),
+                &path,
+                format!("the value {} is listed twice", fmt_num(dup)),
+                Some("list each value once".into()),
+            );
+            return None;
         }
-        if lhs && let Some(n) = points {
-            // The design has its own stream, apart from every replication's.
-            let mut rng = crate::rng::stream(seed, u64::MAX, 0);
-            let ranges: Vec<(f64, f64)> = out.iter().map(|(_, v)| (v[0], v[1])).collect();
-            let design = crate::stats::design::latin_hypercube(n as usize, &ranges, &mut rng);
-            for (j, (name, values)) in out.iter_mut().enumerate() {
-                let integer = specs.iter().any(|s| s.name == *name && s.integer);
-                *values = design
-                    .iter()
-                    .map(|p| if integer { p[j].round() } else { p[j] })
-                    .collect();
-            }
-        }
-        (out, lhs)
+        Some((spec.name, values))
     }
 
     fn events(&mut self, doc: &DeTable, model: ModelKind, steps: u32) -> Vec<EventSpec> {
@@ -1809,6 +1827,27 @@ fn fspec(name: &'static str, default: f64, min: f64, max: f64, doc: &'static str
 
 /// All combinations of the swept values, first parameter varying slowest.
 /// No sweep gives one empty point.
+/// A Latin hypercube of `n` points over the swept [min, max] ranges, in
+/// place of them (integer parameters rounded). The design has its own
+/// stream, apart from every replication's.
+fn latin_hypercube_values(
+    swept: &mut [(&'static str, Vec<f64>)],
+    n: usize,
+    specs: &[ParamSpec],
+    seed: u64,
+) {
+    let mut rng = crate::rng::stream(seed, u64::MAX, 0);
+    let ranges: Vec<(f64, f64)> = swept.iter().map(|(_, v)| (v[0], v[1])).collect();
+    let design = crate::stats::design::latin_hypercube(n, &ranges, &mut rng);
+    for (j, (name, values)) in swept.iter_mut().enumerate() {
+        let integer = specs.iter().any(|s| s.name == *name && s.integer);
+        *values = design
+            .iter()
+            .map(|p| if integer { p[j].round() } else { p[j] })
+            .collect();
+    }
+}
+
 fn cartesian(sweep: &[(&str, Vec<f64>)]) -> Vec<Vec<f64>> {
     let mut points = vec![Vec::new()];
     for (_, values) in sweep {
