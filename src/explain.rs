@@ -268,93 +268,11 @@ pub fn explain(s: &Scenario, req: &Request) -> Result<Explanation, String> {
             names.join(", ")
         ));
     };
-    let k = factors.len();
-    let reps = s.replications as usize;
-    // Which coalitions each replication needs.
-    let (method, orders): (Method, Vec<Vec<Vec<usize>>>) = if k <= MAX_EXACT {
-        (Method::Exact, Vec::new())
-    } else {
-        let pairs = req.permutations.div_ceil(2).max(1);
-        let orders = (0..reps)
-            .map(|r| {
-                // The orders have their own stream, apart from every replication's.
-                let mut rng = crate::rng::stream(s.seed, u64::MAX - 2, r as u64);
-                antithetic_orders(k, pairs, &mut rng)
-            })
-            .collect();
-        (
-            Method::Sampled {
-                permutations: 2 * pairs,
-            },
-            orders,
-        )
-    };
-    let needed: Vec<Vec<u64>> = (0..reps)
-        .map(|r| match method {
-            Method::Exact => (0..1u64 << k).collect(),
-            Method::Sampled { .. } => {
-                let mut m: Vec<u64> = orders[r].iter().flat_map(|o| prefixes(o)).collect();
-                m.sort_unstable();
-                m.dedup();
-                m
-            }
-        })
-        .collect();
-    let mut masks: Vec<u64> = needed.iter().flatten().copied().collect();
-    masks.sort_unstable();
-    masks.dedup();
-    let index: HashMap<u64, usize> = masks.iter().enumerate().map(|(i, &m)| (m, i)).collect();
-    let design = mixed_scenario(s, va, vb, &factors, &masks);
-    let slots = design.replication_slots() as usize;
-    let schedule: Vec<usize> = (0..reps)
-        .flat_map(|r| needed[r].iter().map(move |m| (m, r)))
-        .map(|(m, r)| index[m] * slots + r)
-        .collect();
-    let mut values: HashMap<(u64, usize), f64> = HashMap::with_capacity(schedule.len());
-    let pick = &measures[m].2;
-    engine::execute::<(), _>(
-        &design,
-        &schedule,
-        req.threads,
-        &AtomicBool::new(false),
-        |o| match o {
-            Outcome::Done(r) => Some((r.variant, r.replication, r.summary)),
-            Outcome::Failed(_) => None,
-        },
-        |done| {
-            if let Some((v, r, summary)) = done {
-                values.insert((masks[v], r as usize), pick(&summary));
-            }
-            Ok(())
-        },
-    )
-    .map_err(|_| "the run failed".to_string())?;
-    let full = (1u64 << k) - 1;
-    let mut per_factor = vec![OnlineStats::new(); k];
-    let (mut sa, mut sb, mut st) = (OnlineStats::new(), OnlineStats::new(), OnlineStats::new());
-    let mut used = 0;
-    for r in 0..reps {
-        let got = |mask: u64| values.get(&(mask, r)).copied().unwrap_or(f64::NAN);
-        // A replication counts only whole: every value it needs is finite.
-        if needed[r].iter().any(|&mask| !got(mask).is_finite()) {
-            continue;
-        }
-        used += 1;
-        let phi = match method {
-            Method::Exact => {
-                let v: Vec<f64> = (0..1u64 << k).map(got).collect();
-                shapley_exact(k, &v)
-            }
-            Method::Sampled { .. } => shapley_orders(k, &orders[r], got),
-        };
-        for (st, x) in per_factor.iter_mut().zip(&phi) {
-            st.push(*x);
-        }
-        sa.push(got(full));
-        sb.push(got(0));
-        st.push(got(full) - got(0));
-    }
-    if used == 0 {
+    let plan = Coalitions::plan(s, factors.len(), req.permutations);
+    let design = mixed_scenario(s, va, vb, &factors, &plan.masks);
+    let values = plan.run(&design, &*measures[m].2, req.threads)?;
+    let tally = plan.attribute(&values);
+    if tally.used == 0 {
         return Err(format!(
             "no replication gave a finite `{}` for every mixed variant (is the measure censored, e.g. an event never recovered?)",
             req.measure
@@ -366,7 +284,7 @@ pub fn explain(s: &Scenario, req: &Request) -> Result<Explanation, String> {
     };
     let mut parts: Vec<Part> = factors
         .into_iter()
-        .zip(&per_factor)
+        .zip(&tally.per_factor)
         .map(|(factor, x)| {
             let (value, low, high) = interval(x);
             Part {
@@ -383,14 +301,155 @@ pub fn explain(s: &Scenario, req: &Request) -> Result<Explanation, String> {
         better: measures[m].1,
         a: va.name.clone(),
         b: vb.name.clone(),
-        mean_a: (sa.mean(), sa.ci95_half_width()),
-        mean_b: (sb.mean(), sb.ci95_half_width()),
-        total: interval(&st),
+        mean_a: (tally.a.mean(), tally.a.ci95_half_width()),
+        mean_b: (tally.b.mean(), tally.b.ci95_half_width()),
+        total: interval(&tally.total),
         parts,
-        method,
-        replications: used,
-        mixed_variants: masks.len(),
+        method: plan.method,
+        replications: tally.used,
+        mixed_variants: plan.masks.len(),
     })
+}
+
+/// Which coalitions of the `k` factors each replication runs: all of
+/// them (exact), or the prefixes of its sampled orders.
+struct Coalitions {
+    k: usize,
+    method: Method,
+    /// Each replication's sampled orders (empty when exact).
+    orders: Vec<Vec<Vec<usize>>>,
+    /// Each replication's coalitions.
+    needed: Vec<Vec<u64>>,
+    /// Every coalition any replication needs, in order: the mixed variants.
+    masks: Vec<u64>,
+}
+
+impl Coalitions {
+    fn plan(s: &Scenario, k: usize, permutations: usize) -> Coalitions {
+        let reps = s.replications as usize;
+        let (method, orders): (Method, Vec<Vec<Vec<usize>>>) = if k <= MAX_EXACT {
+            (Method::Exact, Vec::new())
+        } else {
+            let pairs = permutations.div_ceil(2).max(1);
+            let orders = (0..reps)
+                .map(|r| {
+                    // The orders have their own stream, apart from every replication's.
+                    let mut rng = crate::rng::stream(s.seed, u64::MAX - 2, r as u64);
+                    antithetic_orders(k, pairs, &mut rng)
+                })
+                .collect();
+            (
+                Method::Sampled {
+                    permutations: 2 * pairs,
+                },
+                orders,
+            )
+        };
+        let needed: Vec<Vec<u64>> = (0..reps)
+            .map(|r| match method {
+                Method::Exact => (0..1u64 << k).collect(),
+                Method::Sampled { .. } => {
+                    let mut m: Vec<u64> = orders[r].iter().flat_map(|o| prefixes(o)).collect();
+                    m.sort_unstable();
+                    m.dedup();
+                    m
+                }
+            })
+            .collect();
+        let mut masks: Vec<u64> = needed.iter().flatten().copied().collect();
+        masks.sort_unstable();
+        masks.dedup();
+        Coalitions {
+            k,
+            method,
+            orders,
+            needed,
+            masks,
+        }
+    }
+
+    /// Runs each replication's coalitions (the variants of `design`, one
+    /// per mask) and returns the measure `pick` of each, by (mask, replication).
+    fn run(
+        &self,
+        design: &Scenario,
+        pick: &dyn Fn(&engine::RunSummary) -> f64,
+        threads: usize,
+    ) -> Result<HashMap<(u64, usize), f64>, String> {
+        let masks = &self.masks;
+        let index: HashMap<u64, usize> = masks.iter().enumerate().map(|(i, &m)| (m, i)).collect();
+        let slots = design.replication_slots() as usize;
+        let schedule: Vec<usize> = (0..self.needed.len())
+            .flat_map(|r| self.needed[r].iter().map(move |m| (m, r)))
+            .map(|(m, r)| index[m] * slots + r)
+            .collect();
+        let mut values: HashMap<(u64, usize), f64> = HashMap::with_capacity(schedule.len());
+        engine::execute::<(), _>(
+            design,
+            &schedule,
+            threads,
+            &AtomicBool::new(false),
+            |o| match o {
+                Outcome::Done(r) => Some((r.variant, r.replication, r.summary)),
+                Outcome::Failed(_) => None,
+            },
+            |done| {
+                if let Some((v, r, summary)) = done {
+                    values.insert((masks[v], r as usize), pick(&summary));
+                }
+                Ok(())
+            },
+        )
+        .map_err(|_| "the run failed".to_string())?;
+        Ok(values)
+    }
+
+    /// Each whole replication's Shapley values, and a, b and a − b.
+    fn attribute(&self, values: &HashMap<(u64, usize), f64>) -> Tally {
+        let k = self.k;
+        let full = (1u64 << k) - 1;
+        let mut t = Tally {
+            per_factor: vec![OnlineStats::new(); k],
+            a: OnlineStats::new(),
+            b: OnlineStats::new(),
+            total: OnlineStats::new(),
+            used: 0,
+        };
+        for r in 0..self.needed.len() {
+            let got = |mask: u64| values.get(&(mask, r)).copied().unwrap_or(f64::NAN);
+            // A replication counts only whole: every value it needs is finite.
+            if self.needed[r].iter().any(|&mask| !got(mask).is_finite()) {
+                continue;
+            }
+            t.used += 1;
+            let phi = match self.method {
+                Method::Exact => {
+                    let v: Vec<f64> = (0..1u64 << k).map(got).collect();
+                    shapley_exact(k, &v)
+                }
+                Method::Sampled { .. } => shapley_orders(k, &self.orders[r], got),
+            };
+            for (st, x) in t.per_factor.iter_mut().zip(&phi) {
+                st.push(*x);
+            }
+            t.a.push(got(full));
+            t.b.push(got(0));
+            t.total.push(got(full) - got(0));
+        }
+        t
+    }
+}
+
+/// The attributions summed over the replications that count.
+struct Tally {
+    /// Each factor's Shapley values.
+    per_factor: Vec<OnlineStats>,
+    /// The measure in a, in b, and a − b.
+    a: OnlineStats,
+    b: OnlineStats,
+    total: OnlineStats,
+    /// Replications with every value they need finite.
+    used: u64,
 }
 
 /// The scenario whose variants are the mixed variants of `masks`, with

@@ -199,19 +199,25 @@ fn file_format_problem(bytes: &[u8]) -> Option<String> {
     None
 }
 
+impl ChartProblem {
+    /// A problem at one row (row 1 is the header).
+    fn at(row: usize, message: String) -> ChartProblem {
+        ChartProblem {
+            rows: vec![row],
+            message,
+        }
+    }
+}
+
 /// Reads and validates a chart. `file` is the name used in messages.
 pub fn parse(file: &str, bytes: &[u8]) -> Result<Chart, ChartErrors> {
-    let mut problems: Vec<ChartProblem> = Vec::new();
     let fail = |problems: Vec<ChartProblem>| ChartErrors {
         file: file.to_string(),
         problems,
     };
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if let Some(message) = file_format_problem(bytes) {
-        return Err(fail(vec![ChartProblem {
-            rows: vec![1],
-            message,
-        }]));
+        return Err(fail(vec![ChartProblem::at(1, message)]));
     }
     let mut rdr = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
@@ -220,81 +226,129 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Chart, ChartErrors> {
     let header = match rdr.headers() {
         Ok(h) => h.clone(),
         Err(e) => {
-            return Err(fail(vec![ChartProblem {
-                rows: vec![1],
-                message: format!("cannot read the header: {e}"),
-            }]));
+            return Err(fail(vec![ChartProblem::at(
+                1,
+                format!("cannot read the header: {e}"),
+            )]));
         }
     };
-    let mut cols = Columns::default();
-    for (i, h) in header.iter().enumerate() {
-        let key = h.to_ascii_lowercase();
-        let slot = match key.as_str() {
-            "id" => &mut cols.id,
-            "manager_id" => &mut cols.manager,
-            "name" => &mut cols.name,
-            "team" => &mut cols.team,
-            "role" => &mut cols.role,
-            "level" => &mut cols.level,
-            "tenure" => &mut cols.tenure,
-            k if k.starts_with("skill_") && k.len() > 6 => {
-                let dom = h[6..].to_string();
-                if cols
-                    .skills
-                    .iter()
-                    .any(|(_, d)| d.eq_ignore_ascii_case(&dom))
-                {
-                    problems.push(ChartProblem {
-                        rows: vec![1],
-                        message: format!("column `{h}` appears twice"),
-                    });
-                }
-                cols.skills.push((i, dom));
-                continue;
-            }
-            _ => {
-                let help = crate::params::did_you_mean(&key, KNOWN.iter().copied()).map_or_else(
-                    || format!("known columns: {}, skill_<domain>", KNOWN.join(", ")),
-                    |s| format!("did you mean `{s}`?"),
-                );
-                problems.push(ChartProblem {
-                    rows: vec![1],
-                    message: format!("unknown column `{h}` ({help})"),
-                });
-                continue;
-            }
-        };
-        if slot.is_some() {
-            problems.push(ChartProblem {
-                rows: vec![1],
-                message: format!("column `{key}` appears twice"),
-            });
-        }
-        *slot = Some(i);
-    }
-    for (col, name) in [(cols.id, "id"), (cols.manager, "manager_id")] {
-        if col.is_none() {
-            problems.push(ChartProblem {
-                rows: vec![1],
-                message: format!(
-                    "missing the `{name}` column (the header needs `id` and `manager_id`)"
-                ),
-            });
-        }
-    }
-    if cols.skills.len() > MAX_SKILL_COLUMNS {
-        problems.push(ChartProblem {
-            rows: vec![1],
-            message: format!(
-                "{} skill columns; the model has at most {MAX_SKILL_COLUMNS} domains",
-                cols.skills.len()
-            ),
-        });
-    }
+    let mut problems: Vec<ChartProblem> = Vec::new();
+    let cols = Columns::from_header(&header, &mut problems);
     if cols.id.is_none() || cols.manager.is_none() {
         return Err(fail(problems));
     }
 
+    let (mut people, manager_ids) = read_rows(&mut rdr, header.len(), &cols, &mut problems);
+    if people.is_empty() {
+        if problems.is_empty() {
+            problems.push(ChartProblem {
+                rows: vec![],
+                message: "the chart has no people (only a header)".into(),
+            });
+        }
+        return Err(fail(problems));
+    }
+    let index = index_ids(&people, &mut problems);
+    let roots = link_managers(&mut people, &manager_ids, &index, &mut problems);
+    report_cycles(&people, &mut problems);
+    if roots.is_empty() && problems.is_empty() {
+        problems.push(ChartProblem {
+            rows: vec![],
+            message: "nobody is at the top: one person needs an empty `manager_id`".into(),
+        });
+    }
+    if problems.is_empty() && people.len() < 2 {
+        problems.push(ChartProblem::at(
+            people[0].row,
+            "a chart needs at least two people (a manager and a report)".into(),
+        ));
+    }
+    if !problems.is_empty() {
+        problems.sort_by_key(|p| p.rows.first().copied().unwrap_or(0));
+        return Err(fail(problems));
+    }
+    Ok(Chart::build(
+        people,
+        cols.skills.into_iter().map(|(_, d)| d).collect(),
+        roots[0] as u32,
+        index,
+    ))
+}
+
+impl Columns {
+    /// Where each known column is, with a problem for every unknown,
+    /// repeated or missing column and for too many skill columns.
+    fn from_header(header: &csv::StringRecord, problems: &mut Vec<ChartProblem>) -> Columns {
+        let mut cols = Columns::default();
+        for (i, h) in header.iter().enumerate() {
+            let key = h.to_ascii_lowercase();
+            let slot = match key.as_str() {
+                "id" => &mut cols.id,
+                "manager_id" => &mut cols.manager,
+                "name" => &mut cols.name,
+                "team" => &mut cols.team,
+                "role" => &mut cols.role,
+                "level" => &mut cols.level,
+                "tenure" => &mut cols.tenure,
+                k if k.starts_with("skill_") && k.len() > 6 => {
+                    let dom = h[6..].to_string();
+                    if cols
+                        .skills
+                        .iter()
+                        .any(|(_, d)| d.eq_ignore_ascii_case(&dom))
+                    {
+                        problems.push(ChartProblem::at(1, format!("column `{h}` appears twice")));
+                    }
+                    cols.skills.push((i, dom));
+                    continue;
+                }
+                _ => {
+                    let help = crate::params::did_you_mean(&key, KNOWN.iter().copied())
+                        .map_or_else(
+                            || format!("known columns: {}, skill_<domain>", KNOWN.join(", ")),
+                            |s| format!("did you mean `{s}`?"),
+                        );
+                    problems.push(ChartProblem::at(
+                        1,
+                        format!("unknown column `{h}` ({help})"),
+                    ));
+                    continue;
+                }
+            };
+            if slot.is_some() {
+                problems.push(ChartProblem::at(1, format!("column `{key}` appears twice")));
+            }
+            *slot = Some(i);
+        }
+        for (col, name) in [(cols.id, "id"), (cols.manager, "manager_id")] {
+            if col.is_none() {
+                problems.push(ChartProblem::at(
+                    1,
+                    format!("missing the `{name}` column (the header needs `id` and `manager_id`)"),
+                ));
+            }
+        }
+        if cols.skills.len() > MAX_SKILL_COLUMNS {
+            problems.push(ChartProblem::at(
+                1,
+                format!(
+                    "{} skill columns; the model has at most {MAX_SKILL_COLUMNS} domains",
+                    cols.skills.len()
+                ),
+            ));
+        }
+        cols
+    }
+}
+
+/// Reads every row after the header: the people (managers not yet linked)
+/// and each one's `manager_id` as written.
+fn read_rows(
+    rdr: &mut csv::Reader<&[u8]>,
+    header_len: usize,
+    cols: &Columns,
+    problems: &mut Vec<ChartProblem>,
+) -> (Vec<Person>, Vec<Option<String>>) {
     let mut people: Vec<Person> = Vec::new();
     let mut manager_ids: Vec<Option<String>> = Vec::new();
     let mut rec = csv::StringRecord::new();
@@ -311,10 +365,7 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Chart, ChartErrors> {
                     }
                     _ => format!("cannot read this row: {e}"),
                 };
-                problems.push(ChartProblem {
-                    rows: vec![row],
-                    message: msg,
-                });
+                problems.push(ChartProblem::at(row, msg));
                 if matches!(e.kind(), csv::ErrorKind::Io(_)) {
                     break;
                 }
@@ -328,104 +379,106 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Chart, ChartErrors> {
         if rec.iter().any(|f| f.contains('\n')) {
             // The CSV reader reads an unclosed quote to the end of the file:
             // say so, instead of the field count or size that follows from it.
-            problems.push(ChartProblem {
-                rows: vec![row],
-                message: "a quote `\"` opened in this row is never closed, so the rows after it were read as one cell: close the quote or remove it".into(),
-            });
+            problems.push(ChartProblem::at(
+                row,
+                "a quote `\"` opened in this row is never closed, so the rows after it were read as one cell: close the quote or remove it".into(),
+            ));
             continue;
         }
-        if rec.len() != header.len() {
-            problems.push(ChartProblem {
-                rows: vec![row],
-                message: format!(
+        if rec.len() != header_len {
+            problems.push(ChartProblem::at(
+                row,
+                format!(
                     "{} fields, but the header has {} columns",
                     rec.len(),
-                    header.len()
+                    header_len
                 ),
-            });
+            ));
         }
-        let mut bad = |what: String| {
-            problems.push(ChartProblem {
-                rows: vec![row],
-                message: what,
-            })
-        };
-        let id = cell(&rec, cols.id).unwrap_or("").to_string();
-        if id.is_empty() {
-            bad("empty `id`".into());
-        }
-        let manager = cell(&rec, cols.manager).map(str::to_string);
-        let level = cell(&rec, cols.level).and_then(|v| match v.parse::<u32>() {
-            Ok(l) if l <= 1000 => Some(l),
-            _ => {
-                bad(format!(
-                    "`level` is `{v}`: expected a whole number from 0 to 1000"
-                ));
-                None
-            }
-        });
-        let tenure = cell(&rec, cols.tenure).and_then(|v| match v.parse::<f64>() {
-            Ok(t) if (0.0..=80.0).contains(&t) => Some(t),
-            Ok(_) => {
-                bad(format!("`tenure` is {v}: expected years from 0 to 80"));
-                None
-            }
-            Err(_) => {
-                bad(format!("`tenure` is `{v}`: expected a number of years"));
-                None
-            }
-        });
-        let mut skills = Vec::with_capacity(cols.skills.len());
-        for (c, dom) in &cols.skills {
-            let x = match cell(&rec, Some(*c)) {
-                None => f32::NAN,
-                Some(v) => match v.parse::<f32>() {
-                    Ok(x) if (0.0..=1.0).contains(&x) => x,
-                    Ok(_) => {
-                        bad(format!(
-                            "`skill_{dom}` is {v}: expected a skill from 0 to 1"
-                        ));
-                        f32::NAN
-                    }
-                    Err(_) => {
-                        bad(format!(
-                            "`skill_{dom}` is `{v}`: expected a number from 0 to 1"
-                        ));
-                        f32::NAN
-                    }
-                },
-            };
-            skills.push(x);
-        }
-        let role = cell(&rec, cols.role).map(str::to_string);
-        let vacant = role
-            .as_deref()
-            .is_some_and(|r| r.eq_ignore_ascii_case("vacant"));
+        let (person, manager) = read_person(&rec, row, cols, problems);
         manager_ids.push(manager);
-        people.push(Person {
-            id,
-            manager: None,
-            name: cell(&rec, cols.name).map(str::to_string),
-            team: cell(&rec, cols.team).map(str::to_string),
-            role,
-            level,
-            tenure,
-            skills,
-            vacant,
-            row,
-        });
+        people.push(person);
     }
-    if people.is_empty() {
-        if problems.is_empty() {
-            problems.push(ChartProblem {
-                rows: vec![],
-                message: "the chart has no people (only a header)".into(),
-            });
-        }
-        return Err(fail(problems));
-    }
+    (people, manager_ids)
+}
 
-    // Duplicate ids: every row of each repeated id.
+/// One row as a person (manager not yet linked) and their `manager_id`,
+/// with a problem for each value out of its range.
+fn read_person(
+    rec: &csv::StringRecord,
+    row: usize,
+    cols: &Columns,
+    problems: &mut Vec<ChartProblem>,
+) -> (Person, Option<String>) {
+    let mut bad = |what: String| problems.push(ChartProblem::at(row, what));
+    let id = cell(rec, cols.id).unwrap_or("").to_string();
+    if id.is_empty() {
+        bad("empty `id`".into());
+    }
+    let manager = cell(rec, cols.manager).map(str::to_string);
+    let level = cell(rec, cols.level).and_then(|v| match v.parse::<u32>() {
+        Ok(l) if l <= 1000 => Some(l),
+        _ => {
+            bad(format!(
+                "`level` is `{v}`: expected a whole number from 0 to 1000"
+            ));
+            None
+        }
+    });
+    let tenure = cell(rec, cols.tenure).and_then(|v| match v.parse::<f64>() {
+        Ok(t) if (0.0..=80.0).contains(&t) => Some(t),
+        Ok(_) => {
+            bad(format!("`tenure` is {v}: expected years from 0 to 80"));
+            None
+        }
+        Err(_) => {
+            bad(format!("`tenure` is `{v}`: expected a number of years"));
+            None
+        }
+    });
+    let mut skills = Vec::with_capacity(cols.skills.len());
+    for (c, dom) in &cols.skills {
+        let x = match cell(rec, Some(*c)) {
+            None => f32::NAN,
+            Some(v) => match v.parse::<f32>() {
+                Ok(x) if (0.0..=1.0).contains(&x) => x,
+                Ok(_) => {
+                    bad(format!(
+                        "`skill_{dom}` is {v}: expected a skill from 0 to 1"
+                    ));
+                    f32::NAN
+                }
+                Err(_) => {
+                    bad(format!(
+                        "`skill_{dom}` is `{v}`: expected a number from 0 to 1"
+                    ));
+                    f32::NAN
+                }
+            },
+        };
+        skills.push(x);
+    }
+    let role = cell(rec, cols.role).map(str::to_string);
+    let vacant = role
+        .as_deref()
+        .is_some_and(|r| r.eq_ignore_ascii_case("vacant"));
+    let person = Person {
+        id,
+        manager: None,
+        name: cell(rec, cols.name).map(str::to_string),
+        team: cell(rec, cols.team).map(str::to_string),
+        role,
+        level,
+        tenure,
+        skills,
+        vacant,
+        row,
+    };
+    (person, manager)
+}
+
+/// Each id's first row; a problem listing every row of each repeated id.
+fn index_ids(people: &[Person], problems: &mut Vec<ChartProblem>) -> HashMap<String, u32> {
     let mut index: HashMap<String, u32> = HashMap::with_capacity(people.len());
     let mut dup_rows: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, p) in people.iter().enumerate() {
@@ -449,26 +502,35 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Chart, ChartErrors> {
             message: format!("duplicate id `{id}`"),
         });
     }
+    index
+}
 
-    // Managers: present, not oneself; exactly one root.
+/// Links each person to their manager (present, not oneself) and returns
+/// the people without one; more than one such top is a problem.
+fn link_managers(
+    people: &mut [Person],
+    manager_ids: &[Option<String>],
+    index: &HashMap<String, u32>,
+    problems: &mut Vec<ChartProblem>,
+) -> Vec<usize> {
     let mut roots = Vec::new();
     for (i, m) in manager_ids.iter().enumerate() {
         let row = people[i].row;
         match m {
             None => roots.push(i),
-            Some(m) if *m == people[i].id => problems.push(ChartProblem {
-                rows: vec![row],
-                message: format!("`{m}` is their own manager (a cycle)"),
-            }),
+            Some(m) if *m == people[i].id => problems.push(ChartProblem::at(
+                row,
+                format!("`{m}` is their own manager (a cycle)"),
+            )),
             Some(m) => match index.get(m) {
                 Some(&j) => people[i].manager = Some(j),
-                None => problems.push(ChartProblem {
-                    rows: vec![row],
-                    message: format!(
+                None => problems.push(ChartProblem::at(
+                    row,
+                    format!(
                         "manager `{m}` of `{}` is not in the chart (no row has this id)",
                         people[i].id
                     ),
-                }),
+                )),
             },
         }
     }
@@ -481,8 +543,12 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Chart, ChartErrors> {
             ),
         });
     }
+    roots
+}
 
-    // Cycles: walk up from each person; a walk that meets itself is a cycle.
+/// A problem for each management cycle: walk up from each person; a walk
+/// that meets itself is a cycle.
+fn report_cycles(people: &[Person], problems: &mut Vec<ChartProblem>) {
     // state: 0 unvisited, 1 on the current walk, 2 done.
     let n = people.len();
     let mut state = vec![0u8; n];
@@ -496,20 +562,7 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Chart, ChartErrors> {
                 2 => break,
                 1 => {
                     let at = walk.iter().position(|&w| w == c).unwrap_or(0);
-                    let cycle = &walk[at..];
-                    let mut ids: Vec<&str> = cycle.iter().map(|&w| people[w].id.as_str()).collect();
-                    ids.push(&people[c].id);
-                    let mut rows: Vec<usize> = cycle.iter().map(|&w| people[w].row).collect();
-                    rows.sort_unstable();
-                    let shown = if ids.len() > 12 {
-                        format!("{} → … ({} people)", ids[..6].join(" → "), cycle.len())
-                    } else {
-                        ids.join(" → ")
-                    };
-                    problems.push(ChartProblem {
-                        rows,
-                        message: format!("management cycle: {shown} (each manages the next up; nobody in it reaches the top)"),
-                    });
+                    problems.push(cycle_problem(people, &walk[at..], c));
                     break;
                 }
                 _ => {
@@ -523,28 +576,25 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Chart, ChartErrors> {
             state[w] = 2;
         }
     }
-    if roots.is_empty() && problems.is_empty() {
-        problems.push(ChartProblem {
-            rows: vec![],
-            message: "nobody is at the top: one person needs an empty `manager_id`".into(),
-        });
+}
+
+/// The problem for one cycle (`cycle`, closed by `back` to its first).
+fn cycle_problem(people: &[Person], cycle: &[usize], back: usize) -> ChartProblem {
+    let mut ids: Vec<&str> = cycle.iter().map(|&w| people[w].id.as_str()).collect();
+    ids.push(&people[back].id);
+    let mut rows: Vec<usize> = cycle.iter().map(|&w| people[w].row).collect();
+    rows.sort_unstable();
+    let shown = if ids.len() > 12 {
+        format!("{} → … ({} people)", ids[..6].join(" → "), cycle.len())
+    } else {
+        ids.join(" → ")
+    };
+    ChartProblem {
+        rows,
+        message: format!(
+            "management cycle: {shown} (each manages the next up; nobody in it reaches the top)"
+        ),
     }
-    if problems.is_empty() && n < 2 {
-        problems.push(ChartProblem {
-            rows: vec![people[0].row],
-            message: "a chart needs at least two people (a manager and a report)".into(),
-        });
-    }
-    if !problems.is_empty() {
-        problems.sort_by_key(|p| p.rows.first().copied().unwrap_or(0));
-        return Err(fail(problems));
-    }
-    Ok(Chart::build(
-        people,
-        cols.skills.into_iter().map(|(_, d)| d).collect(),
-        roots[0] as u32,
-        index,
-    ))
 }
 
 impl Chart {
@@ -716,6 +766,29 @@ impl Chart {
     /// domain, and every manager of managers (and the top) a coordinator role
     /// they hold themselves.
     pub fn plan(&self, dedicated: bool, domains: usize) -> Plan {
+        let units = self.units();
+        let mut team_posts = vec![u32::MAX; units.teams.len() * domains.max(1)];
+        let (posts, top) = if dedicated {
+            self.manager_posts(&units, &mut team_posts, domains)
+        } else {
+            self.peer_posts(&units, &mut team_posts, domains)
+        };
+        let teams = if dedicated {
+            units.teams
+        } else {
+            self.teams_with_managers(&units)
+        };
+        Plan {
+            teams,
+            team_lead: units.team_lead,
+            posts,
+            team_posts,
+            top,
+        }
+    }
+
+    /// The chart's units (a manager and what they lead), in post order.
+    fn units(&self) -> Units {
         let order = self.managers_post_order();
         let n = self.len();
         let mut unit_of = vec![u32::MAX; n]; // manager → index in `order`
@@ -751,129 +824,188 @@ impl Chart {
                 .unwrap_or(1);
             height[u] = h;
         }
+        Units {
+            order,
+            unit_of,
+            teams,
+            team_lead,
+            unit_team,
+            height,
+        }
+    }
+
+    /// Dedicated leaders: one full-time post per manager, held by them, in
+    /// the chart's own tree; each team decides through its manager's post.
+    fn manager_posts(
+        &self,
+        units: &Units,
+        team_posts: &mut [u32],
+        domains: usize,
+    ) -> (Vec<PlanPost>, u32) {
+        let Units {
+            order,
+            unit_of,
+            unit_team,
+            height,
+            ..
+        } = units;
         let mut posts: Vec<PlanPost> = Vec::new();
-        let mut team_posts = vec![u32::MAX; teams.len() * domains.max(1)];
-        let top;
-        if dedicated {
-            for (u, &m) in order.iter().enumerate() {
+        for (u, &m) in order.iter().enumerate() {
+            posts.push(PlanPost {
+                level: height[u],
+                domain: None,
+                team: (unit_team[u] != u32::MAX).then_some(unit_team[u]),
+                parent: None,
+                holder: Some(m),
+            });
+        }
+        for (u, &m) in order.iter().enumerate() {
+            if let Some(boss) = self.people[m as usize].manager {
+                posts[u].parent = Some(unit_of[boss as usize]);
+            }
+            if unit_team[u] != u32::MAX {
+                let t = unit_team[u] as usize;
+                team_posts[t * domains..(t + 1) * domains].fill(u as u32);
+            }
+        }
+        (posts, (order.len() - 1) as u32)
+    }
+
+    /// Peer teams: each manager joins the team they led, or leading only
+    /// managers, the smallest team below them, as a working member.
+    fn teams_with_managers(&self, units: &Units) -> Vec<Vec<u32>> {
+        let Units {
+            order,
+            unit_of,
+            unit_team,
+            ..
+        } = units;
+        let mut teams = units.teams.clone();
+        let mut smallest_below = vec![u32::MAX; order.len()];
+        for (u, &m) in order.iter().enumerate() {
+            let mut best = unit_team[u];
+            for &c in self.reports(m) {
+                if self.is_manager(c) {
+                    let t = smallest_below[unit_of[c as usize] as usize];
+                    if t != u32::MAX
+                        && (best == u32::MAX
+                            || teams[t as usize].len() < teams[best as usize].len())
+                    {
+                        best = t;
+                    }
+                }
+            }
+            smallest_below[u] = best;
+        }
+        let mut joins: Vec<(u32, u32)> = order
+            .iter()
+            .enumerate()
+            .map(|(u, &m)| {
+                let t = if unit_team[u] != u32::MAX {
+                    unit_team[u]
+                } else {
+                    smallest_below[u]
+                };
+                (t, m)
+            })
+            .collect();
+        // Former managers go first in their team so its seats stay in unit order.
+        joins.sort_by_key(|&(t, _)| t);
+        let mut with_leads: Vec<Vec<u32>> = vec![Vec::new(); teams.len()];
+        for (t, m) in joins {
+            with_leads[t as usize].push(m);
+        }
+        for (t, members) in teams.iter_mut().enumerate() {
+            let mut all = std::mem::take(&mut with_leads[t]);
+            all.extend_from_slice(members);
+            *members = all;
+        }
+        teams
+    }
+
+    /// Peer roles: per unit with a team, one per domain; per manager of
+    /// managers (and the top), a coordinator they hold themselves.
+    fn peer_posts(
+        &self,
+        units: &Units,
+        team_posts: &mut [u32],
+        domains: usize,
+    ) -> (Vec<PlanPost>, u32) {
+        let Units {
+            order,
+            unit_of,
+            unit_team,
+            height,
+            ..
+        } = units;
+        let mut posts: Vec<PlanPost> = Vec::new();
+        let mut unit_post = vec![u32::MAX; order.len()]; // what the unit reports up through
+        let mut kids_of: Vec<Vec<u32>> = Vec::new();
+        for (u, &m) in order.iter().enumerate() {
+            let mut kids = Vec::new();
+            if unit_team[u] != u32::MAX {
+                let t = unit_team[u] as usize;
+                for d in 0..domains {
+                    team_posts[t * domains + d] = posts.len() as u32;
+                    kids.push(posts.len() as u32);
+                    posts.push(PlanPost {
+                        level: 1,
+                        domain: Some(d as u32),
+                        team: Some(t as u32),
+                        parent: None,
+                        holder: None,
+                    });
+                }
+            }
+            for &c in self.reports(m) {
+                if self.is_manager(c) {
+                    let cu = unit_of[c as usize] as usize;
+                    if unit_post[cu] != u32::MAX {
+                        kids.push(unit_post[cu]);
+                    } else {
+                        kids.extend_from_slice(&kids_of[cu]);
+                    }
+                }
+            }
+            let is_top = self.people[m as usize].manager.is_none();
+            if height[u] > 1 || is_top {
+                let id = posts.len() as u32;
+                for &k in &kids {
+                    posts[k as usize].parent = Some(id);
+                }
                 posts.push(PlanPost {
-                    level: height[u],
+                    level: height[u].max(2),
                     domain: None,
-                    team: (unit_team[u] != u32::MAX).then_some(unit_team[u]),
+                    team: None,
                     parent: None,
                     holder: Some(m),
                 });
+                unit_post[u] = id;
+                kids_of.push(Vec::new());
+            } else {
+                kids_of.push(kids);
             }
-            for (u, &m) in order.iter().enumerate() {
-                if let Some(boss) = self.people[m as usize].manager {
-                    posts[u].parent = Some(unit_of[boss as usize]);
-                }
-                if unit_team[u] != u32::MAX {
-                    let t = unit_team[u] as usize;
-                    team_posts[t * domains..(t + 1) * domains].fill(u as u32);
-                }
-            }
-            top = (order.len() - 1) as u32;
-        } else {
-            // Each manager joins a team as a working member.
-            let mut smallest_below = vec![u32::MAX; order.len()];
-            for (u, &m) in order.iter().enumerate() {
-                let mut best = unit_team[u];
-                for &c in self.reports(m) {
-                    if self.is_manager(c) {
-                        let t = smallest_below[unit_of[c as usize] as usize];
-                        if t != u32::MAX
-                            && (best == u32::MAX
-                                || teams[t as usize].len() < teams[best as usize].len())
-                        {
-                            best = t;
-                        }
-                    }
-                }
-                smallest_below[u] = best;
-            }
-            let mut joins: Vec<(u32, u32)> = order
-                .iter()
-                .enumerate()
-                .map(|(u, &m)| {
-                    let t = if unit_team[u] != u32::MAX {
-                        unit_team[u]
-                    } else {
-                        smallest_below[u]
-                    };
-                    (t, m)
-                })
-                .collect();
-            // Former managers go first in their team so its seats stay in unit order.
-            joins.sort_by_key(|&(t, _)| t);
-            let mut with_leads: Vec<Vec<u32>> = vec![Vec::new(); teams.len()];
-            for (t, m) in joins {
-                with_leads[t as usize].push(m);
-            }
-            for (t, members) in teams.iter_mut().enumerate() {
-                let mut all = std::mem::take(&mut with_leads[t]);
-                all.extend_from_slice(members);
-                *members = all;
-            }
-            // Roles: per unit with a team, one per domain; per manager of
-            // managers (and the top), a coordinator.
-            let mut unit_post = vec![u32::MAX; order.len()]; // what the unit reports up through
-            let mut kids_of: Vec<Vec<u32>> = Vec::new();
-            for (u, &m) in order.iter().enumerate() {
-                let mut kids = Vec::new();
-                if unit_team[u] != u32::MAX {
-                    let t = unit_team[u] as usize;
-                    for d in 0..domains {
-                        team_posts[t * domains + d] = posts.len() as u32;
-                        kids.push(posts.len() as u32);
-                        posts.push(PlanPost {
-                            level: 1,
-                            domain: Some(d as u32),
-                            team: Some(t as u32),
-                            parent: None,
-                            holder: None,
-                        });
-                    }
-                }
-                for &c in self.reports(m) {
-                    if self.is_manager(c) {
-                        let cu = unit_of[c as usize] as usize;
-                        if unit_post[cu] != u32::MAX {
-                            kids.push(unit_post[cu]);
-                        } else {
-                            kids.extend_from_slice(&kids_of[cu]);
-                        }
-                    }
-                }
-                let is_top = self.people[m as usize].manager.is_none();
-                if height[u] > 1 || is_top {
-                    let id = posts.len() as u32;
-                    for &k in &kids {
-                        posts[k as usize].parent = Some(id);
-                    }
-                    posts.push(PlanPost {
-                        level: height[u].max(2),
-                        domain: None,
-                        team: None,
-                        parent: None,
-                        holder: Some(m),
-                    });
-                    unit_post[u] = id;
-                    kids_of.push(Vec::new());
-                } else {
-                    kids_of.push(kids);
-                }
-            }
-            top = (posts.len() - 1) as u32;
         }
-        Plan {
-            teams,
-            team_lead,
-            posts,
-            team_posts,
-            top,
-        }
+        let top = (posts.len() - 1) as u32;
+        (posts, top)
     }
+}
+
+/// A chart's units: each manager with the team of their non-manager
+/// reports (if any), indexed in post order (everyone's reports first).
+struct Units {
+    /// Managers in post order.
+    order: Vec<u32>,
+    /// Person → unit index (`u32::MAX` for non-managers).
+    unit_of: Vec<u32>,
+    /// Each team's members as the chart has them, in unit order.
+    teams: Vec<Vec<u32>>,
+    /// The manager who leads each team.
+    team_lead: Vec<u32>,
+    /// Unit → its team (`u32::MAX`: leads only managers).
+    unit_team: Vec<u32>,
+    /// Unit → height (1: leads individual contributors only).
+    height: Vec<u32>,
 }
 
 /// Counts describing a chart.

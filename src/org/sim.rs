@@ -43,7 +43,7 @@ macro_rules! per_domains {
     };
 }
 
-use super::chart::Chart;
+use super::chart::{Chart, Plan};
 use super::draw::{
     below_hazard, bernoulli, field, hazard_bound_bits, index32, prob_threshold, unit_f32,
 };
@@ -352,6 +352,85 @@ struct Layout {
     top: u32,
 }
 
+/// The seats and post tree of a chart's plan (of a chart of `people`
+/// rows), and the chart person of each seat (`NONE` for a manager's seat
+/// nobody held).
+fn chart_layout(plan: &Plan, people: usize, d: usize, dedicated: bool) -> (Layout, Vec<u32>) {
+    let mut seats = Vec::with_capacity(people);
+    let mut seat_person = Vec::with_capacity(people);
+    let mut team_start = Vec::with_capacity(plan.teams.len() + 1);
+    for (t, members) in plan.teams.iter().enumerate() {
+        team_start.push(seats.len() as u32);
+        for &person in members {
+            seats.push(Seat::vacant(t as u32));
+            seat_person.push(person);
+        }
+    }
+    team_start.push(seats.len() as u32);
+    let n_workers = seats.len();
+    let mut posts: Vec<Post> = plan
+        .posts
+        .iter()
+        .map(|pp| {
+            let mut post = Post::new(
+                pp.level,
+                pp.domain.unwrap_or(NONE),
+                pp.team.unwrap_or(NONE),
+                NONE,
+            );
+            post.parent = pp.parent.unwrap_or(NONE);
+            post
+        })
+        .collect();
+    let children = link_children(&mut posts);
+    if dedicated {
+        for (i, post) in posts.iter_mut().enumerate() {
+            post.seat = seats.len() as u32;
+            debug_assert_eq!(seats.len(), n_workers + i);
+            seats.push(Seat::vacant(post.team));
+            seat_person.push(plan.posts[i].holder.unwrap_or(NONE));
+        }
+    }
+    let layout = Layout {
+        d,
+        seats,
+        n_workers,
+        team_start,
+        posts,
+        children,
+        team_posts: plan.team_posts.clone(),
+        top: plan.top,
+    };
+    (layout, seat_person)
+}
+
+/// Children lists from the posts' parents, in post order: sets each post's
+/// range and returns the list.
+fn link_children(posts: &mut [Post]) -> Vec<u32> {
+    let mut counts = vec![0u32; posts.len() + 1];
+    for post in posts.iter() {
+        if post.parent != NONE {
+            counts[post.parent as usize + 1] += 1;
+        }
+    }
+    for i in 0..posts.len() {
+        counts[i + 1] += counts[i];
+    }
+    let mut fill = counts.clone();
+    let mut children = vec![0u32; counts[posts.len()] as usize];
+    for (i, post) in posts.iter().enumerate() {
+        let parent = post.parent;
+        if parent != NONE {
+            children[fill[parent as usize] as usize] = i as u32;
+            fill[parent as usize] += 1;
+        }
+    }
+    for (i, post) in posts.iter_mut().enumerate() {
+        post.children = (counts[i], counts[i + 1]);
+    }
+    children
+}
+
 /// Running totals, for accounting checks.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Totals {
@@ -478,11 +557,7 @@ impl Organization {
                 org.posts[i].holder = org.posts[i].seat;
             }
         }
-        org.redesignate_backups();
-        org.headcount = org.seats.iter().filter(|s| s.occupied).count() as u64;
-        org.totals.initial = org.headcount;
-        org.set_team_stakes();
-        org.plan_blocks();
+        org.finish_start();
         org
     }
 
@@ -501,79 +576,8 @@ impl Organization {
         let d = p.domains.clamp(1, MAX_DOMAINS);
         let dedicated = p.dedicated_leaders == 1;
         let plan = chart.plan(dedicated, d);
-        let mut seats = Vec::with_capacity(chart.len());
-        let mut seat_person = Vec::with_capacity(chart.len());
-        let mut team_start = Vec::with_capacity(plan.teams.len() + 1);
-        for (t, members) in plan.teams.iter().enumerate() {
-            team_start.push(seats.len() as u32);
-            for &person in members {
-                seats.push(Seat::vacant(t as u32));
-                seat_person.push(person);
-            }
-        }
-        team_start.push(seats.len() as u32);
-        let n_workers = seats.len();
-        let mut posts: Vec<Post> = plan
-            .posts
-            .iter()
-            .map(|pp| {
-                let mut post = Post::new(
-                    pp.level,
-                    pp.domain.unwrap_or(NONE),
-                    pp.team.unwrap_or(NONE),
-                    NONE,
-                );
-                post.parent = pp.parent.unwrap_or(NONE);
-                post
-            })
-            .collect();
-        // Children lists from the parents, in post order.
-        let mut counts = vec![0u32; posts.len() + 1];
-        for post in &posts {
-            if post.parent != NONE {
-                counts[post.parent as usize + 1] += 1;
-            }
-        }
-        for i in 0..posts.len() {
-            counts[i + 1] += counts[i];
-        }
-        let mut fill = counts.clone();
-        let mut children = vec![0u32; counts[posts.len()] as usize];
-        for (i, post) in posts.iter().enumerate() {
-            let parent = post.parent;
-            if parent != NONE {
-                children[fill[parent as usize] as usize] = i as u32;
-                fill[parent as usize] += 1;
-            }
-        }
-        for (i, post) in posts.iter_mut().enumerate() {
-            post.children = (counts[i], counts[i + 1]);
-        }
-        if dedicated {
-            for (i, post) in posts.iter_mut().enumerate() {
-                post.seat = seats.len() as u32;
-                debug_assert_eq!(seats.len(), n_workers + i);
-                seats.push(Seat::vacant(post.team));
-                seat_person.push(plan.posts[i].holder.unwrap_or(NONE));
-            }
-        }
-        let mut org = Self::assemble(
-            p,
-            structure,
-            rng,
-            events,
-            Layout {
-                d,
-                seats,
-                n_workers,
-                team_start,
-                posts,
-                children,
-                team_posts: plan.team_posts,
-                top: plan.top,
-            },
-        );
-        let n_seats = org.seats.len();
+        let (layout, seat_person) = chart_layout(&plan, chart.len(), d, dedicated);
+        let mut org = Self::assemble(p, structure, rng, events, layout);
         let mut person_seat = vec![NONE; chart.len()];
         for (s, &person) in seat_person.iter().enumerate() {
             if person != NONE {
@@ -582,56 +586,75 @@ impl Organization {
         }
         org.seat_person = seat_person;
         org.set_domain_mix(false);
-        for s in 0..n_seats {
-            let person = &chart.people[org.seat_person[s] as usize];
-            let was_manager = chart.is_manager(org.seat_person[s]);
-            org.populate_as(s, false, was_manager);
+        org.populate_from_chart(chart);
+        org.appoint_chart_holders(&plan, &person_seat);
+        org.resolve_chart_targets(chart, &person_seat);
+        org.finish_start();
+        org
+    }
+
+    /// Fills every seat with its chart person: drawn like a founder, then
+    /// given the chart's skills and, from their tenure, leadership; open
+    /// positions are left empty (a working member's to be hired).
+    fn populate_from_chart(&mut self, chart: &Chart) {
+        let d = self.d;
+        for s in 0..self.seats.len() {
+            let person = &chart.people[self.seat_person[s] as usize];
+            let was_manager = chart.is_manager(self.seat_person[s]);
+            self.populate_as(s, false, was_manager);
             for (k, &x) in person.skills.iter().enumerate().take(d) {
                 if !x.is_nan() {
-                    org.skill[s * d + k] = x;
+                    self.skill[s * d + k] = x;
                 }
             }
             if let Some(years) = person.tenure {
                 let premium = if was_manager {
-                    org.p.manager_premium
+                    self.p.manager_premium
                 } else {
                     0.0
                 };
                 let lead = 0.1 + 0.3 * (years / 10.0).min(1.0) + premium;
-                org.seats[s].leadership = lead.clamp(0.0, 1.0) as f32;
+                self.seats[s].leadership = lead.clamp(0.0, 1.0) as f32;
             }
             if person.vacant {
-                let manager = org.seat_post(s as u32) != NONE;
-                let seat = &mut org.seats[s];
+                let manager = self.seat_post(s as u32) != NONE;
+                let seat = &mut self.seats[s];
                 seat.occupied = false;
                 seat.hire_at = if !manager {
-                    org.p.hiring_delay.max(1)
+                    self.p.hiring_delay.max(1)
                 } else {
                     NONE
                 };
             }
         }
-        // Initial holders: managers in their posts or coordinator roles, the
-        // best suited member in each domain role; open positions go vacant.
-        for i in 0..org.posts.len() {
-            let seat = org.posts[i].seat;
+    }
+
+    /// Initial holders: managers in their posts or coordinator roles, the
+    /// best suited member in each domain role; open positions go vacant.
+    fn appoint_chart_holders(&mut self, plan: &Plan, person_seat: &[u32]) {
+        for i in 0..self.posts.len() {
+            let seat = self.posts[i].seat;
             let holder = if seat != NONE {
                 seat
             } else if let Some(person) = plan.posts[i].holder {
                 person_seat[person as usize]
             } else {
-                org.best_candidate(i as u32, false, NONE)
+                self.best_candidate(i as u32, false, NONE)
             };
-            if holder == NONE || !org.seats[holder as usize].occupied {
-                org.vacate_post(i as u32);
+            if holder == NONE || !self.seats[holder as usize].occupied {
+                self.vacate_post(i as u32);
             } else if seat != NONE {
-                org.posts[i].holder = seat;
+                self.posts[i].holder = seat;
             } else {
-                org.assign_role(i as u32, holder);
+                self.assign_role(i as u32, holder);
             }
         }
-        // Chart targets become seat lists.
-        for ev in org.events.iter_mut() {
+    }
+
+    /// Chart targets (a member, a subtree) of departures and layoffs become
+    /// seat lists.
+    fn resolve_chart_targets(&mut self, chart: &Chart, person_seat: &[u32]) {
+        for ev in self.events.iter_mut() {
             if let EventKind::Departure(t) | EventKind::Layoff(t) = &mut ev.kind {
                 let people = match t {
                     Target::Member(id) => chart.find(id).map(|x| vec![x]),
@@ -639,8 +662,8 @@ impl Organization {
                     _ => continue,
                 }
                 .unwrap_or_default();
-                let start = org.event_seats.len() as u32;
-                org.event_seats
+                let start = self.event_seats.len() as u32;
+                self.event_seats
                     .extend(people.iter().map(|&x| person_seat[x as usize]));
                 *t = Target::Seats {
                     start,
@@ -648,12 +671,16 @@ impl Organization {
                 };
             }
         }
-        org.redesignate_backups();
-        org.headcount = org.seats.iter().filter(|s| s.occupied).count() as u64;
-        org.totals.initial = org.headcount;
-        org.set_team_stakes();
-        org.plan_blocks();
-        org
+    }
+
+    /// What every starting organization ends with: backups designated, the
+    /// headcount counted, the teams' stakes set and the blocks planned.
+    fn finish_start(&mut self) {
+        self.redesignate_backups();
+        self.headcount = self.seats.iter().filter(|s| s.occupied).count() as u64;
+        self.totals.initial = self.headcount;
+        self.set_team_stakes();
+        self.plan_blocks();
     }
 
     /// Chart-built organizations: the chart person whose position seat `s` is.

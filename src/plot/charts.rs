@@ -3,6 +3,7 @@
 
 use std::ops::Range;
 
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
@@ -185,6 +186,9 @@ fn label_rows(xs_px: &[(i32, u32)]) -> Vec<usize> {
         .collect()
 }
 
+/// A cartesian plot over `f64` axes, as `build_cartesian_2d` makes it.
+type Plot<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
 /// Draws a line panel with bands into `area`.
 fn line_panel(area: &Area, p: &Panel, lines: &[Line], look: &Look) -> DResult<()> {
     let (w, _h) = area.dim_in_pixel();
@@ -210,22 +214,8 @@ fn line_panel(area: &Area, p: &Panel, lines: &[Line], look: &Look) -> DResult<()
         ))?;
         top += desc + 14;
     }
-    // Rows of event labels above the plot, laid out on estimated positions.
-    let plot_w = w.saturating_sub(y_lab_w + 30) as f64;
-    let span = (p.x_range.end - p.x_range.start).max(1e-9);
-    let mut order: Vec<usize> = (0..p.labels.len()).collect();
-    order.sort_by(|&a, &b| p.labels[a].0.total_cmp(&p.labels[b].0));
-    let est: Vec<(i32, u32)> = order
-        .iter()
-        .map(|&i| {
-            let x = y_lab_w as f64 + 10.0 + (p.labels[i].0 - p.x_range.start) / span * plot_w;
-            (x as i32, text_w(&p.labels[i].1, tick) + 8)
-        })
-        .collect();
-    let rows = label_rows(&est);
-    let n_rows = rows.iter().max().map_or(0, |m| m + 1) as u32;
-    let band_top = top;
-    top += n_rows * (tick + 10);
+    let labels = EventLabels::place(p, tick, y_lab_w, w, top);
+    top += labels.n_rows() * (tick + 10);
 
     let mut chart = ChartBuilder::on(area)
         .margin_top(top)
@@ -253,6 +243,82 @@ fn line_panel(area: &Area, p: &Panel, lines: &[Line], look: &Look) -> DResult<()
         .y_label_formatter(&y_fmt)
         .draw()?;
 
+    draw_guides(&mut chart, p, &yr)?;
+    draw_bands(&mut chart, lines, look, &yr)?;
+    draw_means(&mut chart, p, lines, look)?;
+    labels.draw(area, &chart, p, tick, yr.end)
+}
+
+/// Event labels above a line panel: in x order, each on the first row
+/// where it does not overlap the one before.
+struct EventLabels {
+    /// Indices into the panel's labels, by x.
+    order: Vec<usize>,
+    /// Row of each label in `order`.
+    rows: Vec<usize>,
+    /// Top of the first row.
+    band_top: u32,
+}
+
+impl EventLabels {
+    /// Rows of event labels above the plot, laid out on estimated positions.
+    fn place(p: &Panel, tick: u32, y_lab_w: u32, w: u32, band_top: u32) -> EventLabels {
+        let plot_w = w.saturating_sub(y_lab_w + 30) as f64;
+        let span = (p.x_range.end - p.x_range.start).max(1e-9);
+        let mut order: Vec<usize> = (0..p.labels.len()).collect();
+        order.sort_by(|&a, &b| p.labels[a].0.total_cmp(&p.labels[b].0));
+        let est: Vec<(i32, u32)> = order
+            .iter()
+            .map(|&i| {
+                let x = y_lab_w as f64 + 10.0 + (p.labels[i].0 - p.x_range.start) / span * plot_w;
+                (x as i32, text_w(&p.labels[i].1, tick) + 8)
+            })
+            .collect();
+        let rows = label_rows(&est);
+        EventLabels {
+            order,
+            rows,
+            band_top,
+        }
+    }
+
+    fn n_rows(&self) -> u32 {
+        self.rows.iter().max().map_or(0, |m| m + 1) as u32
+    }
+
+    /// Event labels on their rows, at the real positions, each with a thin
+    /// line down to the plot's top.
+    fn draw(&self, area: &Area, chart: &Plot, p: &Panel, tick: u32, y1: f64) -> DResult<()> {
+        let (w, _h) = area.dim_in_pixel();
+        for (j, &i) in self.order.iter().enumerate() {
+            let (x, label) = &p.labels[i];
+            let x = x.clamp(p.x_range.start, p.x_range.end);
+            let (px, ptop) = rel(area, chart.backend_coord(&(x, y1)));
+            let ly = self.band_top as i32 + self.rows[j] as i32 * (tick as i32 + 10);
+            let lw = text_w(label, tick) as i32;
+            let right_edge = (w as i32) - 4;
+            let (tx, anchor) = if px + 4 + lw > right_edge {
+                (px - 4, HPos::Right)
+            } else {
+                (px + 4, HPos::Left)
+            };
+            area.draw(&PathElement::new(
+                vec![(px, ly), (px, ptop)],
+                SUBTLE.mix(0.7).stroke_width(1),
+            ))?;
+            area.draw(&Text::new(
+                label.clone(),
+                (tx, ly),
+                anchored(font(tick), anchor, VPos::Top),
+            ))?;
+        }
+        Ok(())
+    }
+}
+
+/// A line panel's guides: shaded event windows with a dashed start, the
+/// zero line of a chart of differences, and the dashed threshold.
+fn draw_guides(chart: &mut Plot, p: &Panel, yr: &Range<f64>) -> DResult<()> {
     let (y0, y1) = (yr.start, yr.end);
     let clamp_x = |x: f64| x.clamp(p.x_range.start, p.x_range.end);
     for &(s, e) in &p.shades {
@@ -285,9 +351,15 @@ fn line_panel(area: &Area, p: &Panel, lines: &[Line], look: &Look) -> DResult<()
             INK.stroke_width(2),
         ))?;
     }
+    Ok(())
+}
+
+/// Each line's confidence band, one polygon per run of finite values,
+/// clipped to the y range.
+fn draw_bands(chart: &mut Plot, lines: &[Line], look: &Look, yr: &Range<f64>) -> DResult<()> {
+    let (y0, y1) = (yr.start, yr.end);
     for l in lines {
         let c = look.colors[l.v];
-        // Band, one polygon per run of finite values.
         for run in runs(&l.pts, |&(_, m, h)| m.is_finite() && h.is_finite()) {
             let mut poly: Vec<(f64, f64)> =
                 run.iter().map(|&(x, m, h)| (x, (m + h).min(y1))).collect();
@@ -295,6 +367,12 @@ fn line_panel(area: &Area, p: &Panel, lines: &[Line], look: &Look) -> DResult<()
             chart.draw_series(std::iter::once(Polygon::new(poly, c.mix(0.16).filled())))?;
         }
     }
+    Ok(())
+}
+
+/// Each line's means: a line per run of finite values (a dot for a run of
+/// one), with markers when the panel asks for them.
+fn draw_means(chart: &mut Plot, p: &Panel, lines: &[Line], look: &Look) -> DResult<()> {
     for l in lines {
         let c = look.colors[l.v];
         for run in runs(&l.pts, |&(_, m, _)| m.is_finite()) {
@@ -317,28 +395,6 @@ fn line_panel(area: &Area, p: &Panel, lines: &[Line], look: &Look) -> DResult<()
                 ))?;
             }
         }
-    }
-    // Event labels on their rows, at the real positions.
-    for (j, &i) in order.iter().enumerate() {
-        let (x, label) = &p.labels[i];
-        let (px, ptop) = rel(area, chart.backend_coord(&(clamp_x(*x), y1)));
-        let ly = band_top as i32 + rows[j] as i32 * (tick as i32 + 10);
-        let lw = text_w(label, tick) as i32;
-        let right_edge = (w as i32) - 4;
-        let (tx, anchor) = if px + 4 + lw > right_edge {
-            (px - 4, HPos::Right)
-        } else {
-            (px + 4, HPos::Left)
-        };
-        area.draw(&PathElement::new(
-            vec![(px, ly), (px, ptop)],
-            SUBTLE.mix(0.7).stroke_width(1),
-        ))?;
-        area.draw(&Text::new(
-            label.clone(),
-            (tx, ly),
-            anchored(font(tick), anchor, VPos::Top),
-        ))?;
     }
     Ok(())
 }
@@ -990,34 +1046,9 @@ fn hbar_panel(
         .unwrap_or(60)
         .min(w / 3)
         + 20;
-    let mut lo: f64 = 0.0;
-    let mut hi: f64 = 0.0;
-    for b in bars {
-        if b.mean.is_finite() {
-            let h = if b.half.is_finite() { b.half } else { 0.0 };
-            lo = lo.min(b.mean - h);
-            hi = hi.max(b.mean + h);
-        }
-    }
-    if hi - lo < 1e-12 {
-        hi = lo + 1.0;
-    }
-    // Room for the value labels beyond the bar ends: widen the axis so
-    // that each label fits between its bar end and the panel edge.
     let value_size = if n > 12 { 15 } else { 18 };
     let plot_w = w.saturating_sub(names_w + 45).max(100) as f64;
-    let (mut lo2, mut hi2) = (lo, hi);
-    for b in bars.iter().filter(|b| b.mean.is_finite()) {
-        let tw = (text_w(&bar_text(b), value_size) + 14) as f64;
-        let frac = (plot_w - tw).max(plot_w * 0.35) / plot_w;
-        let h = if b.half.is_finite() { b.half } else { 0.0 };
-        if b.mean >= 0.0 {
-            hi2 = hi2.max(lo + (b.mean + h - lo) / frac);
-        } else {
-            lo2 = lo2.min(hi - (hi - (b.mean - h)) / frac);
-        }
-    }
-    let (lo, hi) = (lo2, hi2);
+    let (lo, hi) = bar_axis(bars, plot_w, value_size);
     let xd = tick_decimals(lo, hi);
     let x_fmt = |v: &f64| fmt_tick(*v, xd);
     area.draw(&Text::new(
@@ -1046,12 +1077,72 @@ fn hbar_panel(
         .x_labels(6)
         .x_label_formatter(&x_fmt)
         .draw()?;
+    let row = BarRow {
+        look,
+        r,
+        lo,
+        label_size,
+        value_size,
+        names_w,
+    };
     for (i, b) in bars.iter().enumerate() {
         let y = n as f64 - i as f64 - 0.5;
-        let c = look.colors[b.v];
-        let (px, py) = rel(area, chart.backend_coord(&(lo, y)));
+        row.draw(area, &mut chart, b, y)?;
+    }
+    Ok(())
+}
+
+/// The x range of a bar panel: every bar and whisker, from zero, widened
+/// for the value labels beyond the bar ends.
+fn bar_axis(bars: &[Bar], plot_w: f64, value_size: u32) -> (f64, f64) {
+    let mut lo: f64 = 0.0;
+    let mut hi: f64 = 0.0;
+    for b in bars {
+        if b.mean.is_finite() {
+            let h = if b.half.is_finite() { b.half } else { 0.0 };
+            lo = lo.min(b.mean - h);
+            hi = hi.max(b.mean + h);
+        }
+    }
+    if hi - lo < 1e-12 {
+        hi = lo + 1.0;
+    }
+    // Room for the value labels beyond the bar ends: widen the axis so
+    // that each label fits between its bar end and the panel edge.
+    let (mut lo2, mut hi2) = (lo, hi);
+    for b in bars.iter().filter(|b| b.mean.is_finite()) {
+        let tw = (text_w(&bar_text(b), value_size) + 14) as f64;
+        let frac = (plot_w - tw).max(plot_w * 0.35) / plot_w;
+        let h = if b.half.is_finite() { b.half } else { 0.0 };
+        if b.mean >= 0.0 {
+            hi2 = hi2.max(lo + (b.mean + h - lo) / frac);
+        } else {
+            lo2 = lo2.min(hi - (hi - (b.mean - h)) / frac);
+        }
+    }
+    (lo2, hi2)
+}
+
+/// What every row of one bar panel shares.
+struct BarRow<'a> {
+    look: &'a Look,
+    r: &'a Results,
+    /// Left end of the x axis, where the variant names end.
+    lo: f64,
+    label_size: u32,
+    value_size: u32,
+    names_w: u32,
+}
+
+impl BarRow<'_> {
+    /// One variant's row at height `y`: its name, the bar with its
+    /// whisker and the value beyond the end (or why there is no value).
+    fn draw(&self, area: &Area, chart: &mut Plot, b: &Bar, y: f64) -> DResult<()> {
+        let (label_size, value_size) = (self.label_size, self.value_size);
+        let c = self.look.colors[b.v];
+        let (px, py) = rel(area, chart.backend_coord(&(self.lo, y)));
         area.draw(&Text::new(
-            fit(&r.variants[b.v].name, label_size, names_w - 20),
+            fit(&self.r.variants[b.v].name, label_size, self.names_w - 20),
             (px - 10, py),
             anchored(font(label_size), HPos::Right, VPos::Center),
         ))?;
@@ -1066,7 +1157,7 @@ fn hbar_panel(
                 (zx + 8, zy),
                 anchored(font_c(value_size, SUBTLE), HPos::Left, VPos::Center),
             ))?;
-            continue;
+            return Ok(());
         }
         let thick = 0.34;
         chart.draw_series(std::iter::once(Rectangle::new(
@@ -1104,8 +1195,8 @@ fn hbar_panel(
             (tx, ey),
             anchored(font(value_size), anchor, VPos::Center),
         ))?;
+        Ok(())
     }
-    Ok(())
 }
 
 fn bar_text(b: &Bar) -> String {
@@ -1126,6 +1217,8 @@ fn bar_variants(look: &Look) -> Vec<usize> {
     }
 }
 
+/// Comparison bars: each summary measure by variant, and each per-event
+/// measure with one panel per event.
 fn bars(r: &Results, look: &Look) -> Result<Vec<Chart>, PlotError> {
     let s = &r.summary;
     let mut out = Vec::new();
@@ -1136,6 +1229,12 @@ fn bars(r: &Results, look: &Look) -> Result<Vec<Chart>, PlotError> {
         String::new()
     };
     let sub = format!("bar = mean over replications, whisker = 95% confidence interval{limit}");
+    let set = BarSet {
+        r,
+        look,
+        vs: &vs,
+        sub: &sub,
+    };
     let simple: Vec<String> = s
         .columns
         .iter()
@@ -1151,43 +1250,10 @@ fn bars(r: &Results, look: &Look) -> Result<Vec<Chart>, PlotError> {
         .filter(|c| s.col(c).is_some())
         .collect();
     for col in simple {
-        let c = s.col(&col).unwrap_or(0);
-        let (label, unit) = metric_label(&col);
-        let title = format!("{label} by variant");
-        let bars: Vec<Bar> = vs
-            .iter()
-            .map(|&v| {
-                let st = s.stats(v, c);
-                Bar {
-                    v,
-                    mean: st.mean(),
-                    half: st.ci95_half_width(),
-                    note: String::new(),
-                }
-            })
-            .collect();
-        let name = format!("bars_{}", slug(&col));
-        let x_desc = if unit.is_empty() {
-            label.clone()
-        } else {
-            format!("{label} ({unit})")
-        };
-        let svg = render(&name, |root| {
-            let top = draw_title(root, &title, &sub)?;
-            let main = root.margin(top as u32, 0, 0, 0);
-            hbar_panel(&main, "", &x_desc, &bars, look, r)
-        })?;
-        out.push(Chart {
-            name,
-            section: "Comparison",
-            title,
-            caption: format!("{label} per variant ({sub})."),
-            svg,
-        });
+        out.push(set.measure_chart(&col)?);
     }
     // Event metrics: one panel per event.
     let families = event_families(r);
-    let primary = s.columns.iter().find_map(|c| c.strip_prefix("total_"));
     let mut ks: Vec<usize> = s
         .columns
         .iter()
@@ -1200,66 +1266,89 @@ fn bars(r: &Results, look: &Look) -> Result<Vec<Chart>, PlotError> {
     ks.sort();
     ks.dedup();
     for (suffix, title, x_desc) in &families {
-        let (suffix, title, x_desc) = (suffix.as_str(), title.as_str(), x_desc.as_str());
+        if let Some(c) = set.event_chart(&ks, suffix, title, x_desc)? {
+            out.push(c);
+        }
+    }
+    Ok(out)
+}
+
+/// What every bar chart of a run shares: the variants drawn and the subtitle.
+struct BarSet<'a> {
+    r: &'a Results,
+    look: &'a Look,
+    vs: &'a [usize],
+    sub: &'a str,
+}
+
+impl BarSet<'_> {
+    /// One summary measure (column `col`) by variant.
+    fn measure_chart(&self, col: &str) -> Result<Chart, PlotError> {
+        let (r, look, s, sub) = (self.r, self.look, &self.r.summary, self.sub);
+        let c = s.col(col).unwrap_or(0);
+        let (label, unit) = metric_label(col);
+        let title = format!("{label} by variant");
+        let bars: Vec<Bar> = self
+            .vs
+            .iter()
+            .map(|&v| {
+                let st = s.stats(v, c);
+                Bar {
+                    v,
+                    mean: st.mean(),
+                    half: st.ci95_half_width(),
+                    note: String::new(),
+                }
+            })
+            .collect();
+        let name = format!("bars_{}", slug(col));
+        let x_desc = if unit.is_empty() {
+            label.clone()
+        } else {
+            format!("{label} ({unit})")
+        };
+        let svg = render(&name, |root| {
+            let top = draw_title(root, &title, sub)?;
+            let main = root.margin(top as u32, 0, 0, 0);
+            hbar_panel(&main, "", &x_desc, &bars, look, r)
+        })?;
+        Ok(Chart {
+            name,
+            section: "Comparison",
+            title,
+            caption: format!("{label} per variant ({sub})."),
+            svg,
+        })
+    }
+
+    /// One per-event measure (column suffix `suffix`), one panel per event
+    /// (`ks`: the events' numbers); `None` when no event has it.
+    fn event_chart(
+        &self,
+        ks: &[usize],
+        suffix: &str,
+        title: &str,
+        x_desc: &str,
+    ) -> Result<Option<Chart>, PlotError> {
+        let (r, look, s) = (self.r, self.look, &self.r.summary);
         let cols: Vec<(usize, usize)> = ks
             .iter()
             .filter_map(|&k| s.col(&format!("event{k}_{suffix}")).map(|c| (k, c)))
             .collect();
         if cols.is_empty() {
-            continue;
+            return Ok(None);
         }
         let censor = suffix.ends_with("recovery_steps");
         let mut censored_any = false;
         let panels: Vec<(String, Vec<Bar>)> = cols
             .iter()
             .map(|&(k, c)| {
-                let horizon = r
-                    .events
-                    .iter()
-                    .find(|e| e.k == k)
-                    .map(|e| r.ts.steps as f64 - e.start);
-                let bars = vs
-                    .iter()
-                    .map(|&v| {
-                        let (n, mut miss) = s.count_missing(v, c);
-                        // Twins: an event that does not happen in a variant
-                        // leaves all its effect cells empty (not "never").
-                        let absent = suffix.ends_with("_recovery_steps")
-                            && s.col(&format!(
-                                "event{k}_{}",
-                                suffix.replace("_recovery_steps", "_effect")
-                            ))
-                            .is_some_and(|e| s.count_missing(v, e).1 == n);
-                        if absent {
-                            miss = 0;
-                        }
-                        let mut st =
-                            s.stats_scaled(v, c, if suffix == "dip" { 100.0 } else { 1.0 });
-                        let mut note = String::new();
-                        if censor && miss > 0 {
-                            match horizon {
-                                Some(hz) if hz.is_finite() => {
-                                    for _ in 0..miss {
-                                        st.push(hz);
-                                    }
-                                    censored_any = true;
-                                    note = format!("{miss} of {n} never recovered");
-                                }
-                                _ => note = format!("{miss} of {n} never recovered"),
-                            }
-                        }
-                        Bar {
-                            v,
-                            mean: st.mean(),
-                            half: st.ci95_half_width(),
-                            note,
-                        }
-                    })
-                    .collect();
+                let (bars, censored) = self.event_bars(k, c, suffix);
+                censored_any |= censored;
                 (event_label(r, k), bars)
             })
             .collect();
-        let mut subtitle = sub.clone();
+        let mut subtitle = self.sub.to_string();
         if censor && !censored_any {
             // Say so: a share of 0 never-recovered runs is a finding too.
             subtitle = format!("{subtitle}; every run recovered");
@@ -1271,30 +1360,14 @@ fn bars(r: &Results, look: &Look) -> Result<Vec<Chart>, PlotError> {
         }
         // The primary metric's twin measures are named by what they are;
         // another headline effect by its metric too (`bars_event_backlog_effect`).
+        let primary = s.columns.iter().find_map(|c| c.strip_prefix("total_"));
         let short = ["effect", "worst_gap", "recovery_steps"]
             .into_iter()
             .find(|w| suffix.ends_with(&format!("_{w}")))
             .filter(|_| primary.is_some_and(|p| suffix.starts_with(&format!("{p}_"))))
             .unwrap_or(suffix);
         let name = format!("bars_event_{short}");
-
-        let n = panels.len();
-        // Side by side, a panel's names get a third of its width; long
-        // variant names would be cut, so the panels are stacked instead
-        // (each then has the whole width) while the bars still fit.
-        let longest = vs
-            .iter()
-            .map(|&v| text_w(&r.variants[v].name, TICK))
-            .max()
-            .unwrap_or(0);
-        let side_by_side = n.min(3);
-        let cut = longest + 20 > crate::plot::WIDTH / side_by_side as u32 / 3;
-        let pcols = if cut && n * vs.len() <= 24 {
-            1
-        } else {
-            side_by_side
-        };
-        let prows = n.div_ceil(pcols);
+        let (prows, pcols) = self.panel_grid(panels.len());
         let svg = render(&name, |root| {
             let top = draw_title(root, title, &subtitle)?;
             let main = root.margin(top as u32, 0, 0, 0);
@@ -1304,7 +1377,7 @@ fn bars(r: &Results, look: &Look) -> Result<Vec<Chart>, PlotError> {
             }
             Ok(())
         })?;
-        out.push(Chart {
+        Ok(Some(Chart {
             name,
             section: "Comparison",
             title: title.to_string(),
@@ -1313,9 +1386,81 @@ fn bars(r: &Results, look: &Look) -> Result<Vec<Chart>, PlotError> {
                 capitalize(&subtitle)
             ),
             svg,
-        });
+        }))
     }
-    Ok(out)
+
+    /// The bars of event `k`'s measure (column `c`), and whether any
+    /// counts runs that never recovered as the weeks left in the run.
+    fn event_bars(&self, k: usize, c: usize, suffix: &str) -> (Vec<Bar>, bool) {
+        let (r, s) = (self.r, &self.r.summary);
+        let censor = suffix.ends_with("recovery_steps");
+        let mut censored_any = false;
+        let horizon = r
+            .events
+            .iter()
+            .find(|e| e.k == k)
+            .map(|e| r.ts.steps as f64 - e.start);
+        let bars = self
+            .vs
+            .iter()
+            .map(|&v| {
+                let (n, mut miss) = s.count_missing(v, c);
+                // Twins: an event that does not happen in a variant
+                // leaves all its effect cells empty (not "never").
+                let absent = suffix.ends_with("_recovery_steps")
+                    && s.col(&format!(
+                        "event{k}_{}",
+                        suffix.replace("_recovery_steps", "_effect")
+                    ))
+                    .is_some_and(|e| s.count_missing(v, e).1 == n);
+                if absent {
+                    miss = 0;
+                }
+                let mut st = s.stats_scaled(v, c, if suffix == "dip" { 100.0 } else { 1.0 });
+                let mut note = String::new();
+                if censor && miss > 0 {
+                    match horizon {
+                        Some(hz) if hz.is_finite() => {
+                            for _ in 0..miss {
+                                st.push(hz);
+                            }
+                            censored_any = true;
+                            note = format!("{miss} of {n} never recovered");
+                        }
+                        _ => note = format!("{miss} of {n} never recovered"),
+                    }
+                }
+                Bar {
+                    v,
+                    mean: st.mean(),
+                    half: st.ci95_half_width(),
+                    note,
+                }
+            })
+            .collect();
+        (bars, censored_any)
+    }
+
+    /// Rows and columns of `n` event panels.
+    fn panel_grid(&self, n: usize) -> (usize, usize) {
+        // Side by side, a panel's names get a third of its width; long
+        // variant names would be cut, so the panels are stacked instead
+        // (each then has the whole width) while the bars still fit.
+        let longest = self
+            .vs
+            .iter()
+            .map(|&v| text_w(&self.r.variants[v].name, TICK))
+            .max()
+            .unwrap_or(0);
+        let side_by_side = n.min(3);
+        let cut = longest + 20 > crate::plot::WIDTH / side_by_side as u32 / 3;
+        let pcols = if cut && n * self.vs.len() <= 24 {
+            1
+        } else {
+            side_by_side
+        };
+        (n.div_ceil(pcols), pcols)
+    }
 }
 
 /// The per-event measures charted, as (column suffix, title, x-axis
@@ -1545,6 +1690,8 @@ fn sweep_values(r: &Results, param: &str) -> Option<Vec<f64>> {
         .collect()
 }
 
+/// A one-parameter sweep: the outcome at each swept value, one line per
+/// combination of the other settings that differ.
 fn sweep_line(r: &Results) -> Result<Option<Chart>, PlotError> {
     if r.sweep_params.len() != 1 || r.variants.len() < 2 {
         return Ok(None);
@@ -1553,51 +1700,7 @@ fn sweep_line(r: &Results) -> Result<Option<Chart>, PlotError> {
     let (Some(xs), Some((oname, oc))) = (sweep_values(r, param), outcome(r)) else {
         return Ok(None);
     };
-    // One line per combination of the other differing settings (e.g. the
-    // structure when a sweep is crossed with structures).
-    let others: Vec<String> = r
-        .differing_params()
-        .into_iter()
-        .filter(|p| p != param)
-        .collect();
-    let structures_differ = r
-        .variants
-        .iter()
-        .any(|v| v.structure != r.variants[0].structure);
-    // The structure alone names the lines when it tells them apart.
-    let by_structure_only = structures_differ && {
-        let mut seen: Vec<(String, String)> = Vec::new();
-        (0..r.variants.len()).all(|v| {
-            let k = (
-                r.variants[v].structure.clone(),
-                r.param(v, param).unwrap_or("").to_string(),
-            );
-            let fresh = !seen.contains(&k);
-            seen.push(k);
-            fresh
-        })
-    };
-    let key = |v: usize| {
-        let mut parts = Vec::new();
-        if structures_differ {
-            parts.push(r.variants[v].structure.clone());
-        }
-        if by_structure_only {
-            return parts.join(", ");
-        }
-        for p in &others {
-            parts.push(format!("{p}={}", r.param(v, p).unwrap_or("")));
-        }
-        parts.join(", ")
-    };
-    let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
-    for v in 0..r.variants.len() {
-        let k = key(v);
-        match groups.iter_mut().find(|g| g.0 == k) {
-            Some(g) => g.1.push(v),
-            None => groups.push((k, vec![v])),
-        }
-    }
+    let groups = sweep_lines(r, param);
     let look = Look::new(groups.len());
     let lines: Vec<Line> = look
         .shown
@@ -1672,6 +1775,55 @@ fn sweep_line(r: &Results) -> Result<Option<Chart>, PlotError> {
     }))
 }
 
+/// The lines of a one-parameter sweep, named, with their variants: one per
+/// combination of the other differing settings (e.g. the structure when a
+/// sweep is crossed with structures).
+fn sweep_lines(r: &Results, param: &str) -> Vec<(String, Vec<usize>)> {
+    let others: Vec<String> = r
+        .differing_params()
+        .into_iter()
+        .filter(|p| p != param)
+        .collect();
+    let structures_differ = r
+        .variants
+        .iter()
+        .any(|v| v.structure != r.variants[0].structure);
+    // The structure alone names the lines when it tells them apart.
+    let by_structure_only = structures_differ && {
+        let mut seen: Vec<(String, String)> = Vec::new();
+        (0..r.variants.len()).all(|v| {
+            let k = (
+                r.variants[v].structure.clone(),
+                r.param(v, param).unwrap_or("").to_string(),
+            );
+            let fresh = !seen.contains(&k);
+            seen.push(k);
+            fresh
+        })
+    };
+    let key = |v: usize| {
+        let mut parts = Vec::new();
+        if structures_differ {
+            parts.push(r.variants[v].structure.clone());
+        }
+        if by_structure_only {
+            return parts.join(", ");
+        }
+        for p in &others {
+            parts.push(format!("{p}={}", r.param(v, p).unwrap_or("")));
+        }
+        parts.join(", ")
+    };
+    let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
+    for v in 0..r.variants.len() {
+        let k = key(v);
+        match groups.iter_mut().find(|g| g.0 == k) {
+            Some(g) => g.1.push(v),
+            None => groups.push((k, vec![v])),
+        }
+    }
+    groups
+}
 /// Viridis, sampled (colour-blind-safe and monotone in lightness).
 fn viridis(t: f64) -> RGBColor {
     const STOPS: [(u8, u8, u8); 9] = [
@@ -1747,13 +1899,6 @@ fn sweep_points(r: &Results) -> Result<Option<Chart>, PlotError> {
             structures.push(v.structure.clone());
         }
     }
-    let colour = |v: usize| {
-        let k = structures
-            .iter()
-            .position(|s| *s == r.variants[v].structure)
-            .unwrap_or(0);
-        OKABE_ITO[k % OKABE_ITO.len()]
-    };
     let means: Vec<f64> = (0..r.variants.len())
         .map(|v| r.summary.stats(v, oc).mean())
         .collect();
@@ -1770,7 +1915,6 @@ fn sweep_points(r: &Results) -> Result<Option<Chart>, PlotError> {
     } else {
         lo.abs().max(1.0) * 0.05
     };
-    let yr = (lo - pad)..(hi + pad);
     let (olabel, ounit) = metric_label(&oname);
     let title = format!("{olabel} at each point of the sweep");
     let subtitle = format!(
@@ -1789,66 +1933,20 @@ fn sweep_points(r: &Results) -> Result<Option<Chart>, PlotError> {
     );
     let cols = params.len().min(3);
     let rows = params.len().div_ceil(cols);
+    let panels = PointPanels {
+        r,
+        structures: &structures,
+        means: &means,
+        yr: (lo - pad)..(hi + pad),
+        y_desc: format!("{olabel} ({ounit})"),
+    };
     let svg = render("sweep_points", |root| {
         let top = draw_title(root, &title, &subtitle)?;
         let (main, legend) = root.split_horizontally(WIDTH - LEGEND_W);
         let main = main.margin(top as u32, 0, 0, 0);
         let cells = main.split_evenly((rows, cols));
-        let yd = tick_decimals(yr.start, yr.end);
-        let y_fmt = |v: &f64| fmt_tick(*v, yd);
         for (cell, p) in cells.iter().zip(&params) {
-            let xs: Vec<f64> = (0..r.variants.len())
-                .map(|v| {
-                    r.param(v, p)
-                        .and_then(|x| x.trim().parse().ok())
-                        .unwrap_or(f64::NAN)
-                })
-                .collect();
-            let xlo = xs
-                .iter()
-                .copied()
-                .filter(|x| x.is_finite())
-                .fold(f64::INFINITY, f64::min);
-            let xhi = xs
-                .iter()
-                .copied()
-                .filter(|x| x.is_finite())
-                .fold(f64::NEG_INFINITY, f64::max);
-            if !xlo.is_finite() {
-                continue;
-            }
-            let xpad = if xhi > xlo {
-                (xhi - xlo) * 0.04
-            } else {
-                xlo.abs().max(1.0) * 0.05
-            };
-            let xr = (xlo - xpad)..(xhi + xpad);
-            let xd = tick_decimals(xr.start, xr.end);
-            let x_fmt = |v: &f64| fmt_tick(*v, xd);
-            let mut chart = ChartBuilder::on(cell)
-                .margin(16)
-                .x_label_area_size(TICK * 2 + DESC)
-                .y_label_area_size(90)
-                .build_cartesian_2d(xr, yr.clone())?;
-            chart
-                .configure_mesh()
-                .x_desc(p.as_str())
-                .y_desc(format!("{olabel} ({ounit})"))
-                .label_style(font(TICK))
-                .axis_desc_style(font(DESC))
-                .light_line_style(TRANSPARENT)
-                .bold_line_style(GRID)
-                .axis_style(SUBTLE)
-                .x_labels(5)
-                .y_labels(5)
-                .x_label_formatter(&x_fmt)
-                .y_label_formatter(&y_fmt)
-                .draw()?;
-            chart.draw_series(
-                (0..r.variants.len())
-                    .filter(|&v| xs[v].is_finite() && means[v].is_finite())
-                    .map(|v| Circle::new((xs[v], means[v]), 5, colour(v).mix(0.8).filled())),
-            )?;
+            panels.draw(cell, p)?;
         }
         let items: Vec<(String, Swatch)> = structures
             .iter()
@@ -1869,6 +1967,89 @@ fn sweep_points(r: &Results) -> Result<Option<Chart>, PlotError> {
     }))
 }
 
+/// What the panels of scattered sweep points share: each variant's mean
+/// outcome, the structures (the dots' colours) and the y axis.
+struct PointPanels<'a> {
+    r: &'a Results,
+    structures: &'a [String],
+    means: &'a [f64],
+    yr: Range<f64>,
+    y_desc: String,
+}
+
+impl PointPanels<'_> {
+    /// One swept parameter's panel: each point's mean against its value
+    /// (nothing when no variant has a numeric value).
+    fn draw(&self, cell: &Area, p: &str) -> DResult<()> {
+        let r = self.r;
+        let means = self.means;
+        let colour = |v: usize| {
+            let k = self
+                .structures
+                .iter()
+                .position(|s| *s == r.variants[v].structure)
+                .unwrap_or(0);
+            OKABE_ITO[k % OKABE_ITO.len()]
+        };
+        let yd = tick_decimals(self.yr.start, self.yr.end);
+        let y_fmt = |v: &f64| fmt_tick(*v, yd);
+        let xs: Vec<f64> = (0..r.variants.len())
+            .map(|v| {
+                r.param(v, p)
+                    .and_then(|x| x.trim().parse().ok())
+                    .unwrap_or(f64::NAN)
+            })
+            .collect();
+        let xlo = xs
+            .iter()
+            .copied()
+            .filter(|x| x.is_finite())
+            .fold(f64::INFINITY, f64::min);
+        let xhi = xs
+            .iter()
+            .copied()
+            .filter(|x| x.is_finite())
+            .fold(f64::NEG_INFINITY, f64::max);
+        if !xlo.is_finite() {
+            return Ok(());
+        }
+        let xpad = if xhi > xlo {
+            (xhi - xlo) * 0.04
+        } else {
+            xlo.abs().max(1.0) * 0.05
+        };
+        let xr = (xlo - xpad)..(xhi + xpad);
+        let xd = tick_decimals(xr.start, xr.end);
+        let x_fmt = |v: &f64| fmt_tick(*v, xd);
+        let mut chart = ChartBuilder::on(cell)
+            .margin(16)
+            .x_label_area_size(TICK * 2 + DESC)
+            .y_label_area_size(90)
+            .build_cartesian_2d(xr, self.yr.clone())?;
+        chart
+            .configure_mesh()
+            .x_desc(p)
+            .y_desc(self.y_desc.as_str())
+            .label_style(font(TICK))
+            .axis_desc_style(font(DESC))
+            .light_line_style(TRANSPARENT)
+            .bold_line_style(GRID)
+            .axis_style(SUBTLE)
+            .x_labels(5)
+            .y_labels(5)
+            .x_label_formatter(&x_fmt)
+            .y_label_formatter(&y_fmt)
+            .draw()?;
+        chart.draw_series(
+            (0..r.variants.len())
+                .filter(|&v| xs[v].is_finite() && means[v].is_finite())
+                .map(|v| Circle::new((xs[v], means[v]), 5, colour(v).mix(0.8).filled())),
+        )?;
+        Ok(())
+    }
+}
+
+/// A two-parameter grid sweep: the outcome's mean in each cell of the grid.
 fn heatmap(r: &Results) -> Result<Option<Chart>, PlotError> {
     if r.sweep_params.len() != 2 || !sweep_is_grid(r) {
         return Ok(None);
@@ -1905,18 +2086,63 @@ fn heatmap(r: &Results) -> Result<Option<Chart>, PlotError> {
     if !lo.is_finite() {
         return Ok(None);
     }
-    let norm = |x: f64| if hi > lo { (x - lo) / (hi - lo) } else { 0.5 };
     let (olabel, _) = metric_label(&oname);
     let title = format!("{olabel} over the {pa} × {pb} grid");
     let subtitle = format!(
         "cell colour and number = mean over {} replications",
         r.replications_text()
     );
-    let annotate = xs.len() <= 14 && ys.len() <= 14;
+    let grid = Grid {
+        xs: &xs,
+        ys: &ys,
+        cells: &cells,
+        lo,
+        hi,
+    };
     let svg = render("heatmap", |root| {
         let top = draw_title(root, &title, &subtitle)?;
         let (main, scale) = root.split_horizontally(WIDTH - 260);
         let main = main.margin(top as u32, 0, 0, 0);
+        grid.draw_cells(&main, pa, pb)?;
+        grid.draw_scale(&scale, top, &olabel)
+    })?;
+    Ok(Some(Chart {
+        name: "heatmap".into(),
+        section: "Sweep",
+        title,
+        caption: format!(
+            "Mean {} for each combination of {pa} (x) and {pb} (y); brighter = higher, scale on the right.",
+            olabel.to_lowercase()
+        ),
+        svg,
+    }))
+}
+
+/// A heatmap's grid: the swept values along each axis, each cell's
+/// `(column, row, mean)`, and the range of the finite means.
+struct Grid<'a> {
+    xs: &'a [String],
+    ys: &'a [String],
+    cells: &'a [(usize, usize, f64)],
+    lo: f64,
+    hi: f64,
+}
+
+impl Grid<'_> {
+    /// Where a mean falls on the colour scale (0 to 1).
+    fn norm(&self, x: f64) -> f64 {
+        if self.hi > self.lo {
+            (x - self.lo) / (self.hi - self.lo)
+        } else {
+            0.5
+        }
+    }
+
+    /// The cells on axes labelled with the swept values (`pa` across, `pb`
+    /// up), each coloured by its mean and, when few enough, numbered.
+    fn draw_cells(&self, main: &Area, pa: &str, pb: &str) -> DResult<()> {
+        let (xs, ys) = (self.xs, self.ys);
+        let annotate = xs.len() <= 14 && ys.len() <= 14;
         let lab = |i: &f64, v: &[String]| {
             let k = i.floor();
             if (*i - k - 0.5).abs() < 1e-6 && k >= 0.0 {
@@ -1925,9 +2151,9 @@ fn heatmap(r: &Results) -> Result<Option<Chart>, PlotError> {
                 String::new()
             }
         };
-        let x_fmt = |i: &f64| lab(i, &xs);
-        let y_fmt = |i: &f64| lab(i, &ys);
-        let mut chart = ChartBuilder::on(&main)
+        let x_fmt = |i: &f64| lab(i, xs);
+        let y_fmt = |i: &f64| lab(i, ys);
+        let mut chart = ChartBuilder::on(main)
             .margin(20)
             .x_label_area_size(TICK * 2 + DESC + 8)
             .y_label_area_size(130)
@@ -1935,8 +2161,8 @@ fn heatmap(r: &Results) -> Result<Option<Chart>, PlotError> {
         chart
             .configure_mesh()
             .disable_mesh()
-            .x_desc(pa.as_str())
-            .y_desc(pb.as_str())
+            .x_desc(pa)
+            .y_desc(pb)
             .label_style(font(TICK))
             .axis_desc_style(font(DESC))
             .x_labels(xs.len() * 2 + 1)
@@ -1944,10 +2170,10 @@ fn heatmap(r: &Results) -> Result<Option<Chart>, PlotError> {
             .x_label_formatter(&x_fmt)
             .y_label_formatter(&y_fmt)
             .draw()?;
-        for &(i, j, m) in &cells {
+        for &(i, j, m) in self.cells {
             let (x, y) = (i as f64, j as f64);
             let fill = if m.is_finite() {
-                viridis(norm(m))
+                viridis(self.norm(m))
             } else {
                 RGBColor(0xEE, 0xEE, 0xEE)
             };
@@ -1960,8 +2186,8 @@ fn heatmap(r: &Results) -> Result<Option<Chart>, PlotError> {
                 WHITE.stroke_width(2),
             )))?;
             if annotate {
-                let (px, py) = rel(&main, chart.backend_coord(&(x + 0.5, y + 0.5)));
-                let ink = if norm(m) > 0.6 { INK } else { WHITE };
+                let (px, py) = rel(main, chart.backend_coord(&(x + 0.5, y + 0.5)));
+                let ink = if self.norm(m) > 0.6 { INK } else { WHITE };
                 let size = if xs.len() > 9 { 15 } else { 20 };
                 main.draw(&Text::new(
                     fmt_num(m),
@@ -1970,12 +2196,17 @@ fn heatmap(r: &Results) -> Result<Option<Chart>, PlotError> {
                 ))?;
             }
         }
-        // Colour scale.
+        Ok(())
+    }
+
+    /// The colour scale beside the grid, with five values from low to high.
+    fn draw_scale(&self, scale: &Area, top: i32, olabel: &str) -> DResult<()> {
+        let (lo, hi) = (self.lo, self.hi);
         let (_, h) = scale.dim_in_pixel();
         let (x0, y0, bw) = (30i32, top + 60, 40i32);
         let y1 = h as i32 - 110;
         scale.draw(&Text::new(
-            fit(&olabel, LEGEND, 230),
+            fit(olabel, LEGEND, 230),
             (x0, top + 20),
             anchored(font(LEGEND), HPos::Left, VPos::Top),
         ))?;
@@ -2007,17 +2238,7 @@ fn heatmap(r: &Results) -> Result<Option<Chart>, PlotError> {
             ))?;
         }
         Ok(())
-    })?;
-    Ok(Some(Chart {
-        name: "heatmap".into(),
-        section: "Sweep",
-        title,
-        caption: format!(
-            "Mean {} for each combination of {pa} (x) and {pb} (y); brighter = higher, scale on the right.",
-            olabel.to_lowercase()
-        ),
-        svg,
-    }))
+    }
 }
 
 #[cfg(test)]

@@ -408,9 +408,28 @@ fn draw_org(area: &Area, org: &Org, x0: i32, y0: i32, w: i32, h: i32) -> DResult
             if note.is_empty() { "" } else { "; " }
         );
     }
-    // Only nodes still reachable from a root (collapsed subtrees are not).
+    mark_live(&mut nodes, &roots);
+    let frame = Frame::new(&nodes, shown_leaves, x0, y0, w, h);
+    // Edges first: straight links in a network, coloured by domain;
+    // elbow connectors in a tree.
+    if network {
+        draw_network_links(area, org, &nodes, &extra, &frame)?;
+    } else {
+        draw_tree_links(area, &nodes, &frame)?;
+    }
+    for n in nodes.iter().filter(|n| frame.visible(n)) {
+        match &n.kind {
+            Kind::Post(i) | Kind::Cluster(i, _) => draw_post(area, &org.posts[*i], n, &frame)?,
+            Kind::Team(t) => draw_team(area, org, *t, n, &frame)?,
+        }
+    }
+    Ok(note)
+}
+
+/// Marks the nodes still reachable from a root (collapsed subtrees are not).
+fn mark_live(nodes: &mut [Node], roots: &[usize]) {
     let mut reach = vec![false; nodes.len()];
-    let mut stack = roots.clone();
+    let mut stack = roots.to_vec();
     while let Some(n) = stack.pop() {
         if !std::mem::replace(&mut reach[n], true) {
             stack.extend(nodes[n].children.iter().copied());
@@ -419,82 +438,138 @@ fn draw_org(area: &Area, org: &Org, x0: i32, y0: i32, w: i32, h: i32) -> DResult
     for (n, r) in nodes.iter_mut().zip(&reach) {
         n.live = *r;
     }
-    let mut rows: Vec<i64> = nodes
-        .iter()
-        .filter(|n| n.live && n.x < shown_leaves as f64 - 0.25)
-        .map(|n| n.row)
-        .collect();
-    rows.sort();
-    rows.dedup();
-    let n_rows = rows.len().max(1);
-    let slot = w as f64 / shown_leaves as f64;
-    let box_w = (slot * 0.86).min(230.0);
-    let leaf_h = 140.0_f64.min(h as f64 * 0.5);
-    let post_h = 64.0;
-    let row_gap = if n_rows > 1 {
-        ((h as f64 - leaf_h - post_h * (n_rows - 1) as f64) / (n_rows - 1) as f64)
-            .clamp(20.0, 140.0)
-    } else {
-        0.0
-    };
-    let total_h = leaf_h + (post_h + row_gap) * (n_rows - 1) as f64;
-    let top = y0 as f64 + (h as f64 - total_h).max(0.0) / 2.0;
-    let row_y = |row: i64| -> f64 {
-        let k = rows.iter().position(|r| *r == row).unwrap_or(0);
-        top + k as f64 * (post_h + row_gap)
-    };
-    let cx = |n: &Node| x0 as f64 + (n.x + 0.5) * slot;
-    let visible = |n: &Node| n.live && n.x < shown_leaves as f64 - 0.25;
-    let height = |n: &Node| {
-        if matches!(n.kind, Kind::Post(_)) {
-            post_h
-        } else {
-            leaf_h
-        }
-    };
-    let fs = if box_w < 110.0 {
-        13
-    } else if box_w < 160.0 {
-        15
-    } else {
-        18
-    };
+}
 
-    // Edges first: straight links in a network, coloured by domain;
-    // elbow connectors in a tree.
-    if network {
-        let mut links: Vec<(usize, usize)> = extra.clone();
-        for (i, n) in nodes.iter().enumerate() {
-            links.extend(n.children.iter().map(|&c| (i, c)));
-        }
-        for (p, c) in links {
-            let (pn, cn) = (&nodes[p], &nodes[c]);
-            if !(visible(pn) && visible(cn)) {
-                continue;
-            }
-            let colour = match pn.kind {
-                Kind::Post(i) => org.posts[i].domain.map_or(SUBTLE, |d| {
-                    OKABE_ITO[d.unsigned_abs() as usize % OKABE_ITO.len()]
-                }),
-                _ => SUBTLE,
-            };
-            area.draw(&PathElement::new(
-                vec![
-                    (cx(pn) as i32, (row_y(pn.row) + height(pn)) as i32),
-                    (cx(cn) as i32, row_y(cn.row) as i32),
-                ],
-                colour.mix(0.7).stroke_width(2),
-            ))?;
+/// Where the drawing puts each node: one slot per leaf across, the rows
+/// of drawn nodes top to bottom, centred in the area.
+struct Frame {
+    /// Rows with a drawn node, top first.
+    rows: Vec<i64>,
+    x0: f64,
+    top: f64,
+    slot: f64,
+    box_w: f64,
+    leaf_h: f64,
+    post_h: f64,
+    row_gap: f64,
+    shown_leaves: usize,
+    /// Font size in the boxes.
+    fs: u32,
+}
+
+impl Frame {
+    fn new(nodes: &[Node], shown_leaves: usize, x0: i32, y0: i32, w: i32, h: i32) -> Frame {
+        let mut rows: Vec<i64> = nodes
+            .iter()
+            .filter(|n| n.live && n.x < shown_leaves as f64 - 0.25)
+            .map(|n| n.row)
+            .collect();
+        rows.sort();
+        rows.dedup();
+        let n_rows = rows.len().max(1);
+        let slot = w as f64 / shown_leaves as f64;
+        let box_w = (slot * 0.86).min(230.0);
+        let leaf_h = 140.0_f64.min(h as f64 * 0.5);
+        let post_h = 64.0;
+        let row_gap = if n_rows > 1 {
+            ((h as f64 - leaf_h - post_h * (n_rows - 1) as f64) / (n_rows - 1) as f64)
+                .clamp(20.0, 140.0)
+        } else {
+            0.0
+        };
+        let total_h = leaf_h + (post_h + row_gap) * (n_rows - 1) as f64;
+        let top = y0 as f64 + (h as f64 - total_h).max(0.0) / 2.0;
+        let fs = if box_w < 110.0 {
+            13
+        } else if box_w < 160.0 {
+            15
+        } else {
+            18
+        };
+        Frame {
+            rows,
+            x0: x0 as f64,
+            top,
+            slot,
+            box_w,
+            leaf_h,
+            post_h,
+            row_gap,
+            shown_leaves,
+            fs,
         }
     }
-    for n in nodes.iter().filter(|n| visible(n) && !network) {
-        let (px, py) = (cx(n), row_y(n.row) + height(n));
+
+    /// Top of a row.
+    fn row_y(&self, row: i64) -> f64 {
+        let k = self.rows.iter().position(|r| *r == row).unwrap_or(0);
+        self.top + k as f64 * (self.post_h + self.row_gap)
+    }
+
+    /// Centre of a node across.
+    fn cx(&self, n: &Node) -> f64 {
+        self.x0 + (n.x + 0.5) * self.slot
+    }
+
+    /// Whether a node is drawn: live and among the first boxes shown.
+    fn visible(&self, n: &Node) -> bool {
+        n.live && n.x < self.shown_leaves as f64 - 0.25
+    }
+
+    /// A node's box height: posts are short, teams and clusters tall.
+    fn height(&self, n: &Node) -> f64 {
+        if matches!(n.kind, Kind::Post(_)) {
+            self.post_h
+        } else {
+            self.leaf_h
+        }
+    }
+}
+
+/// A network's links: straight, coloured by the deciding post's domain.
+fn draw_network_links(
+    area: &Area,
+    org: &Org,
+    nodes: &[Node],
+    extra: &[(usize, usize)],
+    f: &Frame,
+) -> DResult<()> {
+    let mut links: Vec<(usize, usize)> = extra.to_vec();
+    for (i, n) in nodes.iter().enumerate() {
+        links.extend(n.children.iter().map(|&c| (i, c)));
+    }
+    for (p, c) in links {
+        let (pn, cn) = (&nodes[p], &nodes[c]);
+        if !(f.visible(pn) && f.visible(cn)) {
+            continue;
+        }
+        let colour = match pn.kind {
+            Kind::Post(i) => org.posts[i].domain.map_or(SUBTLE, |d| {
+                OKABE_ITO[d.unsigned_abs() as usize % OKABE_ITO.len()]
+            }),
+            _ => SUBTLE,
+        };
+        area.draw(&PathElement::new(
+            vec![
+                (f.cx(pn) as i32, (f.row_y(pn.row) + f.height(pn)) as i32),
+                (f.cx(cn) as i32, f.row_y(cn.row) as i32),
+            ],
+            colour.mix(0.7).stroke_width(2),
+        ))?;
+    }
+    Ok(())
+}
+
+/// A tree's links: elbow connectors from each box down to its children.
+fn draw_tree_links(area: &Area, nodes: &[Node], f: &Frame) -> DResult<()> {
+    for n in nodes.iter().filter(|n| f.visible(n)) {
+        let (px, py) = (f.cx(n), f.row_y(n.row) + f.height(n));
         for &c in &n.children {
             let cn = &nodes[c];
-            if !visible(cn) {
+            if !f.visible(cn) {
                 continue;
             }
-            let (qx, qy) = (cx(cn), row_y(cn.row));
+            let (qx, qy) = (f.cx(cn), f.row_y(cn.row));
             let mid = py + (qy - py) / 2.0;
             area.draw(&PathElement::new(
                 vec![
@@ -507,140 +582,148 @@ fn draw_org(area: &Area, org: &Org, x0: i32, y0: i32, w: i32, h: i32) -> DResult
             ))?;
         }
     }
-    for n in nodes.iter().filter(|n| visible(n)) {
-        let (x, y) = (cx(n) - box_w / 2.0, row_y(n.row));
-        let r = [
-            (x as i32, y as i32),
-            ((x + box_w) as i32, (y + height(n)) as i32),
+    Ok(())
+}
+
+/// A post's box (id, scope, holder); a cluster's also counts what it holds.
+fn draw_post(area: &Area, p: &Post, n: &Node, f: &Frame) -> DResult<()> {
+    let (fs, box_w, post_h) = (f.fs, f.box_w, f.post_h);
+    let (x, y) = (f.cx(n) - box_w / 2.0, f.row_y(n.row));
+    let r = [
+        (x as i32, y as i32),
+        ((x + box_w) as i32, (y + f.height(n)) as i32),
+    ];
+    let mid = (x + box_w / 2.0) as i32;
+    let maxw = (box_w - 8.0) as u32;
+    let (fill, ink) = post_colors(p);
+    let head_h = if let Kind::Cluster(..) = n.kind {
+        post_h
+    } else {
+        f.height(n)
+    };
+    area.draw(&Rectangle::new(
+        [r[0], (r[1].0, y as i32 + head_h as i32)],
+        fill.filled(),
+    ))?;
+    area.draw(&Rectangle::new(
+        r,
+        if p.vacant() {
+            VACANT.stroke_width(3)
+        } else {
+            DEDICATED.stroke_width(2)
+        },
+    ))?;
+    let who = if p.vacant() {
+        "VACANT".to_string()
+    } else {
+        p.holder.clone()
+    };
+    let head = if box_w >= 170.0 {
+        format!("{} · {}", p.id, p.scope())
+    } else {
+        match p.domain {
+            Some(_) => format!("{} · {}", p.id, p.badge()),
+            None => p.id.clone(),
+        }
+    };
+    area.draw(&Text::new(
+        fit(&head, fs, maxw),
+        (mid, y as i32 + 8),
+        anchored(font_c(fs, ink), HPos::Center, VPos::Top),
+    ))?;
+    area.draw(&Text::new(
+        fit(&who, fs, maxw),
+        (mid, y as i32 + 12 + fs as i32),
+        anchored(
+            font_c(fs, if p.vacant() { VACANT } else { ink }),
+            HPos::Center,
+            VPos::Top,
+        ),
+    ))?;
+    if let Kind::Cluster(_, a) = n.kind {
+        let mut lines = vec![
+            (plural(a.teams, "team"), INK),
+            (plural(a.members, "member"), INK),
+            (plural(a.posts, "post"), INK),
         ];
-        let mid = (x + box_w / 2.0) as i32;
-        let maxw = (box_w - 8.0) as u32;
-        match &n.kind {
-            Kind::Post(i) | Kind::Cluster(i, _) => {
-                let p = &org.posts[*i];
-                let (fill, ink) = post_colors(p);
-                let head_h = if let Kind::Cluster(..) = n.kind {
-                    post_h
-                } else {
-                    height(n)
-                };
-                area.draw(&Rectangle::new(
-                    [r[0], (r[1].0, y as i32 + head_h as i32)],
-                    fill.filled(),
-                ))?;
-                area.draw(&Rectangle::new(
-                    r,
-                    if p.vacant() {
-                        VACANT.stroke_width(3)
-                    } else {
-                        DEDICATED.stroke_width(2)
-                    },
-                ))?;
-                let who = if p.vacant() {
-                    "VACANT".to_string()
-                } else {
-                    p.holder.clone()
-                };
-                let head = if box_w >= 170.0 {
-                    format!("{} · {}", p.id, p.scope())
-                } else {
-                    match p.domain {
-                        Some(_) => format!("{} · {}", p.id, p.badge()),
-                        None => p.id.clone(),
-                    }
-                };
-                area.draw(&Text::new(
-                    fit(&head, fs, maxw),
-                    (mid, y as i32 + 8),
-                    anchored(font_c(fs, ink), HPos::Center, VPos::Top),
-                ))?;
-                area.draw(&Text::new(
-                    fit(&who, fs, maxw),
-                    (mid, y as i32 + 12 + fs as i32),
-                    anchored(
-                        font_c(fs, if p.vacant() { VACANT } else { ink }),
-                        HPos::Center,
-                        VPos::Top,
-                    ),
-                ))?;
-                if let Kind::Cluster(_, a) = n.kind {
-                    let mut lines = vec![
-                        (plural(a.teams, "team"), INK),
-                        (plural(a.members, "member"), INK),
-                        (plural(a.posts, "post"), INK),
-                    ];
-                    if a.vacant > 0 {
-                        lines.push((format!("{} vacant", a.vacant), VACANT));
-                    }
-                    let lh =
-                        ((leaf_h - post_h - 6.0) / lines.len() as f64).min(fs as f64 + 4.0) as i32;
-                    for (k, (l, c)) in lines.iter().enumerate() {
-                        area.draw(&Text::new(
-                            fit(l, fs, maxw),
-                            (mid, y as i32 + post_h as i32 + 3 + k as i32 * lh),
-                            anchored(font_c(fs, *c), HPos::Center, VPos::Top),
-                        ))?;
-                    }
-                }
-            }
-            Kind::Team(t) => {
-                area.draw(&Rectangle::new(r, TEAM_FILL.filled()))?;
-                area.draw(&Rectangle::new(r, SUBTLE.stroke_width(1)))?;
-                let m = org.members.get(t).copied().unwrap_or(0);
-                area.draw(&Text::new(
-                    fit(&format!("Team {t}"), fs + 1, maxw),
-                    (mid, y as i32 + 6),
-                    anchored(font(fs + 1), HPos::Center, VPos::Top),
-                ))?;
-                area.draw(&Text::new(
-                    fit(&plural(m, "member"), fs, maxw),
-                    (mid, y as i32 + 12 + fs as i32),
-                    anchored(font_c(fs, SUBTLE), HPos::Center, VPos::Top),
-                ))?;
-                // Team-level roles as badges.
-                let roles: Vec<&Post> = org.team_posts(*t).collect();
-                let bs = (fs + 12) as f64;
-                let per_row = ((box_w - 8.0) / (bs + 4.0)).floor().max(1.0) as usize;
-                let by = y + 18.0 + 2.0 * fs as f64;
-                if roles.len() <= per_row * 2 {
-                    for (k, p) in roles.iter().enumerate() {
-                        let (row, col) = (k / per_row, k % per_row);
-                        let in_row = (roles.len() - row * per_row).min(per_row);
-                        let bx = mid as f64 - (in_row as f64 * (bs + 4.0) - 4.0) / 2.0
-                            + col as f64 * (bs + 4.0);
-                        let byy = by + row as f64 * (bs + 4.0);
-                        let (fill, ink) = post_colors(p);
-                        let br = [
-                            (bx as i32, byy as i32),
-                            ((bx + bs) as i32, (byy + bs) as i32),
-                        ];
-                        area.draw(&Rectangle::new(br, fill.filled()))?;
-                        area.draw(&Rectangle::new(
-                            br,
-                            if p.vacant() {
-                                VACANT.stroke_width(3)
-                            } else {
-                                DEDICATED.stroke_width(1)
-                            },
-                        ))?;
-                        area.draw(&Text::new(
-                            p.badge(),
-                            ((bx + bs / 2.0) as i32, (byy + bs / 2.0) as i32),
-                            anchored(font_c(fs - 3, ink), HPos::Center, VPos::Center),
-                        ))?;
-                    }
-                } else {
-                    let vac = roles.iter().filter(|p| p.vacant()).count();
-                    area.draw(&Text::new(
-                        fit(&format!("{} roles, {vac} vacant", roles.len()), fs, maxw),
-                        (mid, by as i32),
-                        anchored(font(fs), HPos::Center, VPos::Top),
-                    ))?;
-                }
-            }
+        if a.vacant > 0 {
+            lines.push((format!("{} vacant", a.vacant), VACANT));
+        }
+        let lh = ((f.leaf_h - post_h - 6.0) / lines.len() as f64).min(fs as f64 + 4.0) as i32;
+        for (k, (l, c)) in lines.iter().enumerate() {
+            area.draw(&Text::new(
+                fit(l, fs, maxw),
+                (mid, y as i32 + post_h as i32 + 3 + k as i32 * lh),
+                anchored(font_c(fs, *c), HPos::Center, VPos::Top),
+            ))?;
         }
     }
-    Ok(note)
+    Ok(())
+}
+
+/// A team's box: its name, member count and team-level roles as badges
+/// (or a count, when too many to fit in two rows).
+fn draw_team(area: &Area, org: &Org, t: i64, n: &Node, f: &Frame) -> DResult<()> {
+    let (fs, box_w) = (f.fs, f.box_w);
+    let (x, y) = (f.cx(n) - box_w / 2.0, f.row_y(n.row));
+    let r = [
+        (x as i32, y as i32),
+        ((x + box_w) as i32, (y + f.height(n)) as i32),
+    ];
+    let mid = (x + box_w / 2.0) as i32;
+    let maxw = (box_w - 8.0) as u32;
+    area.draw(&Rectangle::new(r, TEAM_FILL.filled()))?;
+    area.draw(&Rectangle::new(r, SUBTLE.stroke_width(1)))?;
+    let m = org.members.get(&t).copied().unwrap_or(0);
+    area.draw(&Text::new(
+        fit(&format!("Team {t}"), fs + 1, maxw),
+        (mid, y as i32 + 6),
+        anchored(font(fs + 1), HPos::Center, VPos::Top),
+    ))?;
+    area.draw(&Text::new(
+        fit(&plural(m, "member"), fs, maxw),
+        (mid, y as i32 + 12 + fs as i32),
+        anchored(font_c(fs, SUBTLE), HPos::Center, VPos::Top),
+    ))?;
+    let roles: Vec<&Post> = org.team_posts(t).collect();
+    let bs = (fs + 12) as f64;
+    let per_row = ((box_w - 8.0) / (bs + 4.0)).floor().max(1.0) as usize;
+    let by = y + 18.0 + 2.0 * fs as f64;
+    if roles.len() > per_row * 2 {
+        let vac = roles.iter().filter(|p| p.vacant()).count();
+        area.draw(&Text::new(
+            fit(&format!("{} roles, {vac} vacant", roles.len()), fs, maxw),
+            (mid, by as i32),
+            anchored(font(fs), HPos::Center, VPos::Top),
+        ))?;
+        return Ok(());
+    }
+    for (k, p) in roles.iter().enumerate() {
+        let (row, col) = (k / per_row, k % per_row);
+        let in_row = (roles.len() - row * per_row).min(per_row);
+        let bx = mid as f64 - (in_row as f64 * (bs + 4.0) - 4.0) / 2.0 + col as f64 * (bs + 4.0);
+        let byy = by + row as f64 * (bs + 4.0);
+        let (fill, ink) = post_colors(p);
+        let br = [
+            (bx as i32, byy as i32),
+            ((bx + bs) as i32, (byy + bs) as i32),
+        ];
+        area.draw(&Rectangle::new(br, fill.filled()))?;
+        area.draw(&Rectangle::new(
+            br,
+            if p.vacant() {
+                VACANT.stroke_width(3)
+            } else {
+                DEDICATED.stroke_width(1)
+            },
+        ))?;
+        area.draw(&Text::new(
+            p.badge(),
+            ((bx + bs / 2.0) as i32, (byy + bs / 2.0) as i32),
+            anchored(font_c(fs - 3, ink), HPos::Center, VPos::Center),
+        ))?;
+    }
+    Ok(())
 }
 
 fn plural(n: usize, word: &str) -> String {
@@ -666,7 +749,16 @@ pub fn charts(r: &Results) -> Result<Vec<Chart>, PlotError> {
     if r.org.is_empty() {
         return Ok(Vec::new());
     }
-    // Group variants whose organization rows are identical.
+    let mut out = Vec::new();
+    for (vs, o) in same_organizations(r) {
+        out.push(organization_chart(r, &vs, o)?);
+    }
+    Ok(out)
+}
+
+/// The variants grouped by identical organization rows, in variant order,
+/// with each group's organization.
+fn same_organizations(r: &Results) -> Vec<(Vec<String>, &OrgVariant)> {
     let mut groups: Vec<(Vec<String>, &OrgVariant)> = Vec::new();
     let mut names: Vec<String> = r.variants.iter().map(|v| v.name.clone()).collect();
     for o in &r.org {
@@ -689,103 +781,109 @@ pub fn charts(r: &Results) -> Result<Vec<Chart>, PlotError> {
             None => groups.push((vec![name.clone()], o)),
         }
     }
-    let mut out = Vec::new();
-    for (vs, o) in groups {
-        let org = Org::from_variant(o);
-        let structure = r
-            .variants
-            .iter()
-            .find(|v| v.name == vs[0])
-            .map(|v| v.structure.clone())
-            .unwrap_or_default();
-        let n_members: usize = org.members.values().sum();
-        let vacant = org.posts.iter().filter(|p| p.vacant()).count();
-        let dedicated = org.posts.iter().filter(|p| p.dedicated).count();
-        let levels = org.posts.iter().map(|p| p.level).max().unwrap_or(0);
-        let who = if vs.len() <= 4 {
-            vs.join(", ")
-        } else {
-            format!("{}, … ({} variants)", vs[..3].join(", "), vs.len())
-        };
-        let title = if structure.is_empty() {
-            format!("Starting organization: {who}")
-        } else {
-            format!("Starting organization ({structure}): {who}")
-        };
-        let facts = format!(
-            "{n_members} members in {} teams · {} leadership posts on {levels} level(s), {dedicated} full-time managers, {vacant} vacant",
-            org.members.len(),
-            org.posts.len()
-        );
-        let name = format!("organization_{}", slug(&vs[0]));
-        let mut note = String::new();
-        let svg = render(&name, |root| {
-            let top = draw_title(root, &title, &facts)?;
-            let (main, legend) = root.split_horizontally(WIDTH - LEGEND_W);
-            note = draw_org(
-                &main,
-                &org,
-                20,
-                top + 20,
-                (WIDTH - LEGEND_W - 40) as i32,
-                HEIGHT as i32 - top - 70,
-            )?;
-            if !note.is_empty() {
-                main.draw(&Text::new(
-                    fit(&note, 18, WIDTH - LEGEND_W - 40),
-                    (20, HEIGHT as i32 - 36),
-                    anchored(font_c(18, SUBTLE), HPos::Left, VPos::Top),
-                ))?;
+    groups
+}
+
+/// The chart of one organization shared by the variants `vs`.
+fn organization_chart(r: &Results, vs: &[String], o: &OrgVariant) -> Result<Chart, PlotError> {
+    let org = Org::from_variant(o);
+    let structure = r
+        .variants
+        .iter()
+        .find(|v| v.name == vs[0])
+        .map(|v| v.structure.clone())
+        .unwrap_or_default();
+    let n_members: usize = org.members.values().sum();
+    let vacant = org.posts.iter().filter(|p| p.vacant()).count();
+    let dedicated = org.posts.iter().filter(|p| p.dedicated).count();
+    let levels = org.posts.iter().map(|p| p.level).max().unwrap_or(0);
+    let who = if vs.len() <= 4 {
+        vs.join(", ")
+    } else {
+        format!("{}, … ({} variants)", vs[..3].join(", "), vs.len())
+    };
+    let title = if structure.is_empty() {
+        format!("Starting organization: {who}")
+    } else {
+        format!("Starting organization ({structure}): {who}")
+    };
+    let facts = format!(
+        "{n_members} members in {} teams · {} leadership posts on {levels} level(s), {dedicated} full-time managers, {vacant} vacant",
+        org.members.len(),
+        org.posts.len()
+    );
+    let name = format!("organization_{}", slug(&vs[0]));
+    let mut note = String::new();
+    let svg = render(&name, |root| {
+        let top = draw_title(root, &title, &facts)?;
+        let (main, legend) = root.split_horizontally(WIDTH - LEGEND_W);
+        note = draw_org(
+            &main,
+            &org,
+            20,
+            top + 20,
+            (WIDTH - LEGEND_W - 40) as i32,
+            HEIGHT as i32 - top - 70,
+        )?;
+        if !note.is_empty() {
+            main.draw(&Text::new(
+                fit(&note, 18, WIDTH - LEGEND_W - 40),
+                (20, HEIGHT as i32 - 36),
+                anchored(font_c(18, SUBTLE), HPos::Left, VPos::Top),
+            ))?;
+        }
+        draw_org_legend(&legend, top)
+    })?;
+    Ok(Chart {
+        name,
+        section: "Organization at start",
+        title,
+        caption: format!(
+            "{facts}.{}",
+            if note.is_empty() {
+                String::new()
+            } else {
+                format!(" ({note}.)")
             }
-            let items = vec![
-                ("full-time manager".to_string(), Swatch::Box(DEDICATED)),
-                (
-                    "role held by a member".to_string(),
-                    Swatch::Box(MEMBER_ROLE),
-                ),
-                ("vacant post".to_string(), Swatch::Box(VACANT)),
-                (
-                    "team (members counted)".to_string(),
-                    Swatch::Box(RGBColor(0xDD, 0xDD, 0xDD)),
-                ),
-            ];
-            draw_legend(&legend, 10, top + 20, "Leadership posts", &items)?;
-            let y = top + 20 + 36 + 34 * items.len() as i32 + 20;
-            for (k, line) in [
-                "Badges inside a team:",
-                "L = team lead (all domains)",
-                "D2 = lead for domain 2 only",
-                "Lines: who reports to whom",
-                "(coloured by domain when",
-                "teams report to several)",
-            ]
-            .iter()
-            .enumerate()
-            {
-                legend.draw(&Text::new(
-                    *line,
-                    (10, y + k as i32 * 28),
-                    anchored(font_c(19, SUBTLE), HPos::Left, VPos::Top),
-                ))?;
-            }
-            Ok(())
-        })?;
-        out.push(Chart {
-            name,
-            section: "Organization at start",
-            title,
-            caption: format!(
-                "{facts}.{}",
-                if note.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({note}.)")
-                }
-            ),
-            svg,
-        });
+        ),
+        svg,
+    })
+}
+
+/// The legend: what the boxes' colours, the badges and the lines mean.
+fn draw_org_legend(legend: &Area, top: i32) -> DResult<()> {
+    let items = vec![
+        ("full-time manager".to_string(), Swatch::Box(DEDICATED)),
+        (
+            "role held by a member".to_string(),
+            Swatch::Box(MEMBER_ROLE),
+        ),
+        ("vacant post".to_string(), Swatch::Box(VACANT)),
+        (
+            "team (members counted)".to_string(),
+            Swatch::Box(RGBColor(0xDD, 0xDD, 0xDD)),
+        ),
+    ];
+    draw_legend(legend, 10, top + 20, "Leadership posts", &items)?;
+    let y = top + 20 + 36 + 34 * items.len() as i32 + 20;
+    for (k, line) in [
+        "Badges inside a team:",
+        "L = team lead (all domains)",
+        "D2 = lead for domain 2 only",
+        "Lines: who reports to whom",
+        "(coloured by domain when",
+        "teams report to several)",
+    ]
+    .iter()
+    .enumerate()
+    {
+        legend.draw(&Text::new(
+            *line,
+            (10, y + k as i32 * 28),
+            anchored(font_c(19, SUBTLE), HPos::Left, VPos::Top),
+        ))?;
     }
-    Ok(out)
+    Ok(())
 }
 
 #[cfg(test)]

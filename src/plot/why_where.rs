@@ -105,89 +105,141 @@ pub fn waterfall(
     axis: &str,
 ) -> String {
     let mut s = open(title, subtitle);
-    let rows = steps.len() + 2;
-    let (top, bottom) = (130.0, HEIGHT as f64 - 110.0);
-    let row_h = ((bottom - top) / rows as f64).min(120.0);
-    let label_w = 520u32;
-    let x0 = 40.0 + label_w as f64 + 20.0;
-    let value_w = 300.0; // room right of the plot for the value labels
-    let x1 = WIDTH as f64 - 40.0 - value_w;
-    // Domain: every running total and whisker.
-    let mut run = start.1;
-    let mut lo = start.1.min(end.1);
-    let mut hi = start.1.max(end.1);
-    for st in steps {
-        lo = lo.min(run + st.low).min(run).min(run + st.value);
-        hi = hi.max(run + st.high).max(run).max(run + st.value);
-        run += st.value;
-    }
-    let pad = ((hi - lo) * 0.06).max(hi.abs().max(1.0) * 1e-9);
-    let (lo, hi) = (lo - pad, hi + pad);
-    let x = |v: f64| x0 + (v - lo) / (hi - lo) * (x1 - x0);
-    let ticks = nice_ticks(lo, hi);
-    let plot_bottom = top + row_h * rows as f64;
-    for t in &ticks {
-        let _ = writeln!(
-            s,
-            "<line x1=\"{0:.1}\" x2=\"{0:.1}\" y1=\"{top}\" y2=\"{plot_bottom:.1}\" stroke=\"{GRID}\"/>",
-            x(*t)
-        );
-        text(
-            &mut s,
-            x(*t),
-            plot_bottom + 22.0,
-            20,
-            "middle",
-            SUBTLE,
-            &tick_label(*t, &ticks),
-        );
-    }
-    text(
-        &mut s,
-        (x0 + x1) / 2.0,
-        plot_bottom + 62.0,
-        22,
-        "middle",
-        INK,
-        axis,
-    );
-    let row_y = |i: usize| top + row_h * (i as f64 + 0.5);
-    let bar_h = (row_h * 0.55).min(56.0);
-    let fmt = super::fmt_num;
+    let f = Fall::new(start, steps, end);
+    f.axis(&mut s, axis);
     // Start and end: a marker at the mean.
-    for (i, (name, v)) in [(0, start), (rows - 1, end)] {
-        let y = row_y(i);
-        text(
-            &mut s,
-            40.0 + label_w as f64,
-            y,
-            22,
-            "end",
-            INK,
-            &fit(name, 22, label_w),
-        );
+    for (i, (name, v)) in [(0, start), (f.rows - 1, end)] {
+        let y = f.row_y(i);
+        f.row_label(&mut s, y, name);
         let _ = writeln!(
             s,
-            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"6\" height=\"{bar_h:.1}\" fill=\"{INK}\"/>",
-            x(v) - 3.0,
-            y - bar_h / 2.0
+            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"6\" height=\"{:.1}\" fill=\"{INK}\"/>",
+            f.x(v) - 3.0,
+            y - f.bar_h / 2.0,
+            f.bar_h
         );
-        text(&mut s, x1 + 16.0, y, 22, "start", INK, &fmt(v));
+        text(&mut s, f.x1 + 16.0, y, 22, "start", INK, &super::fmt_num(v));
     }
     let mut run = start.1;
     for (i, st) in steps.iter().enumerate() {
-        let y = row_y(i + 1);
-        let (a, b) = (x(run), x(run + st.value));
-        let colour = if st.value >= 0.0 { UP } else { DOWN };
+        f.step(&mut s, f.row_y(i + 1), run, st);
+        run += st.value;
+    }
+    s.push_str("</svg>\n");
+    s
+}
+
+/// A waterfall's geometry: its rows, and the value axis mapped to x.
+struct Fall {
+    /// Steps plus the start and end rows.
+    rows: usize,
+    top: f64,
+    row_h: f64,
+    bar_h: f64,
+    label_w: u32,
+    /// The plot's left and right edges.
+    x0: f64,
+    x1: f64,
+    /// The value axis's range: every running total and whisker, padded.
+    lo: f64,
+    hi: f64,
+}
+
+impl Fall {
+    fn new(start: (&str, f64), steps: &[Step], end: (&str, f64)) -> Fall {
+        let rows = steps.len() + 2;
+        let (top, bottom) = (130.0, HEIGHT as f64 - 110.0);
+        let row_h = ((bottom - top) / rows as f64).min(120.0);
+        let label_w = 520u32;
+        let x0 = 40.0 + label_w as f64 + 20.0;
+        let value_w = 300.0; // room right of the plot for the value labels
+        let x1 = WIDTH as f64 - 40.0 - value_w;
+        // Domain: every running total and whisker.
+        let mut run = start.1;
+        let mut lo = start.1.min(end.1);
+        let mut hi = start.1.max(end.1);
+        for st in steps {
+            lo = lo.min(run + st.low).min(run).min(run + st.value);
+            hi = hi.max(run + st.high).max(run).max(run + st.value);
+            run += st.value;
+        }
+        let pad = ((hi - lo) * 0.06).max(hi.abs().max(1.0) * 1e-9);
+        Fall {
+            rows,
+            top,
+            row_h,
+            bar_h: (row_h * 0.55).min(56.0),
+            label_w,
+            x0,
+            x1,
+            lo: lo - pad,
+            hi: hi + pad,
+        }
+    }
+
+    /// Where value `v` is across.
+    fn x(&self, v: f64) -> f64 {
+        self.x0 + (v - self.lo) / (self.hi - self.lo) * (self.x1 - self.x0)
+    }
+
+    /// Middle of row `i`.
+    fn row_y(&self, i: usize) -> f64 {
+        self.top + self.row_h * (i as f64 + 0.5)
+    }
+
+    /// Grid lines at round values, their labels, and the axis title.
+    fn axis(&self, s: &mut String, axis: &str) {
+        let (top, x0, x1) = (self.top, self.x0, self.x1);
+        let ticks = nice_ticks(self.lo, self.hi);
+        let plot_bottom = top + self.row_h * self.rows as f64;
+        for t in &ticks {
+            let _ = writeln!(
+                s,
+                "<line x1=\"{0:.1}\" x2=\"{0:.1}\" y1=\"{top}\" y2=\"{plot_bottom:.1}\" stroke=\"{GRID}\"/>",
+                self.x(*t)
+            );
+            text(
+                s,
+                self.x(*t),
+                plot_bottom + 22.0,
+                20,
+                "middle",
+                SUBTLE,
+                &tick_label(*t, &ticks),
+            );
+        }
         text(
-            &mut s,
-            40.0 + label_w as f64,
+            s,
+            (x0 + x1) / 2.0,
+            plot_bottom + 62.0,
+            22,
+            "middle",
+            INK,
+            axis,
+        );
+    }
+
+    /// A row's name, right-aligned before the plot.
+    fn row_label(&self, s: &mut String, y: f64, name: &str) {
+        text(
+            s,
+            40.0 + self.label_w as f64,
             y,
             22,
             "end",
             INK,
-            &fit(&st.label, 22, label_w),
+            &fit(name, 22, self.label_w),
         );
+    }
+
+    /// One step's row at `y`: a bar from the running total `run`, its
+    /// whisker, and its value with the interval.
+    fn step(&self, s: &mut String, y: f64, run: f64, st: &Step) {
+        let (row_h, bar_h) = (self.row_h, self.bar_h);
+        let fmt = super::fmt_num;
+        let (a, b) = (self.x(run), self.x(run + st.value));
+        let colour = if st.value >= 0.0 { UP } else { DOWN };
+        self.row_label(s, y, &st.label);
         // Dashed connector from the previous row's end.
         let _ = writeln!(
             s,
@@ -203,7 +255,7 @@ pub fn waterfall(
             (b - a).abs().max(2.0)
         );
         if st.low.is_finite() && st.high.is_finite() {
-            let (wl, wh) = (x(run + st.low), x(run + st.high));
+            let (wl, wh) = (self.x(run + st.low), self.x(run + st.high));
             let _ = writeln!(
                 s,
                 "<path d=\"M{wl:.1} {0:.1}V{1:.1}M{wl:.1} {y:.1}H{wh:.1}M{wh:.1} {0:.1}V{1:.1}\" stroke=\"{INK}\" stroke-width=\"2\" fill=\"none\"/>",
@@ -213,8 +265,8 @@ pub fn waterfall(
         }
         let sign = if st.value >= 0.0 { "+" } else { "" };
         text(
-            &mut s,
-            x1 + 16.0,
+            s,
+            self.x1 + 16.0,
             y,
             22,
             "start",
@@ -226,10 +278,7 @@ pub fn waterfall(
                 fmt(st.high)
             ),
         );
-        run += st.value;
     }
-    s.push_str("</svg>\n");
-    s
 }
 
 /// One cell of a phase diagram.

@@ -283,112 +283,16 @@ impl Doc {
         } else {
             r.scenario.name.clone()
         };
-        let mut facts = Vec::new();
-        facts.push(format!("{} variants: {}", names.len(), names.join(", ")));
-        let steps = r.scenario.steps.map_or(r.ts.steps as i64, |s| s);
-        facts.push(format!("{steps} steps (1 step = 1 week)"));
-        if let Some(w) = r.scenario.warmup.filter(|&w| w > 0 && w < steps) {
-            // Every per-run measure (totals, means, variability) leaves out
-            // the warm-up: the organization starts with empty queues.
-            facts.push(format!(
-                "per-run measures over weeks {w}–{}: weeks 0–{} are a warm-up (`[analysis] warmup`), left out of totals, means and variability; event effects are summed from the event to the end",
-                steps - 1,
-                w - 1
-            ));
-        }
-        match std::fs::read_to_string(r.dir.join("adaptive.csv"))
-            .ok()
-            .and_then(|t| adaptive_fact(&t))
-        {
-            Some(fact) => facts.push(fact),
-            None => facts.push(format!(
-                "{} replications per variant",
-                r.scenario
-                    .replications
-                    .map_or(r.replications() as i64, |x| x)
-            )),
-        }
-        if let Some(seed) = &r.scenario.seed {
-            facts.push(format!("seed {seed}"));
-        }
-        facts.extend(stop_facts(&r.dir));
-        for e in &r.events {
-            facts.push(format!(
-                "event {}: {} ({}) at week {}{}",
-                e.k,
-                if e.label.is_empty() {
-                    "unnamed"
-                } else {
-                    &e.label
-                },
-                if e.kind.is_empty() { "event" } else { &e.kind },
-                fmt_num(e.start),
-                if e.duration > 0.0 {
-                    format!(", lasting {} weeks", fmt_num(e.duration))
-                } else {
-                    String::new()
-                }
-            ));
-        }
-
         let mut param_cols = r.differing_params();
         for p in &r.sweep_params {
             if !param_cols.contains(p) {
                 param_cols.push(p.clone());
             }
         }
-
-        // Summary table.
-        let cols = ordered_columns(r);
-        let few = r.variants.len() <= 8;
-        let (summary_head, summary_rows) = if few {
-            let head = std::iter::once("Metric (mean ± 95% CI)".to_string())
-                .chain(names.iter().map(|s| s.to_string()))
-                .collect();
-            let rows = cols
-                .iter()
-                .map(|c| Row {
-                    label: column_label(r, c),
-                    cells: (0..r.variants.len())
-                        .map(|v| match col_stats(r, v, c) {
-                            Some((st, miss, n)) if miss > 0 && c.ends_with("_recovery_steps") => {
-                                format!("≥ {} ({miss}/{n} never)", pm(&st))
-                            }
-                            Some((st, _, _)) => pm(&st),
-                            None => "–".into(),
-                        })
-                        .collect(),
-                })
-                .collect();
-            (head, rows)
-        } else {
-            let head_cols: Vec<String> = cols
-                .iter()
-                .filter(|c| {
-                    c.ends_with("_variability")
-                        || c.starts_with("total_")
-                        || c.ends_with("_recovery_steps")
-                })
-                .cloned()
-                .collect();
-            let head = std::iter::once("Variant".to_string())
-                .chain(head_cols.iter().map(|c| column_label(r, c)))
-                .collect();
-            let rows = (0..r.variants.len())
-                .map(|v| Row {
-                    label: r.variants[v].name.clone(),
-                    cells: head_cols
-                        .iter()
-                        .map(|c| col_stats(r, v, c).map_or("–".into(), |(st, _, _)| pm(&st)))
-                        .collect(),
-                })
-                .collect();
-            (head, rows)
-        };
-
+        let (summary_head, summary_rows) = summary_table(r, &names);
         Doc {
             title,
-            facts,
+            facts: run_facts(r, &names),
             findings: findings(r),
             param_cols,
             summary_head,
@@ -400,6 +304,107 @@ impl Doc {
     }
 }
 
+/// The facts of the run: variants, steps, warm-up, replications, seed,
+/// stop conditions and events.
+fn run_facts(r: &Results, names: &[&str]) -> Vec<String> {
+    let mut facts = Vec::new();
+    facts.push(format!("{} variants: {}", names.len(), names.join(", ")));
+    let steps = r.scenario.steps.map_or(r.ts.steps as i64, |s| s);
+    facts.push(format!("{steps} steps (1 step = 1 week)"));
+    if let Some(w) = r.scenario.warmup.filter(|&w| w > 0 && w < steps) {
+        // Every per-run measure (totals, means, variability) leaves out
+        // the warm-up: the organization starts with empty queues.
+        facts.push(format!(
+            "per-run measures over weeks {w}–{}: weeks 0–{} are a warm-up (`[analysis] warmup`), left out of totals, means and variability; event effects are summed from the event to the end",
+            steps - 1,
+            w - 1
+        ));
+    }
+    match std::fs::read_to_string(r.dir.join("adaptive.csv"))
+        .ok()
+        .and_then(|t| adaptive_fact(&t))
+    {
+        Some(fact) => facts.push(fact),
+        None => facts.push(format!(
+            "{} replications per variant",
+            r.scenario
+                .replications
+                .map_or(r.replications() as i64, |x| x)
+        )),
+    }
+    if let Some(seed) = &r.scenario.seed {
+        facts.push(format!("seed {seed}"));
+    }
+    facts.extend(stop_facts(&r.dir));
+    for e in &r.events {
+        facts.push(format!(
+            "event {}: {} ({}) at week {}{}",
+            e.k,
+            if e.label.is_empty() {
+                "unnamed"
+            } else {
+                &e.label
+            },
+            if e.kind.is_empty() { "event" } else { &e.kind },
+            fmt_num(e.start),
+            if e.duration > 0.0 {
+                format!(", lasting {} weeks", fmt_num(e.duration))
+            } else {
+                String::new()
+            }
+        ));
+    }
+    facts
+}
+
+/// The summary table's header and rows: a row per measure and a column
+/// per variant when there are few variants, else a row per variant with
+/// the headline measures.
+fn summary_table(r: &Results, names: &[&str]) -> (Vec<String>, Vec<Row>) {
+    let cols = ordered_columns(r);
+    if r.variants.len() <= 8 {
+        let head = std::iter::once("Metric (mean ± 95% CI)".to_string())
+            .chain(names.iter().map(|s| s.to_string()))
+            .collect();
+        let rows = cols
+            .iter()
+            .map(|c| Row {
+                label: column_label(r, c),
+                cells: (0..r.variants.len())
+                    .map(|v| match col_stats(r, v, c) {
+                        Some((st, miss, n)) if miss > 0 && c.ends_with("_recovery_steps") => {
+                            format!("≥ {} ({miss}/{n} never)", pm(&st))
+                        }
+                        Some((st, _, _)) => pm(&st),
+                        None => "–".into(),
+                    })
+                    .collect(),
+            })
+            .collect();
+        return (head, rows);
+    }
+    let head_cols: Vec<String> = cols
+        .iter()
+        .filter(|c| {
+            c.ends_with("_variability") || c.starts_with("total_") || c.ends_with("_recovery_steps")
+        })
+        .cloned()
+        .collect();
+    let head = std::iter::once("Variant".to_string())
+        .chain(head_cols.iter().map(|c| column_label(r, c)))
+        .collect();
+    let rows = (0..r.variants.len())
+        .map(|v| Row {
+            label: r.variants[v].name.clone(),
+            cells: head_cols
+                .iter()
+                .map(|c| col_stats(r, v, c).map_or("–".into(), |(st, _, _)| pm(&st)))
+                .collect(),
+        })
+        .collect();
+    (head, rows)
+}
+
 /// Plain-language findings quoting numbers.
 fn findings(r: &Results) -> Vec<String> {
     let mut out = Vec::new();
@@ -407,10 +412,115 @@ fn findings(r: &Results) -> Vec<String> {
     if nv == 0 || r.summary.rows.is_empty() {
         return out;
     }
-    let name = |v: usize| r.variants[v].name.as_str();
-    // Ranks variants by the mean of a column (descending or ascending).
-    let ranked = |col: &str, descending: bool| -> Vec<(usize, OnlineStats, usize, usize)> {
-        let mut v: Vec<(usize, OnlineStats, usize, usize)> = (0..nv)
+    let f = Rankings { r };
+    if let Some(total) = r
+        .summary
+        .columns
+        .iter()
+        .find(|c| c.starts_with("total_"))
+        .cloned()
+    {
+        let rk = f.ranked(&total, true);
+        if !rk.is_empty() {
+            let label = plot::metric_label(&total).0;
+            out.push(format!(
+                "{label} over the run, highest first: {}.",
+                f.list(&rk, "")
+            ));
+        }
+    }
+    let mut ks: Vec<usize> = r.events.iter().map(|e| e.k).collect();
+    ks.dedup();
+    for k in ks {
+        out.extend(f.event_findings(k));
+    }
+    let variability = r
+        .summary
+        .columns
+        .iter()
+        .find(|c| c.ends_with("_variability"))
+        .cloned()
+        .unwrap_or_default();
+    let stab = f.ranked(&variability, false);
+    if stab.len() >= 2 {
+        out.push(format!(
+            "Week-to-week variability of output (coefficient of variation, lower is steadier): steadiest {} ({}), most variable {} ({}).",
+            f.name(stab[0].0),
+            pm(&stab[0].1),
+            f.name(stab[stab.len() - 1].0),
+            pm(&stab[stab.len() - 1].1)
+        ));
+    }
+    out.extend(significance_findings(r));
+    out
+}
+
+/// Significance from comparison.csv: how many pairwise differences are
+/// significant at 5% (Holm), and the first ten of them.
+fn significance_findings(r: &Results) -> Vec<String> {
+    let mut out = Vec::new();
+    let sig: Vec<_> = r
+        .comparisons
+        .iter()
+        .filter(|c| c.p_holm.is_finite() && c.p_holm < 0.05)
+        .collect();
+    if r.comparisons.is_empty() {
+        return out;
+    }
+    out.push(format!(
+        "Pairwise tests ({} comparisons; each row's test, the Welch t-test or the log-rank test for recovery times, or the paired t-test with common random numbers, Holm-adjusted within the comparisons of the same measure): {} significant at 5%.",
+        r.comparisons.len(),
+        sig.len()
+    ));
+    for c in sig.iter().take(10) {
+        let label = plot::metric_label(&c.metric).0;
+        let better = if c.better.is_empty() {
+            String::new()
+        } else {
+            format!("; better: {}", c.better)
+        };
+        out.push(format!(
+            "{label}: {} {} vs {} {} — difference {} (95% CI {} to {}), {}Holm p = {}, Hedges' g = {}{better}.",
+            c.variant_a,
+            fmt_num(c.mean_a),
+            c.variant_b,
+            fmt_num(c.mean_b),
+            fmt_num(c.diff),
+            fmt_num(c.diff_ci_low),
+            fmt_num(c.diff_ci_high),
+            unadjusted(c),
+            fmt_p(c.p_holm),
+            fmt_num(c.hedges_g)
+        ));
+    }
+    if sig.len() > 10 {
+        out.push(format!(
+            "… and {} more significant differences (see the comparison table).",
+            sig.len() - 10
+        ));
+    }
+    out
+}
+
+/// Rows of [`findings`]' rankings: variant, the column's statistics, runs
+/// that never recovered, runs.
+type Ranked = Vec<(usize, OnlineStats, usize, usize)>;
+
+/// The findings' rankings of variants by a summary column, and how they
+/// are listed in a sentence.
+struct Rankings<'a> {
+    r: &'a Results,
+}
+
+impl Rankings<'_> {
+    fn name(&self, v: usize) -> &str {
+        self.r.variants[v].name.as_str()
+    }
+
+    /// Ranks variants by the mean of a column (descending or ascending).
+    fn ranked(&self, col: &str, descending: bool) -> Ranked {
+        let r = self.r;
+        let mut v: Ranked = (0..r.variants.len())
             .filter_map(|v| col_stats(r, v, col).map(|(s, m, n)| (v, s, m, n)))
             .filter(|x| x.1.n() > 0)
             .collect();
@@ -419,8 +529,10 @@ fn findings(r: &Results) -> Vec<String> {
             if descending { o.reverse() } else { o }
         });
         v
-    };
-    let list = |items: &[(usize, OnlineStats, usize, usize)], unit: &str| -> String {
+    }
+
+    /// The first eight of a ranking, each with its mean ± CI in `unit`.
+    fn list(&self, items: &[(usize, OnlineStats, usize, usize)], unit: &str) -> String {
         let shown: Vec<String> = items
             .iter()
             .take(8)
@@ -430,7 +542,7 @@ fn findings(r: &Results) -> Vec<String> {
                 } else {
                     String::new()
                 };
-                format!("{} {}{unit}{never}", name(*v), pm(s))
+                format!("{} {}{unit}{never}", self.name(*v), pm(s))
             })
             .collect();
         let more = if items.len() > 8 {
@@ -439,27 +551,14 @@ fn findings(r: &Results) -> Vec<String> {
             String::new()
         };
         format!("{}{more}", shown.join("; "))
-    };
-
-    if let Some(total) = r
-        .summary
-        .columns
-        .iter()
-        .find(|c| c.starts_with("total_"))
-        .cloned()
-    {
-        let rk = ranked(&total, true);
-        if !rk.is_empty() {
-            let label = plot::metric_label(&total).0;
-            out.push(format!(
-                "{label} over the run, highest first: {}.",
-                list(&rk, "")
-            ));
-        }
     }
-    let mut ks: Vec<usize> = r.events.iter().map(|e| e.k).collect();
-    ks.dedup();
-    for k in ks {
+
+    /// The findings on event `k`: its effects against the twins when the
+    /// run has them, else recovery, dip and resilience loss against the
+    /// pre-event level.
+    fn event_findings(&self, k: usize) -> Vec<String> {
+        let r = self.r;
+        let mut out = Vec::new();
         let ev = event_name(r, k);
         let week = r
             .events
@@ -473,104 +572,95 @@ fn findings(r: &Results) -> Vec<String> {
             && r.summary.col(&format!("event{k}_{p}_effect")).is_some()
         {
             for m in headline_effects(r, &p, k) {
-                out.extend(twin_effect_findings(r, &m, k, &ev, &week, &ranked, &list));
+                out.extend(self.twin_effect_findings(&m, k, &ev, &week));
             }
-            continue;
+            return out;
         }
-        let rec = ranked(&format!("event{k}_recovery_steps"), false);
+        let rec = self.ranked(&format!("event{k}_recovery_steps"), false);
         if !rec.is_empty() {
             out.push(format!(
                 "After “{ev}” (week {week}), time to get back to {}% of the pre-event level, fastest first: {}.",
                 fmt_num(r.scenario.threshold.unwrap_or(0.95) * 100.0),
-                list(&rec, " weeks")
+                self.list(&rec, " weeks")
             ));
         }
-        let dip = ranked(&format!("event{k}_dip"), false);
+        let dip = self.ranked(&format!("event{k}_dip"), false);
         if dip.len() >= 2 {
             let (a, b) = (&dip[0], &dip[dip.len() - 1]);
             out.push(format!(
                 "Dip after “{ev}” (largest fall below the pre-event level, %): shallowest in {} ({}), deepest in {} ({}).",
-                name(a.0),
+                self.name(a.0),
                 pm(&a.1),
-                name(b.0),
+                self.name(b.0),
                 pm(&b.1)
             ));
         }
-        let loss = ranked(&format!("event{k}_resilience_loss"), false);
+        let loss = self.ranked(&format!("event{k}_resilience_loss"), false);
         if loss.len() >= 2 {
             let (a, b) = (&loss[0], &loss[loss.len() - 1]);
             out.push(format!(
                 "Resilience loss after “{ev}”: smallest in {} ({}), largest in {} ({}).",
-                name(a.0),
+                self.name(a.0),
                 pm(&a.1),
-                name(b.0),
+                self.name(b.0),
                 pm(&b.1)
             ));
         }
+        out
     }
-    let variability = r
-        .summary
-        .columns
-        .iter()
-        .find(|c| c.ends_with("_variability"))
-        .cloned()
-        .unwrap_or_default();
-    let stab = ranked(&variability, false);
-    if stab.len() >= 2 {
-        out.push(format!(
-            "Week-to-week variability of output (coefficient of variation, lower is steadier): steadiest {} ({}), most variable {} ({}).",
-            name(stab[0].0),
-            pm(&stab[0].1),
-            name(stab[stab.len() - 1].0),
-            pm(&stab[stab.len() - 1].1)
-        ));
-    }
-    // Significance from comparison.csv.
-    let sig: Vec<_> = r
-        .comparisons
-        .iter()
-        .filter(|c| c.p_holm.is_finite() && c.p_holm < 0.05)
-        .collect();
-    if !r.comparisons.is_empty() {
-        out.push(format!(
-            "Pairwise tests ({} comparisons; each row's test, the Welch t-test or the log-rank test for recovery times, or the paired t-test with common random numbers, Holm-adjusted within the comparisons of the same measure): {} significant at 5%.",
-            r.comparisons.len(),
-            sig.len()
-        ));
-        for c in sig.iter().take(10) {
-            let label = plot::metric_label(&c.metric).0;
-            let better = if c.better.is_empty() {
-                String::new()
-            } else {
-                format!("; better: {}", c.better)
-            };
-            out.push(format!(
-                "{label}: {} {} vs {} {} — difference {} (95% CI {} to {}), {}Holm p = {}, Hedges' g = {}{better}.",
-                c.variant_a,
-                fmt_num(c.mean_a),
-                c.variant_b,
-                fmt_num(c.mean_b),
-                fmt_num(c.diff),
-                fmt_num(c.diff_ci_low),
-                fmt_num(c.diff_ci_high),
-                unadjusted(c),
-                fmt_p(c.p_holm),
-                fmt_num(c.hedges_g)
-            ));
-        }
-        if sig.len() > 10 {
-            out.push(format!(
-                "… and {} more significant differences (see the comparison table).",
-                sig.len() - 10
-            ));
-        }
-    }
-    out
-}
 
-/// Rows of [`findings`]' rankings: variant, the column's statistics, runs
-/// that never recovered, runs.
-type Ranked = Vec<(usize, OnlineStats, usize, usize)>;
+    /// The findings on event `k`'s effect on metric `m` against the twins: the
+    /// effects, least harm first, each said to be a loss or a gain (or none
+    /// distinguishable), and the weeks until back beside the twin.
+    fn twin_effect_findings(&self, m: &str, k: usize, ev: &str, week: &str) -> Vec<String> {
+        let r = self.r;
+        let (label, unit) = plot::metric_label(m);
+        let label = label.to_lowercase();
+        let lower_better =
+            crate::metric::find(m).is_some_and(|x| x.better == crate::metric::Better::Lower);
+        let (worse, better) = if lower_better {
+            ("an increase", "a decrease")
+        } else {
+            ("a loss", "a gain")
+        };
+        // A weekly rate summed over weeks is a count; a level, level × weeks.
+        let summed = match unit.strip_suffix(" per week") {
+            Some(count) => count.to_string(),
+            None => format!("{unit} × weeks"),
+        };
+        let mut out = Vec::new();
+        let eff = self.ranked(&format!("event{k}_{m}_effect"), !lower_better);
+        if !eff.is_empty() {
+            let shown: Vec<String> = eff
+                .iter()
+                .map(|(v, st, _, _)| {
+                    let (mean, h) = (st.mean(), st.ci95_half_width());
+                    let clear = if !h.is_finite() || (mean - h <= 0.0 && 0.0 <= mean + h) {
+                        "not distinguishable from none"
+                    } else if (mean < 0.0) != lower_better {
+                        worse
+                    } else {
+                        better
+                    };
+                    format!("{} {} ({clear})", self.name(*v), pm(st))
+                })
+                .collect();
+            out.push(format!(
+                "Effect of “{ev}” (week {week}) on {label} ({summed}), each run minus its twin (the same replication without the event), summed to the end of the run, least harm first: {}.",
+                shown.join("; ")
+            ));
+        }
+        let rec = self.ranked(&format!("event{k}_{m}_recovery_steps"), false);
+        if !rec.is_empty() {
+            out.push(format!(
+                "After “{ev}”, weeks until {label} is back within {}% of its twin, fastest first: {}.",
+                fmt_num(((1.0 - r.scenario.threshold.unwrap_or(0.95)) * 1000.0).round() / 10.0),
+                self.list(&rec, " weeks")
+            ));
+        }
+        out
+    }
+}
 
 /// The metrics whose effect against the twins the report states for event
 /// `k`: the primary metric, then the other headline effects
@@ -587,67 +677,6 @@ fn headline_effects(r: &Results, primary: &str, k: usize) -> Vec<String> {
         if m != primary && crate::metric::is_headline_effect(m) {
             out.push(m.to_string());
         }
-    }
-    out
-}
-
-/// The findings on event `k`'s effect on metric `m` against the twins: the
-/// effects, least harm first, each said to be a loss or a gain (or none
-/// distinguishable), and the weeks until back beside the twin.
-#[allow(clippy::too_many_arguments)]
-fn twin_effect_findings(
-    r: &Results,
-    m: &str,
-    k: usize,
-    ev: &str,
-    week: &str,
-    ranked: &impl Fn(&str, bool) -> Ranked,
-    list: &impl Fn(&[(usize, OnlineStats, usize, usize)], &str) -> String,
-) -> Vec<String> {
-    let name = |v: usize| r.variants[v].name.as_str();
-    let (label, unit) = plot::metric_label(m);
-    let label = label.to_lowercase();
-    let lower_better =
-        crate::metric::find(m).is_some_and(|x| x.better == crate::metric::Better::Lower);
-    let (worse, better) = if lower_better {
-        ("an increase", "a decrease")
-    } else {
-        ("a loss", "a gain")
-    };
-    // A weekly rate summed over weeks is a count; a level, level × weeks.
-    let summed = match unit.strip_suffix(" per week") {
-        Some(count) => count.to_string(),
-        None => format!("{unit} × weeks"),
-    };
-    let mut out = Vec::new();
-    let eff = ranked(&format!("event{k}_{m}_effect"), !lower_better);
-    if !eff.is_empty() {
-        let shown: Vec<String> = eff
-            .iter()
-            .map(|(v, st, _, _)| {
-                let (mean, h) = (st.mean(), st.ci95_half_width());
-                let clear = if !h.is_finite() || (mean - h <= 0.0 && 0.0 <= mean + h) {
-                    "not distinguishable from none"
-                } else if (mean < 0.0) != lower_better {
-                    worse
-                } else {
-                    better
-                };
-                format!("{} {} ({clear})", name(*v), pm(st))
-            })
-            .collect();
-        out.push(format!(
-            "Effect of “{ev}” (week {week}) on {label} ({summed}), each run minus its twin (the same replication without the event), summed to the end of the run, least harm first: {}.",
-            shown.join("; ")
-        ));
-    }
-    let rec = ranked(&format!("event{k}_{m}_recovery_steps"), false);
-    if !rec.is_empty() {
-        out.push(format!(
-            "After “{ev}”, weeks until {label} is back within {}% of its twin, fastest first: {}.",
-            fmt_num(((1.0 - r.scenario.threshold.unwrap_or(0.95)) * 1000.0).round() / 10.0),
-            list(&rec, " weeks")
-        ));
     }
     out
 }
@@ -937,6 +966,42 @@ fn html_about(h: &mut String, r: &Results, d: &Doc) {
 fn markdown(r: &Results, d: &Doc, charts: &[Chart]) -> String {
     let mut m = String::new();
     let _ = writeln!(m, "# {}\n", d.title);
+    md_answer(&mut m, r, d);
+    if !r.scenario.description.is_empty() {
+        let _ = writeln!(m, "{}\n", r.scenario.description.trim());
+    }
+    for f in &d.facts {
+        let _ = writeln!(m, "- {f}");
+    }
+    if !d.findings.is_empty() {
+        let _ = writeln!(m, "\n## Findings\n");
+        for f in &d.findings {
+            let _ = writeln!(m, "- {f}");
+        }
+    }
+    md_variants(&mut m, r, d);
+    md_summary(&mut m, d);
+    let mut section = "";
+    for c in charts {
+        if c.section != section {
+            section = c.section;
+            let _ = writeln!(m, "\n## {section}\n");
+        }
+        let _ = writeln!(
+            m,
+            "![{}](charts/{}.png)\n\n*{}.* {}\n",
+            md_esc(&c.title),
+            c.name,
+            c.title,
+            c.caption
+        );
+    }
+    md_comparisons(&mut m, r);
+    m
+}
+
+/// The question and, when there is one, the answer, why and where.
+fn md_answer(m: &mut String, r: &Results, d: &Doc) {
     if !r.scenario.question.is_empty() {
         let _ = writeln!(m, "**Question:** {}\n", r.scenario.question.trim());
     }
@@ -964,18 +1029,10 @@ fn markdown(r: &Results, d: &Doc, charts: &[Chart]) -> String {
         }
         let _ = writeln!(m);
     }
-    if !r.scenario.description.is_empty() {
-        let _ = writeln!(m, "{}\n", r.scenario.description.trim());
-    }
-    for f in &d.facts {
-        let _ = writeln!(m, "- {f}");
-    }
-    if !d.findings.is_empty() {
-        let _ = writeln!(m, "\n## Findings\n");
-        for f in &d.findings {
-            let _ = writeln!(m, "- {f}");
-        }
-    }
+}
+
+/// The variants' table: structure and each parameter that differs.
+fn md_variants(m: &mut String, r: &Results, d: &Doc) {
     let _ = writeln!(m, "\n## Variants\n");
     let _ = write!(m, "| Variant | Structure |");
     for p in &d.param_cols {
@@ -993,6 +1050,10 @@ fn markdown(r: &Results, d: &Doc, charts: &[Chart]) -> String {
         }
         let _ = writeln!(m);
     }
+}
+
+/// The summary table.
+fn md_summary(m: &mut String, d: &Doc) {
     let _ = writeln!(
         m,
         "\n## Summary (mean ± 95% confidence interval over replications)\n"
@@ -1023,48 +1084,37 @@ fn markdown(r: &Results, d: &Doc, charts: &[Chart]) -> String {
                 .join(" | ")
         );
     }
-    let mut section = "";
-    for c in charts {
-        if c.section != section {
-            section = c.section;
-            let _ = writeln!(m, "\n## {section}\n");
-        }
+}
+
+/// The pairwise comparisons' table (nothing when there are none).
+fn md_comparisons(m: &mut String, r: &Results) {
+    if r.comparisons.is_empty() {
+        return;
+    }
+    let _ = writeln!(m, "\n## Pairwise comparisons\n");
+    let _ = writeln!(m, "{COMPARISON_NOTE}\n");
+    let _ = writeln!(
+        m,
+        "| Metric | A | B | mean A | mean B | difference (95% CI) | test | p (unadjusted) | Holm p (within measure) | Hedges' g | verdict |"
+    );
+    let _ = writeln!(m, "|---|---|---|---:|---:|---:|---|---:|---:|---:|---|");
+    for c in &r.comparisons {
         let _ = writeln!(
             m,
-            "![{}](charts/{}.png)\n\n*{}.* {}\n",
-            md_esc(&c.title),
-            c.name,
-            c.title,
-            c.caption
+            "| {} | {} | {} | {} | {} | {} ({} to {}) | {} | {} | {} | {} | {} |",
+            md_esc(&c.metric),
+            md_esc(&c.variant_a),
+            md_esc(&c.variant_b),
+            fmt_num(c.mean_a),
+            fmt_num(c.mean_b),
+            fmt_num(c.diff),
+            fmt_num(c.diff_ci_low),
+            fmt_num(c.diff_ci_high),
+            md_esc(&c.p_test),
+            fmt_p(c.p_unadjusted),
+            fmt_p(c.p_holm),
+            fmt_num(c.hedges_g),
+            md_esc(&c.verdict)
         );
     }
-    if !r.comparisons.is_empty() {
-        let _ = writeln!(m, "\n## Pairwise comparisons\n");
-        let _ = writeln!(m, "{COMPARISON_NOTE}\n");
-        let _ = writeln!(
-            m,
-            "| Metric | A | B | mean A | mean B | difference (95% CI) | test | p (unadjusted) | Holm p (within measure) | Hedges' g | verdict |"
-        );
-        let _ = writeln!(m, "|---|---|---|---:|---:|---:|---|---:|---:|---:|---|");
-        for c in &r.comparisons {
-            let _ = writeln!(
-                m,
-                "| {} | {} | {} | {} | {} | {} ({} to {}) | {} | {} | {} | {} | {} |",
-                md_esc(&c.metric),
-                md_esc(&c.variant_a),
-                md_esc(&c.variant_b),
-                fmt_num(c.mean_a),
-                fmt_num(c.mean_b),
-                fmt_num(c.diff),
-                fmt_num(c.diff_ci_low),
-                fmt_num(c.diff_ci_high),
-                md_esc(&c.p_test),
-                fmt_p(c.p_unadjusted),
-                fmt_p(c.p_holm),
-                fmt_num(c.hedges_g),
-                md_esc(&c.verdict)
-            );
-        }
-    }
-    m
 }
