@@ -1157,186 +1157,38 @@ pub fn assemble(
     threads: usize,
 ) -> Result<Assembled, OutputError> {
     phase("assembling");
-    let dir = staging;
-    let metrics = s.model.metric_names();
-    let mut header = vec!["variant", "replication", "step"];
-    header.extend(metrics.iter().copied());
-    let ts_header = csv_line(&header);
-    let mut summary = CsvFile::create(dir, "summary.csv")?;
-    let summary_head = summary_header(s);
-    summary.line(&summary_head.iter().map(String::as_str).collect::<Vec<_>>())?;
-    let mut aggregate = CsvFile::create(dir, "aggregate.csv")?;
-    aggregate.line(&aggregate_header(s))?;
-    let mut twins = match effect_events(s) {
-        0 => None,
-        _ => {
-            let mut f = CsvFile::create(dir, "twins.csv")?;
-            let head = twins_header(s);
-            f.line(&head.iter().map(String::as_str).collect::<Vec<_>>())?;
-            Some(f)
-        }
-    };
-
+    let mut csvs = Csvs::open(s, staging)?;
+    let mut acc = Gathered::default();
     // Sorted by variant, then replication: one slice per variant.
     manifest.jobs.sort_by_key(|e| (e.variant, e.replication));
-    let mut by_variant: Vec<&[JobEntry]> = Vec::with_capacity(s.variants.len());
-    let mut rest = &manifest.jobs[..];
-    for v in 0..s.variants.len() {
-        let n = rest.iter().take_while(|e| e.variant == v).count();
-        let (mine, tail) = rest.split_at(n);
-        by_variant.push(mine);
-        rest = tail;
-    }
-    // Whether every variant's replications are 0, 1, 2, ... with none
-    // missing, so that sample i is replication i in every variant.
-    let gapless = by_variant.iter().all(|jobs| {
-        jobs.iter()
-            .enumerate()
-            .all(|(i, e)| e.replication as usize == i)
-    });
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()?;
-    // A window of variants at a time bounds the part files on disk and the
-    // aggregators in memory.
-    let threads = pool.current_num_threads().max(1);
-    let window = 4 * threads;
-    // Few variants: split each one's time series across the threads too.
-    let chunks = if s.variants.len() >= 2 * threads {
-        1
-    } else {
-        2 * threads
+    let build = Build::new(s, staging, &manifest.jobs, fragment_dir, threads)?;
+    let rest = Rest {
+        planned,
+        record,
+        gapless: build.gapless(),
     };
-    let mut samples: Vec<(String, Vec<Vec<f64>>)> = Vec::with_capacity(s.variants.len());
-    let mut headline = Vec::with_capacity(s.variants.len());
-    let mut trends: Vec<Trend> = Vec::new();
+    let ts_header = {
+        let mut header = vec!["variant", "replication", "step"];
+        header.extend(s.model.metric_names().iter().copied());
+        csv_line(&header)
+    };
     // The time series is most of the bytes: a thread writes it as the
     // windows of variants are built, then syncs it while the rest is written.
-    let (tx, rx) = mpsc::sync_channel::<Vec<Piece>>(window);
-    let mut tx = Some(tx);
+    let (tx, rx) = mpsc::sync_channel::<Vec<Piece>>(build.window);
     let (built, ts_sum) = std::thread::scope(|scope| {
-        let ts = scope.spawn(|| write_timeseries(dir, &ts_header, rx));
-        let built = (|| -> Result<Vec<ComparisonRow>, OutputError> {
-            let mut rest = None;
-            for first in (0..s.variants.len()).step_by(window) {
-                let last = (first + window).min(s.variants.len());
-                // In a run, the workers formatted the time-series rows:
-                // these pieces only say where they lie. Summaries are one
-                // light pass over the fragments.
-                let (pieces, summaries) = pool.install(|| {
-                    rayon::join(
-                        || {
-                            (first..last)
-                                .into_par_iter()
-                                .map(|v| {
-                                    timeseries_of_variant(
-                                        s,
-                                        v,
-                                        by_variant[v],
-                                        fragment_dir,
-                                        dir,
-                                        chunks,
-                                    )
-                                })
-                                .collect::<Vec<_>>()
-                        },
-                        || {
-                            (first..last)
-                                .into_par_iter()
-                                .map(|v| summarize_variant(s, v, by_variant[v], fragment_dir, dir))
-                                .collect::<Vec<_>>()
-                        },
-                    )
-                });
-                for p in pieces {
-                    let p = p?;
-                    if tx.as_ref().is_none_or(|to| to.send(p).is_err()) {
-                        // The writer stopped: its error is reported first.
-                        return Err(OutputError::Damaged(
-                            "writing timeseries.csv stopped".into(),
-                        ));
-                    }
-                }
-                if last == s.variants.len() {
-                    // All sent: the writer finishes and syncs the file
-                    // while the last aggregates are built.
-                    tx = None;
-                }
-                let mut stops = Vec::with_capacity(last - first);
-                for (v, part) in (first..last).zip(summaries) {
-                    let part = part?;
-                    stops.push(part.stops);
-                    summary
-                        .out
-                        .write_all(part.summary.as_bytes())
-                        .writing(&summary.tmp)?;
-                    if let (Some(f), Some(rows)) = (&mut twins, &part.twins) {
-                        append_part(f, rows)?;
-                    }
-                    samples.push((s.variants[v].name.clone(), part.samples));
-                    headline.push(part.headline);
-                    trends.extend(part.trends);
-                }
-                // Enough blocks of steps that every thread stays busy
-                // (whole variants when a window has plenty of them).
-                let blocks = if threads > 1 {
-                    (3 * threads).div_ceil(last - first)
-                } else {
-                    1
-                };
-                // The last window's aggregates are built beside the
-                // comparisons and the small files, which need every sample.
-                let (samples, stops) = (&samples, &stops);
-                let (aggregates, tail) = pool.install(|| {
-                    rayon::join(
-                        || {
-                            (first..last)
-                                .into_par_iter()
-                                .map(|v| {
-                                    aggregate_of_variant(
-                                        s,
-                                        v,
-                                        (by_variant[v], &stops[v - first]),
-                                        fragment_dir,
-                                        dir,
-                                        blocks,
-                                    )
-                                })
-                                .collect::<Vec<_>>()
-                        },
-                        || {
-                            (last == s.variants.len())
-                                .then(|| write_rest(s, dir, samples, planned, record, gapless))
-                        },
-                    )
-                });
-                for parts in aggregates {
-                    for p in &parts? {
-                        append_part(&mut aggregate, p)?;
-                    }
-                }
-                rest = rest.or(tail);
-            }
-            summary.finish()?;
-            aggregate.finish()?;
-            if let Some(f) = twins.take() {
-                f.finish()?;
-            }
-            match rest {
-                Some(rest) => rest,
-                None => pool.install(|| write_rest(s, dir, &samples, planned, record, gapless)),
-            }
-        })();
-        drop(tx);
+        let ts = scope.spawn(|| write_timeseries(staging, &ts_header, rx));
+        let built = build.windows(&mut csvs, &mut acc, &rest, tx);
         let ts = ts
             .join()
             .unwrap_or_else(|_| Err(OutputError::Damaged("writing timeseries.csv failed".into())));
         (built, ts)
     });
+    drop(build);
     let ts_sum = ts_sum?;
     let comparison = built?;
-    let ts = dir.join("timeseries.csv");
-    fs::rename(dir.join("timeseries.csv.partial"), &ts).at(FileOp::Write, &ts)?;
+    csvs.finish()?;
+    let ts = staging.join("timeseries.csv");
+    fs::rename(staging.join("timeseries.csv.partial"), &ts).at(FileOp::Write, &ts)?;
 
     manifest.files.clear();
     manifest.files.insert("timeseries.csv".into(), ts_sum);
@@ -1345,10 +1197,272 @@ pub fn assemble(
         && manifest.jobs.len() as u64 == planned.iter().map(|&n| u64::from(n)).sum::<u64>();
     Ok(Assembled {
         comparison,
-        headline,
-        effects: effect_rows(s, &samples),
-        warnings: trend_warnings(s, &trends),
+        headline: acc.headline,
+        effects: effect_rows(s, &acc.samples),
+        warnings: trend_warnings(s, &acc.trends),
     })
+}
+
+/// The CSVs assembled window by window: `summary.csv`, `aggregate.csv`
+/// and, with twins, `twins.csv`.
+struct Csvs {
+    summary: CsvFile,
+    aggregate: CsvFile,
+    twins: Option<CsvFile>,
+}
+
+impl Csvs {
+    fn open(s: &Scenario, dir: &Path) -> Result<Csvs, OutputError> {
+        let mut summary = CsvFile::create(dir, "summary.csv")?;
+        let head = summary_header(s);
+        summary.line(&head.iter().map(String::as_str).collect::<Vec<_>>())?;
+        let mut aggregate = CsvFile::create(dir, "aggregate.csv")?;
+        aggregate.line(&aggregate_header(s))?;
+        let twins = match effect_events(s) {
+            0 => None,
+            _ => {
+                let mut f = CsvFile::create(dir, "twins.csv")?;
+                let head = twins_header(s);
+                f.line(&head.iter().map(String::as_str).collect::<Vec<_>>())?;
+                Some(f)
+            }
+        };
+        Ok(Csvs {
+            summary,
+            aggregate,
+            twins,
+        })
+    }
+
+    fn finish(self) -> Result<(), OutputError> {
+        self.summary.finish()?;
+        self.aggregate.finish()?;
+        if let Some(f) = self.twins {
+            f.finish()?;
+        }
+        Ok(())
+    }
+}
+
+/// What the variants' summaries gave, in variant order.
+#[derive(Default)]
+struct Gathered {
+    samples: Vec<(String, Vec<Vec<f64>>)>,
+    headline: Vec<Vec<OnlineStats>>,
+    trends: Vec<Trend>,
+}
+
+/// What `write_rest` needs beside the samples.
+struct Rest<'a> {
+    planned: &'a [u32],
+    record: &'a RunRecord,
+    gapless: bool,
+}
+
+/// How the variants are built: in windows of `window` variants (bounding
+/// the part files on disk and the aggregators in memory) on a pool.
+struct Build<'a> {
+    s: &'a Scenario,
+    dir: &'a Path,
+    /// Each variant's jobs, by replication.
+    by_variant: Vec<&'a [JobEntry]>,
+    fragment_dir: &'a (dyn Fn(&JobEntry) -> PathBuf + Sync),
+    pool: rayon::ThreadPool,
+    threads: usize,
+    window: usize,
+    /// Pieces each variant's time series is split into (several when few
+    /// variants would leave threads idle).
+    chunks: usize,
+}
+
+impl<'a> Build<'a> {
+    fn new(
+        s: &'a Scenario,
+        dir: &'a Path,
+        jobs: &'a [JobEntry],
+        fragment_dir: &'a (dyn Fn(&JobEntry) -> PathBuf + Sync),
+        threads: usize,
+    ) -> Result<Build<'a>, OutputError> {
+        let mut by_variant: Vec<&[JobEntry]> = Vec::with_capacity(s.variants.len());
+        let mut rest = jobs;
+        for v in 0..s.variants.len() {
+            let n = rest.iter().take_while(|e| e.variant == v).count();
+            let (mine, tail) = rest.split_at(n);
+            by_variant.push(mine);
+            rest = tail;
+        }
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()?;
+        let threads = pool.current_num_threads().max(1);
+        Ok(Build {
+            s,
+            dir,
+            by_variant,
+            fragment_dir,
+            pool,
+            threads,
+            window: 4 * threads,
+            chunks: if s.variants.len() >= 2 * threads {
+                1
+            } else {
+                2 * threads
+            },
+        })
+    }
+
+    /// Whether every variant's replications are 0, 1, 2, ... with none
+    /// missing, so that sample i is replication i in every variant.
+    fn gapless(&self) -> bool {
+        self.by_variant.iter().all(|jobs| {
+            jobs.iter()
+                .enumerate()
+                .all(|(i, e)| e.replication as usize == i)
+        })
+    }
+
+    /// Builds every window; the comparisons and the small files are
+    /// written beside the last window's aggregates.
+    fn windows(
+        &self,
+        csvs: &mut Csvs,
+        acc: &mut Gathered,
+        rest: &Rest,
+        tx: mpsc::SyncSender<Vec<Piece>>,
+    ) -> Result<Vec<ComparisonRow>, OutputError> {
+        let n = self.s.variants.len();
+        let mut tx = Some(tx);
+        let mut written = None;
+        for first in (0..n).step_by(self.window) {
+            let last = (first + self.window).min(n);
+            let stops = self.send_window(csvs, acc, first..last, &mut tx)?;
+            let tail = self.aggregate_window(csvs, acc, first..last, &stops, rest)?;
+            written = written.or(tail);
+        }
+        match written {
+            Some(rest) => rest,
+            None => self.pool.install(|| self.write_rest(acc, rest)),
+        }
+    }
+
+    /// Sends a window's time-series pieces to the writer and gathers its
+    /// summaries; gives how each replication stopped, per variant. In a
+    /// run the workers formatted the time-series rows, so the pieces only
+    /// say where they lie; summaries are one light pass over the fragments.
+    fn send_window(
+        &self,
+        csvs: &mut Csvs,
+        acc: &mut Gathered,
+        window: std::ops::Range<usize>,
+        tx: &mut Option<mpsc::SyncSender<Vec<Piece>>>,
+    ) -> Result<Vec<Vec<crate::engine::Stopped>>, OutputError> {
+        let (s, dir, fragments) = (self.s, self.dir, self.fragment_dir);
+        let (pieces, summaries) = self.pool.install(|| {
+            rayon::join(
+                || {
+                    window
+                        .clone()
+                        .into_par_iter()
+                        .map(|v| {
+                            let jobs = self.by_variant[v];
+                            timeseries_of_variant(s, v, jobs, fragments, dir, self.chunks)
+                        })
+                        .collect::<Vec<_>>()
+                },
+                || {
+                    window
+                        .clone()
+                        .into_par_iter()
+                        .map(|v| summarize_variant(s, v, self.by_variant[v], fragments, dir))
+                        .collect::<Vec<_>>()
+                },
+            )
+        });
+        for p in pieces {
+            let p = p?;
+            if tx.as_ref().is_none_or(|to| to.send(p).is_err()) {
+                // The writer stopped: its error is reported first.
+                return Err(OutputError::Damaged(
+                    "writing timeseries.csv stopped".into(),
+                ));
+            }
+        }
+        if window.end == s.variants.len() {
+            // All sent: the writer finishes and syncs the file while the
+            // last aggregates are built.
+            *tx = None;
+        }
+        let mut stops = Vec::with_capacity(window.len());
+        for (v, part) in window.zip(summaries) {
+            let part = part?;
+            stops.push(part.stops);
+            csvs.summary
+                .out
+                .write_all(part.summary.as_bytes())
+                .writing(&csvs.summary.tmp)?;
+            if let (Some(f), Some(rows)) = (&mut csvs.twins, &part.twins) {
+                append_part(f, rows)?;
+            }
+            acc.samples.push((s.variants[v].name.clone(), part.samples));
+            acc.headline.push(part.headline);
+            acc.trends.extend(part.trends);
+        }
+        Ok(stops)
+    }
+
+    /// Builds a window's per-step aggregates into `aggregate.csv`; beside
+    /// the last window's, the comparisons and the small files, which need
+    /// every sample (their result, when written here).
+    #[allow(clippy::type_complexity)]
+    fn aggregate_window(
+        &self,
+        csvs: &mut Csvs,
+        acc: &Gathered,
+        window: std::ops::Range<usize>,
+        stops: &[Vec<crate::engine::Stopped>],
+        rest: &Rest,
+    ) -> Result<Option<Result<Vec<ComparisonRow>, OutputError>>, OutputError> {
+        let (s, dir, fragments) = (self.s, self.dir, self.fragment_dir);
+        // Enough blocks of steps that every thread stays busy (whole
+        // variants when a window has plenty of them).
+        let blocks = if self.threads > 1 {
+            (3 * self.threads).div_ceil(window.len())
+        } else {
+            1
+        };
+        let (aggregates, tail) = self.pool.install(|| {
+            rayon::join(
+                || {
+                    window
+                        .clone()
+                        .into_par_iter()
+                        .map(|v| {
+                            let jobs = (self.by_variant[v], &stops[v - window.start][..]);
+                            aggregate_of_variant(s, v, jobs, fragments, dir, blocks)
+                        })
+                        .collect::<Vec<_>>()
+                },
+                || (window.end == s.variants.len()).then(|| self.write_rest(acc, rest)),
+            )
+        });
+        for parts in aggregates {
+            for p in &parts? {
+                append_part(&mut csvs.aggregate, p)?;
+            }
+        }
+        Ok(tail)
+    }
+
+    fn write_rest(&self, acc: &Gathered, rest: &Rest) -> Result<Vec<ComparisonRow>, OutputError> {
+        write_rest(
+            self.s,
+            self.dir,
+            &acc.samples,
+            rest.planned,
+            rest.record,
+            rest.gapless,
+        )
+    }
 }
 
 /// Test-only hook: `ORGSIM_TEST_ABORT_AT=<phase>` ends the process at once
