@@ -455,77 +455,16 @@ fn write_timeseries(
     header: &str,
     variants: mpsc::Receiver<Vec<Piece>>,
 ) -> Result<String, OutputError> {
-    let tmp = dir.join("timeseries.csv.partial");
-    let file = File::create(&tmp).writing(&tmp)?;
-    // Write-back starts as the file grows: a second thread syncs what has
-    // been written so far every `SYNC_EVERY` bytes, so the final sync waits
-    // for the last stretch only, not for the whole file (67 MB: 85 ms less
-    // at the end of a sweep). The clone shares the open file, so an error
-    // this thread sees would not be seen again by the final sync: it is
-    // handed back.
-    const SYNC_EVERY: usize = 16 << 20;
-    let (nudge, nudged) = mpsc::channel::<()>();
-    let syncer = {
-        let file = file.try_clone().writing(&tmp)?;
-        std::thread::spawn(move || -> io::Result<()> {
-            while nudged.recv().is_ok() {
-                while nudged.try_recv().is_ok() {}
-                file.sync_data()?;
-            }
-            Ok(())
-        })
-    };
-    let mut out = BufWriter::with_capacity(1 << 20, file);
-    let mut hash = xxhash_rust::xxh3::Xxh3::new();
-    let mut unsynced = 0usize;
-    let mut put = |bytes: &[u8]| {
-        hash.update(bytes);
-        unsynced += bytes.len();
-        if unsynced >= SYNC_EVERY {
-            unsynced = 0;
-            let _ = nudge.send(());
-        }
-        out.write_all(bytes)
-            .writing(&tmp)
-            .map_err(OutputError::from)
-    };
-    put(header.as_bytes())?;
-    let mut logs: Vec<(PathBuf, File)> = Vec::new();
-    // Copied ranges of each log not yet released, and bytes copied since the
-    // last release: every `RELEASE_EVERY` bytes they are freed on disk.
-    const RELEASE_EVERY: u64 = 8 << 20;
-    let mut copied: Vec<Vec<(u64, u64)>> = Vec::new();
-    let mut unreleased = 0u64;
+    let mut out = SeriesFile::create(dir.join("timeseries.csv.partial"))?;
+    out.put(header.as_bytes())?;
+    let mut logs = KeptLogs::default();
     let mut buf = vec![0u8; 1 << 20];
-    // Copies a file's bytes from where it stands, `len` of them (all: None).
-    let mut copy = |f: &mut File,
-                    from: &Path,
-                    len: Option<u64>,
-                    put: &mut dyn FnMut(&[u8]) -> Result<(), OutputError>| {
-        let mut left = len.unwrap_or(u64::MAX);
-        while left > 0 {
-            let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
-            let n = f.read(&mut buf[..want]).at(FileOp::Read, from)?;
-            if n == 0 {
-                return match len {
-                    None => Ok(()),
-                    Some(_) => Err(OutputError::Damaged(format!(
-                        "cannot read {}: it is shorter than expected",
-                        from.display()
-                    ))),
-                };
-            }
-            put(&buf[..n])?;
-            left -= n as u64;
-        }
-        Ok(())
-    };
     for piece in variants.iter().flatten() {
         match piece {
-            Piece::Rows(Part::Text(text)) => put(text.as_bytes())?,
+            Piece::Rows(Part::Text(text)) => out.put(text.as_bytes())?,
             Piece::Rows(Part::File(p)) => {
                 let mut f = File::open(&p).at(FileOp::Read, &p)?;
-                copy(&mut f, &p, None, &mut put)?;
+                copy_bytes(&mut f, &p, None, &mut buf, &mut |b| out.put(b))?;
                 fs::remove_file(&p).at(FileOp::Remove, &p)?;
             }
             Piece::Kept {
@@ -533,61 +472,186 @@ fn write_timeseries(
                 offset,
                 len,
                 spans,
-            } => {
-                let at = match logs.iter().position(|(p, _)| *p == path) {
-                    Some(i) => i,
-                    None => {
-                        // Writable too: releasing a range writes to the file.
-                        let f = fs::OpenOptions::new()
-                            .read(true)
-                            .write(true)
-                            .open(&path)
-                            .at(FileOp::Read, &path)?;
-                        logs.push((path.clone(), f));
-                        copied.push(Vec::new());
-                        logs.len() - 1
-                    }
-                };
-                let f = &mut logs[at].1;
-                f.seek(SeekFrom::Start(offset)).at(FileOp::Read, &path)?;
-                for (span, sum) in spans {
-                    let mut h = xxhash_rust::xxh3::Xxh3::new();
-                    copy(f, &path, Some(span), &mut |b: &[u8]| {
-                        h.update(b);
-                        put(b)
-                    })?;
-                    if h.digest() != sum {
-                        return Err(OutputError::Damaged(format!(
-                            "{} changed while the run was writing it (rows do not match their checksum); nothing was published\n  help: continue with --resume: it formats the rows again from the checked results",
-                            path.display()
-                        )));
-                    }
-                }
-                copied[at].push((offset, len));
-                unreleased += len;
-                if unreleased >= RELEASE_EVERY {
-                    unreleased = 0;
-                    for ((_, f), ranges) in logs.iter().zip(&mut copied) {
-                        release(f, ranges);
-                    }
-                }
-            }
+            } => logs.copy(&path, offset, len, &spans, &mut buf, &mut out)?,
         }
     }
-    // The text logs are this session's and read once: closed and removed
-    // here, so freeing their cached pages stays off the main thread's path.
-    for (log, f) in logs {
-        drop(f);
-        fs::remove_file(&log).at(FileOp::Remove, &log)?;
+    logs.close()?;
+    out.finish()
+}
+
+/// `timeseries.csv` being written: checksummed on the way, and synced as
+/// it grows. Write-back starts as the file grows: a second thread syncs
+/// what has been written so far every [`SeriesFile::SYNC_EVERY`] bytes, so
+/// the final sync waits for the last stretch only, not for the whole file
+/// (67 MB: 85 ms less at the end of a sweep). The clone shares the open
+/// file, so an error that thread sees would not be seen again by the final
+/// sync: it is handed back.
+struct SeriesFile {
+    tmp: PathBuf,
+    out: BufWriter<File>,
+    hash: xxhash_rust::xxh3::Xxh3,
+    unsynced: usize,
+    nudge: mpsc::Sender<()>,
+    syncer: std::thread::JoinHandle<io::Result<()>>,
+}
+
+impl SeriesFile {
+    const SYNC_EVERY: usize = 16 << 20;
+
+    fn create(tmp: PathBuf) -> Result<SeriesFile, OutputError> {
+        let file = File::create(&tmp).writing(&tmp)?;
+        let (nudge, nudged) = mpsc::channel::<()>();
+        let syncer = {
+            let file = file.try_clone().writing(&tmp)?;
+            std::thread::spawn(move || -> io::Result<()> {
+                while nudged.recv().is_ok() {
+                    while nudged.try_recv().is_ok() {}
+                    file.sync_data()?;
+                }
+                Ok(())
+            })
+        };
+        Ok(SeriesFile {
+            tmp,
+            out: BufWriter::with_capacity(1 << 20, file),
+            hash: xxhash_rust::xxh3::Xxh3::new(),
+            unsynced: 0,
+            nudge,
+            syncer,
+        })
     }
-    let f = out.into_inner().map_err(|e| e.into_error()).writing(&tmp)?;
-    drop(nudge);
-    syncer
-        .join()
-        .unwrap_or_else(|_| Err(io::Error::other("the sync thread failed")))
-        .writing(&tmp)?;
-    f.sync_all().writing(&tmp)?;
-    Ok(format!("{:016x}", hash.digest()))
+
+    fn put(&mut self, bytes: &[u8]) -> Result<(), OutputError> {
+        self.hash.update(bytes);
+        self.unsynced += bytes.len();
+        if self.unsynced >= Self::SYNC_EVERY {
+            self.unsynced = 0;
+            let _ = self.nudge.send(());
+        }
+        Ok(self.out.write_all(bytes).writing(&self.tmp)?)
+    }
+
+    /// Flushes and syncs the file; gives its checksum.
+    fn finish(self) -> Result<String, OutputError> {
+        let f = self
+            .out
+            .into_inner()
+            .map_err(|e| e.into_error())
+            .writing(&self.tmp)?;
+        drop(self.nudge);
+        self.syncer
+            .join()
+            .unwrap_or_else(|_| Err(io::Error::other("the sync thread failed")))
+            .writing(&self.tmp)?;
+        f.sync_all().writing(&self.tmp)?;
+        Ok(format!("{:016x}", self.hash.digest()))
+    }
+}
+
+/// The text logs whose kept rows are copied, open once each, with the
+/// copied ranges not yet released: every [`KeptLogs::RELEASE_EVERY`]
+/// bytes they are freed on disk.
+#[derive(Default)]
+struct KeptLogs {
+    logs: Vec<(PathBuf, File)>,
+    copied: Vec<Vec<(u64, u64)>>,
+    unreleased: u64,
+}
+
+impl KeptLogs {
+    const RELEASE_EVERY: u64 = 8 << 20;
+
+    /// Copies `len` kept bytes at `offset` of log `path` into `out`, each
+    /// job's span checked against its checksum.
+    fn copy(
+        &mut self,
+        path: &Path,
+        offset: u64,
+        len: u64,
+        spans: &[(u64, u64)],
+        buf: &mut [u8],
+        out: &mut SeriesFile,
+    ) -> Result<(), OutputError> {
+        let at = self.open(path)?;
+        let f = &mut self.logs[at].1;
+        f.seek(SeekFrom::Start(offset)).at(FileOp::Read, path)?;
+        for &(span, sum) in spans {
+            let mut h = xxhash_rust::xxh3::Xxh3::new();
+            copy_bytes(f, path, Some(span), buf, &mut |b: &[u8]| {
+                h.update(b);
+                out.put(b)
+            })?;
+            if h.digest() != sum {
+                return Err(OutputError::Damaged(format!(
+                    "{} changed while the run was writing it (rows do not match their checksum); nothing was published\n  help: continue with --resume: it formats the rows again from the checked results",
+                    path.display()
+                )));
+            }
+        }
+        self.copied[at].push((offset, len));
+        self.unreleased += len;
+        if self.unreleased >= Self::RELEASE_EVERY {
+            self.unreleased = 0;
+            for ((_, f), ranges) in self.logs.iter().zip(&mut self.copied) {
+                release(f, ranges);
+            }
+        }
+        Ok(())
+    }
+
+    /// The log's index, opened the first time (writable too: releasing a
+    /// range writes to the file).
+    fn open(&mut self, path: &Path) -> Result<usize, OutputError> {
+        if let Some(i) = self.logs.iter().position(|(p, _)| p == path) {
+            return Ok(i);
+        }
+        let f = fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+            .at(FileOp::Read, path)?;
+        self.logs.push((path.to_path_buf(), f));
+        self.copied.push(Vec::new());
+        Ok(self.logs.len() - 1)
+    }
+
+    /// The text logs are this session's and read once: closed and removed
+    /// here, so freeing their cached pages stays off the main thread's path.
+    fn close(self) -> Result<(), OutputError> {
+        for (log, f) in self.logs {
+            drop(f);
+            fs::remove_file(&log).at(FileOp::Remove, &log)?;
+        }
+        Ok(())
+    }
+}
+
+/// Copies a file's bytes from where it stands, `len` of them (all: None),
+/// through `buf` to `put`.
+fn copy_bytes(
+    f: &mut File,
+    from: &Path,
+    len: Option<u64>,
+    buf: &mut [u8],
+    put: &mut dyn FnMut(&[u8]) -> Result<(), OutputError>,
+) -> Result<(), OutputError> {
+    let mut left = len.unwrap_or(u64::MAX);
+    while left > 0 {
+        let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        let n = f.read(&mut buf[..want]).at(FileOp::Read, from)?;
+        if n == 0 {
+            return match len {
+                None => Ok(()),
+                Some(_) => Err(OutputError::Damaged(format!(
+                    "cannot read {}: it is shorter than expected",
+                    from.display()
+                ))),
+            };
+        }
+        put(&buf[..n])?;
+        left -= n as u64;
+    }
+    Ok(())
 }
 
 /// Frees the disk blocks of `ranges` (offset, length) of a text log whose
