@@ -2300,7 +2300,7 @@ fn write_organization(s: &Scenario, dir: &Path) -> Result<(), OutputError> {
 }
 
 /// Reads one summary measure from a run.
-type Pick = Box<dyn Fn(&crate::engine::RunSummary) -> f64>;
+pub type Pick = Box<dyn Fn(&crate::engine::RunSummary) -> f64>;
 /// A compared measure: name, which direction is better, how to read it.
 pub type Compared = (String, Better, Pick);
 

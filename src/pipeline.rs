@@ -364,22 +364,8 @@ fn simulate(
     // Adaptive replications: the target measure's value per variant and
     // replication (NaN until known), and how to read it from a summary.
     let target = s.target_ci.clone();
-    let pick = target.as_ref().and_then(|t| {
-        output::compared_metrics(s)
-            .into_iter()
-            .find(|(n, _, _)| *n == t.metric)
-            .map(|(_, _, p)| p)
-    });
-    let mut values: Vec<Vec<f64>> = match &pick {
-        Some(_) => vec![vec![f64::NAN; slots]; n_variants],
-        None => Vec::new(),
-    };
-    if let Some(pick) = &pick {
-        for e in &rd.manifest.jobs {
-            let r = manifest::read_fragment(staging, e).map_err(failed)?;
-            values[e.variant][e.replication as usize] = pick(&r.summary);
-        }
-    }
+    let pick = target_pick(s);
+    let mut values = target_values(s, rd, staging, pick.as_ref())?;
     // A job's result is encoded and written as its fragment on the worker
     // that ran it; the manifest entry comes back here.
     enum Finished {
@@ -390,13 +376,7 @@ fn simulate(
         ),
         Failed(JobFailure),
     }
-    let mut log = manifest::FragmentLog::open(staging).map_err(failed)?;
-    if shard_of.is_none() {
-        // The worker also formats the job's time-series rows, so assembling
-        // the results copies them instead of formatting them alone. A
-        // shard is assembled by `merge`, from its fragments.
-        log = log.with_text(staging).map_err(failed)?;
-    }
+    let log = fragment_log(staging, shard_of.is_none()).map_err(failed)?;
     let finish = |o: Outcome| match o {
         Outcome::Done(r) => {
             let mut rows = String::new();
@@ -473,6 +453,52 @@ fn simulate(
         values,
         planned,
     })
+}
+
+/// How adaptive replications read their target measure from a run's
+/// summary (`None` without `--target-ci`).
+fn target_pick(s: &Scenario) -> Option<output::Pick> {
+    let t = s.target_ci.as_ref()?;
+    output::compared_metrics(s)
+        .into_iter()
+        .find(|(n, _, _)| *n == t.metric)
+        .map(|(_, _, p)| p)
+}
+
+/// The target measure per variant and replication slot: read from the
+/// jobs a resume found finished, NaN for the others (empty without a
+/// target).
+fn target_values(
+    s: &Scenario,
+    rd: &RunDir,
+    staging: &Path,
+    pick: Option<&output::Pick>,
+) -> Result<Vec<Vec<f64>>, RunError> {
+    let Some(pick) = pick else {
+        return Ok(Vec::new());
+    };
+    let mut values = vec![vec![f64::NAN; s.replication_slots() as usize]; s.variants.len()];
+    for e in &rd.manifest.jobs {
+        let r = manifest::read_fragment(staging, e).map_err(failed)?;
+        values[e.variant][e.replication as usize] = pick(&r.summary);
+    }
+    Ok(values)
+}
+
+/// This session's fragment log; `with_rows`: the workers also format each
+/// job's time-series rows, so assembling the results copies them instead
+/// of formatting them alone (a shard is assembled by `merge`, from its
+/// fragments, so it keeps none).
+fn fragment_log(
+    staging: &Path,
+    with_rows: bool,
+) -> Result<manifest::FragmentLog, manifest::StoreError> {
+    let log = manifest::FragmentLog::open(staging)?;
+    if with_rows {
+        log.with_text(staging)
+    } else {
+        Ok(log)
+    }
 }
 
 /// `run.json`: what ran, on what, how fast.
