@@ -21,6 +21,27 @@ fn value(v: f64, integer: bool) -> String {
 
 pub fn write(s: &Scenario) -> String {
     let mut o = String::new();
+    write_top(&mut o, s);
+    let charts = s.chart_copies();
+    for (name, c) in &charts {
+        // The content identifies the run, not where the chart was read from.
+        let _ = writeln!(
+            o,
+            "# {name}: a copy of the org chart read, xxh3 {:016x}",
+            xxhash_rust::xxh3::xxh3_64(&c.bytes)
+        );
+    }
+    for v in &s.variants {
+        write_variant(&mut o, s, v, &charts);
+    }
+    for e in &s.events {
+        write_event(&mut o, e);
+    }
+    o
+}
+
+/// The top-level keys, `[analysis]` and `[stop]`.
+fn write_top(o: &mut String, s: &Scenario) {
     let _ = writeln!(
         o,
         "# Resolved by orgsim {}: every default filled in.",
@@ -67,88 +88,92 @@ pub fn write(s: &Scenario) -> String {
             let _ = writeln!(o, "collapse = [{}]", c.join(", "));
         }
     }
-    let charts = s.chart_copies();
-    for (name, c) in &charts {
-        // The content identifies the run, not where the chart was read from.
-        let _ = writeln!(
-            o,
-            "# {name}: a copy of the org chart read, xxh3 {:016x}",
-            xxhash_rust::xxh3::xxh3_64(&c.bytes)
-        );
+}
+
+/// One `[[variant]]` with every parameter's value.
+fn write_variant(
+    o: &mut String,
+    s: &Scenario,
+    v: &super::Variant,
+    charts: &[(String, &super::ChartRef)],
+) {
+    let _ = writeln!(o, "\n[[variant]]\nname = {}", quote(&v.name));
+    if !v.structure.is_empty() {
+        let _ = writeln!(o, "structure = {}", quote(&v.structure));
     }
-    for v in &s.variants {
-        let _ = writeln!(o, "\n[[variant]]\nname = {}", quote(&v.name));
-        if !v.structure.is_empty() {
-            let _ = writeln!(o, "structure = {}", quote(&v.structure));
-        }
-        if !v.practices.is_empty() {
-            // Informational: the values below already include them.
-            let names: Vec<String> = v.practices.iter().map(|p| quote(p)).collect();
-            let _ = writeln!(o, "practices = [{}]", names.join(", "));
-        }
-        if let Some(c) = &v.chart {
-            // Every variant's chart has a copy (`chart_copies`).
-            if let Some((name, _)) = charts.iter().find(|(_, x)| x.path == c.path) {
-                let _ = writeln!(o, "org_chart = {}", quote(name));
-            }
-        }
-        for (spec, x) in s.model.specs().iter().zip(&v.values) {
-            let _ = writeln!(o, "{} = {}", spec.name, value(*x, spec.integer));
+    if !v.practices.is_empty() {
+        // Informational: the values below already include them.
+        let names: Vec<String> = v.practices.iter().map(|p| quote(p)).collect();
+        let _ = writeln!(o, "practices = [{}]", names.join(", "));
+    }
+    if let Some(c) = &v.chart {
+        // Every variant's chart has a copy (`chart_copies`).
+        if let Some((name, _)) = charts.iter().find(|(_, x)| x.path == c.path) {
+            let _ = writeln!(o, "org_chart = {}", quote(name));
         }
     }
-    for e in &s.events {
-        let ev = &e.event;
-        let _ = writeln!(
-            o,
-            "\n[[event]]\nkind = {}\nlabel = {}\nat = {}\nduration = {}\nrate = {}",
-            quote(e.kind_name()),
-            quote(&e.label),
-            ev.start,
-            ev.duration,
-            value(ev.rate, false)
-        );
-        if !e.variants.is_empty() {
-            let names: Vec<String> = e.variants.iter().map(|v| quote(v)).collect();
-            let _ = writeln!(o, "variants = [{}]", names.join(", "));
-        }
-        match &ev.kind {
-            EventKind::Departure(t) | EventKind::Layoff(t) => match t {
-                Target::Top => o.push_str("target = \"top\"\n"),
-                Target::Leaders { share, level } => {
-                    let _ = writeln!(o, "target = \"leaders\"\nshare = {}", value(*share, false));
-                    if let Some(l) = level {
-                        let _ = writeln!(o, "level = {l}");
-                    }
-                }
-                Target::MostSkilled { share } => {
-                    let _ = writeln!(
-                        o,
-                        "target = \"most-skilled\"\nshare = {}",
-                        value(*share, false)
-                    );
-                }
-                Target::Random { share } => {
-                    let _ = writeln!(o, "target = \"random\"\nshare = {}", value(*share, false));
-                }
-                Target::Post(p) => {
-                    let _ = writeln!(o, "target = \"post\"\npost = {p}");
-                }
-                Target::Member(id) => {
-                    let _ = writeln!(o, "target = \"member\"\nid = {}", quote(id));
-                }
-                Target::Subtree(id) => {
-                    let _ = writeln!(o, "target = \"subtree\"\nid = {}", quote(id));
-                }
-                Target::Seats { .. } => {}
-            },
-            EventKind::Demand { factor } => {
-                let _ = writeln!(o, "factor = {}", value(*factor, false));
-            }
-            EventKind::Turbulence { magnitude } => {
-                let _ = writeln!(o, "magnitude = {}", value(*magnitude, false));
-            }
-            EventKind::Outage => {}
-        }
+    for (spec, x) in s.model.specs().iter().zip(&v.values) {
+        let _ = writeln!(o, "{} = {}", spec.name, value(*x, spec.integer));
     }
-    o
+}
+
+/// One `[[event]]` with its target or size.
+fn write_event(o: &mut String, e: &super::EventSpec) {
+    let ev = &e.event;
+    let _ = writeln!(
+        o,
+        "\n[[event]]\nkind = {}\nlabel = {}\nat = {}\nduration = {}\nrate = {}",
+        quote(e.kind_name()),
+        quote(&e.label),
+        ev.start,
+        ev.duration,
+        value(ev.rate, false)
+    );
+    if !e.variants.is_empty() {
+        let names: Vec<String> = e.variants.iter().map(|v| quote(v)).collect();
+        let _ = writeln!(o, "variants = [{}]", names.join(", "));
+    }
+    write_event_kind(o, &ev.kind);
+}
+
+/// The keys of an event's kind: its target, factor or magnitude.
+fn write_event_kind(o: &mut String, kind: &EventKind) {
+    match kind {
+        EventKind::Departure(t) | EventKind::Layoff(t) => match t {
+            Target::Top => o.push_str("target = \"top\"\n"),
+            Target::Leaders { share, level } => {
+                let _ = writeln!(o, "target = \"leaders\"\nshare = {}", value(*share, false));
+                if let Some(l) = level {
+                    let _ = writeln!(o, "level = {l}");
+                }
+            }
+            Target::MostSkilled { share } => {
+                let _ = writeln!(
+                    o,
+                    "target = \"most-skilled\"\nshare = {}",
+                    value(*share, false)
+                );
+            }
+            Target::Random { share } => {
+                let _ = writeln!(o, "target = \"random\"\nshare = {}", value(*share, false));
+            }
+            Target::Post(p) => {
+                let _ = writeln!(o, "target = \"post\"\npost = {p}");
+            }
+            Target::Member(id) => {
+                let _ = writeln!(o, "target = \"member\"\nid = {}", quote(id));
+            }
+            Target::Subtree(id) => {
+                let _ = writeln!(o, "target = \"subtree\"\nid = {}", quote(id));
+            }
+            Target::Seats { .. } => {}
+        },
+        EventKind::Demand { factor } => {
+            let _ = writeln!(o, "factor = {}", value(*factor, false));
+        }
+        EventKind::Turbulence { magnitude } => {
+            let _ = writeln!(o, "magnitude = {}", value(*magnitude, false));
+        }
+        EventKind::Outage => {}
+    }
 }
