@@ -980,97 +980,134 @@ impl Cx<'_> {
                 self.type_error(item.span(), &path, "a [[variant]] section", item.get_ref());
                 continue;
             };
-            let name = match self.string(t, "name", &path) {
-                Some((n, span)) => {
-                    if n.trim().is_empty() || n.len() > 80 || n.contains(['\n', '\r', '"', ',']) {
-                        self.error(
-                            span.clone(),
-                            &join(&path, "name"),
-                            format!("`{n}` is not a usable variant name"),
-                            Some(
-                                "use 1 to 80 characters without quotes, commas or line breaks"
-                                    .into(),
-                            ),
-                        );
-                    }
-                    if out.iter().any(|d| d.name == n) {
-                        self.error(
-                            span,
-                            &join(&path, "name"),
-                            format!("two variants are named `{n}`"),
-                            Some("give each variant its own name".into()),
-                        );
-                    }
-                    n
-                }
-                None => {
-                    if !t.contains_key("name") {
-                        self.error(
-                            item.span(),
-                            &path,
-                            "this variant has no `name`".into(),
-                            Some("add: name = \"...\"".into()),
-                        );
-                    }
-                    format!("variant {}", i + 1)
-                }
-            };
-            let path = format!("variant `{name}`");
-            let (mut overrides, structure) = self.params(t, &path, model.specs(), true);
-            let (practices, bundled) = self.practices(t, &path, model);
-            // A variant's own keys override its bundles.
-            let own: Vec<usize> = overrides.iter().map(|&(i, _)| i).collect();
-            overrides.splice(0..0, bundled.into_iter().filter(|(i, _)| !own.contains(i)));
-            let (chart, chart_span) = self.chart_key(t, &path);
-            let allowed = model.structures();
-            let structure = match structure {
-                Some((s, span)) => {
-                    if !allowed.is_empty() && !allowed.contains(&s.as_str()) {
-                        let help = did_you_mean(&s, allowed.iter().copied()).map_or_else(
-                            || format!("valid structures: {}", allowed.join(", ")),
-                            |x| format!("did you mean `{x}`?"),
-                        );
-                        self.error(
-                            span,
-                            &join(&path, "structure"),
-                            format!("unknown structure `{s}`"),
-                            Some(help),
-                        );
-                    } else if allowed.is_empty() {
-                        self.error(
-                            span,
-                            &join(&path, "structure"),
-                            format!("the {} model has no structures", model.name()),
-                            Some("remove the `structure` line".into()),
-                        );
-                    }
-                    s
-                }
-                None if allowed.is_empty() => String::new(),
-                None => {
-                    self.error(
-                        item.span(),
-                        &join(&path, "structure"),
-                        "missing `structure`".into(),
-                        Some(format!(
-                            "add: structure = \"{}\" (one of {})",
-                            allowed[0],
-                            allowed.join(", ")
-                        )),
-                    );
-                    String::new()
-                }
-            };
-            out.push(VariantDraft {
-                name,
-                structure,
-                practices,
-                overrides,
-                chart,
-                chart_span,
-            });
+            let draft = self.variant(t, item.span(), &path, i, model, &out);
+            out.push(draft);
         }
         out
+    }
+
+    /// The `i`-th `[[variant]]` table as drafted; `taken`: the variants
+    /// before it (names must differ).
+    fn variant(
+        &mut self,
+        t: &DeTable,
+        item_span: Range<usize>,
+        path: &str,
+        i: usize,
+        model: ModelKind,
+        taken: &[VariantDraft],
+    ) -> VariantDraft {
+        let name = self.variant_name(t, &item_span, path, i, taken);
+        let path = format!("variant `{name}`");
+        let (mut overrides, structure) = self.params(t, &path, model.specs(), true);
+        let (practices, bundled) = self.practices(t, &path, model);
+        // A variant's own keys override its bundles.
+        let own: Vec<usize> = overrides.iter().map(|&(i, _)| i).collect();
+        overrides.splice(0..0, bundled.into_iter().filter(|(i, _)| !own.contains(i)));
+        let (chart, chart_span) = self.chart_key(t, &path);
+        let structure = self.variant_structure(structure, item_span, &path, model);
+        VariantDraft {
+            name,
+            structure,
+            practices,
+            overrides,
+            chart,
+            chart_span,
+        }
+    }
+
+    /// A variant's `name` (`variant <i>` when missing), checked to be
+    /// usable and its own.
+    fn variant_name(
+        &mut self,
+        t: &DeTable,
+        item_span: &Range<usize>,
+        path: &str,
+        i: usize,
+        taken: &[VariantDraft],
+    ) -> String {
+        match self.string(t, "name", path) {
+            Some((n, span)) => {
+                if n.trim().is_empty() || n.len() > 80 || n.contains(['\n', '\r', '"', ',']) {
+                    self.error(
+                        span.clone(),
+                        &join(path, "name"),
+                        format!("`{n}` is not a usable variant name"),
+                        Some("use 1 to 80 characters without quotes, commas or line breaks".into()),
+                    );
+                }
+                if taken.iter().any(|d| d.name == n) {
+                    self.error(
+                        span,
+                        &join(path, "name"),
+                        format!("two variants are named `{n}`"),
+                        Some("give each variant its own name".into()),
+                    );
+                }
+                n
+            }
+            None => {
+                if !t.contains_key("name") {
+                    self.error(
+                        item_span.clone(),
+                        path,
+                        "this variant has no `name`".into(),
+                        Some("add: name = \"...\"".into()),
+                    );
+                }
+                format!("variant {}", i + 1)
+            }
+        }
+    }
+
+    /// A variant's `structure`, one the model has (none for a model
+    /// without structures).
+    fn variant_structure(
+        &mut self,
+        structure: Option<(String, Range<usize>)>,
+        item_span: Range<usize>,
+        path: &str,
+        model: ModelKind,
+    ) -> String {
+        let allowed = model.structures();
+        match structure {
+            Some((s, span)) => {
+                if !allowed.is_empty() && !allowed.contains(&s.as_str()) {
+                    let help = did_you_mean(&s, allowed.iter().copied()).map_or_else(
+                        || format!("valid structures: {}", allowed.join(", ")),
+                        |x| format!("did you mean `{x}`?"),
+                    );
+                    self.error(
+                        span,
+                        &join(path, "structure"),
+                        format!("unknown structure `{s}`"),
+                        Some(help),
+                    );
+                } else if allowed.is_empty() {
+                    self.error(
+                        span,
+                        &join(path, "structure"),
+                        format!("the {} model has no structures", model.name()),
+                        Some("remove the `structure` line".into()),
+                    );
+                }
+                s
+            }
+            None if allowed.is_empty() => String::new(),
+            None => {
+                self.error(
+                    item_span,
+                    &join(path, "structure"),
+                    "missing `structure`".into(),
+                    Some(format!(
+                        "add: structure = \"{}\" (one of {})",
+                        allowed[0],
+                        allowed.join(", ")
+                    )),
+                );
+                String::new()
+            }
+        }
     }
 
     /// A variant's `practices = [...]`: the bundles' names and the values
