@@ -440,6 +440,15 @@ fn mark_live(nodes: &mut [Node], roots: &[usize]) {
     }
 }
 
+/// A node's box as drawn: its top, its corners in pixels, its centre line
+/// and the widest text that fits in it.
+struct Boxed {
+    y: f64,
+    r: [(i32, i32); 2],
+    mid: i32,
+    maxw: u32,
+}
+
 /// Where the drawing puts each node: one slot per leaf across, the rows
 /// of drawn nodes top to bottom, centred in the area.
 struct Frame {
@@ -458,6 +467,20 @@ struct Frame {
 }
 
 impl Frame {
+    /// Node `n`'s box.
+    fn boxed(&self, n: &Node) -> Boxed {
+        let (x, y) = (self.cx(n) - self.box_w / 2.0, self.row_y(n.row));
+        Boxed {
+            y,
+            r: [
+                (x as i32, y as i32),
+                ((x + self.box_w) as i32, (y + self.height(n)) as i32),
+            ],
+            mid: (x + self.box_w / 2.0) as i32,
+            maxw: (self.box_w - 8.0) as u32,
+        }
+    }
+
     fn new(nodes: &[Node], shown_leaves: usize, x0: i32, y0: i32, w: i32, h: i32) -> Frame {
         let mut rows: Vec<i64> = nodes
             .iter()
@@ -588,13 +611,7 @@ fn draw_tree_links(area: &Area, nodes: &[Node], f: &Frame) -> DResult<()> {
 /// A post's box (id, scope, holder); a cluster's also counts what it holds.
 fn draw_post(area: &Area, p: &Post, n: &Node, f: &Frame) -> DResult<()> {
     let (fs, box_w, post_h) = (f.fs, f.box_w, f.post_h);
-    let (x, y) = (f.cx(n) - box_w / 2.0, f.row_y(n.row));
-    let r = [
-        (x as i32, y as i32),
-        ((x + box_w) as i32, (y + f.height(n)) as i32),
-    ];
-    let mid = (x + box_w / 2.0) as i32;
-    let maxw = (box_w - 8.0) as u32;
+    let Boxed { y, r, mid, maxw } = f.boxed(n);
     let (fill, ink) = post_colors(p);
     let head_h = if let Kind::Cluster(..) = n.kind {
         post_h
@@ -665,13 +682,7 @@ fn draw_post(area: &Area, p: &Post, n: &Node, f: &Frame) -> DResult<()> {
 /// (or a count, when too many to fit in two rows).
 fn draw_team(area: &Area, org: &Org, t: i64, n: &Node, f: &Frame) -> DResult<()> {
     let (fs, box_w) = (f.fs, f.box_w);
-    let (x, y) = (f.cx(n) - box_w / 2.0, f.row_y(n.row));
-    let r = [
-        (x as i32, y as i32),
-        ((x + box_w) as i32, (y + f.height(n)) as i32),
-    ];
-    let mid = (x + box_w / 2.0) as i32;
-    let maxw = (box_w - 8.0) as u32;
+    let Boxed { y, r, mid, maxw } = f.boxed(n);
     area.draw(&Rectangle::new(r, TEAM_FILL.filled()))?;
     area.draw(&Rectangle::new(r, SUBTLE.stroke_width(1)))?;
     let m = org.members.get(&t).copied().unwrap_or(0);

@@ -175,16 +175,7 @@ impl RunObserver for Observer {
 /// folder (finished or interrupted) has yet: `<name>-studio`, then
 /// `<name>-studio-2`, ...
 fn free_name(results: &Path, name: &str) -> String {
-    let safe: String = name
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let safe = super::file_safe(name);
     let taken =
         |n: &str| results.join(n).exists() || results.join(format!(".{n}.partial")).exists();
     let first = format!("{safe}-studio");

@@ -390,18 +390,7 @@ async fn command(State(app): State<Arc<App>>, UrlPath(id): UrlPath<u64>, body: B
 async fn save(State(app): State<Arc<App>>, UrlPath(id): UrlPath<u64>) -> Response {
     match send(&app, id, Command::Save).await {
         Ok(text) => {
-            let name: String = app
-                .scenario
-                .name
-                .chars()
-                .map(|c| {
-                    if c.is_alphanumeric() || c == '-' || c == '_' {
-                        c
-                    } else {
-                        '_'
-                    }
-                })
-                .collect();
+            let name = file_safe(&app.scenario.name);
             (
                 [
                     (
@@ -458,6 +447,20 @@ async fn stop_run(State(app): State<Arc<App>>, UrlPath(run): UrlPath<u64>) -> Re
 
 fn json_response(v: Value) -> Response {
     ([(header::CONTENT_TYPE, "application/json")], v.to_string()).into_response()
+}
+
+/// A scenario's name as a file or folder name: letters, digits, `-` and
+/// `_` kept, anything else `_`.
+fn file_safe(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 /// Live sessions (tests check a closed page ends its session).
