@@ -1424,21 +1424,15 @@ impl<'a> Build<'a> {
         let (pieces, summaries) = self.pool.install(|| {
             rayon::join(
                 || {
-                    window
-                        .clone()
-                        .into_par_iter()
-                        .map(|v| {
-                            let jobs = self.by_variant[v];
-                            timeseries_of_variant(s, v, jobs, fragments, dir, self.chunks)
-                        })
-                        .collect::<Vec<_>>()
+                    per_variant(&window, |v| {
+                        let jobs = self.by_variant[v];
+                        timeseries_of_variant(s, v, jobs, fragments, dir, self.chunks)
+                    })
                 },
                 || {
-                    window
-                        .clone()
-                        .into_par_iter()
-                        .map(|v| summarize_variant(s, v, self.by_variant[v], fragments, dir))
-                        .collect::<Vec<_>>()
+                    per_variant(&window, |v| {
+                        summarize_variant(s, v, self.by_variant[v], fragments, dir)
+                    })
                 },
             )
         });
@@ -1497,14 +1491,10 @@ impl<'a> Build<'a> {
         let (aggregates, tail) = self.pool.install(|| {
             rayon::join(
                 || {
-                    window
-                        .clone()
-                        .into_par_iter()
-                        .map(|v| {
-                            let jobs = (self.by_variant[v], &stops[v - window.start][..]);
-                            aggregate_of_variant(s, v, jobs, fragments, dir, blocks)
-                        })
-                        .collect::<Vec<_>>()
+                    per_variant(&window, |v| {
+                        let jobs = (self.by_variant[v], &stops[v - window.start][..]);
+                        aggregate_of_variant(s, v, jobs, fragments, dir, blocks)
+                    })
                 },
                 || (window.end == s.variants.len()).then(|| self.write_rest(acc, rest)),
             )
@@ -1527,6 +1517,14 @@ impl<'a> Build<'a> {
             rest.gapless,
         )
     }
+}
+
+/// `f` of each variant of a window, on the current pool, in variant order.
+fn per_variant<T: Send>(
+    window: &std::ops::Range<usize>,
+    f: impl Fn(usize) -> T + Sync + Send,
+) -> Vec<T> {
+    window.clone().into_par_iter().map(f).collect()
 }
 
 /// Test-only hook: `ORGSIM_TEST_ABORT_AT=<phase>` ends the process at once
