@@ -315,6 +315,7 @@ pub fn main() -> i32 {
         Command::Explain(args) => crate::explain::command::run(args),
         Command::Map(args) => crate::map::command::run(args),
         Command::Plot { dir } => crate::lock::FolderLock::take(&dir, &crate::lock::command_line())
+            .map_err(|e| e.to_string())
             .and_then(|_lock| {
                 plot(&dir, false)?;
                 output::refresh_chart_checksums(&dir).map_err(|e| format!("error: {e}"))

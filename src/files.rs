@@ -63,6 +63,8 @@ pub enum FileOp {
     Keep,
     /// Empty a folder before reuse.
     Clear,
+    Open,
+    Lock,
 }
 
 impl std::fmt::Display for FileOp {
@@ -74,6 +76,8 @@ impl std::fmt::Display for FileOp {
             FileOp::Remove => "remove",
             FileOp::Keep => "keep",
             FileOp::Clear => "clear",
+            FileOp::Open => "open",
+            FileOp::Lock => "lock",
         })
     }
 }

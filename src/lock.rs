@@ -9,6 +9,22 @@ use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
+use crate::files::{AtPath, FileError, FileOp};
+
+/// Why a results folder's lock was not taken.
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    #[error("error: {0}")]
+    File(#[from] FileError),
+    /// Another orgsim writes the folder; `holder` is what it said it does.
+    #[error(
+        "error: {} is being written by another orgsim{}; one writer per folder\n  help: wait until it ends, or write elsewhere with --out DIR",
+        out.display(),
+        if holder.is_empty() { String::new() } else { format!(": {holder}") }
+    )]
+    Busy { out: PathBuf, holder: String },
+}
+
 /// Held while a results folder is written; dropped (or the process ends):
 /// released.
 #[derive(Debug)]
@@ -28,11 +44,10 @@ pub fn lock_path(out: &Path) -> PathBuf {
 impl FolderLock {
     /// Takes the lock of `out` at once or says who holds it. `what` says
     /// what this process does (written into the lock file for the next one).
-    pub fn take(out: &Path, what: &str) -> Result<FolderLock, String> {
+    pub fn take(out: &Path, what: &str) -> Result<FolderLock, LockError> {
         let path = lock_path(out);
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| format!("error: cannot create {}: {e}", parent.display()))?;
+            std::fs::create_dir_all(parent).at(FileOp::Create, parent)?;
         }
         let mut f = OpenOptions::new()
             .read(true)
@@ -40,7 +55,7 @@ impl FolderLock {
             .create(true)
             .truncate(false)
             .open(&path)
-            .map_err(|e| format!("error: cannot open {}: {e}", path.display()))?;
+            .at(FileOp::Open, &path)?;
         match f.try_lock() {
             Ok(()) => {
                 // Who holds it, for the writer refused next.
@@ -62,20 +77,12 @@ impl FolderLock {
                     }
                     std::thread::sleep(std::time::Duration::from_millis(20));
                 }
-                let holder = holder.trim();
-                Err(format!(
-                    "error: {} is being written by another orgsim{}; one writer per folder\n  help: wait until it ends, or write elsewhere with --out DIR",
-                    out.display(),
-                    if holder.is_empty() {
-                        String::new()
-                    } else {
-                        format!(": {holder}")
-                    }
-                ))
+                Err(LockError::Busy {
+                    out: out.to_path_buf(),
+                    holder: holder.trim().to_string(),
+                })
             }
-            Err(TryLockError::Error(e)) => {
-                Err(format!("error: cannot lock {}: {e}", path.display()))
-            }
+            Err(TryLockError::Error(e)) => Err(Err(e).at(FileOp::Lock, &path)?),
         }
     }
 }
@@ -95,7 +102,9 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         let out = dir.join("results").join("x");
         let first = FolderLock::take(&out, "orgsim run a.toml").unwrap();
-        let err = FolderLock::take(&out, "orgsim run b.toml").unwrap_err();
+        let err = FolderLock::take(&out, "orgsim run b.toml")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("being written by another orgsim"), "{err}");
         assert!(err.contains("orgsim run a.toml"), "{err}");
         assert!(err.contains(&std::process::id().to_string()), "{err}");

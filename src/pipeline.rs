@@ -199,7 +199,7 @@ pub fn run(
     let expected = Manifest::new(s, req.source.clone(), req.shard);
     // One writer per folder, held to the end of the run (any exit frees it).
     let _lock = crate::lock::FolderLock::take(&out, &crate::lock::command_line())
-        .map_err(RunError::Refused)?;
+        .map_err(|e| RunError::Refused(e.to_string()))?;
     let staging = output::staging_dir(&out).map_err(failed)?;
     let Some(mut rd) = open_run_dir(&req, expected, &out, &staging, observer)? else {
         observer.phase(Phase::Published, &staging);
@@ -622,7 +622,7 @@ pub fn merge(req: MergeRequest, observer: &mut dyn RunObserver) -> Result<Merged
 
     let out = results_dir(&s, req.out.as_deref(), None);
     let _lock = crate::lock::FolderLock::take(&out, &crate::lock::command_line())
-        .map_err(RunError::Refused)?;
+        .map_err(|e| RunError::Refused(e.to_string()))?;
     output::check_replace(&out, req.force).map_err(failed)?;
     let staging = output::staging_dir(&out).map_err(failed)?;
     let mut m = Manifest::new(&s, first.source.clone(), None);

@@ -108,7 +108,8 @@ pub fn run(args: ExplainArgs) -> Result<(), String> {
         (None, true) => args.path.clone(),
         (None, false) => Path::new("results").join(format!("{}-explain", s.name)),
     };
-    let _lock = crate::lock::FolderLock::take(&out, &crate::lock::command_line())?;
+    let _lock = crate::lock::FolderLock::take(&out, &crate::lock::command_line())
+        .map_err(|e| e.to_string())?;
     write(&out, &s, &e, a, b)?;
     crate::say!("{}", super::paragraph(&e));
     crate::say!(

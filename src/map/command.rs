@@ -235,7 +235,8 @@ pub fn run(args: MapArgs) -> Result<(), String> {
         .out
         .clone()
         .unwrap_or_else(|| Path::new("results").join(format!("{}-map", s.name)));
-    let _lock = crate::lock::FolderLock::take(&out, &crate::lock::command_line())?;
+    let _lock = crate::lock::FolderLock::take(&out, &crate::lock::command_line())
+        .map_err(|e| e.to_string())?;
     let text = write(&out, &map, args.depth)?;
     crate::say_part!("{text}");
     crate::say!(
