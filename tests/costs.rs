@@ -293,3 +293,39 @@ fn members_who_prefer_direction_are_burdened_by_delegation() {
     let (e0, e1) = (e(0.0), e(0.5));
     assert!(e1 > e0 + 0.02, "hierarchy engagement {e0:.3} → {e1:.3}");
 }
+
+/// A member whose decision goes to the team's consensus has a say in it
+/// (`voice`, Wagner 1994): it counts toward their autonomy, so with
+/// consensus the members who want autonomy are more engaged, and those who
+/// prefer direction less. Without consensus (the hierarchy's preset) the
+/// voice changes nothing.
+#[test]
+fn a_say_in_the_teams_consensus_counts_toward_autonomy() {
+    let p = Structure::Peer;
+    let engagement = |voice: f64, preferring: f64| {
+        let set = params(
+            p,
+            &[
+                ("consensus", 1.0),
+                ("voice", voice),
+                ("direction_preference", preferring),
+            ],
+        );
+        mean_of(&set, p, "engagement", 4)
+    };
+    let (mute, heard) = (engagement(0.0, 0.0), engagement(0.5, 0.0));
+    assert!(
+        heard > mute + 0.005,
+        "wanting autonomy: {mute:.4} → {heard:.4}"
+    );
+    let (mute, heard) = (engagement(0.0, 1.0), engagement(0.5, 1.0));
+    assert!(
+        heard < mute - 0.005,
+        "preferring direction: {mute:.4} → {heard:.4}"
+    );
+    let h = Structure::Hierarchy;
+    assert_eq!(
+        bits(&run(&params(h, &[("voice", 0.0)]), h, 0, 60)),
+        bits(&run(&params(h, &[("voice", 1.0)]), h, 0, 60))
+    );
+}

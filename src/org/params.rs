@@ -171,6 +171,9 @@ define_params! {
         /// Weight of autonomy (share of own decisions taken oneself) in engagement.
         autonomy_weight: f64 = 0.3, [0, 1], "weight",
             Behaviour, [0.15, 0.6], "assumption, no source: about half to double the default";
+        /// Say a member has in a decision taken by their team's consensus, as a share of deciding alone: it counts that much toward their autonomy (0: a consensus is like being directed).
+        voice: f64 = 0.5, [0, 1], "share",
+            Behaviour, [0.25, 0.75], "Wagner 1994 (meta-analysis): participation in decisions raises satisfaction, modestly; Cotton et al. 1988; size an assumption: a say shared with the team is about half of deciding alone";
         /// Share of members who prefer to be directed: for them, taking their own decisions weighs on engagement (`autonomy_weight` with its sign reversed) instead of raising it.
         direction_preference: f64 = 0.2, [0, 1], "share",
             Conditions, [0, 0.8], "Robert, Probst, Martocchio, Drasgow & Lawler 2000: empowerment raised satisfaction in the US, Mexico and Poland and lowered it in India (high power distance), an average that needs most members to prefer direction; Hackman & Oldham 1976: autonomy motivates members with high growth need strength, not all; the default (a minority) is an assumption";

@@ -811,6 +811,14 @@ impl<'s, 'a> View<'s, 'a> {
         t.1 += 1;
     }
 
+    /// Moves member `s`'s autonomy toward the say they had in a decision on
+    /// their work: 1 deciding alone, `voice` in a team consensus, 0 when
+    /// someone else decides.
+    fn say_in_decision(&mut self, s: u32, say: f32) {
+        let seat = self.worker(s);
+        seat.autonomy += 0.1 * (say - seat.autonomy);
+    }
+
     /// A member's new task needs a decision: take it, call a consensus, or
     /// send it to whoever holds the authority.
     fn raise_decision(&mut self, s: u32) {
@@ -820,9 +828,8 @@ impl<'s, 'a> View<'s, 'a> {
         let team = self.worker(s).team;
         let own_skill = *self.worker_skill(s, dom);
         let delegated = own_skill >= p.competence as f32 && self.rng.random::<f64>() < p.delegation;
-        let seat = self.worker(s);
-        seat.autonomy += 0.1 * (f32::from(u8::from(delegated)) - seat.autonomy);
         if delegated {
+            self.say_in_decision(s, 1.0);
             let growth = p.leadership_growth as f32;
             let own_time = (p.own_decision_time / p.decision_capacity) as f32;
             let seat = self.worker(s);
@@ -836,6 +843,7 @@ impl<'s, 'a> View<'s, 'a> {
             return;
         }
         if !self.sh.outage && p.consensus > 0.0 && self.rng.random::<f64>() < p.consensus {
+            self.say_in_decision(s, p.voice as f32);
             let (lo, hi) = (
                 self.sh.team_start[team as usize],
                 self.sh.team_start[team as usize + 1],
@@ -865,6 +873,7 @@ impl<'s, 'a> View<'s, 'a> {
             self.record_decision(team, weeks);
             return;
         }
+        self.say_in_decision(s, 0.0);
         let mut post = self.sh.team_posts[team as usize * d + dom];
         while self.post(post).parent != NONE && self.rng.random::<f64>() < p.escalation {
             post = self.post(post).parent;
