@@ -57,9 +57,9 @@ fn routine_work_lead_needs_coordination_and_free_riding() {
 
 /// Claim 1b (peer wins large decision-heavy work, under load) rests on
 /// the decisions: with none the two are level (5857 against 5851 tasks,
-/// settled weeks 100-299). Decisions queueing at managers are about half
+/// settled weeks 100-299). Decisions queueing at managers are about 60%
 /// of it: with unlimited decision capacity and nothing escalated peer
-/// still leads, by 69 tasks instead of 160.
+/// still leads, by 65 tasks instead of 173.
 #[test]
 fn decision_heavy_lead_rests_on_decisions_half_on_queueing() {
     let head = "name = \"t\"\nsteps = 300\nreplications = 60\nseed = 4";

@@ -70,7 +70,7 @@ warmup = 100
         mean(&p),
         mean(&h)
     );
-    // 5791 against 5630 tasks; the direction and its significance are the
+    // 5803 against 5630 tasks; the direction and its significance are the
     // claim.
     assert!(welch_p(&h, &p) < 1e-6, "p = {}", welch_p(&h, &p));
 }
