@@ -630,6 +630,10 @@ fn a_run_in_full_publishes_what_orgsim_run_publishes_and_can_be_stopped() {
     wait_for("the stop", 60, || progress(run)["state"] != "running");
     assert_eq!(progress(run)["state"], "stopped", "{}", progress(run));
     assert!(!results.join("three-structures-studio-2").exists());
+    // Nothing of it is left behind (the studio cannot resume it).
+    wait_for("the stopped run's staging folder to go", 10, || {
+        !results.join(".three-structures-studio-2.partial").exists()
+    });
     assert_eq!(http(&addr, "GET", "/api/runs/99", None).0, 404);
     let _ = std::fs::remove_dir_all(dir);
 }

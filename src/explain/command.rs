@@ -186,5 +186,9 @@ fn write(out: &Path, s: &Scenario, e: &Explanation, a: usize, b: usize) -> Resul
     crate::plot::write_atomic(&svg_path, svg.as_bytes()).map_err(|x| err(x.to_string()))?;
     crate::plot::write_atomic(&out.join("charts").join("explain_waterfall.png"), &png)
         .map_err(|x| err(x.to_string()))?;
+    // The files reach the disk before the command says they are written.
+    for folder in [out.join("charts"), out.to_path_buf()] {
+        crate::files::sync_folder(&folder).map_err(|x| err(x.to_string()))?;
+    }
     Ok(())
 }

@@ -363,6 +363,10 @@ pub fn write(out: &Path, map: &Map, depth: usize) -> Result<String, String> {
         })
         .collect::<Result<Vec<()>, String>>()
         .map_err(err)?;
+    // The files reach the disk before the command says they are written.
+    for folder in [out.join("charts"), out.to_path_buf()] {
+        crate::files::sync_folder(&folder).map_err(|x| err(x.to_string()))?;
+    }
     Ok(text)
 }
 

@@ -135,11 +135,19 @@ impl FullRuns {
 fn execute(request: RunRequest, run: &Arc<FullRun>) {
     let cancel = run.cancel.clone();
     let end = pipeline::run(request, &mut Observer(run.clone()), &cancel);
+    // The studio cannot resume a run: a stopped one's finished replications
+    // are removed rather than left in a hidden staging folder.
+    if let Err(RunError::Interrupted { staging, .. }) = &end {
+        let _ = std::fs::remove_dir_all(staging);
+    }
     run.update(|p| {
         let (state, message) = match end {
             Ok(RunEnd::Published { .. }) => ("published", String::new()),
             Ok(RunEnd::Shard { .. }) => ("failed", "a studio run is never a shard".into()),
-            Err(e @ RunError::Interrupted { .. }) => ("stopped", e.to_string()),
+            Err(RunError::Interrupted { .. }) => (
+                "stopped",
+                "stopped: nothing was published, and what it had finished was removed".into(),
+            ),
             Err(e @ RunError::Refused(_)) => ("refused", e.to_string()),
             Err(e) => ("failed", e.to_string()),
         };
