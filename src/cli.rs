@@ -967,11 +967,11 @@ fn chart(args: &ChartArgs) -> Result<(), String> {
         PathBuf::from(format!("{stem}{suffix}.svg"))
     });
     let svg = crate::chart_svg::svg(&chart, args.show_names, args.peer);
-    crate::output::write_atomic(&out, svg.as_bytes()).map_err(|e| format!("error: {e}"))?;
+    crate::files::write_whole(&out, svg.as_bytes()).map_err(|e| format!("error: {e}"))?;
     crate::say!("wrote {}", out.display());
     let png_path = out.with_extension("png");
     let png = crate::plot::svg_to_png(&svg, &png_path).map_err(|e| format!("error: {e}"))?;
-    crate::output::write_atomic(&png_path, &png).map_err(|e| format!("error: {e}"))?;
+    crate::files::write_whole(&png_path, &png).map_err(|e| format!("error: {e}"))?;
     crate::say!("wrote {}", png_path.display());
     Ok(())
 }
@@ -1096,7 +1096,7 @@ fn sensitivity(args: SensitivityArgs) -> Result<(), String> {
         ));
     }
     let path = out.join("morris.csv");
-    crate::output::write_atomic(&path, csv.as_bytes()).map_err(|e| format!("error: {e}"))?;
+    crate::files::write_whole(&path, csv.as_bytes()).map_err(|e| format!("error: {e}"))?;
     crate::say!(
         "Morris screening of {} ({} trajectories × {} points, {} replications each):",
         args.outcome,

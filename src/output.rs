@@ -14,7 +14,7 @@ use std::fmt::Write as _;
 
 use rayon::prelude::*;
 
-use crate::files::{AtPath, FileError, FileOp};
+use crate::files::{AtPath, FileError, FileOp, sync_folder, write_whole};
 use crate::manifest::{JobEntry, Manifest, checksum_file, read_fragment};
 use crate::model::ModelKind;
 use crate::org::{OrgNode, OrgParams, Organization, Structure};
@@ -110,12 +110,6 @@ fn csv_field(s: &str) -> String {
     } else {
         s.to_string()
     }
-}
-
-/// Writes a whole file ([`crate::files::write_whole`]): the results folder is
-/// synced once before it is published.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
-    crate::files::write_whole(path, bytes)
 }
 
 /// The run's record, written last (`run.json`).
@@ -1194,9 +1188,9 @@ pub fn publish(dir: &Path, final_dir: &Path) -> Result<(), OutputError> {
 /// so the folder reruns its scenario wherever it is moved.
 pub fn write_scenario(s: &Scenario, dir: &Path) -> Result<(), OutputError> {
     for (name, c) in s.chart_copies() {
-        write_atomic(&dir.join(name), &c.bytes)?;
+        write_whole(&dir.join(name), &c.bytes)?;
     }
-    Ok(write_atomic(
+    Ok(write_whole(
         &dir.join("scenario.resolved.toml"),
         s.resolved_toml().as_bytes(),
     )?)
@@ -1600,7 +1594,7 @@ pub fn publish_run(
     manifest.files.extend(sums);
     for d in [staging.join("charts"), staging.to_path_buf()] {
         if d.is_dir() {
-            sync_dir(&d)?;
+            sync_folder(&d)?;
         }
     }
     manifest.write(staging)?;
@@ -1654,7 +1648,7 @@ pub fn publish_ready(staging: &Path, final_dir: &Path) -> Result<(), OutputError
     };
     publish(staging, final_dir)?;
     if let Some(parent) = final_dir.parent().filter(|p| !p.as_os_str().is_empty()) {
-        sync_dir(parent)?;
+        sync_folder(parent)?;
     }
     if let Some(removing) = removing {
         removing.join().unwrap_or_else(|_| {
@@ -1720,10 +1714,6 @@ pub fn clean_staging(staging: &Path) -> Result<(), OutputError> {
     Ok(())
 }
 
-fn sync_dir(dir: &Path) -> Result<(), OutputError> {
-    Ok(crate::files::sync_folder(dir)?)
-}
-
 /// The files written from the samples and the scenario alone: the
 /// comparisons (rank tests over every pair) beside the small files.
 fn write_rest(
@@ -1767,7 +1757,7 @@ fn write_rest(
                 write_organization(s, dir)?;
             }
             let json = serde_json::to_string_pretty(record).unwrap_or_default();
-            Ok(write_atomic(&dir.join("run.json"), json.as_bytes())?)
+            Ok(write_whole(&dir.join("run.json"), json.as_bytes())?)
         },
     );
     files?;

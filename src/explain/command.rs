@@ -175,10 +175,10 @@ fn write(out: &Path, s: &Scenario, e: &Explanation, a: usize, b: usize) -> Resul
         .map_err(|x| err(format!("cannot create {}: {x}", out.display())))?;
     let specs = s.model.specs();
     let csv = super::csv(e, specs, &s.variants[a].values, &s.variants[b].values);
-    crate::output::write_atomic(&out.join("explain.csv"), csv.as_bytes())
+    crate::files::write_whole(&out.join("explain.csv"), csv.as_bytes())
         .map_err(|x| err(x.to_string()))?;
     let text = super::paragraph(e) + "\n";
-    crate::output::write_atomic(&out.join("explain.txt"), text.as_bytes())
+    crate::files::write_whole(&out.join("explain.txt"), text.as_bytes())
         .map_err(|x| err(x.to_string()))?;
     let svg = chart(e);
     let svg_path = out.join("charts").join("explain_waterfall.svg");

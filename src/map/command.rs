@@ -344,10 +344,10 @@ pub fn write(out: &Path, map: &Map, depth: usize) -> Result<String, String> {
     let err = |e: String| format!("error: {e}");
     std::fs::create_dir_all(out.join("charts"))
         .map_err(|x| err(format!("cannot create {}: {x}", out.display())))?;
-    crate::output::write_atomic(&out.join("map.csv"), super::csv(map).as_bytes())
+    crate::files::write_whole(&out.join("map.csv"), super::csv(map).as_bytes())
         .map_err(|x| err(x.to_string()))?;
     let text = summary(map, depth);
-    crate::output::write_atomic(&out.join("map.txt"), text.as_bytes())
+    crate::files::write_whole(&out.join("map.txt"), text.as_bytes())
         .map_err(|x| err(x.to_string()))?;
     let charts: Vec<(String, String)> = (0..map.measures.len())
         .map(|m| (format!("map_{}", map.measures[m].0), chart(map, m)))
